@@ -1,0 +1,152 @@
+//! The fixed header and the section table: where each section's bytes are.
+
+use super::{
+    ALIGN, Crc32, FLAG_REQUIRED, FormatError, HEADER_LEN, MAGIC, MAX_SECTIONS, SECTION_ENTRY_LEN,
+    SectionKind, VERSION_MAJOR,
+};
+
+/// One known section's bytes.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Section<'a> {
+    pub kind: SectionKind,
+    pub bytes: &'a [u8],
+}
+
+/// The known sections of a file, in file order (unknown optional ones skipped).
+pub(super) type Sections<'a> = heapless::Vec<Section<'a>, MAX_SECTIONS>;
+
+fn le_u16(b: &[u8], at: usize) -> u16 {
+    b.get(at..)
+        .and_then(|s| s.first_chunk::<2>())
+        .map_or(0, |c| u16::from_le_bytes(*c))
+}
+
+fn le_u32(b: &[u8], at: usize) -> u32 {
+    b.get(at..)
+        .and_then(|s| s.first_chunk::<4>())
+        .map_or(0, |c| u32::from_le_bytes(*c))
+}
+
+fn len_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Byte offset of the CRC field in the header.
+pub(super) const CRC_OFFSET: usize = 24;
+
+/// CRC-32 of a whole file, skipping the CRC field itself.
+pub(super) fn file_crc(bytes: &[u8]) -> u32 {
+    let mut crc = Crc32::new();
+    crc.update(bytes.get(..CRC_OFFSET).unwrap_or(&[]));
+    crc.update(bytes.get(CRC_OFFSET + 4..).unwrap_or(&[]));
+    crc.finish()
+}
+
+/// Rounds `n` up to a multiple of [`ALIGN`].
+pub(super) fn align_up(n: usize) -> Option<usize> {
+    n.checked_add(ALIGN - 1).map(|v| v / ALIGN * ALIGN)
+}
+
+/// Checks the header, CRC and table, and returns the known sections.
+pub(super) fn read_sections(bytes: &[u8]) -> Result<Sections<'_>, FormatError> {
+    let got = len_u32(bytes.len());
+    if bytes.len() < HEADER_LEN {
+        return Err(FormatError::Truncated {
+            needed: HEADER_LEN as u32,
+            got,
+        });
+    }
+    if bytes.get(..8) != Some(&MAGIC[..]) {
+        return Err(FormatError::BadMagic);
+    }
+    let major = le_u16(bytes, 8);
+    if major != VERSION_MAJOR {
+        return Err(FormatError::UnsupportedVersion { major });
+    }
+    let header_len = le_u32(bytes, 12) as usize;
+    let file_len = le_u32(bytes, 16);
+    let count = le_u32(bytes, 20) as usize;
+    if file_len != got {
+        return Err(if file_len > got {
+            FormatError::Truncated {
+                needed: file_len,
+                got,
+            }
+        } else {
+            FormatError::FileLength {
+                stated: file_len,
+                actual: got,
+            }
+        });
+    }
+    let stored = le_u32(bytes, CRC_OFFSET);
+    let computed = file_crc(bytes);
+    if stored != computed {
+        return Err(FormatError::Crc { stored, computed });
+    }
+    if le_u32(bytes, 28) != 0 {
+        return Err(FormatError::Reserved { offset: 28 });
+    }
+    if count > MAX_SECTIONS {
+        return Err(FormatError::TooManySections);
+    }
+    if header_len != HEADER_LEN + count * SECTION_ENTRY_LEN || header_len > bytes.len() {
+        return Err(FormatError::HeaderLength);
+    }
+
+    let mut sections = Sections::new();
+    let mut end = header_len;
+    for i in 0..count {
+        let entry = HEADER_LEN + i * SECTION_ENTRY_LEN;
+        let code = le_u16(bytes, entry);
+        let flags = le_u16(bytes, entry + 2);
+        let offset = le_u32(bytes, entry + 4) as usize;
+        let length = le_u32(bytes, entry + 8) as usize;
+        if le_u32(bytes, entry + 12) != 0 {
+            return Err(FormatError::Reserved {
+                offset: len_u32(entry + 12),
+            });
+        }
+        if flags & !FLAG_REQUIRED != 0 {
+            return Err(FormatError::Reserved {
+                offset: len_u32(entry + 2),
+            });
+        }
+        let index = len_u32(i);
+        let start = align_up(end).ok_or(FormatError::Layout { section: index })?;
+        let stop = offset.checked_add(length);
+        if offset != start || stop.is_none_or(|s| s > bytes.len()) {
+            return Err(FormatError::Layout { section: index });
+        }
+        let padding = bytes.get(end..start).unwrap_or(&[]);
+        if padding.iter().any(|&b| b != 0) {
+            return Err(FormatError::Padding { section: index });
+        }
+        let body = bytes
+            .get(offset..offset + length)
+            .ok_or(FormatError::Layout { section: index })?;
+        end = offset + length;
+        match SectionKind::from_code(code) {
+            // This version does not read reduced-precision weights: they are
+            // skipped like any optional section it does not know.
+            Some(SectionKind::WeightsF16 | SectionKind::WeightsFixed) | None => {
+                if flags & FLAG_REQUIRED != 0 {
+                    return Err(FormatError::UnknownRequiredSection { kind: code });
+                }
+            }
+            Some(kind) => {
+                // Capacity equals the table limit checked above.
+                sections
+                    .push(Section { kind, bytes: body })
+                    .map_err(|_| FormatError::TooManySections)?;
+            }
+        }
+    }
+    if end != bytes.len() {
+        return Err(FormatError::FileLength {
+            stated: len_u32(end),
+            actual: got,
+        });
+    }
+    Ok(sections)
+}

@@ -1,0 +1,129 @@
+//! The `.tsm` model file: layout, validation and zero-copy views.
+//!
+//! docs/FORMAT.md is the specification; this module implements it.
+//! [`Model::parse`] checks everything once — magic, version, lengths, CRC,
+//! section layout, every enumeration code, every dimension against its limit,
+//! shapes from layer to layer, finite values, schedule and plan parameters —
+//! and then hands out views that read in place, so after a successful parse
+//! nothing that reads the model can fail on its contents. The writer
+//! ([`write`], feature `std`) produces exactly what the parser accepts.
+
+mod container;
+mod crc32;
+mod cursor;
+mod error;
+mod model;
+mod normalization;
+mod plan_section;
+mod schedule_section;
+mod time_bias;
+mod topology;
+#[cfg(feature = "std")]
+mod writer;
+
+pub use crc32::Crc32;
+pub use cursor::F32s;
+pub use error::FormatError;
+pub use model::Model;
+pub use normalization::Normalization;
+pub use plan_section::EmbeddedPlan;
+pub use time_bias::TimeBias;
+pub use topology::{Activation, Layer, TimeConditioning, Topology};
+#[cfg(feature = "std")]
+pub use writer::{ModelSpec, PlanData, seal, write};
+
+use core::fmt;
+
+/// The first eight bytes of every model file.
+pub const MAGIC: [u8; 8] = *b"\x89TSM\r\n\x1a\n";
+/// Major version this crate reads and writes; files of another major are rejected.
+pub const VERSION_MAJOR: u16 = 1;
+/// Minor version this crate writes; newer minors are read (unknown optional
+/// sections are skipped).
+pub const VERSION_MINOR: u16 = 0;
+/// Bytes of the fixed header.
+pub const HEADER_LEN: usize = 32;
+/// Bytes of one section-table entry.
+pub const SECTION_ENTRY_LEN: usize = 16;
+/// Alignment of every section's start.
+pub const ALIGN: usize = 16;
+/// Most sections in one file.
+pub const MAX_SECTIONS: usize = 32;
+/// Most embedded plans in one file.
+pub const MAX_PLANS: usize = 8;
+/// Largest data dimension.
+pub const MAX_DIM: u32 = 4096;
+/// Largest layer width (including the time embedding at the input).
+pub const MAX_WIDTH: u32 = 4096;
+/// Most layers.
+pub const MAX_LAYERS: u32 = 64;
+/// Section flag: a reader that does not know this kind must reject the file.
+pub const FLAG_REQUIRED: u16 = 1;
+
+/// Kinds of section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum SectionKind {
+    /// Network layers and time conditioning (code 1).
+    Topology,
+    /// f32 weights (code 2).
+    WeightsF32,
+    /// f16 weights (code 3; layout in docs/FORMAT.md, not read by this version).
+    WeightsF16,
+    /// Fixed-point weights (code 4; reserved, not read by this version).
+    WeightsFixed,
+    /// Per-dimension data mean and scale (code 5).
+    Normalization,
+    /// Noise schedule and training metadata (code 6).
+    Schedule,
+    /// An embedded sampling plan (code 7).
+    Plan,
+    /// Per-row first-layer bias of a plan, folded time conditioning (code 8).
+    TimeBias,
+}
+
+impl SectionKind {
+    /// The kind's code in the section table.
+    pub const fn code(self) -> u16 {
+        match self {
+            SectionKind::Topology => 1,
+            SectionKind::WeightsF32 => 2,
+            SectionKind::WeightsF16 => 3,
+            SectionKind::WeightsFixed => 4,
+            SectionKind::Normalization => 5,
+            SectionKind::Schedule => 6,
+            SectionKind::Plan => 7,
+            SectionKind::TimeBias => 8,
+        }
+    }
+
+    /// The kind of a code, if known.
+    pub const fn from_code(code: u16) -> Option<Self> {
+        Some(match code {
+            1 => SectionKind::Topology,
+            2 => SectionKind::WeightsF32,
+            3 => SectionKind::WeightsF16,
+            4 => SectionKind::WeightsFixed,
+            5 => SectionKind::Normalization,
+            6 => SectionKind::Schedule,
+            7 => SectionKind::Plan,
+            8 => SectionKind::TimeBias,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for SectionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SectionKind::Topology => "topology",
+            SectionKind::WeightsF32 => "f32 weights",
+            SectionKind::WeightsF16 => "f16 weights",
+            SectionKind::WeightsFixed => "fixed-point weights",
+            SectionKind::Normalization => "normalization",
+            SectionKind::Schedule => "schedule",
+            SectionKind::Plan => "plan",
+            SectionKind::TimeBias => "time bias",
+        })
+    }
+}

@@ -1,0 +1,200 @@
+//! Embedded sampling plans: a [`PlanHeader`] and its rows, read in place.
+
+use super::cursor::Cursor;
+use super::topology::prediction_from_code;
+use super::{FormatError, SectionKind};
+use crate::plan::{DdpmVariance, Plan, PlanHeader, PlanRow, PlanSpec, Prediction, SamplerKind};
+use crate::schedule::Spacing;
+
+/// Bytes of a plan section's header.
+pub(super) const PLAN_HEADER_LEN: usize = 64;
+/// Bytes of one stored row: ten `f32` and two reserved words.
+pub(super) const ROW_LEN: usize = 48;
+
+/// A plan stored in the model file.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct EmbeddedPlan<'a> {
+    header: PlanHeader,
+    rows: &'a [[u8; ROW_LEN]],
+}
+
+impl Plan for EmbeddedPlan<'_> {
+    fn header(&self) -> PlanHeader {
+        self.header
+    }
+
+    fn row(&self, i: usize) -> Option<PlanRow> {
+        self.rows.get(i).map(decode_row)
+    }
+}
+
+fn decode_row(r: &[u8; ROW_LEN]) -> PlanRow {
+    let words = r.as_chunks::<4>().0;
+    let mut v = [0f32; 10];
+    for (slot, w) in v.iter_mut().zip(words) {
+        *slot = f32::from_le_bytes(*w);
+    }
+    PlanRow::from_array(v)
+}
+
+/// The codes and parameters of a spec in their stored form.
+#[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the writer
+pub(super) struct SpecFields {
+    pub sampler: u16,
+    pub spacing: u16,
+    pub int_param: u32,
+    pub flags: u32,
+    pub real_param: f64,
+}
+
+pub(super) fn spec_fields(spec: &PlanSpec) -> SpecFields {
+    let (sampler, int_param, real_param, denoise) = match spec.sampler {
+        SamplerKind::Ddpm { variance } => (
+            1,
+            match variance {
+                DdpmVariance::FixedSmall => 1,
+                DdpmVariance::FixedLarge => 2,
+            },
+            0.0,
+            false,
+        ),
+        SamplerKind::Ddim { eta } => (2, 0, eta, false),
+        SamplerKind::EulerMaruyama => (3, 0, 0.0, false),
+        SamplerKind::PfOdeEuler => (4, 0, 0.0, false),
+        SamplerKind::PfOdeHeun => (5, 0, 0.0, false),
+        SamplerKind::DpmSolverPp2m => (6, 0, 0.0, false),
+        SamplerKind::AnnealedLangevin {
+            steps_per_level,
+            epsilon,
+            denoise_final,
+        } => (7, steps_per_level, epsilon, denoise_final),
+        SamplerKind::PredictorCorrector {
+            corrector_steps,
+            snr,
+        } => (8, corrector_steps, snr, false),
+    };
+    SpecFields {
+        sampler,
+        spacing: match spec.spacing {
+            Spacing::Leading => 1,
+            Spacing::Trailing => 2,
+            Spacing::Linspace => 3,
+        },
+        int_param,
+        flags: u32::from(spec.clip.is_some()) | (u32::from(denoise) << 1),
+        real_param,
+    }
+}
+
+pub(super) fn parse(bytes: &[u8], prediction: Prediction) -> Result<EmbeddedPlan<'_>, FormatError> {
+    let mut c = Cursor::new(bytes, SectionKind::Plan);
+    let sampler_at = c.offset();
+    let sampler_code = c.u16()?;
+    let spacing_at = c.offset();
+    let spacing = match c.u16()? {
+        1 => Spacing::Leading,
+        2 => Spacing::Trailing,
+        3 => Spacing::Linspace,
+        _ => return Err(c.bad_code(spacing_at)),
+    };
+    let steps = c.u32()?;
+    let steps_offset = c.u32()?;
+    let rows = c.u32()?;
+    let prediction_at = c.offset();
+    let plan_prediction = prediction_from_code(c.u32()?).ok_or(c.bad_code(prediction_at))?;
+    let int_at = c.offset();
+    let int_param = c.u32()?;
+    let flags_at = c.offset();
+    let flags = c.u32()?;
+    let clip = c.f32()?;
+    let real_param = c.f64()?;
+    let t_min = c.f64()?;
+    let init_std = c.f32()?;
+    for _ in 0..3 {
+        c.reserved_u32()?;
+    }
+    let sampler = match sampler_code {
+        1 => SamplerKind::Ddpm {
+            variance: match int_param {
+                1 => DdpmVariance::FixedSmall,
+                2 => DdpmVariance::FixedLarge,
+                _ => return Err(c.bad_code(int_at)),
+            },
+        },
+        2 => SamplerKind::Ddim { eta: real_param },
+        3 => SamplerKind::EulerMaruyama,
+        4 => SamplerKind::PfOdeEuler,
+        5 => SamplerKind::PfOdeHeun,
+        6 => SamplerKind::DpmSolverPp2m,
+        7 => SamplerKind::AnnealedLangevin {
+            steps_per_level: int_param,
+            epsilon: real_param,
+            denoise_final: flags & 2 != 0,
+        },
+        8 => SamplerKind::PredictorCorrector {
+            corrector_steps: int_param,
+            snr: real_param,
+        },
+        _ => return Err(c.bad_code(sampler_at)),
+    };
+    let spec = PlanSpec {
+        sampler,
+        steps,
+        spacing,
+        steps_offset,
+        t_min,
+        prediction: plan_prediction,
+        clip: (flags & 1 != 0).then_some(clip),
+    };
+    // Fields that the spec does not use must be zero, so that encoding is
+    // one-to-one and the writer's output is the only valid form.
+    let canonical = spec_fields(&spec);
+    if canonical.int_param != int_param
+        || canonical.flags != flags
+        || canonical.real_param.to_bits() != real_param.to_bits()
+        || (spec.clip.is_none() && clip.to_bits() != 0)
+    {
+        return Err(FormatError::Reserved { offset: flags_at });
+    }
+    spec.validate_parameters().map_err(FormatError::Plan)?;
+    if spec.rows().map_err(FormatError::Plan)? != rows || !t_min.is_finite() {
+        return Err(FormatError::Plan(crate::plan::PlanError::Steps));
+    }
+    if plan_prediction != prediction {
+        return Err(FormatError::Mismatch {
+            section: SectionKind::Plan,
+        });
+    }
+    if !(init_std.is_finite() && init_std > 0.0) {
+        return Err(FormatError::NonFinite {
+            section: SectionKind::Plan,
+            index: 0,
+        });
+    }
+    let table = c.take(rows as usize * ROW_LEN)?.as_chunks::<ROW_LEN>().0;
+    c.finish()?;
+    for (i, r) in table.iter().enumerate() {
+        let row = decode_row(r);
+        let reserved = r.get(40..).is_some_and(|tail| tail.iter().any(|&b| b != 0));
+        if reserved {
+            return Err(FormatError::Reserved {
+                offset: (PLAN_HEADER_LEN + i * ROW_LEN + 40) as u32,
+            });
+        }
+        if !row.to_array().iter().all(|v| v.is_finite()) {
+            return Err(FormatError::NonFinite {
+                section: SectionKind::Plan,
+                index: u32::try_from(i).unwrap_or(u32::MAX),
+            });
+        }
+    }
+    Ok(EmbeddedPlan {
+        header: PlanHeader {
+            spec,
+            rows,
+            init_std,
+        },
+        rows: table,
+    })
+}

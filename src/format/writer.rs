@@ -1,0 +1,245 @@
+//! Writing model files (feature `std`): the exact inverse of the parser.
+
+use std::vec;
+use std::vec::Vec;
+
+use super::container::{CRC_OFFSET, align_up, file_crc};
+use super::plan_section::{PLAN_HEADER_LEN, spec_fields};
+use super::schedule_section::fields;
+use super::topology::{TOPOLOGY_HEADER_LEN, prediction_code};
+use super::{
+    FLAG_REQUIRED, FormatError, HEADER_LEN, Layer, MAGIC, Model, SECTION_ENTRY_LEN, SectionKind,
+    TimeConditioning, VERSION_MAJOR, VERSION_MINOR,
+};
+use crate::plan::{PlanHeader, PlanRow, Prediction};
+use crate::schedule::{BetaSchedule, Schedule};
+
+/// An embedded plan to write.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanData {
+    /// Its header (spec, row count, initial noise scale).
+    pub header: PlanHeader,
+    /// Its rows.
+    pub rows: Vec<PlanRow>,
+    /// For bias-table models: one first-layer bias row per plan row,
+    /// concatenated.
+    pub time_bias: Option<Vec<f32>>,
+}
+
+/// Everything a model file holds, in owned form.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelSpec<'a> {
+    /// Data dimension.
+    pub x_dim: u32,
+    /// Time conditioning.
+    pub time: TimeConditioning,
+    /// What the network predicts.
+    pub prediction: Prediction,
+    /// The layers, in order.
+    pub layers: Vec<Layer>,
+    /// For each dense layer in order: weights (row-major), then bias.
+    pub weights_f32: Vec<f32>,
+    /// Per-dimension data mean.
+    pub mean: Vec<f32>,
+    /// Per-dimension data scale.
+    pub scale: Vec<f32>,
+    /// Training schedule.
+    pub schedule: Schedule<'a>,
+    /// Embedded plans.
+    pub plans: Vec<PlanData>,
+    /// Further sections as `(kind code, flags, bytes)`, written after the
+    /// others: sections of other backends or of newer minor versions.
+    pub extra_sections: Vec<(u16, u16, Vec<u8>)>,
+}
+
+fn put_u16(out: &mut Vec<u8>, v: u16) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+fn put_u32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+fn put_f32s(out: &mut Vec<u8>, v: &[f32]) {
+    v.iter()
+        .for_each(|x| out.extend_from_slice(&x.to_le_bytes()));
+}
+fn put_f64(out: &mut Vec<u8>, v: f64) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+fn len_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn topology_section(spec: &ModelSpec<'_>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(TOPOLOGY_HEADER_LEN + 16 * spec.layers.len());
+    put_u32(&mut out, spec.x_dim);
+    put_u32(&mut out, len_u32(spec.layers.len()));
+    let (code, dim, period, scale) = match spec.time {
+        TimeConditioning::Sinusoidal {
+            dim,
+            max_period,
+            scale,
+        } => (1, dim, max_period, scale),
+        TimeConditioning::BiasTable => (2, 0, 0.0, 0.0),
+    };
+    put_u32(&mut out, code);
+    put_u32(&mut out, dim);
+    put_f32s(&mut out, &[period, scale]);
+    put_u32(&mut out, prediction_code(spec.prediction));
+    put_u32(&mut out, 0);
+    let mut width = spec.x_dim + spec.time.input_width();
+    for layer in &spec.layers {
+        let act = match layer {
+            Layer::Activation(a) => a.code(),
+            _ => 0,
+        };
+        let (input, output) = match *layer {
+            Layer::Dense { input, output } => (input, output),
+            _ => (width, width),
+        };
+        width = output;
+        out.extend_from_slice(&[layer.op(), act, 0, 0]);
+        put_u32(&mut out, input);
+        put_u32(&mut out, output);
+        put_u32(&mut out, 0);
+    }
+    out
+}
+
+fn schedule_section(schedule: &Schedule<'_>) -> Vec<u8> {
+    let f = fields(schedule);
+    let mut out = Vec::new();
+    for v in [f.kind, f.beta_kind, f.train_steps, f.flags] {
+        put_u32(&mut out, v);
+    }
+    f.params.iter().for_each(|&p| put_f64(&mut out, p));
+    if let Schedule::Discrete(d) = schedule
+        && let BetaSchedule::Explicit(table) = d.betas
+    {
+        out.extend_from_slice(table.as_bytes());
+    }
+    out
+}
+
+fn plan_section(plan: &PlanData) -> Vec<u8> {
+    let spec = &plan.header.spec;
+    let f = spec_fields(spec);
+    let mut out = Vec::with_capacity(PLAN_HEADER_LEN + 48 * plan.rows.len());
+    put_u16(&mut out, f.sampler);
+    put_u16(&mut out, f.spacing);
+    put_u32(&mut out, spec.steps);
+    put_u32(&mut out, spec.steps_offset);
+    put_u32(&mut out, len_u32(plan.rows.len()));
+    put_u32(&mut out, prediction_code(spec.prediction));
+    put_u32(&mut out, f.int_param);
+    put_u32(&mut out, f.flags);
+    put_f32s(&mut out, &[spec.clip.unwrap_or(0.0)]);
+    put_f64(&mut out, f.real_param);
+    put_f64(&mut out, spec.t_min);
+    put_f32s(&mut out, &[plan.header.init_std]);
+    for _ in 0..3 {
+        put_u32(&mut out, 0);
+    }
+    for row in &plan.rows {
+        put_f32s(&mut out, &row.to_array());
+        put_u32(&mut out, 0);
+        put_u32(&mut out, 0);
+    }
+    out
+}
+
+fn time_bias_section(index: usize, rows: usize, values: &[f32]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 + 4 * values.len());
+    put_u32(&mut out, len_u32(index));
+    put_u32(&mut out, len_u32(rows));
+    put_u32(
+        &mut out,
+        len_u32(values.len().checked_div(rows).unwrap_or(0)),
+    );
+    put_u32(&mut out, 0);
+    put_f32s(&mut out, values);
+    out
+}
+
+/// Serialises `spec` and checks the result with [`Model::parse`], so that
+/// everything written can be read back.
+pub fn write(spec: &ModelSpec<'_>) -> Result<Vec<u8>, FormatError> {
+    let mut sections: Vec<(u16, u16, Vec<u8>)> = vec![
+        (
+            SectionKind::Topology.code(),
+            FLAG_REQUIRED,
+            topology_section(spec),
+        ),
+        (
+            SectionKind::Schedule.code(),
+            FLAG_REQUIRED,
+            schedule_section(&spec.schedule),
+        ),
+        (SectionKind::Normalization.code(), FLAG_REQUIRED, {
+            let mut v = Vec::new();
+            put_f32s(&mut v, &spec.mean);
+            put_f32s(&mut v, &spec.scale);
+            v
+        }),
+        (SectionKind::WeightsF32.code(), FLAG_REQUIRED, {
+            let mut v = Vec::new();
+            put_f32s(&mut v, &spec.weights_f32);
+            v
+        }),
+    ];
+    for plan in &spec.plans {
+        sections.push((SectionKind::Plan.code(), FLAG_REQUIRED, plan_section(plan)));
+    }
+    for (i, plan) in spec.plans.iter().enumerate() {
+        if let Some(values) = &plan.time_bias {
+            let body = time_bias_section(i, plan.rows.len(), values);
+            sections.push((SectionKind::TimeBias.code(), FLAG_REQUIRED, body));
+        }
+    }
+    sections.extend(spec.extra_sections.iter().cloned());
+
+    let header_len = HEADER_LEN + SECTION_ENTRY_LEN * sections.len();
+    let mut offsets = Vec::with_capacity(sections.len());
+    let mut end = header_len;
+    for (_, _, body) in &sections {
+        let start = align_up(end).unwrap_or(end);
+        offsets.push(start);
+        end = start + body.len();
+    }
+
+    let mut out = Vec::with_capacity(end);
+    out.extend_from_slice(&MAGIC);
+    put_u16(&mut out, VERSION_MAJOR);
+    put_u16(&mut out, VERSION_MINOR);
+    put_u32(&mut out, len_u32(header_len));
+    put_u32(&mut out, len_u32(end));
+    put_u32(&mut out, len_u32(sections.len()));
+    put_u32(&mut out, 0); // CRC, filled in by `seal`
+    put_u32(&mut out, 0);
+    for ((code, flags, body), offset) in sections.iter().zip(&offsets) {
+        put_u16(&mut out, *code);
+        put_u16(&mut out, *flags);
+        put_u32(&mut out, len_u32(*offset));
+        put_u32(&mut out, len_u32(body.len()));
+        put_u32(&mut out, 0);
+    }
+    for ((_, _, body), offset) in sections.iter().zip(&offsets) {
+        out.resize(*offset, 0);
+        out.extend_from_slice(body);
+    }
+    seal(&mut out);
+    Model::parse(&out)?;
+    Ok(out)
+}
+
+/// Rewrites the file-length and CRC fields of `bytes` to match its contents
+/// (for tools and tests that edit a file in place).
+pub fn seal(bytes: &mut [u8]) {
+    let len = len_u32(bytes.len()).to_le_bytes();
+    if let Some(field) = bytes.get_mut(16..20) {
+        field.copy_from_slice(&len);
+    }
+    let crc = file_crc(bytes).to_le_bytes();
+    if let Some(field) = bytes.get_mut(CRC_OFFSET..CRC_OFFSET + 4) {
+        field.copy_from_slice(&crc);
+    }
+}

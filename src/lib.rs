@@ -1,0 +1,36 @@
+//! tinyscore: a `no_std`, allocation-free runtime for tiny score-based diffusion
+//! models.
+//!
+//! A trained ε-network (or x̂₀- / v-network) is exported on the host to a `.tsm`
+//! file. On the device, [`format::Model::parse`] checks the whole file once and
+//! hands out zero-copy views of it; a [`plan`] (a table of per-step coefficients
+//! compiled from a noise [`schedule`] and a sampler) drives the reverse process,
+//! and [`sampler::Sampler`] runs it with the network in [`net`] over a scratch
+//! buffer the caller provides. Gaussian noise comes from [`noise`], which is
+//! integer-exact so that every target draws the same values.
+//!
+//! # Contracts
+//!
+//! - **No allocation, no panic after load.** Every defect of a model file is a
+//!   [`format::FormatError`] from `Model::parse`. After a successful parse no
+//!   runtime path indexes out of bounds, overflows or loops without bound; the
+//!   crate denies `clippy::indexing_slicing`, `unwrap_used`, `expect_used` and
+//!   `panic` to keep it so. Scratch memory is a caller-provided buffer of
+//!   [`format::Model::scratch_len`] elements.
+//! - **Zero-copy.** Weights and plans are read in place from the file bytes.
+//! - **Determinism.** The same file, plan, seed and backend give bit-identical
+//!   samples on every target: math goes through `libm` in a fixed operation
+//!   order, and noise is generated with integer arithmetic only.
+//! - **One source of truth.** Schedules, plan compilation and the file format
+//!   live here; the host trainer uses them.
+#![no_std]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod format;
+pub mod net;
+pub mod noise;
+pub mod plan;
+pub mod sampler;
+pub mod schedule;

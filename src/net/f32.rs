@@ -1,0 +1,178 @@
+//! The reference backend: f32 weights, f32 arithmetic.
+//!
+//! Operation order is fixed and written out (a dense output is
+//! `((b + w₀x₀) + w₁x₁) + …`); Rust never contracts `a*b + c` into an FMA
+//! and never reassociates, and transcendental functions come from `libm`
+//! (pure Rust), so the result is the same on every target.
+
+use super::{Denoiser, NetError, TimeInput};
+use crate::format::{Activation, F32s, Layer, TimeConditioning, Topology};
+use crate::plan::Prediction;
+
+/// An f32 network reading its weights in place.
+#[derive(Clone, Copy, Debug)]
+pub struct Network<'a> {
+    topology: Topology<'a>,
+    weights: F32s<'a>,
+}
+
+impl<'a> Network<'a> {
+    /// A network over validated topology and weights (from
+    /// [`crate::format::Model::network`]).
+    pub(crate) fn new(topology: Topology<'a>, weights: F32s<'a>) -> Self {
+        Network { topology, weights }
+    }
+
+    /// The topology.
+    pub fn topology(&self) -> Topology<'a> {
+        self.topology
+    }
+}
+
+impl Denoiser for Network<'_> {
+    fn x_dim(&self) -> usize {
+        self.topology.x_dim() as usize
+    }
+
+    fn prediction(&self) -> Prediction {
+        self.topology.prediction()
+    }
+
+    /// Three vectors of the widest layer (current, next, saved residual).
+    fn scratch_len(&self) -> usize {
+        3 * self.topology.max_width() as usize
+    }
+
+    fn forward(
+        &self,
+        x: &[f32],
+        time: TimeInput<'_>,
+        scratch: &mut [f32],
+        out: &mut [f32],
+    ) -> Result<(), NetError> {
+        let dim = self.topology.x_dim() as usize;
+        let width = self.topology.max_width() as usize;
+        if x.len() != dim || out.len() != dim {
+            return Err(NetError::Dimension {
+                expected: self.topology.x_dim(),
+            });
+        }
+        let scratch_error = NetError::Scratch {
+            needed: 3 * self.topology.max_width(),
+        };
+        let scratch = scratch.get_mut(..3 * width).ok_or(scratch_error)?;
+        let (mut cur, rest) = scratch.split_at_mut_checked(width).ok_or(scratch_error)?;
+        let (mut next, skip) = rest.split_at_mut_checked(width).ok_or(scratch_error)?;
+
+        // Input: x, then the time embedding if the model has one.
+        let (time_bias, mut w) = match (self.topology.time(), time) {
+            (
+                TimeConditioning::Sinusoidal {
+                    dim: e,
+                    max_period,
+                    scale,
+                },
+                TimeInput::Time(t),
+            ) => {
+                let (head, tail) = cur.split_at_mut_checked(dim).ok_or(scratch_error)?;
+                copy_prefix(head, x);
+                let emb = tail.get_mut(..e as usize).ok_or(scratch_error)?;
+                sinusoidal_embedding(t * scale, max_period, emb);
+                (None, dim + e as usize)
+            }
+            (TimeConditioning::BiasTable, TimeInput::Bias(row)) => {
+                if row.len() != self.topology.first_dense_output() as usize {
+                    return Err(NetError::TimeInput);
+                }
+                copy_prefix(cur, x);
+                (Some(row), dim)
+            }
+            _ => return Err(NetError::TimeInput),
+        };
+
+        let mut offset = 0usize;
+        let mut first_dense = true;
+        for layer in self.topology.layers() {
+            match layer {
+                Layer::Dense { input, output } => {
+                    let (i, o) = (input as usize, output as usize);
+                    let weights = self.weights.slice(offset, o * i).unwrap_or(F32s::new(&[]));
+                    let bias = self
+                        .weights
+                        .slice(offset + o * i, o)
+                        .unwrap_or(F32s::new(&[]));
+                    offset += o * i + o;
+                    let extra = if first_dense { time_bias } else { None };
+                    dense(
+                        weights,
+                        bias,
+                        extra,
+                        cur.get(..i).unwrap_or(&[]),
+                        next.get_mut(..o).unwrap_or(&mut []),
+                    );
+                    first_dense = false;
+                    core::mem::swap(&mut cur, &mut next);
+                    w = o;
+                }
+                Layer::Activation(a) => activate(a, cur.get_mut(..w).unwrap_or(&mut [])),
+                Layer::SaveResidual => copy_prefix(skip, cur.get(..w).unwrap_or(&[])),
+                Layer::AddResidual => {
+                    for (c, s) in cur.iter_mut().zip(skip.iter()).take(w) {
+                        *c += *s;
+                    }
+                }
+            }
+        }
+        copy_prefix(out, cur.get(..dim).unwrap_or(&[]));
+        Ok(())
+    }
+}
+
+/// Copies `src` into the start of `dst` (as much as fits).
+fn copy_prefix(dst: &mut [f32], src: &[f32]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = *s;
+    }
+}
+
+/// `out = W·x + b (+ extra)`, `W` row-major, accumulated left to right
+/// starting from the bias.
+fn dense(weights: F32s<'_>, bias: F32s<'_>, extra: Option<F32s<'_>>, x: &[f32], out: &mut [f32]) {
+    let n = x.len();
+    for (o, slot) in out.iter_mut().enumerate() {
+        let mut acc = bias.get(o).unwrap_or(0.0);
+        if let Some(e) = extra {
+            acc += e.get(o).unwrap_or(0.0);
+        }
+        if let Some(row) = weights.slice(o * n, n) {
+            for (w, xi) in row.iter().zip(x) {
+                acc += w * *xi;
+            }
+        }
+        *slot = acc;
+    }
+}
+
+fn activate(a: Activation, v: &mut [f32]) {
+    match a {
+        Activation::Relu => v
+            .iter_mut()
+            .for_each(|x| *x = if *x > 0.0 { *x } else { 0.0 }),
+        Activation::Silu => v.iter_mut().for_each(|x| *x /= 1.0 + libm::expf(-*x)),
+        Activation::Tanh => v.iter_mut().for_each(|x| *x = libm::tanhf(*x)),
+    }
+}
+
+/// `[cos(t·ω_0..half), sin(t·ω_0..half)]`, `ω_k = exp(−ln(max_period)·k/half)`
+/// (diffusers' `get_timestep_embedding` with `flip_sin_to_cos`, shift 0).
+pub fn sinusoidal_embedding(t: f32, max_period: f32, out: &mut [f32]) {
+    let half = out.len() / 2;
+    let (cos, sin) = out.split_at_mut(half);
+    let log_period = libm::logf(max_period);
+    for (k, (c, s)) in cos.iter_mut().zip(sin.iter_mut()).enumerate() {
+        let freq = libm::expf(-log_period * k as f32 / half as f32);
+        let arg = t * freq;
+        *c = libm::cosf(arg);
+        *s = libm::sinf(arg);
+    }
+}

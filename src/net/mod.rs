@@ -1,0 +1,75 @@
+//! The ε-network forward pass: an MLP of dense layers, activations and
+//! residual adds, conditioned on time by a sinusoidal embedding appended to
+//! the input or by a per-plan-row bias added to the first dense layer.
+//!
+//! One module per numeric backend; each reads its weights in place from the
+//! model file and uses a fixed operation order, so a backend gives the same
+//! bits on every target. [`f32`](self::f32) is the reference.
+
+pub mod f32;
+
+use crate::format::F32s;
+use crate::plan::Prediction;
+use core::fmt;
+
+pub use self::f32::Network;
+
+/// A network the sampler can run: any backend, or an analytic denoiser.
+pub trait Denoiser {
+    /// Data dimension (input and output length).
+    fn x_dim(&self) -> usize;
+    /// What the output means.
+    fn prediction(&self) -> Prediction;
+    /// Scratch elements [`Denoiser::forward`] needs.
+    fn scratch_len(&self) -> usize;
+    /// Evaluates the network on `x` (model units) at `time`, writing `out`.
+    fn forward(
+        &self,
+        x: &[f32],
+        time: TimeInput<'_>,
+        scratch: &mut [f32],
+        out: &mut [f32],
+    ) -> Result<(), NetError>;
+}
+
+/// What the network is conditioned on for one evaluation.
+#[derive(Clone, Copy, Debug)]
+pub enum TimeInput<'a> {
+    /// The schedule time (models with a sinusoidal embedding).
+    Time(f32),
+    /// A folded first-layer bias row (models with a time-bias table).
+    Bias(F32s<'a>),
+}
+
+/// Why a forward pass could not run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum NetError {
+    /// The scratch buffer is shorter than the network needs.
+    Scratch {
+        /// Elements needed.
+        needed: u32,
+    },
+    /// Input or output length is not the data dimension.
+    Dimension {
+        /// The data dimension.
+        expected: u32,
+    },
+    /// The time input does not suit the model's time conditioning (a time
+    /// for a bias-table model, a bias row for an embedding model, or a bias
+    /// row of the wrong width).
+    TimeInput,
+}
+
+impl fmt::Display for NetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NetError::Scratch { needed } => write!(f, "scratch needs {needed} f32 elements"),
+            NetError::Dimension { expected } => write!(f, "vectors must have {expected} elements"),
+            NetError::TimeInput => f.write_str("time input does not match the time conditioning"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for NetError {}

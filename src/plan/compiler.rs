@@ -1,0 +1,309 @@
+//! Per-sampler coefficient derivations, in `f64`.
+//!
+//! Notation: the row evaluates the network at grid point `t` (marginal
+//! `α_t, σ_t`) and moves to the next point `s` (`α_s, σ_s`; the clean end has
+//! α = 1, σ = 0). `ε̂ = (x − α_t·D)/σ_t` turns any ε-form update into the
+//! x̂₀ (`D`) form the rows use. docs/ARCHITECTURE.md lists where each formula
+//! agrees with diffusers, score_sde and k-diffusion and where it differs.
+
+use super::grid::{Grid, Point};
+use super::spec::DdpmVariance;
+use super::{Plan, PlanError, PlanHeader, PlanRow, PlanSpec, SamplerKind};
+use crate::schedule::{Marginal, Schedule};
+
+/// A validated (schedule, spec) pair that computes plan rows on demand.
+///
+/// `new` computes every row once to check that all are finite, so
+/// [`Compiler::compute_row`] and [`Plan::row`] cannot fail afterwards for an
+/// index below `header().rows`. The compiler holds no table: on a device it
+/// is itself a plan that costs no RAM, at the price of recomputing a row
+/// (O(T) for a discrete schedule) per step.
+#[derive(Clone, Debug)]
+pub struct Compiler<'s> {
+    schedule: Schedule<'s>,
+    spec: PlanSpec,
+    rows: u32,
+    init_std: f32,
+}
+
+/// Coefficients of one row before rounding to `f32`.
+#[derive(Default)]
+struct Row {
+    a: f64,
+    b: f64,
+    c: f64,
+    d: f64,
+    e: f64,
+    f: f64,
+    g: f64,
+}
+
+impl<'s> Compiler<'s> {
+    /// Validates the schedule and spec and checks every row.
+    pub fn new(schedule: Schedule<'s>, spec: PlanSpec) -> Result<Self, PlanError> {
+        schedule.validate()?;
+        spec.validate_parameters()?;
+        let rows = spec.rows()?;
+        let needs_sde = matches!(
+            spec.sampler,
+            SamplerKind::EulerMaruyama | SamplerKind::PredictorCorrector { .. }
+        );
+        if needs_sde && !matches!(schedule, Schedule::Sde(_)) {
+            return Err(PlanError::NeedsSde);
+        }
+        let grid = Grid::new(schedule, spec)?;
+        let first = grid.point(0)?.m;
+        let init_std = libm::sqrt(first.alpha * first.alpha + first.sigma * first.sigma) as f32;
+        let compiler = Compiler {
+            schedule,
+            spec,
+            rows,
+            init_std,
+        };
+        for i in 0..rows {
+            compiler.compute_row(i as usize)?;
+        }
+        Ok(compiler)
+    }
+
+    /// Computes row `i`.
+    pub fn compute_row(&self, i: usize) -> Result<PlanRow, PlanError> {
+        let index = u32::try_from(i)
+            .ok()
+            .filter(|&r| r < self.rows)
+            .ok_or(PlanError::Capacity)?;
+        let grid = Grid::new_unchecked(self.schedule, self.spec);
+        let (point, row) = self.derive(&grid, index)?;
+        let (p, q) = self.spec.prediction.to_x0(point.m);
+        let v = [
+            point.t, p, q, row.a, row.b, row.c, row.d, row.e, row.f, row.g,
+        ]
+        .map(|x| x as f32);
+        if v.iter().all(|x| x.is_finite()) {
+            Ok(PlanRow::from_array(v))
+        } else {
+            Err(PlanError::NonFinite { row: index })
+        }
+    }
+
+    /// Writes every row into `out`; returns the number written.
+    pub fn compile_into(&self, out: &mut [PlanRow]) -> Result<usize, PlanError> {
+        let n = self.rows as usize;
+        let slots = out.get_mut(..n).ok_or(PlanError::Capacity)?;
+        for (i, slot) in slots.iter_mut().enumerate() {
+            *slot = self.compute_row(i)?;
+        }
+        Ok(n)
+    }
+
+    /// The evaluated grid point of row `index` and its update.
+    fn derive(&self, grid: &Grid<'_>, index: u32) -> Result<(Point, Row), PlanError> {
+        let n = self.spec.steps;
+        match self.spec.sampler {
+            SamplerKind::Ddpm { variance } => {
+                let (t, s) = (grid.point(index)?, grid.point(index + 1)?);
+                Ok((t, ddpm(t.m, s.m, variance, index + 1 == n)))
+            }
+            SamplerKind::Ddim { eta } => {
+                let (t, s) = (grid.point(index)?, grid.point(index + 1)?);
+                Ok((t, ddim(t.m, s.m, eta)))
+            }
+            SamplerKind::PfOdeEuler => {
+                let (t, s) = (grid.point(index)?, grid.point(index + 1)?);
+                Ok((t, ddim(t.m, s.m, 0.0)))
+            }
+            SamplerKind::EulerMaruyama => {
+                let (t, s) = (grid.point(index)?, grid.point(index + 1)?);
+                Ok((t, self.euler_maruyama(t, s, index + 1 == n)))
+            }
+            SamplerKind::PfOdeHeun => heun(grid, index, n),
+            SamplerKind::DpmSolverPp2m => dpm_solver_pp_2m(grid, index, n),
+            SamplerKind::AnnealedLangevin {
+                steps_per_level,
+                epsilon,
+                denoise_final,
+            } => {
+                let level = index / steps_per_level;
+                if denoise_final && level == n {
+                    return Ok((grid.point(n - 1)?, denoise()));
+                }
+                let t = grid.point(level)?;
+                let smallest = grid.point(n - 1)?.m.sigma;
+                let step = epsilon * (t.m.sigma / smallest) * (t.m.sigma / smallest);
+                Ok((t, langevin(t.m, step)))
+            }
+            SamplerKind::PredictorCorrector {
+                corrector_steps,
+                snr,
+            } => {
+                let per_point = corrector_steps + 1;
+                let (level, sub) = (index / per_point, index % per_point);
+                let t = grid.point(level)?;
+                if sub < corrector_steps {
+                    let step = 2.0 * (snr * t.m.sigma) * (snr * t.m.sigma);
+                    Ok((t, langevin(t.m, step)))
+                } else {
+                    let s = grid.point(level + 1)?;
+                    Ok((t, self.euler_maruyama(t, s, level + 1 == n)))
+                }
+            }
+        }
+    }
+
+    /// Reverse-SDE Euler–Maruyama from `t` to `s`:
+    /// `x ← x + (f·x − g²·∇log p)·dt + g·√|dt|·z`, `dt = s − t < 0`,
+    /// `∇log p = −(x − α_t·D)/σ_t²`.
+    fn euler_maruyama(&self, t: Point, s: Point, last: bool) -> Row {
+        let Schedule::Sde(sde) = self.schedule else {
+            return Row::default();
+        };
+        let dt = s.t - t.t;
+        let (f, g2) = (sde.drift(t.t), sde.diffusion_squared(t.t));
+        let var = t.m.sigma * t.m.sigma;
+        Row {
+            a: 1.0 + f * dt + g2 * dt / var,
+            b: -g2 * dt * t.m.alpha / var,
+            c: if last { 0.0 } else { libm::sqrt(g2 * -dt) },
+            ..Row::default()
+        }
+    }
+}
+
+impl Plan for Compiler<'_> {
+    fn header(&self) -> PlanHeader {
+        Compiler::header(self)
+    }
+
+    fn row(&self, i: usize) -> Option<PlanRow> {
+        self.compute_row(i).ok()
+    }
+}
+
+impl Compiler<'_> {
+    /// The plan's description.
+    pub fn header(&self) -> PlanHeader {
+        PlanHeader {
+            spec: self.spec,
+            rows: self.rows,
+            init_std: self.init_std,
+        }
+    }
+}
+
+/// Gaussian posterior `q(x_s | x_t, x₀)` of any (α, σ) process:
+/// `α_{t|s} = α_t/α_s`, `σ²_{t|s} = σ_t² − α_{t|s}²σ_s²`, posterior variance
+/// `σ²_{t|s}·σ_s²/σ_t²`. For DDPM's ᾱ these are diffusers' formulas.
+fn posterior(t: Marginal, s: Marginal) -> (f64, f64, f64) {
+    let alpha_ts = t.alpha / s.alpha;
+    let var_ts = t.sigma * t.sigma - alpha_ts * alpha_ts * s.sigma * s.sigma;
+    let small = var_ts * s.sigma * s.sigma / (t.sigma * t.sigma);
+    (alpha_ts, var_ts, small)
+}
+
+/// DDPM ancestral step: posterior mean, and noise with the chosen variance
+/// (none on the step onto the clean end).
+fn ddpm(t: Marginal, s: Marginal, variance: DdpmVariance, last: bool) -> Row {
+    let (alpha_ts, var_ts, small) = posterior(t, s);
+    let var_t = t.sigma * t.sigma;
+    let var = match variance {
+        DdpmVariance::FixedSmall => small,
+        DdpmVariance::FixedLarge => var_ts,
+    };
+    Row {
+        a: alpha_ts * s.sigma * s.sigma / var_t,
+        b: s.alpha * var_ts / var_t,
+        c: if last { 0.0 } else { libm::sqrt(var.max(0.0)) },
+        ..Row::default()
+    }
+}
+
+/// DDIM: `x_s = α_s·D + √(σ_s² − c²)·ε̂ + c·z`, `c = η·√(posterior variance)`.
+/// With η = 0 this is also the Euler step of the probability-flow ODE in
+/// `x/α` over `σ/α`.
+fn ddim(t: Marginal, s: Marginal, eta: f64) -> Row {
+    let (_, _, small) = posterior(t, s);
+    let c = eta * libm::sqrt(small.max(0.0));
+    let k = libm::sqrt((s.sigma * s.sigma - c * c).max(0.0));
+    Row {
+        a: k / t.sigma,
+        b: s.alpha - k * t.alpha / t.sigma,
+        c,
+        ..Row::default()
+    }
+}
+
+/// Langevin step `x ← x + step·∇log p + √(2·step)·z` at marginal `m`.
+fn langevin(m: Marginal, step: f64) -> Row {
+    let var = m.sigma * m.sigma;
+    Row {
+        a: 1.0 - step / var,
+        b: step * m.alpha / var,
+        c: libm::sqrt(2.0 * step),
+        ..Row::default()
+    }
+}
+
+/// `x ← x̂₀` (Tweedie's estimate).
+fn denoise() -> Row {
+    Row {
+        b: 1.0,
+        ..Row::default()
+    }
+}
+
+/// Heun on the PF-ODE `dx̃/dσ̃ = ε̂` (`x̃ = x/α`, `σ̃ = σ/α`), as k-diffusion's
+/// `sample_heun`: two rows per step (Euler predictor into `x`, half-slope
+/// accumulator into `h`; then `x ← h + ½·α_s·Δσ̃·ε̂₂`), Euler onto the clean end.
+fn heun(grid: &Grid<'_>, index: u32, n: u32) -> Result<(Point, Row), PlanError> {
+    let step = index / 2;
+    let t = grid.point(step)?;
+    if step + 1 == n {
+        return Ok((t, denoise()));
+    }
+    let s = grid.point(step + 1)?;
+    let half = 0.5 * (s.m.sigma - s.m.alpha * t.m.sigma / t.m.alpha);
+    if index.is_multiple_of(2) {
+        let euler = ddim(t.m, s.m, 0.0);
+        Ok((
+            t,
+            Row {
+                e: s.m.alpha / t.m.alpha + half / t.m.sigma,
+                f: -half * t.m.alpha / t.m.sigma,
+                ..euler
+            },
+        ))
+    } else {
+        Ok((
+            s,
+            Row {
+                a: half / s.m.sigma,
+                b: -half * s.m.alpha / s.m.sigma,
+                d: 1.0,
+                ..Row::default()
+            },
+        ))
+    }
+}
+
+/// DPM-Solver++(2M) in k-diffusion's form: `x_s = (σ_s/σ_t)·x + φ·D'` with
+/// `φ = α_s − α_t·σ_s/σ_t` (= −α_s(e^{−h} − 1)) and
+/// `D' = (1 + 1/2r)·D − (1/2r)·D_prev`, `r = h_prev/h`, `h = λ_s − λ_t`.
+/// First order on the first step, onto the clean end, and after a point of
+/// zero SNR. `h` always receives the current x̂₀.
+fn dpm_solver_pp_2m(grid: &Grid<'_>, index: u32, n: u32) -> Result<(Point, Row), PlanError> {
+    let t = grid.point(index)?;
+    let s = grid.point(index + 1)?;
+    let first = ddim(t.m, s.m, 0.0);
+    let phi = first.b;
+    let mut row = Row { f: 1.0, ..first };
+    if index > 0 && index + 1 < n {
+        let prev = grid.point(index - 1)?.m.log_snr();
+        let (lt, ls) = (t.m.log_snr(), s.m.log_snr());
+        if prev.is_finite() {
+            let w = 0.5 * (ls - lt) / (lt - prev);
+            row.b = phi * (1.0 + w);
+            row.d = -phi * w;
+        }
+    }
+    Ok((t, row))
+}

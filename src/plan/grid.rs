@@ -1,0 +1,77 @@
+//! The time grid a plan walks: `steps` evaluated points, then the clean end.
+//!
+//! A discrete schedule visits the spaced timesteps; an SDE visits
+//! `linspace(T, t_min, steps)`. Point `steps` is the clean end (α = 1, σ = 0,
+//! time 0), which every sampler but annealed Langevin steps onto last.
+
+use super::{PlanError, PlanSpec};
+use crate::schedule::{Marginal, Schedule};
+
+/// One point of the grid.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Point {
+    /// Schedule time.
+    pub t: f64,
+    /// Marginal at `t` (the clean marginal at the end).
+    pub m: Marginal,
+}
+
+pub(super) struct Grid<'s> {
+    schedule: Schedule<'s>,
+    spec: PlanSpec,
+}
+
+impl<'s> Grid<'s> {
+    pub fn new(schedule: Schedule<'s>, spec: PlanSpec) -> Result<Self, PlanError> {
+        if let Schedule::Sde(sde) = schedule {
+            let t_min = spec.t_min;
+            if !(t_min > 0.0 && t_min < sde.t_end()) {
+                return Err(PlanError::TMin);
+            }
+        }
+        let grid = Grid::new_unchecked(schedule, spec);
+        // Every spaced timestep must exist in the schedule.
+        for i in 0..spec.steps {
+            grid.point(i)?;
+        }
+        Ok(grid)
+    }
+
+    /// A grid whose spec was already checked by [`Grid::new`].
+    pub fn new_unchecked(schedule: Schedule<'s>, spec: PlanSpec) -> Self {
+        Grid { schedule, spec }
+    }
+
+    /// Point `i` of `0..=steps`; `steps` is the clean end.
+    pub fn point(&self, i: u32) -> Result<Point, PlanError> {
+        let n = self.spec.steps;
+        if i == n {
+            return Ok(Point {
+                t: 0.0,
+                m: Marginal::CLEAN,
+            });
+        }
+        let t = match self.schedule {
+            Schedule::Discrete(d) => f64::from(self.spec.spacing.timestep(
+                &d,
+                n,
+                self.spec.steps_offset,
+                i,
+            )?),
+            Schedule::Sde(s) => {
+                let (hi, lo) = (s.t_end(), self.spec.t_min);
+                if n == 1 {
+                    hi
+                } else if i + 1 == n {
+                    lo
+                } else {
+                    hi + f64::from(i) * ((lo - hi) / f64::from(n - 1))
+                }
+            }
+        };
+        Ok(Point {
+            t,
+            m: self.schedule.marginal(t),
+        })
+    }
+}

@@ -1,0 +1,170 @@
+//! Sampling plans: any supported sampler compiled to a table of per-step
+//! coefficients.
+//!
+//! Every sampler here is, per network evaluation, linear in a few registers.
+//! With `D = p·x + q·out` the network output converted to the clean-sample
+//! estimate x̂₀ (optionally clipped), `z` fresh Gaussian noise and `h` one
+//! extra register (the previous x̂₀ for DPM-Solver++(2M), the Heun
+//! accumulator for the second-order ODE solver):
+//!
+//! ```text
+//! x ← a·x + b·D + c·z + d·h
+//! h ← e·x + f·D + g·h        (with the x from before this row's update)
+//! ```
+//!
+//! A [`PlanRow`] holds one evaluation's network time and those ten numbers.
+//! [`Compiler`] derives them in `f64` from a [`PlanSpec`] and a
+//! [`Schedule`](crate::schedule::Schedule) and rounds them to `f32`; rows can
+//! be stored in a model file (see `format::EmbeddedPlan`), collected in a
+//! fixed-capacity [`heapless::Vec`], or computed one at a time on the device.
+//! Writing everything in terms of x̂₀ rather than ε̂ keeps the coefficients
+//! finite at zero terminal SNR (α = 0), where only x̂₀- and v-prediction are
+//! defined.
+
+mod compiler;
+mod error;
+mod grid;
+mod spec;
+
+pub use compiler::Compiler;
+pub use error::PlanError;
+pub use spec::{DdpmVariance, PlanSpec, Prediction, SamplerKind};
+
+/// Most rows (network evaluations) a plan may have.
+pub const MAX_PLAN_ROWS: u32 = 65_536;
+
+/// One network evaluation and the register update that follows it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct PlanRow {
+    /// The time the network is conditioned on (the schedule's time).
+    pub t: f32,
+    /// x̂₀ = p·x + q·out: weight of the current state.
+    pub p: f32,
+    /// x̂₀ = p·x + q·out: weight of the network output.
+    pub q: f32,
+    /// Weight of `x` in the new `x`.
+    pub a: f32,
+    /// Weight of x̂₀ in the new `x`.
+    pub b: f32,
+    /// Weight of fresh noise `z` in the new `x`; noise is drawn only when `c ≠ 0`.
+    pub c: f32,
+    /// Weight of `h` in the new `x`.
+    pub d: f32,
+    /// Weight of `x` in the new `h`.
+    pub e: f32,
+    /// Weight of x̂₀ in the new `h`.
+    pub f: f32,
+    /// Weight of `h` in the new `h`.
+    pub g: f32,
+}
+
+impl PlanRow {
+    /// True when this row draws noise.
+    pub fn draws_noise(&self) -> bool {
+        self.c != 0.0
+    }
+
+    /// The update of one element, in the runtime's fixed operation order:
+    /// `d = clip(p·x + q·out)`, then `x' = ((a·x + b·d) + c·z) + d·h` and
+    /// `h' = (e·x + f·d) + g·h`. Returns `(x', h', d)`. `clip` uses
+    /// `max`/`min`, so no value of it can panic.
+    pub fn update(&self, x: f32, out: f32, h: f32, z: f32, clip: Option<f32>) -> (f32, f32, f32) {
+        let mut d = self.p * x + self.q * out;
+        if let Some(c) = clip {
+            d = d.max(-c).min(c);
+        }
+        let x_new = self.a * x + self.b * d + self.c * z + self.d * h;
+        let h_new = self.e * x + self.f * d + self.g * h;
+        (x_new, h_new, d)
+    }
+
+    /// The row's numbers in storage order (`t, p, q, a, b, c, d, e, f, g`).
+    pub fn to_array(&self) -> [f32; 10] {
+        [
+            self.t, self.p, self.q, self.a, self.b, self.c, self.d, self.e, self.f, self.g,
+        ]
+    }
+
+    /// The inverse of [`PlanRow::to_array`].
+    pub fn from_array(v: [f32; 10]) -> Self {
+        let [t, p, q, a, b, c, d, e, f, g] = v;
+        PlanRow {
+            t,
+            p,
+            q,
+            a,
+            b,
+            c,
+            d,
+            e,
+            f,
+            g,
+        }
+    }
+}
+
+/// What a plan is: the spec it was compiled from and its size.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct PlanHeader {
+    /// The sampler configuration.
+    pub spec: PlanSpec,
+    /// Number of rows (network evaluations).
+    pub rows: u32,
+    /// Standard deviation of the initial noise `x_T = init_std·z`.
+    pub init_std: f32,
+}
+
+/// A sequence of rows, wherever they live.
+pub trait Plan {
+    /// The plan's description.
+    fn header(&self) -> PlanHeader;
+    /// Row `i`, or `None` past the end.
+    fn row(&self, i: usize) -> Option<PlanRow>;
+}
+
+/// A plan held in RAM with room for `N` rows.
+#[derive(Clone, Debug)]
+pub struct CompiledPlan<const N: usize> {
+    header: PlanHeader,
+    rows: heapless::Vec<PlanRow, N>,
+}
+
+impl<const N: usize> CompiledPlan<N> {
+    /// Compiles every row; [`PlanError::Capacity`] if they do not fit in `N`.
+    pub fn compile(compiler: &Compiler<'_>) -> Result<Self, PlanError> {
+        let mut rows = heapless::Vec::new();
+        for i in 0..compiler.header().rows as usize {
+            rows.push(compiler.compute_row(i)?)
+                .map_err(|_| PlanError::Capacity)?;
+        }
+        Ok(CompiledPlan {
+            header: compiler.header(),
+            rows,
+        })
+    }
+
+    /// The rows.
+    pub fn rows(&self) -> &[PlanRow] {
+        &self.rows
+    }
+}
+
+impl<const N: usize> Plan for CompiledPlan<N> {
+    fn header(&self) -> PlanHeader {
+        self.header
+    }
+    fn row(&self, i: usize) -> Option<PlanRow> {
+        self.rows.get(i).copied()
+    }
+}
+
+impl<P: Plan + ?Sized> Plan for &P {
+    fn header(&self) -> PlanHeader {
+        (**self).header()
+    }
+    fn row(&self, i: usize) -> Option<PlanRow> {
+        (**self).row(i)
+    }
+}

@@ -1,0 +1,165 @@
+//! What the user asks for: sampler, steps, spacing, prediction type, clipping.
+
+use super::PlanError;
+use crate::schedule::{Marginal, Spacing};
+
+/// What the network's output means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Prediction {
+    /// The noise ε (`x̂₀ = (x − σ·out)/α`).
+    Epsilon,
+    /// The clean sample x₀.
+    Sample,
+    /// The velocity `v = α·ε − σ·x₀` (`x̂₀ = (α·x − σ·out)/(α² + σ²)`).
+    Velocity,
+}
+
+impl Prediction {
+    /// `(p, q)` with `x̂₀ = p·x + q·out` at marginal `m`.
+    pub fn to_x0(self, m: Marginal) -> (f64, f64) {
+        match self {
+            Prediction::Epsilon => (1.0 / m.alpha, -m.sigma / m.alpha),
+            Prediction::Sample => (0.0, 1.0),
+            Prediction::Velocity => {
+                let n = m.alpha * m.alpha + m.sigma * m.sigma;
+                (m.alpha / n, -m.sigma / n)
+            }
+        }
+    }
+}
+
+/// Posterior variance of DDPM ancestral sampling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum DdpmVariance {
+    /// The true posterior variance `β̃_t` (diffusers `fixed_small`).
+    FixedSmall,
+    /// `β_t` of the step (diffusers `fixed_large`).
+    FixedLarge,
+}
+
+/// A sampler and its own parameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum SamplerKind {
+    /// DDPM ancestral sampling.
+    Ddpm {
+        /// Which posterior variance.
+        variance: DdpmVariance,
+    },
+    /// DDIM with stochasticity η (0: deterministic, 1: DDPM `fixed_small`).
+    Ddim {
+        /// η ≥ 0.
+        eta: f64,
+    },
+    /// Euler–Maruyama on the reverse-time SDE (no noise on the last step).
+    EulerMaruyama,
+    /// Euler on the probability-flow ODE (in k-diffusion's σ/α form).
+    PfOdeEuler,
+    /// Heun (2nd order) on the probability-flow ODE; the last step is Euler.
+    PfOdeHeun,
+    /// DPM-Solver++(2M), multistep, x̂₀ form; first and last step 1st order.
+    DpmSolverPp2m,
+    /// Annealed Langevin dynamics (NCSN): `steps` levels, K steps per level,
+    /// step size `ε·σ_i²/σ_L²`.
+    AnnealedLangevin {
+        /// K, Langevin steps at each noise level.
+        steps_per_level: u32,
+        /// ε, the step size at the smallest level.
+        epsilon: f64,
+        /// End with one Tweedie denoising step `x ← x̂₀` at the smallest level.
+        denoise_final: bool,
+    },
+    /// Predictor–corrector: at each time, `corrector_steps` Langevin steps
+    /// with step `2(snr·σ_t)²`, then one Euler–Maruyama step.
+    PredictorCorrector {
+        /// Langevin corrector steps per time.
+        corrector_steps: u32,
+        /// Target signal-to-noise ratio of the corrector (score_sde: 0.16).
+        snr: f64,
+    },
+}
+
+/// Everything that determines a plan, besides the schedule.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct PlanSpec {
+    /// The sampler.
+    pub sampler: SamplerKind,
+    /// Number of time points (noise levels for annealed Langevin).
+    pub steps: u32,
+    /// Timestep spacing of a discrete schedule (ignored for SDEs).
+    pub spacing: Spacing,
+    /// Offset added to [`Spacing::Leading`] timesteps (diffusers `steps_offset`).
+    pub steps_offset: u32,
+    /// Smallest time of a continuous grid `linspace(T, t_min, steps)`
+    /// (score_sde: 1e-3 for VP, 1e-5 for VE). Ignored for discrete schedules.
+    pub t_min: f64,
+    /// What the network predicts.
+    pub prediction: Prediction,
+    /// Clip x̂₀ to `[−clip, clip]` (in normalised units) at every row.
+    pub clip: Option<f32>,
+}
+
+impl PlanSpec {
+    /// A spec with the usual defaults: leading spacing with no offset,
+    /// `t_min = 1e-3`, ε-prediction, no clipping.
+    pub fn new(sampler: SamplerKind, steps: u32) -> Self {
+        PlanSpec {
+            sampler,
+            steps,
+            spacing: Spacing::Leading,
+            steps_offset: 0,
+            t_min: 1e-3,
+            prediction: Prediction::Epsilon,
+            clip: None,
+        }
+    }
+
+    /// Number of rows this spec compiles to.
+    pub fn rows(&self) -> Result<u32, PlanError> {
+        let n = self.steps;
+        let rows = match self.sampler {
+            SamplerKind::Ddpm { .. }
+            | SamplerKind::Ddim { .. }
+            | SamplerKind::EulerMaruyama
+            | SamplerKind::PfOdeEuler
+            | SamplerKind::DpmSolverPp2m => Some(n),
+            SamplerKind::PfOdeHeun => n.checked_mul(2).and_then(|r| r.checked_sub(1)),
+            SamplerKind::AnnealedLangevin {
+                steps_per_level,
+                denoise_final,
+                ..
+            } => n
+                .checked_mul(steps_per_level)
+                .and_then(|r| r.checked_add(u32::from(denoise_final))),
+            SamplerKind::PredictorCorrector {
+                corrector_steps, ..
+            } => corrector_steps
+                .checked_add(1)
+                .and_then(|k| n.checked_mul(k)),
+        };
+        rows.filter(|&r| n > 0 && r > 0 && r <= super::MAX_PLAN_ROWS)
+            .ok_or(PlanError::Steps)
+    }
+
+    pub(crate) fn validate_parameters(&self) -> Result<(), PlanError> {
+        let ok = match self.sampler {
+            SamplerKind::Ddim { eta } => eta.is_finite() && eta >= 0.0,
+            SamplerKind::AnnealedLangevin {
+                steps_per_level,
+                epsilon,
+                ..
+            } => steps_per_level > 0 && epsilon.is_finite() && epsilon > 0.0,
+            SamplerKind::PredictorCorrector { snr, .. } => snr.is_finite() && snr > 0.0,
+            _ => true,
+        };
+        let clip_ok = self.clip.is_none_or(|c| c.is_finite() && c > 0.0);
+        if ok && clip_ok {
+            Ok(())
+        } else {
+            Err(PlanError::Parameter)
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! [`Sampler`]: runs a plan with a network over caller-provided scratch
+//! memory.
+//!
+//! The state `x` belongs to the caller and stays in model units (normalised)
+//! while stepping; [`Sampler::sample`] maps the result to data units at the
+//! end when the sampler was made from a [`Model`]. Each [`Sampler::step`] is
+//! one network evaluation, so firmware can interleave other work between
+//! steps. Noise is drawn element by element, in order, only on rows whose
+//! noise weight is non-zero: the sequence of generator calls, and with it
+//! every sample, is fixed by (file, plan, seed).
+
+use crate::format::{EmbeddedPlan, Model, Normalization, TimeBias, TimeConditioning};
+use crate::net::{Denoiser, NetError, Network, TimeInput};
+use crate::noise::standard_normal;
+use crate::plan::{Plan, PlanRow};
+use crate::schedule::Schedule;
+use core::fmt;
+use rand_core::Rng;
+
+/// Why sampling could not proceed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum SamplerError {
+    /// The scratch buffer is shorter than needed ([`Model::scratch_len`]).
+    Scratch {
+        /// Elements needed.
+        needed: u32,
+    },
+    /// A state vector does not have the model's data dimension.
+    Dimension {
+        /// The data dimension.
+        expected: u32,
+    },
+    /// The plan was compiled for another prediction type than the model's.
+    PredictionMismatch,
+    /// The model folds time into per-row bias tables: it can only run its own
+    /// embedded plans ([`Sampler::embedded`]) and cannot be evaluated at an
+    /// arbitrary time.
+    NeedsEmbeddedPlan,
+    /// No embedded plan with that index.
+    NoSuchPlan,
+    /// The plan ended before the row count its header states.
+    PlanRow {
+        /// The missing row.
+        row: u32,
+    },
+    /// The network rejected its inputs.
+    Net(NetError),
+}
+
+impl From<NetError> for SamplerError {
+    fn from(e: NetError) -> Self {
+        SamplerError::Net(e)
+    }
+}
+
+impl fmt::Display for SamplerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SamplerError::Scratch { needed } => write!(f, "scratch needs {needed} f32 elements"),
+            SamplerError::Dimension { expected } => {
+                write!(f, "state must have {expected} elements")
+            }
+            SamplerError::PredictionMismatch => {
+                f.write_str("plan prediction type differs from the model's")
+            }
+            SamplerError::NeedsEmbeddedPlan => {
+                f.write_str("model folds time into bias tables: use one of its embedded plans")
+            }
+            SamplerError::NoSuchPlan => f.write_str("no embedded plan with that index"),
+            SamplerError::PlanRow { row } => write!(f, "plan has no row {row}"),
+            SamplerError::Net(e) => write!(f, "network: {e}"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for SamplerError {}
+
+/// Scratch elements a sampler needs on top of its network's: the x̂₀
+/// register and the multistep register `h`.
+pub fn register_len(x_dim: usize) -> usize {
+    2 * x_dim
+}
+
+/// Runs plan `P` with denoiser `N`.
+pub struct Sampler<'m, 's, N: Denoiser, P: Plan> {
+    network: N,
+    plan: P,
+    schedule: Schedule<'m>,
+    normalization: Option<Normalization<'m>>,
+    bias: Option<TimeBias<'m>>,
+    rows: u32,
+    net_scratch: &'s mut [f32],
+    x0: &'s mut [f32],
+    h: &'s mut [f32],
+    next_row: u32,
+}
+
+impl<'m, 's, P: Plan> Sampler<'m, 's, Network<'m>, P> {
+    /// A sampler for a model with a sinusoidal time embedding and any plan
+    /// (compiled on the host, on the device, or embedded). `scratch` needs
+    /// [`Model::scratch_len`] elements.
+    pub fn new(model: &Model<'m>, plan: P, scratch: &'s mut [f32]) -> Result<Self, SamplerError> {
+        if let TimeConditioning::BiasTable = model.topology().time() {
+            return Err(SamplerError::NeedsEmbeddedPlan);
+        }
+        let mut s = Self::with_denoiser(model.network(), model.schedule(), plan, scratch)?;
+        s.normalization = Some(model.normalization());
+        Ok(s)
+    }
+}
+
+impl<'m, 's> Sampler<'m, 's, Network<'m>, EmbeddedPlan<'m>> {
+    /// A sampler for embedded plan `index`, with its time-bias table when
+    /// the model folds time conditioning.
+    pub fn embedded(
+        model: &Model<'m>,
+        index: usize,
+        scratch: &'s mut [f32],
+    ) -> Result<Self, SamplerError> {
+        let plan = model.plan(index).ok_or(SamplerError::NoSuchPlan)?;
+        let mut s = Self::with_denoiser(model.network(), model.schedule(), plan, scratch)?;
+        s.normalization = Some(model.normalization());
+        s.bias = model.time_bias(index);
+        Ok(s)
+    }
+}
+
+impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
+    /// A sampler over any [`Denoiser`] conditioned on schedule time, working
+    /// in model units throughout. `scratch` needs
+    /// `network.scratch_len() + register_len(x_dim)` elements.
+    pub fn with_denoiser(
+        network: N,
+        schedule: Schedule<'m>,
+        plan: P,
+        scratch: &'s mut [f32],
+    ) -> Result<Self, SamplerError> {
+        let header = plan.header();
+        if header.spec.prediction != network.prediction() {
+            return Err(SamplerError::PredictionMismatch);
+        }
+        let dim = network.x_dim();
+        let needed = network.scratch_len() + register_len(dim);
+        let short = SamplerError::Scratch {
+            needed: u32::try_from(needed).unwrap_or(u32::MAX),
+        };
+        let (net_scratch, rest) = scratch
+            .split_at_mut_checked(network.scratch_len())
+            .ok_or(short)?;
+        let (x0, rest) = rest.split_at_mut_checked(dim).ok_or(short)?;
+        let h = rest.get_mut(..dim).ok_or(short)?;
+        Ok(Sampler {
+            network,
+            plan,
+            schedule,
+            normalization: None,
+            bias: None,
+            rows: header.rows,
+            net_scratch,
+            x0,
+            h,
+            next_row: 0,
+        })
+    }
+
+    /// Rows (network evaluations) not yet run.
+    pub fn remaining(&self) -> u32 {
+        self.rows.saturating_sub(self.next_row)
+    }
+
+    /// The plan.
+    pub fn plan(&self) -> &P {
+        &self.plan
+    }
+
+    fn check_dim(&self, x: &[f32]) -> Result<(), SamplerError> {
+        let expected = self.network.x_dim();
+        if x.len() == expected {
+            Ok(())
+        } else {
+            Err(SamplerError::Dimension {
+                expected: u32::try_from(expected).unwrap_or(u32::MAX),
+            })
+        }
+    }
+
+    /// Starts a new sample: `x ← init_std·z`, registers cleared.
+    pub fn init<R: Rng + ?Sized>(
+        &mut self,
+        x: &mut [f32],
+        rng: &mut R,
+    ) -> Result<(), SamplerError> {
+        self.check_dim(x)?;
+        let scale = self.plan.header().init_std;
+        for v in x.iter_mut() {
+            *v = scale * standard_normal(rng);
+        }
+        self.h.iter_mut().for_each(|v| *v = 0.0);
+        self.next_row = 0;
+        Ok(())
+    }
+
+    /// Runs the next row on `x`; returns `false` (and does nothing) once the
+    /// plan is finished.
+    pub fn step<R: Rng + ?Sized>(
+        &mut self,
+        x: &mut [f32],
+        rng: &mut R,
+    ) -> Result<bool, SamplerError> {
+        self.check_dim(x)?;
+        if self.next_row >= self.rows {
+            return Ok(false);
+        }
+        let index = self.next_row;
+        let missing = SamplerError::PlanRow { row: index };
+        let row = self.plan.row(index as usize).ok_or(missing)?;
+        let time = match self.bias {
+            Some(table) => TimeInput::Bias(table.row(index as usize).ok_or(missing)?),
+            None => TimeInput::Time(row.t),
+        };
+        self.network.forward(x, time, self.net_scratch, self.x0)?;
+        apply_row(&row, self.plan.header().spec.clip, x, self.x0, self.h, rng);
+        self.next_row += 1;
+        Ok(true)
+    }
+
+    /// Draws one whole sample into `x`: in data units for a sampler made
+    /// from a [`Model`], in model units otherwise.
+    pub fn sample<R: Rng + ?Sized>(
+        &mut self,
+        x: &mut [f32],
+        rng: &mut R,
+    ) -> Result<(), SamplerError> {
+        self.init(x, rng)?;
+        while self.step(x, rng)? {}
+        if let Some(n) = self.normalization {
+            n.to_data(x);
+        }
+        Ok(())
+    }
+
+    /// Tweedie's estimate `x̂₀ = E[x₀ | x_t]` at schedule time `t`, from `x`
+    /// in model units, into `out` (model units).
+    pub fn denoise(&mut self, x: &[f32], t: f64, out: &mut [f32]) -> Result<(), SamplerError> {
+        self.check_dim(x)?;
+        self.check_dim(out)?;
+        if self.bias.is_some() {
+            return Err(SamplerError::NeedsEmbeddedPlan);
+        }
+        let (p, q) = self.network.prediction().to_x0(self.schedule.marginal(t));
+        let (p, q) = (p as f32, q as f32);
+        self.network
+            .forward(x, TimeInput::Time(t as f32), self.net_scratch, out)?;
+        for (o, xi) in out.iter_mut().zip(x) {
+            *o = p * *xi + q * *o;
+        }
+        Ok(())
+    }
+
+    /// The model's score `∇ log p_t(x) = −(x − α_t·x̂₀)/σ_t²` (= −ε̂/σ_t) at
+    /// schedule time `t`, in model units.
+    pub fn score(&mut self, x: &[f32], t: f64, out: &mut [f32]) -> Result<(), SamplerError> {
+        self.denoise(x, t, out)?;
+        let m = self.schedule.marginal(t);
+        let (alpha, inv_var) = (m.alpha as f32, (1.0 / (m.sigma * m.sigma)) as f32);
+        for (o, xi) in out.iter_mut().zip(x) {
+            *o = -(*xi - alpha * *o) * inv_var;
+        }
+        Ok(())
+    }
+}
+
+/// One row's register update, element by element in index order.
+fn apply_row<R: Rng + ?Sized>(
+    row: &PlanRow,
+    clip: Option<f32>,
+    x: &mut [f32],
+    out: &mut [f32],
+    h: &mut [f32],
+    rng: &mut R,
+) {
+    let noisy = row.draws_noise();
+    for ((xi, oi), hi) in x.iter_mut().zip(out.iter_mut()).zip(h.iter_mut()) {
+        let z = if noisy { standard_normal(rng) } else { 0.0 };
+        (*xi, *hi, *oi) = row.update(*xi, *oi, *hi, z, clip);
+    }
+}
