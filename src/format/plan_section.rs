@@ -3,7 +3,9 @@
 use super::cursor::Cursor;
 use super::topology::prediction_from_code;
 use super::{FormatError, SectionKind};
-use crate::plan::{DdpmVariance, Plan, PlanHeader, PlanRow, PlanSpec, Prediction, SamplerKind};
+use crate::plan::{
+    DdpmVariance, Plan, PlanError, PlanHeader, PlanRow, PlanSpec, Prediction, SamplerKind,
+};
 use crate::schedule::Spacing;
 
 /// Bytes of a plan section's header.
@@ -158,8 +160,11 @@ pub(super) fn parse(bytes: &[u8], prediction: Prediction) -> Result<EmbeddedPlan
         return Err(FormatError::Reserved { offset: flags_at });
     }
     spec.validate_parameters().map_err(FormatError::Plan)?;
-    if spec.rows().map_err(FormatError::Plan)? != rows || !t_min.is_finite() {
-        return Err(FormatError::Plan(crate::plan::PlanError::Steps));
+    if spec.rows().map_err(FormatError::Plan)? != rows {
+        return Err(FormatError::Plan(PlanError::Steps));
+    }
+    if !t_min.is_finite() {
+        return Err(FormatError::Plan(PlanError::TMin));
     }
     if plan_prediction != prediction {
         return Err(FormatError::Mismatch {

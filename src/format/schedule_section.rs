@@ -84,6 +84,11 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Schedule<'_>, FormatError> {
                 return Err(FormatError::Reserved { offset: flags_at });
             }
             let (start, end) = (p[0], p[1]);
+            // Schedules without parameters store zeros, so every schedule
+            // has exactly one encoding.
+            if matches!(beta_kind, 3 | 5) && (start != 0.0 || end != 0.0) {
+                return Err(FormatError::Reserved { offset: 16 });
+            }
             let betas = match beta_kind {
                 1 => BetaSchedule::Linear { start, end },
                 2 => BetaSchedule::ScaledLinear { start, end },

@@ -4,7 +4,7 @@
 //!
 //! One module per numeric backend; each reads its weights in place from the
 //! model file and uses a fixed operation order, so a backend gives the same
-//! bits on every target. [`f32`](self::f32) is the reference.
+//! bits on every target. [`self::f32`] is the reference.
 
 pub mod f32;
 

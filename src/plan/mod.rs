@@ -160,6 +160,40 @@ impl<const N: usize> Plan for CompiledPlan<N> {
     }
 }
 
+/// A plan whose rows live in a caller's buffer (filled by
+/// [`Compiler::compile_into`]).
+#[derive(Clone, Copy, Debug)]
+pub struct RowsPlan<'r> {
+    header: PlanHeader,
+    rows: &'r [PlanRow],
+}
+
+impl<'r> RowsPlan<'r> {
+    /// Compiles into `buffer` and views the filled part.
+    pub fn compile(compiler: &Compiler<'_>, buffer: &'r mut [PlanRow]) -> Result<Self, PlanError> {
+        let n = compiler.compile_into(buffer)?;
+        let rows = buffer.get(..n).ok_or(PlanError::Capacity)?;
+        Ok(RowsPlan {
+            header: compiler.header(),
+            rows,
+        })
+    }
+
+    /// The rows.
+    pub fn rows(&self) -> &'r [PlanRow] {
+        self.rows
+    }
+}
+
+impl Plan for RowsPlan<'_> {
+    fn header(&self) -> PlanHeader {
+        self.header
+    }
+    fn row(&self, i: usize) -> Option<PlanRow> {
+        self.rows.get(i).copied()
+    }
+}
+
 impl<P: Plan + ?Sized> Plan for &P {
     fn header(&self) -> PlanHeader {
         (**self).header()
