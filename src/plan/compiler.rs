@@ -71,7 +71,7 @@ impl<'s> Compiler<'s> {
         let index = u32::try_from(i)
             .ok()
             .filter(|&r| r < self.rows)
-            .ok_or(PlanError::Capacity)?;
+            .ok_or(PlanError::RowOutOfRange)?;
         let grid = Grid::new_unchecked(self.schedule, self.spec);
         let (point, row) = self.derive(&grid, index)?;
         let (p, q) = self.spec.prediction.to_x0(point.m);

@@ -28,6 +28,8 @@ pub enum PlanError {
     },
     /// The output buffer has fewer rows than the plan.
     Capacity,
+    /// A row index at or past the plan's end.
+    RowOutOfRange,
 }
 
 impl From<ScheduleError> for PlanError {
@@ -52,6 +54,7 @@ impl fmt::Display for PlanError {
                  e.g. epsilon-prediction with zero terminal SNR)"
             ),
             PlanError::Capacity => f.write_str("plan does not fit in the output buffer"),
+            PlanError::RowOutOfRange => f.write_str("row index past the end of the plan"),
         }
     }
 }
