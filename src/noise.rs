@@ -77,7 +77,7 @@ mod tests {
         assert!((q - 0.6744897501960817).abs() < 1e-8, "{q}");
         // m = 2^32 − 1 is p just below 1/2: the magnitude is just above 0.
         let q = quantile_q28(u32::MAX) as f64 / (1u64 << 28) as f64;
-        assert!(q >= 0.0 && q < 1e-8, "{q}");
+        assert!((0.0..1e-8).contains(&q), "{q}");
         // m = 1 is p = 2^-33: Φ⁻¹(1 − 2^-33) = 6.33790..., the largest value.
         let top = quantile_q28(1);
         assert_eq!(top, quantile_q28(0));
