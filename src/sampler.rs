@@ -170,6 +170,11 @@ impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
         self.rows.saturating_sub(self.next_row)
     }
 
+    /// Data dimension of the states this sampler works on.
+    pub fn x_dim(&self) -> usize {
+        self.network.x_dim()
+    }
+
     /// The plan.
     pub fn plan(&self) -> &P {
         &self.plan

@@ -1,5 +1,10 @@
 //! The three ways to hold a plan give the same rows.
-#![allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use tinyscore::plan::{
     CompiledPlan, Compiler, Plan, PlanError, PlanRow, PlanSpec, RowsPlan, SamplerKind,

@@ -5,14 +5,30 @@ use super::{
     SectionKind, VERSION_MAJOR,
 };
 
-/// One known section's bytes.
+/// One entry of the section table, as checked by the parser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SectionEntry {
+    /// Kind code.
+    pub code: u16,
+    /// The kind, if this version knows it.
+    pub kind: Option<SectionKind>,
+    /// Whether a reader that does not know the kind must reject the file.
+    pub required: bool,
+    /// Offset in the file.
+    pub offset: u32,
+    /// Length in bytes.
+    pub length: u32,
+}
+
+/// One section's table entry and bytes.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Section<'a> {
-    pub kind: SectionKind,
+    pub entry: SectionEntry,
     pub bytes: &'a [u8],
 }
 
-/// The known sections of a file, in file order (unknown optional ones skipped).
+/// All sections of a file, in file order.
 pub(super) type Sections<'a> = heapless::Vec<Section<'a>, MAX_SECTIONS>;
 
 fn le_u16(b: &[u8], at: usize) -> u16 {
@@ -126,21 +142,28 @@ pub(super) fn read_sections(bytes: &[u8]) -> Result<Sections<'_>, FormatError> {
             .get(offset..offset + length)
             .ok_or(FormatError::Layout { section: index })?;
         end = offset + length;
-        match SectionKind::from_code(code) {
-            // This version does not read reduced-precision weights: they are
-            // skipped like any optional section it does not know.
-            Some(SectionKind::WeightsF16 | SectionKind::WeightsFixed) | None => {
-                if flags & FLAG_REQUIRED != 0 {
-                    return Err(FormatError::UnknownRequiredSection { kind: code });
-                }
-            }
-            Some(kind) => {
-                // Capacity equals the table limit checked above.
-                sections
-                    .push(Section { kind, bytes: body })
-                    .map_err(|_| FormatError::TooManySections)?;
-            }
+        let kind = SectionKind::from_code(code);
+        let required = flags & FLAG_REQUIRED != 0;
+        // This version does not read reduced-precision weights: they are
+        // skipped like any optional section it does not know.
+        let unread = matches!(
+            kind,
+            None | Some(SectionKind::WeightsF16 | SectionKind::WeightsFixed)
+        );
+        if unread && required {
+            return Err(FormatError::UnknownRequiredSection { kind: code });
         }
+        let entry = SectionEntry {
+            code,
+            kind,
+            required,
+            offset: len_u32(offset),
+            length: len_u32(length),
+        };
+        // Capacity equals the table limit checked above.
+        sections
+            .push(Section { entry, bytes: body })
+            .map_err(|_| FormatError::TooManySections)?;
     }
     if end != bytes.len() {
         return Err(FormatError::FileLength {

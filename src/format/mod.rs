@@ -21,6 +21,7 @@ mod topology;
 #[cfg(feature = "std")]
 mod writer;
 
+pub use container::SectionEntry;
 pub use crc32::Crc32;
 pub use cursor::F32s;
 pub use error::FormatError;

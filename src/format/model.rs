@@ -1,10 +1,10 @@
 //! [`Model`]: a whole validated file and the views into it.
 
-use super::container::{Section, read_sections};
+use super::container::{Section, SectionEntry, read_sections};
 use super::cursor::F32s;
 use super::{
-    EmbeddedPlan, FormatError, MAX_PLANS, Normalization, SectionKind, TimeBias, TimeConditioning,
-    Topology, normalization, plan_section, schedule_section, time_bias, topology,
+    EmbeddedPlan, FormatError, MAX_PLANS, MAX_SECTIONS, Normalization, SectionKind, TimeBias,
+    TimeConditioning, Topology, normalization, plan_section, schedule_section, time_bias, topology,
 };
 use crate::net::{Denoiser, Network};
 use crate::plan::Plan;
@@ -21,10 +21,11 @@ pub struct Model<'a> {
     schedule: Schedule<'a>,
     plans: heapless::Vec<EmbeddedPlan<'a>, MAX_PLANS>,
     time_bias: heapless::Vec<TimeBias<'a>, MAX_PLANS>,
+    table: heapless::Vec<SectionEntry, MAX_SECTIONS>,
 }
 
 fn exactly_one<'a>(sections: &[Section<'a>], kind: SectionKind) -> Result<&'a [u8], FormatError> {
-    let mut found = sections.iter().filter(|s| s.kind == kind);
+    let mut found = sections.iter().filter(|s| s.entry.kind == Some(kind));
     let first = found.next().ok_or(FormatError::MissingSection(kind))?;
     if found.next().is_some() {
         return Err(FormatError::DuplicateSection(kind));
@@ -60,7 +61,10 @@ impl<'a> Model<'a> {
         }
 
         let mut plans = heapless::Vec::new();
-        for s in sections.iter().filter(|s| s.kind == SectionKind::Plan) {
+        for s in sections
+            .iter()
+            .filter(|s| s.entry.kind == Some(SectionKind::Plan))
+        {
             let plan = plan_section::parse(s.bytes, topology.prediction())?;
             plans.push(plan).map_err(|_| FormatError::Limit {
                 section: SectionKind::Plan,
@@ -69,6 +73,7 @@ impl<'a> Model<'a> {
         }
 
         let time_bias = Self::time_bias_tables(&sections, &topology, &plans)?;
+        let table = sections.iter().map(|s| s.entry).collect();
         Ok(Model {
             version_minor,
             topology,
@@ -77,6 +82,7 @@ impl<'a> Model<'a> {
             schedule,
             plans,
             time_bias,
+            table,
         })
     }
 
@@ -91,7 +97,10 @@ impl<'a> Model<'a> {
             section: SectionKind::TimeBias,
         };
         let mut tables: heapless::Vec<TimeBias<'a>, MAX_PLANS> = heapless::Vec::new();
-        for s in sections.iter().filter(|s| s.kind == SectionKind::TimeBias) {
+        for s in sections
+            .iter()
+            .filter(|s| s.entry.kind == Some(SectionKind::TimeBias))
+        {
             let table = time_bias::parse(s.bytes)?;
             // Tables come in plan order: table k belongs to plan k.
             let plan = plans.get(tables.len()).ok_or(mismatch)?;
@@ -111,6 +120,11 @@ impl<'a> Model<'a> {
             return Err(mismatch);
         }
         Ok(tables)
+    }
+
+    /// The section table, including sections this version skips.
+    pub fn sections(&self) -> &[SectionEntry] {
+        &self.table
     }
 
     /// Minor version of the file.

@@ -1,0 +1,230 @@
+//! [`DataError`]: everything that can go wrong while choosing, generating or
+//! reading training data.
+//!
+//! Bad data found before training starts is cheap to fix; bad data found as a
+//! diverged loss three hours later is not. So every reader checks every value
+//! and every error names where the problem is, in the form editors and
+//! terminals understand: `FILE:LINE:COLUMN: what is wrong` for CSV (1-based,
+//! lines counted as a text editor counts them, header included), and
+//! `FILE: row R, column C: …` for NPY (1-based, data rows only).
+
+use std::io;
+use std::path::PathBuf;
+
+/// The valid source names, as shown in [`DataError::UnknownSource`].
+pub const VALID_SOURCES: &str = "moons, swissroll, 8gaussians, checkerboard, rings, pinwheel, \
+     sine-windows[:PARAMS], gmm:SPEC, PATH.csv, PATH.npy";
+
+/// An error choosing, generating or reading training data.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataError {
+    /// The data source string names nothing known.
+    #[error("unknown data source \"{name}\"; valid sources are: {VALID_SOURCES}")]
+    UnknownSource {
+        /// The string as given.
+        name: String,
+    },
+
+    /// A `gmm:SPEC` whose SPEC does not parse or describes no valid mixture.
+    #[error(
+        "invalid Gaussian mixture \"gmm:{spec}\": {reason} \
+         (expected gmm:K,R,STD or gmm:[W@]M1,..,Md/STD;...)"
+    )]
+    GmmSpec {
+        /// The SPEC as given (without `gmm:`).
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// `sine-windows:PARAMS` with parameters that do not parse or are out of range.
+    #[error(
+        "invalid sine-windows parameters \"{params}\": {reason} \
+         (expected e.g. sine-windows:len=16,amp=0.5..1.5,freq=0.05..0.2,noise=0.1)"
+    )]
+    SineWindowsSpec {
+        /// The PARAMS as given (without `sine-windows:`).
+        params: String,
+        /// What is wrong with them.
+        reason: String,
+    },
+
+    /// A built-in generator was asked for zero samples.
+    #[error("{name}: asked for 0 samples; at least 1 is needed")]
+    ZeroCount {
+        /// The source's name.
+        name: String,
+    },
+
+    /// A file could not be opened or read.
+    #[error("{}: cannot read: {source}", .path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: io::Error,
+    },
+
+    /// A CSV cell that is not a number.
+    #[error("{}:{line}:{column}: cannot read \"{value}\" as a number", .path.display())]
+    Unparsable {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// 1-based column.
+        column: usize,
+        /// The cell's text (invalid UTF-8 replaced by U+FFFD).
+        value: String,
+    },
+
+    /// A CSV cell with nothing in it, in a row that has other values.
+    #[error("{}:{line}:{column}: empty cell", .path.display())]
+    EmptyCell {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// 1-based column.
+        column: usize,
+    },
+
+    /// A CSV value that parses but is NaN or infinite.
+    #[error("{}:{line}:{column}: value \"{value}\" is not a finite number", .path.display())]
+    NonFinite {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// 1-based column.
+        column: usize,
+        /// The cell's text.
+        value: String,
+    },
+
+    /// A CSV value that is finite but too large for `f32`.
+    #[error(
+        "{}:{line}:{column}: value \"{value}\" is too large for a 32-bit float (|x| > 3.4e38)",
+        .path.display()
+    )]
+    OutOfRange {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// 1-based column.
+        column: usize,
+        /// The cell's text.
+        value: String,
+    },
+
+    /// A CSV row with a different number of cells than the first row.
+    #[error(
+        "{}:{line}: expected {expected} columns (as on line {first_line}), found {found}",
+        .path.display()
+    )]
+    Ragged {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the offending row.
+        line: u64,
+        /// Cells in the first row (header or data).
+        expected: usize,
+        /// Cells in this row.
+        found: usize,
+        /// 1-based line of the first row, which set `expected`.
+        first_line: u64,
+    },
+
+    /// A blank CSV line (or one whose cells are all empty) before the last row.
+    #[error("{}:{line}: empty row", .path.display())]
+    EmptyRow {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+    },
+
+    /// A file with no data rows (empty, only a header, or an NPY array of length 0).
+    #[error("{}: no data rows{detail}", .path.display())]
+    NoData {
+        /// The file.
+        path: PathBuf,
+        /// Extra explanation, empty or starting with a space.
+        detail: &'static str,
+    },
+
+    /// Data of another dimension than the caller expects.
+    #[error("{origin}: data has {found} dimensions, expected {expected}")]
+    WrongDim {
+        /// Where: `FILE:LINE` (first data row) for CSV, `FILE` for NPY, the
+        /// source name for built-in data.
+        origin: String,
+        /// The dimension expected.
+        expected: usize,
+        /// The dimension found.
+        found: usize,
+    },
+
+    /// An NPY file that is not a valid NPY file (bad magic, bad header,
+    /// truncated data).
+    #[error("{}: not a readable NPY file: {reason}", .path.display())]
+    NpyFormat {
+        /// The file.
+        path: PathBuf,
+        /// What the NPY reader reported.
+        reason: String,
+    },
+
+    /// An NPY dtype other than float32 or float64.
+    #[error(
+        "{}: unsupported NPY dtype {dtype}: only float32 and float64 are read \
+         (convert with a.astype(np.float32))",
+        .path.display()
+    )]
+    NpyDtype {
+        /// The file.
+        path: PathBuf,
+        /// The dtype descriptor, e.g. `'<i8'`.
+        dtype: String,
+    },
+
+    /// An NPY array stored in Fortran (column-major) order.
+    #[error(
+        "{}: NPY array is in Fortran order; save it in C order \
+         (np.save(path, np.ascontiguousarray(a)))",
+        .path.display()
+    )]
+    NpyOrder {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// An NPY array whose shape is not `(n, d)` or `(n,)` with `d ≥ 1`.
+    #[error("{}: unsupported NPY shape {shape}: {reason}", .path.display())]
+    NpyShape {
+        /// The file.
+        path: PathBuf,
+        /// The shape, written as Python writes a tuple.
+        shape: String,
+        /// Why it is not accepted.
+        reason: &'static str,
+    },
+
+    /// An NPY value that is NaN or infinite, or a float64 too large for `f32`.
+    #[error(
+        "{}: row {row}, column {column}: value {value:?} is not a finite 32-bit float",
+        .path.display()
+    )]
+    NpyNonFinite {
+        /// The file.
+        path: PathBuf,
+        /// 1-based row.
+        row: usize,
+        /// 1-based column.
+        column: usize,
+        /// The value as stored.
+        value: f64,
+    },
+}

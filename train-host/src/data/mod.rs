@@ -1,0 +1,44 @@
+//! Training data: what to train on, checked before any training starts.
+//!
+//! A run names its data with one string, parsed into a [`DataSource`]:
+//!
+//! | string | data | dim |
+//! | --- | --- | --- |
+//! | `moons`, `swissroll`, `8gaussians`, `checkerboard`, `rings`, `pinwheel` | the 2-D toys ([`moons`] …) | 2 |
+//! | `sine-windows[:PARAMS]` | windows of a noisy sinusoid ([`SineWindows`]) | 16 by default |
+//! | `gmm:SPEC` | a Gaussian mixture ([`Gmm`]), with an exact noised score | any |
+//! | `PATH.csv`, `PATH.npy` | a user file ([`read_csv`], [`read_npy`]) | the file's |
+//!
+//! [`DataSource::load`] turns it into a [`Dataset`] (n × d `f32`, row-major,
+//! all finite); [`Normalization`] standardises it for the network and goes
+//! into the model file. Generators are deterministic functions of a
+//! `rand_core` generator (helpers in [`crate::random`]), so a seed reproduces a
+//! dataset bit for bit on any machine. Every failure is a [`DataError`] that
+//! names the file, line and column.
+//!
+//! The mixtures matter beyond data: [`Gmm::noised_score`] is the exact score
+//! of the noised marginal at any (α, σ), the reference against which the
+//! evaluation measures a trained network.
+
+mod csv_file;
+mod dataset;
+mod error;
+mod gmm;
+mod normalization;
+mod npy_file;
+mod sine_windows;
+mod source;
+mod toy;
+
+pub use csv_file::{parse_csv, read_csv};
+pub use dataset::Dataset;
+pub use error::{DataError, VALID_SOURCES};
+pub use gmm::{Gmm, GmmComponent};
+pub use normalization::Normalization;
+pub use npy_file::{parse_npy, read_npy};
+pub use sine_windows::{SineWindows, sine_windows};
+pub use source::DataSource;
+pub use toy::{
+    EIGHT_GAUSSIANS_RADIUS, EIGHT_GAUSSIANS_STD, RING_RADII, checkerboard, eight_gaussians,
+    eight_gaussians_mixture, moons, pinwheel, rings, swiss_roll,
+};

@@ -1,0 +1,112 @@
+//! Export: a training run's EMA weights, normalisation, schedule and one
+//! compiled sampling plan, written as a `.tsm` model file by the runtime's
+//! own writer.
+
+use crate::spec::ScheduleSpec;
+use crate::train::{MAX_PERIOD, RunState, TrainError, network, prediction};
+use tinyscore::format::{self, ModelSpec, PlanData, TimeConditioning};
+use tinyscore::plan::{Compiler, PlanRow, PlanSpec, SamplerKind};
+use tinyscore::schedule::Spacing;
+
+/// Numeric backend of the exported weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// f32 weights.
+    F32,
+}
+
+/// What to embed besides the network.
+#[derive(Clone, Copy, Debug)]
+pub struct ExportOptions {
+    /// Weight format.
+    pub backend: Backend,
+    /// Sampler of the embedded plan.
+    pub sampler: SamplerKind,
+    /// Its number of steps.
+    pub steps: u32,
+    /// Its timestep spacing (discrete schedules).
+    pub spacing: Spacing,
+    /// Clip x̂₀ to ±clip (normalised units).
+    pub clip: Option<f32>,
+}
+
+/// Why export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The run's configuration is unusable.
+    #[error(transparent)]
+    Train(#[from] TrainError),
+    /// The sampler cannot be compiled for this schedule.
+    #[error("cannot compile the {sampler} plan: {source}")]
+    Plan {
+        /// The sampler's name.
+        sampler: &'static str,
+        /// Why.
+        source: tinyscore::plan::PlanError,
+    },
+    /// The model file would be invalid (a bug, reported rather than written).
+    #[error("model file rejected by the parser: {0}")]
+    Format(#[from] tinyscore::format::FormatError),
+}
+
+/// Compiles the plan of `opts` for a run.
+pub fn plan_for(
+    state: &RunState,
+    opts: &ExportOptions,
+) -> Result<(PlanData, ScheduleSpec), ExportError> {
+    let c = &state.config;
+    let schedule: ScheduleSpec = c
+        .schedule
+        .parse()
+        .map_err(|e| TrainError::Config(format!("{e}")))?;
+    let spec = PlanSpec {
+        sampler: opts.sampler,
+        steps: opts.steps,
+        spacing: opts.spacing,
+        steps_offset: 0,
+        t_min: c.t_min,
+        prediction: prediction(&c.prediction)?,
+        clip: opts.clip,
+    };
+    let plan_error = |source| ExportError::Plan {
+        sampler: crate::spec::sampler_name(opts.sampler),
+        source,
+    };
+    let compiler = Compiler::new(schedule.0, spec).map_err(plan_error)?;
+    let mut rows = vec![PlanRow::from_array([0.0; 10]); compiler.header().rows as usize];
+    compiler.compile_into(&mut rows).map_err(plan_error)?;
+    Ok((
+        PlanData {
+            header: compiler.header(),
+            rows,
+            time_bias: None,
+        },
+        schedule,
+    ))
+}
+
+/// The bytes of the model file.
+pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportError> {
+    let Backend::F32 = opts.backend;
+    let c = &state.config;
+    let dim = state.normalization.mean.len();
+    let mlp = network(c, dim);
+    let (plan, schedule) = plan_for(state, opts)?;
+    let spec = ModelSpec {
+        x_dim: dim as u32,
+        time: TimeConditioning::Sinusoidal {
+            dim: c.emb_dim as u32,
+            max_period: MAX_PERIOD,
+            scale: schedule.time_scale(),
+        },
+        prediction: prediction(&c.prediction)?,
+        layers: mlp.layers,
+        weights_f32: state.ema.clone(),
+        mean: state.normalization.mean.clone(),
+        scale: state.normalization.scale.clone(),
+        schedule: schedule.0,
+        plans: vec![plan],
+        extra_sections: Vec::new(),
+    };
+    Ok(format::write(&spec)?)
+}

@@ -1,0 +1,21 @@
+//! tinyscore-train: the host side of tinyscore — data, training, export,
+//! sampling through the runtime, evaluation and plots — behind the
+//! `tinyscore` command.
+//!
+//! The schedules, plans and the model file format come from the runtime
+//! crate `tinyscore`; nothing here re-implements them.
+
+pub mod atomic;
+pub mod checkpoint;
+pub mod data;
+pub mod eval;
+pub mod export;
+pub mod fisher;
+pub mod host_sampling;
+pub mod mlp;
+pub mod objective;
+pub mod optim;
+pub mod random;
+pub mod real;
+pub mod spec;
+pub mod train;

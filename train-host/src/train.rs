@@ -1,0 +1,444 @@
+//! The training loop: batches of noised data, an objective, AdamW with
+//! warm-up and cosine decay, gradient clipping, an EMA of the weights,
+//! checkpoints that a later run resumes from.
+//!
+//! Step `k` draws all its randomness from stream `k` of the run's seed
+//! ([`crate::random::stream`]), so an interrupted run resumed from its last
+//! checkpoint continues exactly as if it had not stopped.
+
+use crate::checkpoint::{self, Checkpoint, Tensor};
+use crate::data::{Dataset, Normalization};
+use crate::mlp::Mlp;
+use crate::objective::{Batch, Level, Objective, Weighting, loss_and_grad};
+use crate::optim::{AdamState, AdamW, AdamWConfig, Ema, LrSchedule, OptimError, clip_grad_norm};
+use crate::random::{below, coin, normal, stream, uniform};
+use crate::spec::ScheduleSpec;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use tinyscore::format::Activation;
+use tinyscore::net::f32::sinusoidal_embedding;
+use tinyscore::plan::Prediction;
+use tinyscore::schedule::{Marginal, Schedule};
+
+/// Everything that defines a training run (stored in the run's config.json).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TrainConfig {
+    /// Data source as given on the command line.
+    pub data: String,
+    /// `dsm`, `ism` or `fdsm`.
+    pub objective: String,
+    /// DSM weighting: `simple`, `score`, `likelihood` or `min-snr:γ`.
+    pub weighting: String,
+    /// `eps`, `x0` or `v`.
+    pub prediction: String,
+    /// Schedule spec ([`ScheduleSpec`]).
+    pub schedule: String,
+    /// Hidden width.
+    pub width: usize,
+    /// Hidden layers.
+    pub depth: usize,
+    /// Sinusoidal embedding width.
+    pub emb_dim: usize,
+    /// Optimisation steps.
+    pub steps: u64,
+    /// Batch size.
+    pub batch: usize,
+    /// Peak learning rate.
+    pub lr: f32,
+    /// Warm-up steps.
+    pub warmup: u64,
+    /// AdamW weight decay.
+    pub weight_decay: f32,
+    /// Gradient clipping (global L2 norm).
+    pub grad_clip: f32,
+    /// EMA decay of the exported weights.
+    pub ema_decay: f32,
+    /// Seed of everything random.
+    pub seed: u64,
+    /// Training times are drawn from `[t_min, T]` (continuous schedules).
+    pub t_min: f64,
+    /// Antithetic noise pairs (ε, −ε).
+    pub antithetic: bool,
+    /// Stratified times across the batch.
+    pub stratified: bool,
+    /// Points drawn from a built-in generator.
+    pub n_data: usize,
+    /// Checkpoint every this many steps.
+    pub checkpoint_every: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            data: "moons".into(),
+            objective: "dsm".into(),
+            weighting: "simple".into(),
+            prediction: "eps".into(),
+            schedule: "linear".into(),
+            width: 128,
+            depth: 3,
+            emb_dim: 32,
+            steps: 4000,
+            batch: 512,
+            lr: 2e-3,
+            warmup: 200,
+            weight_decay: 0.0,
+            grad_clip: 1.0,
+            ema_decay: 0.999,
+            seed: 0,
+            t_min: 1e-3,
+            antithetic: true,
+            stratified: true,
+            n_data: 100_000,
+            checkpoint_every: 1000,
+        }
+    }
+}
+
+/// Why training stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// A configuration value is invalid.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The loss became NaN or infinite.
+    #[error(
+        "loss is {loss} at step {step}: training diverged (try a lower --lr, \
+         gradient clipping, or another weighting)"
+    )]
+    NonFinite {
+        /// The step.
+        step: u64,
+        /// The loss value.
+        loss: f64,
+    },
+    /// Reading or writing the run directory failed.
+    #[error(transparent)]
+    Checkpoint(#[from] checkpoint::CheckpointError),
+    /// An optimiser setting or saved state is invalid.
+    #[error(transparent)]
+    Optim(#[from] OptimError),
+    /// The run directory's config.json does not describe a run.
+    #[error("{path}: {reason}")]
+    RunFile {
+        /// The run directory.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Parses a prediction name.
+pub fn prediction(name: &str) -> Result<Prediction, TrainError> {
+    match name {
+        "eps" => Ok(Prediction::Epsilon),
+        "x0" => Ok(Prediction::Sample),
+        "v" => Ok(Prediction::Velocity),
+        _ => Err(TrainError::Config(format!(
+            "prediction `{name}`: expected eps, x0 or v"
+        ))),
+    }
+}
+
+/// The configured objective.
+pub fn objective(c: &TrainConfig) -> Result<Objective, TrainError> {
+    let weighting = match c.weighting.split_once(':') {
+        None if c.weighting == "simple" => Weighting::Simple,
+        None if c.weighting == "score" => Weighting::ScoreMatching,
+        None if c.weighting == "likelihood" => Weighting::Likelihood,
+        Some(("min-snr", g)) => Weighting::MinSnr(
+            g.parse()
+                .map_err(|_| TrainError::Config(format!("min-snr:γ needs a number, got `{g}`")))?,
+        ),
+        _ => {
+            return Err(TrainError::Config(format!(
+                "weighting `{}`: expected simple, score, likelihood or min-snr:γ",
+                c.weighting
+            )));
+        }
+    };
+    match c.objective.as_str() {
+        "dsm" => Ok(Objective::Dsm(weighting)),
+        "ism" => Ok(Objective::Ism),
+        "fdsm" => Ok(Objective::FdIsm { h: 1e-2 }),
+        o => Err(TrainError::Config(format!(
+            "objective `{o}`: expected dsm, ism or fdsm"
+        ))),
+    }
+}
+
+/// The network a configuration trains.
+pub fn network(c: &TrainConfig, x_dim: usize) -> Mlp {
+    Mlp::residual(x_dim, c.emb_dim, c.width, c.depth, Activation::Silu)
+}
+
+/// Maximum period of the time embedding.
+pub const MAX_PERIOD: f32 = 10_000.0;
+
+/// A run's state: what a checkpoint holds.
+#[derive(Clone, Debug)]
+pub struct RunState {
+    /// The configuration.
+    pub config: TrainConfig,
+    /// Data normalisation (fitted on the training data).
+    pub normalization: Normalization,
+    /// Steps done.
+    pub step: u64,
+    /// Current weights.
+    pub params: Vec<f32>,
+    /// EMA weights (exported).
+    pub ema: Vec<f32>,
+    /// Optimiser state.
+    pub adam: AdamW,
+    /// (step, mean loss over the logging interval).
+    pub losses: Vec<(u64, f32)>,
+}
+
+/// Draws a schedule time and its marginal for each example of a batch.
+struct TimeSampler {
+    schedule: Schedule<'static>,
+    table: Vec<Marginal>,
+    t_min: f64,
+}
+
+impl TimeSampler {
+    fn new(schedule: Schedule<'static>, t_min: f64) -> Self {
+        let table = match schedule {
+            Schedule::Discrete(d) => (0..d.train_steps).map(|i| d.marginal(i)).collect(),
+            Schedule::Sde(_) => Vec::new(),
+        };
+        TimeSampler {
+            schedule,
+            table,
+            t_min,
+        }
+    }
+
+    /// Time for quantile `u ∈ [0, 1)` and its level.
+    fn at(&self, u: f64) -> (f64, Level) {
+        match self.schedule {
+            Schedule::Discrete(_) => {
+                let i = ((u * self.table.len() as f64) as usize).min(self.table.len() - 1);
+                (
+                    i as f64,
+                    Level {
+                        m: self.table[i],
+                        g2: 0.0,
+                    },
+                )
+            }
+            Schedule::Sde(s) => {
+                let t = self.t_min + u * (s.t_end() - self.t_min);
+                (
+                    t,
+                    Level {
+                        m: s.marginal(t),
+                        g2: s.diffusion_squared(t),
+                    },
+                )
+            }
+        }
+    }
+}
+
+/// Trains from `state` (fresh or resumed) to `config.steps`, checkpointing
+/// into `run_dir`; `progress(step, loss)` is called after every step.
+pub fn train(
+    state: &mut RunState,
+    data: &Dataset,
+    run_dir: &Path,
+    mut progress: impl FnMut(u64, f32),
+) -> Result<(), TrainError> {
+    let c = state.config.clone();
+    let spec: ScheduleSpec = c
+        .schedule
+        .parse()
+        .map_err(|e| TrainError::Config(format!("{e}")))?;
+    let pred = prediction(&c.prediction)?;
+    let obj = objective(&c)?;
+    if matches!(obj, Objective::Dsm(Weighting::Likelihood)) && !matches!(spec.0, Schedule::Sde(_)) {
+        return Err(TrainError::Config(
+            "likelihood weighting needs an SDE schedule (vp, subvp, ve, ou)".into(),
+        ));
+    }
+    if c.batch == 0 || c.width == 0 || c.emb_dim == 0 || !c.emb_dim.is_multiple_of(2) {
+        return Err(TrainError::Config(
+            "batch and width must be positive, emb-dim even".into(),
+        ));
+    }
+    // Step counters are checkpointed as f32 tensors: exact below 2^24.
+    if c.steps > 1 << 24 {
+        return Err(TrainError::Config("at most 16 777 216 steps".into()));
+    }
+    let mlp = network(&c, data.dim);
+    let (d, w, n) = (data.dim, mlp.input_width(), c.batch);
+    let times = TimeSampler::new(spec.0, c.t_min);
+    let schedule = LrSchedule::new(c.lr, c.warmup, c.steps, c.lr * 0.05)?;
+    // One EMA update per step, so the update count is the step count.
+    let mut ema = Ema::restore(
+        state.ema.clone(),
+        state.params.len(),
+        c.ema_decay,
+        true,
+        state.step,
+    )?;
+    let mut grads = vec![0.0f32; state.params.len()];
+    let mut input = vec![0.0f32; n * w];
+    let mut x0 = vec![0.0f32; n * d];
+    let mut eps = vec![0.0f32; n * d];
+    let mut probes = vec![0.0f32; n * d];
+    let mut levels = Vec::with_capacity(n);
+    let mut window = (0.0f64, 0u32);
+    let log_every = (c.steps / 200).max(10);
+
+    while state.step < c.steps {
+        let step = state.step;
+        let mut rng = stream(c.seed, step);
+        levels.clear();
+        let offset = uniform(&mut rng);
+        for i in 0..n {
+            let src = below(&mut rng, data.len());
+            x0[i * d..(i + 1) * d].copy_from_slice(data.row(src));
+            let u = if c.stratified {
+                ((i as f64 + offset) / n as f64).fract()
+            } else {
+                uniform(&mut rng)
+            };
+            let (t, level) = times.at(u);
+            levels.push(level);
+            let anti = c.antithetic && i % 2 == 1;
+            for j in 0..d {
+                let e = if anti {
+                    -eps[(i - 1) * d + j]
+                } else {
+                    normal(&mut rng) as f32
+                };
+                eps[i * d + j] = e;
+                probes[i * d + j] = if coin(&mut rng) { 1.0 } else { -1.0 };
+                input[i * w + j] =
+                    (level.m.alpha as f32) * x0[i * d + j] + (level.m.sigma as f32) * e;
+            }
+            let t_in = t as f32 * spec.time_scale();
+            sinusoidal_embedding(t_in, MAX_PERIOD, &mut input[i * w + d..(i + 1) * w]);
+        }
+        grads.iter_mut().for_each(|g| *g = 0.0);
+        let batch = Batch {
+            input: &input,
+            x0: &x0,
+            eps: &eps,
+            probes: &probes,
+            levels: &levels,
+        };
+        let loss = loss_and_grad(&mlp, pred, obj, &state.params, &batch, &mut grads);
+        let norm = if c.grad_clip > 0.0 {
+            clip_grad_norm(&mut grads, c.grad_clip)
+        } else {
+            0.0
+        };
+        if !loss.is_finite() || !norm.is_finite() || grads.iter().any(|g| !g.is_finite()) {
+            return Err(TrainError::NonFinite { step, loss });
+        }
+        state
+            .adam
+            .step(&mut state.params, &grads, schedule.lr(step));
+        ema.update(&state.params);
+        state.step += 1;
+        window = (window.0 + loss, window.1 + 1);
+        if state.step.is_multiple_of(log_every) || state.step == c.steps {
+            state
+                .losses
+                .push((state.step, (window.0 / f64::from(window.1)) as f32));
+            window = (0.0, 0);
+        }
+        progress(state.step, loss as f32);
+        if state.step.is_multiple_of(c.checkpoint_every) || state.step == c.steps {
+            state.ema = ema.params().to_vec();
+            save(state, run_dir)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the run's checkpoint (weights, EMA, optimiser state, config).
+pub fn save(state: &RunState, run_dir: &Path) -> Result<(), TrainError> {
+    let flat = |name: &str, data: &[f32]| Tensor {
+        name: name.into(),
+        shape: vec![data.len()],
+        data: data.to_vec(),
+    };
+    let adam = state.adam.state();
+    let config = serde_json::json!({
+        "config": state.config,
+        "losses": state.losses,
+    });
+    // Everything that must match the weights exactly travels with them.
+    let counters = [state.step as f32, adam.step as f32];
+    let ckpt = Checkpoint {
+        config,
+        tensors: vec![
+            flat("params", &state.params),
+            flat("ema", &state.ema),
+            flat("adam.m", &adam.m),
+            flat("adam.v", &adam.v),
+            flat("normalization.mean", &state.normalization.mean),
+            flat("normalization.scale", &state.normalization.scale),
+            flat("steps", &counters),
+        ],
+    };
+    checkpoint::save(run_dir, &ckpt)?;
+    Ok(())
+}
+
+/// A fresh optimiser for a configuration: AdamW with weight decay on
+/// weights only.
+pub fn optimizer(c: &TrainConfig, mlp: &Mlp) -> Result<AdamW, TrainError> {
+    let config = AdamWConfig {
+        weight_decay: c.weight_decay,
+        ..AdamWConfig::default()
+    };
+    Ok(AdamW::new(config, mlp.param_count())?.with_decay_multipliers(mlp.decay_mask())?)
+}
+
+/// Reads a run's last checkpoint.
+pub fn load(run_dir: &Path) -> Result<RunState, TrainError> {
+    let ckpt = checkpoint::load(run_dir)?;
+    let bad = |reason: &str| TrainError::RunFile {
+        path: run_dir.display().to_string(),
+        reason: reason.into(),
+    };
+    let config: TrainConfig = serde_json::from_value(ckpt.config["config"].clone())
+        .map_err(|e| bad(&format!("config.json has no valid `config`: {e}")))?;
+    let losses: Vec<(u64, f32)> = serde_json::from_value(ckpt.config["losses"].clone())
+        .map_err(|e| bad(&format!("config.json has no valid `losses`: {e}")))?;
+    let tensor = |name: &str| {
+        ckpt.tensor(name)
+            .map(|t| t.data.clone())
+            .ok_or_else(|| bad(&format!("weights.safetensors has no tensor `{name}`")))
+    };
+    let mean = tensor("normalization.mean")?;
+    let scale = tensor("normalization.scale")?;
+    let counters = tensor("steps")?;
+    let [step, adam_step] = counters[..] else {
+        return Err(bad("tensor `steps` must hold 2 values"));
+    };
+    let mlp = network(&config, mean.len());
+    let params = tensor("params")?;
+    if params.len() != mlp.param_count() || scale.len() != mean.len() {
+        return Err(bad("weights do not match the configured network"));
+    }
+    let mut adam = optimizer(&config, &mlp)?;
+    adam.set_state(AdamState {
+        m: tensor("adam.m")?,
+        v: tensor("adam.v")?,
+        step: adam_step as u64,
+    })?;
+    Ok(RunState {
+        ema: tensor("ema")?,
+        params,
+        adam,
+        normalization: Normalization { mean, scale },
+        step: step as u64,
+        losses,
+        config,
+    })
+}
