@@ -132,6 +132,13 @@ impl<'a> F32s<'a> {
         self.bytes.get(start..end).map(|bytes| F32s { bytes })
     }
 
+    /// The values in groups of four, and the 0–3 values left over.
+    pub fn quads(&self) -> (impl Iterator<Item = [f32; 4]> + 'a, F32s<'a>) {
+        let (quads, rest) = self.bytes.as_chunks::<4>();
+        let values = quads.iter().map(|q| q.map(f32::from_le_bytes));
+        (values, F32s { bytes: rest })
+    }
+
     /// All values in order.
     pub fn iter(&self) -> impl Iterator<Item = f32> + 'a {
         self.bytes.iter().map(|b| f32::from_le_bytes(*b))

@@ -1,7 +1,7 @@
 //! The reference backend: f32 weights, f32 arithmetic.
 //!
 //! Operation order is fixed and written out (a dense output is
-//! `((b + w₀x₀) + w₁x₁) + …`); Rust never contracts `a*b + c` into an FMA
+//! `b + dot(w, x)` with the four-lane [`dot`]); Rust never contracts `a*b + c` into an FMA
 //! and never reassociates, and transcendental functions come from `libm`
 //! (pure Rust), so the result is the same on every target.
 
@@ -145,12 +145,38 @@ fn dense(weights: F32s<'_>, bias: F32s<'_>, extra: Option<F32s<'_>>, x: &[f32], 
             acc += e.get(o).unwrap_or(0.0);
         }
         if let Some(row) = weights.slice(o * n, n) {
-            for (w, xi) in row.iter().zip(x) {
-                acc += w * *xi;
-            }
+            acc += dot(row, x);
         }
         *slot = acc;
     }
+}
+
+/// `w·x` in the fixed order of every backend: four lanes, lane `k` summing
+/// the products of indices `i ≡ k (mod 4)` in increasing `i`, then
+/// `(s₀ + s₁) + (s₂ + s₃)`. Four independent sums keep a pipelined FPU busy
+/// without making the result depend on the target.
+pub fn dot(w: F32s<'_>, x: &[f32]) -> f32 {
+    let (mut s0, mut s1, mut s2, mut s3) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
+    let (quads, w_rest) = w.quads();
+    let (x_quads, x_rest) = x.as_chunks::<4>();
+    for ([w0, w1, w2, w3], [x0, x1, x2, x3]) in quads.zip(x_quads) {
+        s0 += w0 * x0;
+        s1 += w1 * x1;
+        s2 += w2 * x2;
+        s3 += w3 * x3;
+    }
+    // The 0–3 leftover indices belong to lanes 0, 1, 2 in order.
+    let mut tail = w_rest.iter().zip(x_rest);
+    if let Some((w, x)) = tail.next() {
+        s0 += w * x;
+    }
+    if let Some((w, x)) = tail.next() {
+        s1 += w * x;
+    }
+    if let Some((w, x)) = tail.next() {
+        s2 += w * x;
+    }
+    (s0 + s1) + (s2 + s3)
 }
 
 fn activate(a: Activation, v: &mut [f32]) {
