@@ -49,7 +49,9 @@ impl<'a> Model<'a> {
         let schedule = schedule_section::parse(exactly_one(&sections, SectionKind::Schedule)?)?;
 
         let weight_bytes = exactly_one(&sections, SectionKind::WeightsF32)?;
-        if weight_bytes.len() != topology.parameter_count() as usize * 4 {
+        // Checked: on 32-bit targets 4 × (a u32 count) can wrap a usize.
+        let expected = (topology.parameter_count() as usize).checked_mul(4);
+        if expected != Some(weight_bytes.len()) {
             return Err(FormatError::SectionLength(SectionKind::WeightsF32));
         }
         let weights = F32s::new(weight_bytes);
