@@ -53,7 +53,7 @@ pub enum ExportError {
 pub fn plan_for(
     state: &RunState,
     opts: &ExportOptions,
-) -> Result<(PlanData, ScheduleSpec), ExportError> {
+) -> Result<(PlanData, ScheduleSpec<'static>), ExportError> {
     let c = &state.config;
     let schedule: ScheduleSpec = c
         .schedule

@@ -2,8 +2,7 @@
 //! and sampler code the device runs, so host samples are what the chip
 //! would produce for the same file, plan and seed.
 
-use crate::random::HostRng;
-use rand_xoshiro::rand_core::SeedableRng;
+use crate::random::stream;
 use tinyscore::format::{FormatError, Model, Normalization};
 use tinyscore::net::Network;
 use tinyscore::plan::{Compiler, Plan, PlanError, PlanRow, PlanSpec, RowsPlan, SamplerKind};
@@ -49,8 +48,16 @@ pub struct Samples {
     pub trajectory: Vec<Vec<f32>>,
 }
 
-/// Draws `n` samples from one generator seeded with `seed`, one sample
-/// after the other, with the file's first embedded plan or `plan`.
+/// The plan every worker runs.
+#[derive(Clone, Copy)]
+enum Which<'a> {
+    Compiled(RowsPlan<'a>),
+    Embedded,
+}
+
+/// Draws `n` samples, sample `i` from its own generator
+/// [`stream`]`(seed, i)`, so the result does not depend on how many threads
+/// share the work; with the file's first embedded plan or `plan`.
 pub fn sample(
     bytes: &[u8],
     n: usize,
@@ -59,9 +66,9 @@ pub fn sample(
     trajectory: bool,
 ) -> Result<Samples, SampleError> {
     let model = Model::parse(bytes)?;
-    let mut scratch = vec![0.0f32; model.scratch_len()];
-    let norm = model.normalization();
-    match plan {
+    let dim = model.topology().x_dim() as usize;
+    let mut rows_buf = Vec::new();
+    let which = match plan {
         Some(o) => {
             let base = model.plan(0).map(|p| p.header().spec);
             let spec = PlanSpec {
@@ -71,53 +78,120 @@ pub fn sample(
                 ..PlanSpec::new(o.sampler, o.steps)
             };
             let compiler = Compiler::new(model.schedule(), spec)?;
-            let mut rows = vec![PlanRow::from_array([0.0; 10]); compiler.header().rows as usize];
-            let compiled = RowsPlan::compile(&compiler, &mut rows)?;
-            let sampler = Sampler::new(&model, compiled, &mut scratch)?;
-            draw(sampler, norm, n, seed, trajectory)
+            rows_buf.resize(
+                compiler.header().rows as usize,
+                PlanRow::from_array([0.0; 10]),
+            );
+            Which::Compiled(RowsPlan::compile(&compiler, &mut rows_buf)?)
         }
-        None => {
-            if model.plans().is_empty() {
-                return Err(SampleError::NoPlan);
-            }
-            let sampler = Sampler::embedded(&model, 0, &mut scratch)?;
-            draw(sampler, norm, n, seed, trajectory)
-        }
-    }
-}
-
-fn draw<P: Plan>(
-    mut sampler: Sampler<'_, '_, Network<'_>, P>,
-    norm: Normalization<'_>,
-    n: usize,
-    seed: u64,
-    trajectory: bool,
-) -> Result<Samples, SampleError> {
-    let dim = sampler.x_dim();
+        None if model.plans().is_empty() => return Err(SampleError::NoPlan),
+        None => Which::Embedded,
+    };
+    let plan_rows = match which {
+        Which::Compiled(p) => p.header().rows,
+        Which::Embedded => model.plan(0).map_or(0, |p| p.header().rows),
+    } as usize;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .min(n.max(1));
+    let per = n.div_ceil(threads).max(1);
     let mut out = Samples {
         dim,
         rows: vec![0.0; n * dim],
         trajectory: Vec::new(),
     };
-    if trajectory {
-        let rows = sampler.plan().header().rows as usize;
-        out.trajectory = vec![vec![0.0; n * dim]; rows];
-    }
-    let mut rng = HostRng::seed_from_u64(seed);
-    for (i, x) in out.rows.chunks_exact_mut(dim).enumerate() {
-        if trajectory {
-            sampler.init(x, &mut rng)?;
-            let mut k = 0;
-            while sampler.step(x, &mut rng)? {
-                let slot = &mut out.trajectory[k][i * dim..(i + 1) * dim];
-                slot.copy_from_slice(x);
-                norm.to_data(slot);
-                k += 1;
-            }
-            norm.to_data(x);
+    // Per sample: its states after every row, sample-major.
+    let mut traj = vec![0.0f32; if trajectory { n * plan_rows * dim } else { 0 }];
+    let results: Vec<Result<(), SampleError>> = std::thread::scope(|scope| {
+        let mut handles = Vec::new();
+        let traj_chunks: Vec<&mut [f32]> = if trajectory {
+            traj.chunks_mut(per * plan_rows * dim).collect()
         } else {
-            sampler.sample(x, &mut rng)?;
+            (0..threads).map(|_| &mut [][..]).collect()
+        };
+        for (k, (rows, traj_chunk)) in out.rows.chunks_mut(per * dim).zip(traj_chunks).enumerate() {
+            let model = &model;
+            handles.push(scope.spawn(move || -> Result<(), SampleError> {
+                let mut scratch = vec![0.0f32; model.scratch_len()];
+                let first = k * per;
+                match which {
+                    Which::Compiled(p) => {
+                        let sampler = Sampler::new(model, p, &mut scratch)?;
+                        draw(
+                            sampler,
+                            model.normalization(),
+                            rows,
+                            traj_chunk,
+                            first,
+                            seed,
+                        )
+                    }
+                    Which::Embedded => {
+                        let sampler = Sampler::embedded(model, 0, &mut scratch)?;
+                        draw(
+                            sampler,
+                            model.normalization(),
+                            rows,
+                            traj_chunk,
+                            first,
+                            seed,
+                        )
+                    }
+                }
+            }));
         }
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    for r in results {
+        r?;
+    }
+    if trajectory {
+        out.trajectory = (0..plan_rows)
+            .map(|r| {
+                (0..n)
+                    .flat_map(|i| {
+                        traj[(i * plan_rows + r) * dim..(i * plan_rows + r + 1) * dim]
+                            .iter()
+                            .copied()
+                    })
+                    .collect()
+            })
+            .collect();
     }
     Ok(out)
+}
+
+/// Draws the samples of `rows` (sample indices from `first`), recording
+/// each one's states in `traj` when it is not empty.
+fn draw<P: Plan>(
+    mut sampler: Sampler<'_, '_, Network<'_>, P>,
+    norm: Normalization<'_>,
+    rows: &mut [f32],
+    traj: &mut [f32],
+    first: usize,
+    seed: u64,
+) -> Result<(), SampleError> {
+    let dim = sampler.x_dim();
+    let plan_rows = sampler.plan().header().rows as usize;
+    for (i, x) in rows.chunks_exact_mut(dim).enumerate() {
+        let mut rng = stream(seed, (first + i) as u64);
+        if traj.is_empty() {
+            sampler.sample(x, &mut rng)?;
+            continue;
+        }
+        sampler.init(x, &mut rng)?;
+        let mut k = 0;
+        while sampler.step(x, &mut rng)? {
+            let at = (i * plan_rows + k) * dim;
+            let slot = &mut traj[at..at + dim];
+            slot.copy_from_slice(x);
+            norm.to_data(slot);
+            k += 1;
+        }
+        norm.to_data(x);
+    }
+    Ok(())
 }

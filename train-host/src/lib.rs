@@ -7,6 +7,7 @@
 
 pub mod atomic;
 pub mod checkpoint;
+pub mod cli;
 pub mod data;
 pub mod eval;
 pub mod export;
@@ -15,6 +16,8 @@ pub mod host_sampling;
 pub mod mlp;
 pub mod objective;
 pub mod optim;
+pub mod output;
+pub mod plot;
 pub mod random;
 pub mod real;
 pub mod spec;

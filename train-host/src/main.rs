@@ -1,8 +1,16 @@
-//! `tinyscore`: the host command-line tool (being assembled).
+//! `tinyscore`: the host command-line tool. See `tinyscore --help`.
 
+use clap::Parser;
 use std::process::ExitCode;
+use tinyscore_train::cli::{Cli, run};
 
 fn main() -> ExitCode {
-    eprintln!("tinyscore: the host trainer is not built yet");
-    ExitCode::from(2)
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tinyscore: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -44,7 +44,8 @@ pub fn csv_bytes(rows: &[f32], dim: usize, steps: Option<&[u32]>) -> Vec<u8> {
 fn npy_bytes(rows: &[f32], dim: usize) -> io::Result<Vec<u8>> {
     let n = rows.len() / dim.max(1);
     let mut buf = Vec::new();
-    let mut writer = npyz::WriteOptions::new()
+    use npyz::WriterBuilder;
+    let mut writer = npyz::WriteOptions::<f32>::new()
         .default_dtype()
         .shape(&[n as u64, dim as u64])
         .writer(&mut buf)

@@ -13,9 +13,10 @@ use std::str::FromStr;
 use tinyscore::plan::{DdpmVariance, SamplerKind};
 use tinyscore::schedule::{BetaSchedule, DiscreteSchedule, Schedule, Sde, Spacing};
 
-/// A schedule with owned parameters (no explicit betas on the command line).
+/// A schedule and its text form (the command line never gives explicit
+/// betas, so parsed schedules are `'static`; a model file's may borrow).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ScheduleSpec(pub Schedule<'static>);
+pub struct ScheduleSpec<'a>(pub Schedule<'a>);
 
 /// Why a spec string was rejected.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -32,7 +33,7 @@ fn numbers(s: &str, n: usize, what: &str) -> Result<Vec<f64>, SpecError> {
     }
 }
 
-impl FromStr for ScheduleSpec {
+impl FromStr for ScheduleSpec<'static> {
     type Err = SpecError;
 
     fn from_str(s: &str) -> Result<Self, SpecError> {
@@ -45,7 +46,7 @@ impl FromStr for ScheduleSpec {
             Some((n, a)) => (n, Some(a)),
             None => (body, None),
         };
-        let discrete = |betas| -> Result<ScheduleSpec, SpecError> {
+        let discrete = |betas| -> Result<ScheduleSpec<'static>, SpecError> {
             let train_steps = match args {
                 Some(a) => a
                     .parse::<u32>()
@@ -122,7 +123,7 @@ impl FromStr for ScheduleSpec {
     }
 }
 
-impl fmt::Display for ScheduleSpec {
+impl fmt::Display for ScheduleSpec<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             Schedule::Discrete(d) => {
@@ -151,7 +152,7 @@ impl fmt::Display for ScheduleSpec {
     }
 }
 
-impl ScheduleSpec {
+impl ScheduleSpec<'_> {
     /// Factor from schedule time to the embedding's input: 1 for discrete
     /// timesteps (already 0..T), `1000/T` for SDE time, so every network
     /// sees times on the same 0..1000 scale.

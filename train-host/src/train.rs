@@ -128,6 +128,55 @@ pub enum TrainError {
     },
 }
 
+/// The parsed parts of a valid configuration.
+pub struct Checked {
+    /// The schedule.
+    pub spec: ScheduleSpec<'static>,
+    /// The prediction type.
+    pub pred: Prediction,
+    /// The objective.
+    pub obj: Objective,
+}
+
+impl TrainConfig {
+    /// Checks every setting that can be checked without the data, so a bad
+    /// command line fails before anything is written.
+    pub fn validate(&self) -> Result<Checked, TrainError> {
+        let c = self;
+        let spec: ScheduleSpec<'static> = c
+            .schedule
+            .parse()
+            .map_err(|e| TrainError::Config(format!("{e}")))?;
+        let pred = prediction(&c.prediction)?;
+        let obj = objective(c)?;
+        let sde = matches!(spec.0, Schedule::Sde(_));
+        if matches!(obj, Objective::Dsm(Weighting::Likelihood)) && !sde {
+            return Err(TrainError::Config(
+                "likelihood weighting needs an SDE schedule (vp, subvp, ve, ou)".into(),
+            ));
+        }
+        let shape_ok = c.batch > 0 && c.width > 0 && c.depth > 0 && c.emb_dim > 0;
+        if !shape_ok || !c.emb_dim.is_multiple_of(2) {
+            return Err(TrainError::Config(
+                "batch, width and depth must be positive and emb-dim even".into(),
+            ));
+        }
+        // Step counters are checkpointed as f32 tensors: exact below 2^24.
+        if c.steps == 0 || c.steps > 1 << 24 {
+            return Err(TrainError::Config(
+                "steps must be between 1 and 16 777 216".into(),
+            ));
+        }
+        if c.checkpoint_every == 0 || !(c.t_min > 0.0 && c.t_min < 1.0) {
+            return Err(TrainError::Config(
+                "checkpoint-every must be positive, t-min in (0, 1)".into(),
+            ));
+        }
+        LrSchedule::new(c.lr, c.warmup, c.steps, c.lr * 0.05)?;
+        Ok(Checked { spec, pred, obj })
+    }
+}
+
 /// Parses a prediction name.
 pub fn prediction(name: &str) -> Result<Prediction, TrainError> {
     match name {
@@ -250,26 +299,7 @@ pub fn train(
     mut progress: impl FnMut(u64, f32),
 ) -> Result<(), TrainError> {
     let c = state.config.clone();
-    let spec: ScheduleSpec = c
-        .schedule
-        .parse()
-        .map_err(|e| TrainError::Config(format!("{e}")))?;
-    let pred = prediction(&c.prediction)?;
-    let obj = objective(&c)?;
-    if matches!(obj, Objective::Dsm(Weighting::Likelihood)) && !matches!(spec.0, Schedule::Sde(_)) {
-        return Err(TrainError::Config(
-            "likelihood weighting needs an SDE schedule (vp, subvp, ve, ou)".into(),
-        ));
-    }
-    if c.batch == 0 || c.width == 0 || c.emb_dim == 0 || !c.emb_dim.is_multiple_of(2) {
-        return Err(TrainError::Config(
-            "batch and width must be positive, emb-dim even".into(),
-        ));
-    }
-    // Step counters are checkpointed as f32 tensors: exact below 2^24.
-    if c.steps > 1 << 24 {
-        return Err(TrainError::Config("at most 16 777 216 steps".into()));
-    }
+    let Checked { spec, pred, obj } = c.validate()?;
     let mlp = network(&c, data.dim);
     let (d, w, n) = (data.dim, mlp.input_width(), c.batch);
     let times = TimeSampler::new(spec.0, c.t_min);

@@ -1,1 +1,43 @@
-//! (module under construction)
+//! Sample-quality metrics: how close a model's samples are to reference
+//! data.
+//!
+//! Why several metrics: no single number catches every way a sampler goes
+//! wrong. The set here is small, standard and complementary:
+//!
+//! * [`sliced_wasserstein`] — transport distance along random directions, in
+//!   data units, no tuning (catches shifts, spread and shape errors);
+//! * [`mmd2`] — kernel two-sample statistic with the median-heuristic
+//!   bandwidth, unbiased (catches local structure: lost or spurious modes);
+//! * [`energy_distance`] — distance-based two-sample statistic, no
+//!   bandwidth, exactly 0 for identical sets;
+//! * [`mean_error`] and [`covariance_error`] — the first two moments, exact
+//!   and interpretable.
+//!
+//! [`evaluate`] computes all of them into a serialisable [`Report`].
+//!
+//! Conventions: sets are plain row-major `&[f32]` buffers of `n × dim`
+//! values (so any container works, `data::Dataset::rows` included); all
+//! arithmetic is in `f64`; every random choice (projection directions,
+//! subsamples for the `O(n²)` estimators) comes from a seed through
+//! [`crate::random::stream`], so a report is reproducible bit for bit; the
+//! functions are pure and return [`EvalError`] for inputs they cannot
+//! handle (wrong shapes, non-finite values, too few points).
+
+mod energy;
+mod error;
+mod mmd;
+mod moments;
+mod pairwise;
+mod points;
+mod report;
+mod sliced_wasserstein;
+mod subsample;
+#[cfg(test)]
+mod test_support;
+
+pub use energy::energy_distance;
+pub use error::EvalError;
+pub use mmd::{MAX_PAIRWISE_POINTS, MEDIAN_POINTS, Mmd, median_bandwidth, mmd2, mmd2_rbf};
+pub use moments::{covariance_error, mean_error};
+pub use report::{Report, evaluate, try_evaluate};
+pub use sliced_wasserstein::{DEFAULT_PROJECTIONS, sliced_wasserstein};

@@ -1,0 +1,89 @@
+//! `tinyscore inspect`: what a model file holds and what it costs.
+
+use super::CliError;
+use crate::spec::{ScheduleSpec, sampler_name};
+use std::path::Path;
+use tinyscore::format::{Layer, Model, SectionKind, TimeConditioning};
+use tinyscore::plan::Plan;
+
+/// Runs the command.
+pub fn run(path: &Path) -> Result<(), CliError> {
+    let bytes = super::read(path)?;
+    let model = Model::parse(&bytes)
+        .map_err(|e| CliError::Input(format!("{}: invalid model file: {e}", path.display())))?;
+    let topo = model.topology();
+    println!(
+        "file       {} ({} bytes, CRC-32 ok, format 1.{})",
+        path.display(),
+        bytes.len(),
+        model.version_minor()
+    );
+    println!("data dim   {}", topo.x_dim());
+    println!("predicts   {:?}", topo.prediction());
+    match topo.time() {
+        TimeConditioning::Sinusoidal {
+            dim,
+            max_period,
+            scale,
+        } => {
+            println!(
+                "time       sinusoidal embedding, {dim} wide, max period {max_period}, t × {scale}"
+            )
+        }
+        TimeConditioning::BiasTable => {
+            println!("time       folded per-row first-layer bias tables")
+        }
+    }
+    println!("schedule   {}", ScheduleSpec(model.schedule()));
+    println!(
+        "layers     {} ({} parameters)",
+        topo.len(),
+        topo.parameter_count()
+    );
+    for (i, layer) in topo.layers().enumerate() {
+        match layer {
+            Layer::Dense { input, output } => println!("  {i:>3} dense {input} → {output}"),
+            Layer::Activation(a) => println!("  {i:>3} {a:?}"),
+            Layer::SaveResidual => println!("  {i:>3} save residual"),
+            Layer::AddResidual => println!("  {i:>3} add residual"),
+        }
+    }
+    println!("sections");
+    for s in model.sections() {
+        let name = s.kind.map_or_else(
+            || format!("unknown kind {}", s.code),
+            |k: SectionKind| k.to_string(),
+        );
+        println!(
+            "  {name:<22} {:>9} bytes at {:>8}{}",
+            s.length,
+            s.offset,
+            if s.required { "" } else { " (optional)" }
+        );
+    }
+    println!(
+        "scratch    {} f32 = {} bytes of RAM",
+        model.scratch_len(),
+        model.scratch_len() * 4
+    );
+    for (i, plan) in model.plans().iter().enumerate() {
+        let h = plan.header();
+        let noisy = (0..h.rows as usize)
+            .filter_map(|r| plan.row(r))
+            .filter(|r| r.draws_noise())
+            .count();
+        println!(
+            "plan {i}     {} {} steps, {:?} spacing, {} network evaluations ({} draw noise), init std {}{}",
+            sampler_name(h.spec.sampler),
+            h.spec.steps,
+            h.spec.spacing,
+            h.rows,
+            noisy,
+            h.init_std,
+            h.spec
+                .clip
+                .map_or(String::new(), |c| format!(", clip ±{c}")),
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,277 @@
+//! The `tinyscore` command line: argument definitions and dispatch. Each
+//! command lives in its own file; all of them report failures as a
+//! [`CliError`], printed as one line, with exit status 1 (2 for usage
+//! errors, which clap reports).
+
+mod demo;
+mod eval;
+mod export;
+mod inspect;
+mod plan;
+mod plot;
+mod sample;
+mod train;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+/// Train tiny score-based diffusion models and run them through the
+/// tinyscore runtime.
+#[derive(Debug, Parser)]
+#[command(name = "tinyscore", version, about)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a model and checkpoint it into a run directory.
+    Train(TrainArgs),
+    /// Export a run's EMA weights and a sampling plan to a .tsm model file.
+    Export(ExportArgs),
+    /// Draw samples from a model file through the runtime.
+    Sample(SampleArgs),
+    /// Compare samples with reference data (JSON report).
+    Eval(EvalArgs),
+    /// Plot samples or a run's loss curve.
+    Plot(PlotArgs),
+    /// Describe a model file.
+    Inspect {
+        /// The model file.
+        model: PathBuf,
+    },
+    /// Print a compiled sampling plan.
+    Plan(PlanArgs),
+    /// Train, export, sample, evaluate and plot on built-in data.
+    Demo(DemoArgs),
+}
+
+/// `tinyscore train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// moons | swissroll | 8gaussians | checkerboard | rings | pinwheel |
+    /// sine-windows | gmm:SPEC | PATH.csv | PATH.npy
+    #[arg(long)]
+    pub data: String,
+    /// Run directory (checkpoints, config, loss curve).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// dsm | ism | fdsm
+    #[arg(long, default_value = "dsm")]
+    pub objective: String,
+    /// DSM weighting: simple | score | likelihood | min-snr:γ
+    #[arg(long, default_value = "simple")]
+    pub weighting: String,
+    /// eps | x0 | v
+    #[arg(long, default_value = "eps")]
+    pub prediction: String,
+    /// Noise schedule (linear, cosine, vp, ve, ou, … — see docs).
+    #[arg(long, default_value = "linear")]
+    pub schedule: String,
+    /// Hidden width.
+    #[arg(long, default_value_t = 128)]
+    pub width: usize,
+    /// Hidden layers.
+    #[arg(long, default_value_t = 3)]
+    pub depth: usize,
+    /// Training steps.
+    #[arg(long, default_value_t = 4000)]
+    pub steps: u64,
+    /// Batch size.
+    #[arg(long, default_value_t = 512)]
+    pub batch: usize,
+    /// Peak learning rate.
+    #[arg(long, default_value_t = 2e-3)]
+    pub lr: f32,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Continue the run in --out from its last checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+}
+
+/// `tinyscore export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Run directory.
+    pub run: PathBuf,
+    /// Output model file.
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    /// f32 (f16 and fixed arrive with their backends)
+    #[arg(long, default_value = "f32")]
+    pub backend: String,
+    /// Sampler of the embedded plan.
+    #[arg(long, default_value = "ddpm")]
+    pub sampler: String,
+    /// Steps of the embedded plan.
+    #[arg(long, default_value_t = 1000)]
+    pub steps: u32,
+    /// DDIM η.
+    #[arg(long, default_value_t = 0.0)]
+    pub eta: f64,
+    /// leading | trailing | linspace
+    #[arg(long, default_value = "trailing")]
+    pub spacing: String,
+    /// Clip x̂₀ to ±CLIP (normalised units).
+    #[arg(long)]
+    pub clip: Option<f32>,
+}
+
+/// `tinyscore sample`.
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// Model file.
+    pub model: PathBuf,
+    /// Number of samples.
+    #[arg(short = 'n', default_value_t = 1000)]
+    pub n: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output: .csv or .npy
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    /// Use this sampler instead of the embedded plan.
+    #[arg(long)]
+    pub sampler: Option<String>,
+    /// Steps for --sampler.
+    #[arg(long, default_value_t = 50)]
+    pub steps: u32,
+    /// DDIM η for --sampler ddim.
+    #[arg(long, default_value_t = 0.0)]
+    pub eta: f64,
+    /// Spacing for --sampler.
+    #[arg(long, default_value = "trailing")]
+    pub spacing: String,
+    /// Also write every intermediate state to OUT's stem + `.trajectory.csv`.
+    #[arg(long)]
+    pub trajectory: bool,
+}
+
+/// `tinyscore eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Samples (.csv or .npy).
+    pub samples: PathBuf,
+    /// Reference: a built-in dataset name, gmm:SPEC, or a .csv / .npy file.
+    #[arg(long)]
+    pub against: String,
+    /// For gmm: references, the model whose Fisher divergence to the exact
+    /// score is reported.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Seed of fresh reference data and projections.
+    #[arg(long, default_value_t = 12345)]
+    pub seed: u64,
+}
+
+/// `tinyscore plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// Samples (.csv / .npy) or a run directory (loss curve).
+    pub input: PathBuf,
+    /// Output PNG.
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    /// Reference data drawn underneath 2-D samples.
+    #[arg(long)]
+    pub against: Option<String>,
+}
+
+/// `tinyscore plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Noise schedule.
+    #[arg(long)]
+    pub schedule: String,
+    /// Sampler.
+    #[arg(long)]
+    pub sampler: String,
+    /// Steps.
+    #[arg(long)]
+    pub steps: u32,
+    /// DDIM η.
+    #[arg(long, default_value_t = 0.0)]
+    pub eta: f64,
+    /// leading | trailing | linspace
+    #[arg(long, default_value = "leading")]
+    pub spacing: String,
+    /// Offset of leading spacing.
+    #[arg(long, default_value_t = 0)]
+    pub steps_offset: u32,
+    /// eps | x0 | v
+    #[arg(long, default_value = "eps")]
+    pub prediction: String,
+    /// Smallest time of continuous grids.
+    #[arg(long)]
+    pub t_min: Option<f64>,
+    /// json | csv
+    #[arg(long, default_value = "json")]
+    pub format: String,
+}
+
+/// `tinyscore demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Built-in dataset.
+    #[arg(long, default_value = "moons")]
+    pub data: String,
+    /// Working directory for the run, model, samples and plot.
+    #[arg(long, default_value = "tinyscore-demo")]
+    pub out: PathBuf,
+    /// Training steps.
+    #[arg(long, default_value_t = 5000)]
+    pub steps: u64,
+}
+
+/// A command's failure, printed as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad input: files, values, combinations.
+    #[error("{0}")]
+    Input(String),
+}
+
+macro_rules! input_error {
+    ($($t:ty),*) => {$(
+        impl From<$t> for CliError {
+            fn from(e: $t) -> Self {
+                CliError::Input(e.to_string())
+            }
+        }
+    )*};
+}
+
+input_error!(
+    crate::spec::SpecError,
+    crate::train::TrainError,
+    crate::export::ExportError,
+    crate::host_sampling::SampleError,
+    crate::data::DataError,
+    crate::checkpoint::CheckpointError,
+    crate::plot::PlotError
+);
+
+/// Reads a whole file, naming it in the error.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Train(a) => train::run(&a),
+        Command::Export(a) => export::run(&a),
+        Command::Sample(a) => sample::run(&a),
+        Command::Eval(a) => eval::run(&a),
+        Command::Plot(a) => plot::run(&a),
+        Command::Inspect { model } => inspect::run(&model),
+        Command::Plan(a) => plan::run(&a),
+        Command::Demo(a) => demo::run(&a),
+    }
+}

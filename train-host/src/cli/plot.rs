@@ -1,0 +1,31 @@
+//! `tinyscore plot`: samples (scatter, image grid or histograms, by
+//! dimension), a trajectory file, or a run directory's loss curve.
+
+use super::{CliError, PlotArgs};
+use crate::data::DataSource;
+
+/// Runs the command.
+pub fn run(args: &PlotArgs) -> Result<(), CliError> {
+    if args.input.is_dir() {
+        let state = crate::train::load(&args.input)?;
+        let steps: Vec<u64> = state.losses.iter().map(|l| l.0).collect();
+        let losses: Vec<f32> = state.losses.iter().map(|l| l.1).collect();
+        crate::plot::loss_curve(&steps, &losses, &args.out)?;
+        return Ok(());
+    }
+    let samples = super::eval::load_samples(&args.input)?;
+    let reference = match &args.against {
+        Some(name) => {
+            let source: DataSource = name.parse()?;
+            Some(source.load_with_dim(samples.len().max(1), 0, Some(samples.dim))?)
+        }
+        None => None,
+    };
+    crate::plot::plot_samples(
+        &samples.rows,
+        samples.dim,
+        reference.as_ref().map(|r| r.rows.as_slice()),
+        &args.out,
+    )?;
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! `tinyscore train`: a fresh run, or `--resume` of the run in `--out`.
+
+use super::{CliError, TrainArgs};
+use crate::checkpoint;
+use crate::data::{DataSource, Normalization};
+use crate::train::{self, RunState, TrainConfig};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::Path;
+use std::time::Instant;
+
+/// Runs the command.
+pub fn run(args: &TrainArgs) -> Result<(), CliError> {
+    let config = TrainConfig {
+        data: args.data.clone(),
+        objective: args.objective.clone(),
+        weighting: args.weighting.clone(),
+        prediction: args.prediction.clone(),
+        schedule: args.schedule.clone(),
+        width: args.width,
+        depth: args.depth,
+        steps: args.steps,
+        batch: args.batch,
+        lr: args.lr,
+        seed: args.seed,
+        ..TrainConfig::default()
+    };
+    config.validate()?;
+    let mut state = if args.resume {
+        let state = train::load(&args.out)?;
+        let same = TrainConfig {
+            steps: state.config.steps,
+            ..config.clone()
+        };
+        if state.config != same {
+            return Err(CliError::Input(format!(
+                "{}: --resume with options that differ from the run's config.json \
+                 (only --steps may change)",
+                args.out.display()
+            )));
+        }
+        RunState {
+            config: TrainConfig {
+                steps: config.steps,
+                ..state.config.clone()
+            },
+            ..state
+        }
+    } else {
+        if args.out.join(checkpoint::CONFIG_FILE).exists() {
+            return Err(CliError::Input(format!(
+                "{} already holds a run: use --resume to continue it or choose another --out",
+                args.out.display()
+            )));
+        }
+        fresh(config)?
+    };
+    let (data, _) = load_data(&state.config)?;
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| CliError::Input(format!("{}: {e}", args.out.display())))?;
+    fit(&mut state, &data, &args.out)?;
+    plot_losses(&state, &args.out)?;
+    eprintln!(
+        "trained {} steps; checkpoint in {}",
+        state.step,
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// A new run's initial state: data normalisation, initial weights.
+pub(super) fn fresh(config: TrainConfig) -> Result<RunState, CliError> {
+    let (data, normalization) = load_data(&config)?;
+    let mlp = train::network(&config, data.dim);
+    let mut rng = crate::random::stream(config.seed, u64::MAX);
+    let params = mlp.init(|| crate::random::uniform(&mut rng));
+    Ok(RunState {
+        adam: train::optimizer(&config, &mlp)?,
+        ema: params.clone(),
+        params,
+        normalization,
+        step: 0,
+        losses: Vec::new(),
+        config,
+    })
+}
+
+/// The run's training data, normalised, and its normalisation.
+pub(super) fn load_data(
+    config: &TrainConfig,
+) -> Result<(crate::data::Dataset, Normalization), CliError> {
+    let source: DataSource = config.data.parse()?;
+    let mut data = source.load(config.n_data, config.seed)?;
+    let normalization = Normalization::fit(&data);
+    normalization.normalize(&mut data);
+    Ok((data, normalization))
+}
+
+/// Trains with a progress bar (loss and throughput).
+pub(super) fn fit(
+    state: &mut RunState,
+    data: &crate::data::Dataset,
+    out: &Path,
+) -> Result<(), CliError> {
+    let bar = ProgressBar::new(state.config.steps);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_position(state.step);
+    let start = Instant::now();
+    let first = state.step;
+    let mut smoothed = None::<f32>;
+    train::train(state, data, out, |step, loss| {
+        let s = smoothed.map_or(loss, |s| 0.98 * s + 0.02 * loss);
+        smoothed = Some(s);
+        if step % 10 == 0 {
+            let rate = (step - first) as f64 / start.elapsed().as_secs_f64().max(1e-9);
+            bar.set_message(format!("loss {s:.4}  {rate:.0} steps/s"));
+        }
+        bar.set_position(step);
+    })?;
+    bar.finish_and_clear();
+    Ok(())
+}
+
+/// Writes the loss curve of a run as `loss.png` in its directory.
+pub(super) fn plot_losses(state: &RunState, out: &Path) -> Result<(), CliError> {
+    let steps: Vec<u64> = state.losses.iter().map(|l| l.0).collect();
+    let losses: Vec<f32> = state.losses.iter().map(|l| l.1).collect();
+    crate::plot::loss_curve(&steps, &losses, &out.join("loss.png"))?;
+    Ok(())
+}

@@ -1,0 +1,248 @@
+//! The `tinyscore` command on bad input: a clear one-line message naming the
+//! problem, a non-zero exit status, and no output file left behind.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn tinyscore(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tinyscore"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Asserts failure with `needle` in the message and no files created.
+fn fails(args: &[&str], dir: &Path, needle: &str) {
+    let before: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let out = tinyscore(args, dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{args:?} succeeded: {stderr}");
+    assert!(
+        stderr.contains(needle),
+        "{args:?}: expected `{needle}` in: {stderr}"
+    );
+    let after: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(before, after, "{args:?} left files behind");
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+#[test]
+fn training_data_errors_name_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "nan.csv", "x,y\n1,2\n3,nan\n");
+    write(d, "ragged.csv", "1,2\n3,4,5\n");
+    write(d, "empty.csv", "");
+    write(d, "blank.csv", "1,2\n\n3,4\n");
+    write(d, "text.csv", "1,2\n3,abc\n");
+    let cases = [
+        ("nan.csv", "nan.csv:3:2"),
+        ("ragged.csv", "ragged.csv:2"),
+        ("empty.csv", "empty.csv"),
+        ("blank.csv", "blank.csv:2"),
+        ("text.csv", "text.csv:2:2"),
+        ("missing.csv", "missing.csv"),
+        ("moon", "unknown data source"),
+    ];
+    for (data, needle) in cases {
+        fails(
+            &["train", "--data", data, "--out", "run", "--steps", "2"],
+            d,
+            needle,
+        );
+    }
+}
+
+#[test]
+fn bad_options_are_rejected_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fails(
+        &[
+            "train",
+            "--data",
+            "moons",
+            "--out",
+            "run",
+            "--schedule",
+            "warp",
+        ],
+        d,
+        "unknown schedule",
+    );
+    fails(
+        &[
+            "train",
+            "--data",
+            "moons",
+            "--out",
+            "run",
+            "--objective",
+            "nce",
+        ],
+        d,
+        "objective",
+    );
+    fails(
+        &[
+            "train",
+            "--data",
+            "moons",
+            "--out",
+            "run",
+            "--prediction",
+            "y",
+        ],
+        d,
+        "prediction",
+    );
+    fails(&["export", "no-run", "-o", "m.tsm"], d, "no-run");
+    fails(&["sample", "no.tsm", "-o", "s.csv"], d, "no.tsm");
+    fails(&["inspect", "no.tsm"], d, "no.tsm");
+    fails(
+        &[
+            "plan",
+            "--schedule",
+            "linear",
+            "--sampler",
+            "euler-maruyama",
+            "--steps",
+            "10",
+        ],
+        d,
+        "SDE",
+    );
+    fails(
+        &[
+            "plan",
+            "--schedule",
+            "linear",
+            "--sampler",
+            "ddim",
+            "--steps",
+            "2000",
+        ],
+        d,
+        "steps",
+    );
+    write(d, "junk.tsm", "not a model");
+    fails(&["inspect", "junk.tsm"], d, "junk.tsm");
+    fails(
+        &["sample", "junk.tsm", "-o", "s.csv"],
+        d,
+        "invalid model file",
+    );
+}
+
+#[test]
+fn train_export_sample_eval_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let run = |args: &[&str]| {
+        let out = tinyscore(args, d);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&[
+        "train",
+        "--data",
+        "8gaussians",
+        "--out",
+        "run",
+        "--steps",
+        "30",
+        "--width",
+        "16",
+        "--depth",
+        "2",
+        "--batch",
+        "64",
+    ]);
+    assert!(d.join("run/config.json").exists() && d.join("run/loss.png").exists());
+    // A second fresh run into the same directory is refused; --resume continues.
+    fails(
+        &[
+            "train",
+            "--data",
+            "8gaussians",
+            "--out",
+            "run",
+            "--steps",
+            "30",
+        ],
+        d,
+        "--resume",
+    );
+    run(&[
+        "train",
+        "--data",
+        "8gaussians",
+        "--out",
+        "run",
+        "--steps",
+        "40",
+        "--width",
+        "16",
+        "--depth",
+        "2",
+        "--batch",
+        "64",
+        "--resume",
+    ]);
+    run(&[
+        "export",
+        "run",
+        "-o",
+        "m.tsm",
+        "--sampler",
+        "ddim",
+        "--steps",
+        "20",
+    ]);
+    let inspect = run(&["inspect", "m.tsm"]);
+    assert!(
+        inspect.contains("CRC-32 ok") && inspect.contains("scratch"),
+        "{inspect}"
+    );
+    run(&["sample", "m.tsm", "-n", "50", "--seed", "3", "-o", "s.csv"]);
+    run(&[
+        "sample",
+        "m.tsm",
+        "-n",
+        "50",
+        "--seed",
+        "3",
+        "-o",
+        "s.npy",
+        "--sampler",
+        "ddpm",
+        "--steps",
+        "30",
+    ]);
+    let csv = std::fs::read_to_string(d.join("s.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 51);
+    let report = run(&["eval", "s.csv", "--against", "8gaussians"]);
+    let json: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert!(
+        json["sliced_wasserstein"].as_f64().unwrap() > 0.0,
+        "{report}"
+    );
+    run(&["plot", "s.csv", "-o", "s.png"]);
+    run(&["plot", "run", "-o", "loss.png"]);
+    // Output files are refused with an unknown extension, and nothing is written.
+    fails(&["sample", "m.tsm", "-o", "s.txt"], d, ".csv or .npy");
+}
