@@ -30,8 +30,9 @@
 //! pairwise distance is used, and if that is 0 too, `σ = 1`.
 //!
 //! The estimator costs `O((n + m)²·d)`, so [`mmd2`] first cuts each set down
-//! to at most `max_points` points chosen without replacement from `seed`
-//! (see [`subsample`](super::subsample)); the bandwidth is chosen on the
+//! to at most `max_points` points chosen uniformly without replacement
+//! from `seed` (the choice depends only on the seed and the set's size, so
+//! swapping the sets swaps the subsets); the bandwidth is chosen on the
 //! same subsets.
 
 use super::EvalError;

@@ -4,16 +4,18 @@
 //! Why several metrics: no single number catches every way a sampler goes
 //! wrong. The set here is small, standard and complementary:
 //!
-//! * [`sliced_wasserstein`] — transport distance along random directions, in
-//!   data units, no tuning (catches shifts, spread and shape errors);
-//! * [`mmd2`] — kernel two-sample statistic with the median-heuristic
+//! * [`sliced_wasserstein()`] — transport distance along random directions,
+//!   in data units, no tuning (catches shifts, spread and shape errors);
+//! * [`mmd2()`] — kernel two-sample statistic with the median-heuristic
 //!   bandwidth, unbiased (catches local structure: lost or spurious modes);
-//! * [`energy_distance`] — distance-based two-sample statistic, no
+//! * [`energy_distance()`] — distance-based two-sample statistic, no
 //!   bandwidth, exactly 0 for identical sets;
-//! * [`mean_error`] and [`covariance_error`] — the first two moments, exact
-//!   and interpretable.
+//! * [`mean_error()`] and [`covariance_error()`] — the first two moments,
+//!   exact and interpretable.
 //!
-//! [`evaluate`] computes all of them into a serialisable [`Report`].
+//! Each metric's submodule states its precise definition and estimator.
+//! [`evaluate()`] computes all of them into a serialisable [`Report`]; the
+//! functions are re-exported here.
 //!
 //! Conventions: sets are plain row-major `&[f32]` buffers of `n × dim`
 //! values (so any container works, `data::Dataset::rows` included); all
@@ -23,14 +25,14 @@
 //! functions are pure and return [`EvalError`] for inputs they cannot
 //! handle (wrong shapes, non-finite values, too few points).
 
-mod energy;
+pub mod energy;
 mod error;
-mod mmd;
-mod moments;
+pub mod mmd;
+pub mod moments;
 mod pairwise;
 mod points;
-mod report;
-mod sliced_wasserstein;
+pub mod report;
+pub mod sliced_wasserstein;
 mod subsample;
 #[cfg(test)]
 mod test_support;

@@ -28,23 +28,23 @@ pub struct Report {
     /// Seed of the projections and subsamples.
     pub seed: u64,
     /// Sliced Wasserstein-2 distance
-    /// ([`sliced_wasserstein`](super::sliced_wasserstein)), in data units.
+    /// ([`sliced_wasserstein`](fn@super::sliced_wasserstein)), in data units.
     pub sliced_wasserstein: f64,
     /// Random directions behind `sliced_wasserstein`.
     pub projections: usize,
-    /// Unbiased MMD² with an RBF kernel ([`mmd2`](super::mmd2)).
+    /// Unbiased MMD² with an RBF kernel ([`mmd2`]).
     pub mmd2: f64,
     /// The kernel bandwidth σ (median heuristic) behind `mmd2`.
     pub mmd_bandwidth: f64,
-    /// Energy distance, V-statistic ([`energy_distance`](super::energy_distance)).
+    /// Energy distance, V-statistic ([`energy_distance`]).
     pub energy_distance: f64,
     /// At most this many points of each set entered `mmd2` and
     /// `energy_distance`.
     pub pairwise_points: usize,
-    /// `|mean(samples) − mean(reference)|₂` ([`mean_error`](super::mean_error)).
+    /// `|mean(samples) − mean(reference)|₂` ([`mean_error`]).
     pub mean_error: f64,
     /// `‖Cov(samples) − Cov(reference)‖_F`
-    /// ([`covariance_error`](super::covariance_error)).
+    /// ([`covariance_error`]).
     pub cov_error: f64,
 }
 
