@@ -40,19 +40,24 @@ fn f32s(bytes: &[u8]) -> Vec<f32> {
         .collect()
 }
 
-/// Everything a parsed model exposes, back in writer form (unknown optional
-/// sections are skipped by the parser and cannot be read back). The weights
-/// have no public view, so they are read from the section's bytes; the
-/// forward-pass check below covers how the network reads them.
+/// Everything a parsed model exposes, back in writer form. The weights have
+/// no public view, so they are read from the bytes the section table points
+/// to; the forward-pass check below covers how the network reads them.
 fn read_back<'a>(model: &Model<'a>, bytes: &'a [u8]) -> ModelSpec<'a> {
     let t = model.topology();
     let norm = model.normalization();
+    let body = |e: &format::SectionEntry| &bytes[e.offset as usize..(e.offset + e.length) as usize];
+    let weights = model
+        .sections()
+        .iter()
+        .find(|e| e.kind == Some(SectionKind::WeightsF32))
+        .unwrap();
     ModelSpec {
         x_dim: t.x_dim(),
         time: t.time(),
         prediction: t.prediction(),
         layers: t.layers().collect(),
-        weights_f32: f32s(&bytes[find(bytes, SectionKind::WeightsF32).1]),
+        weights_f32: f32s(body(weights)),
         mean: norm.mean().iter().collect(),
         scale: norm.scale().iter().collect(),
         schedule: model.schedule(),
@@ -67,17 +72,36 @@ fn read_back<'a>(model: &Model<'a>, bytes: &'a [u8]) -> ModelSpec<'a> {
                     .collect(),
                 time_bias: model.time_bias(i).map(|table| {
                     (0..table.rows())
-                        .flat_map(|r| table.row(r).unwrap().iter())
+                        .flat_map(|r| table.row(r).unwrap().iter().collect::<Vec<_>>())
                         .collect()
                 }),
             })
             .collect(),
-        extra_sections: Vec::new(),
+        // The sections this version does not read, kept in the table.
+        extra_sections: model
+            .sections()
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.kind,
+                    None | Some(SectionKind::WeightsF16 | SectionKind::WeightsFixed)
+                )
+            })
+            .map(|e| {
+                let flags = if e.required { FLAG_REQUIRED } else { 0 };
+                (e.code, flags, body(e).to_vec())
+            })
+            .collect(),
     }
 }
 
 /// A reference forward pass in f64, straight from the spec.
-fn reference_forward(spec: &ModelSpec<'_>, x: &[f32], t: f32, bias_row: Option<&[f32]>) -> Vec<f64> {
+fn reference_forward(
+    spec: &ModelSpec<'_>,
+    x: &[f32],
+    t: f32,
+    bias_row: Option<&[f32]>,
+) -> Vec<f64> {
     let mut v: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
     if let TimeConditioning::Sinusoidal {
         dim,
@@ -107,9 +131,7 @@ fn reference_forward(spec: &ModelSpec<'_>, x: &[f32], t: f32, bias_row: Option<&
                         };
                         f64::from(b[r])
                             + extra
-                            + (0..i)
-                                .map(|c| f64::from(w[r * i + c]) * v[c])
-                                .sum::<f64>()
+                            + (0..i).map(|c| f64::from(w[r * i + c]) * v[c]).sum::<f64>()
                     })
                     .collect();
                 first = false;
@@ -142,19 +164,37 @@ fn assert_close(got: &[f32], want: &[f64], what: &str) {
 /// Writes `spec`, parses it, and checks every field and view.
 fn assert_round_trip(spec: &ModelSpec<'_>) {
     let bytes = format::write(spec).unwrap();
-    assert_eq!(format::write(spec).unwrap(), bytes, "writer is deterministic");
+    assert_eq!(
+        format::write(spec).unwrap(),
+        bytes,
+        "writer is deterministic"
+    );
     let model = Model::parse(&bytes).unwrap();
     let back = read_back(&model, &bytes);
-    let mut expected = spec.clone();
-    expected.extra_sections.clear();
-    assert_eq!(back, expected);
-    if spec.extra_sections.is_empty() {
-        // Bit-exact: writing what was read gives the same file.
-        assert_eq!(format::write(&back).unwrap(), bytes);
-    }
+    assert_eq!(&back, spec);
+    // Bit-exact: writing what was read gives the same file.
+    assert_eq!(format::write(&back).unwrap(), bytes);
 
-    // Layout: the writer's section order, 16-aligned, header then sections.
+    // Layout: the writer's section order, 16-aligned, header then sections;
+    // the parser's table agrees with the test's own reading of it.
     let entries = malformed::entries(&bytes);
+    let table: Vec<malformed::Entry> = model
+        .sections()
+        .iter()
+        .map(|e| malformed::Entry {
+            code: e.code,
+            flags: u16::from(e.required),
+            offset: e.offset as usize,
+            len: e.length as usize,
+        })
+        .collect();
+    assert_eq!(table, entries);
+    assert!(
+        model
+            .sections()
+            .iter()
+            .all(|e| e.kind == SectionKind::from_code(e.code))
+    );
     let codes: Vec<u16> = entries.iter().map(|e| e.code).collect();
     let mut want = vec![
         SectionKind::Topology.code(),
@@ -220,7 +260,11 @@ fn assert_round_trip(spec: &ModelSpec<'_>) {
         assert!((v - want).abs() <= 1e-6 * (1.0 + want.abs()));
     }
     norm.to_data(&mut x);
-    assert_close(&x, &orig.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(), "normalization");
+    assert_close(
+        &x,
+        &orig.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
+        "normalization",
+    );
 
     // The network reads the weights in the written order.
     let net = model.network();
@@ -238,7 +282,11 @@ fn assert_round_trip(spec: &ModelSpec<'_>) {
             net.forward(&x, TimeInput::Bias(row), &mut scratch, &mut out)
                 .unwrap();
             let row: Vec<f32> = row.iter().collect();
-            assert_close(&out, &reference_forward(spec, &x, 0.0, Some(&row)), "forward");
+            assert_close(
+                &out,
+                &reference_forward(spec, &x, 0.0, Some(&row)),
+                "forward",
+            );
         }
     }
     malformed::exercise(&model);
@@ -522,8 +570,8 @@ fn newer_minor_with_unknown_optional_sections_is_read() {
     format::seal(&mut bytes);
     let model = Model::parse(&bytes).unwrap();
     assert_eq!(model.version_minor(), format::VERSION_MINOR + 1);
+    assert_eq!(read_back(&model, &bytes), spec);
     let plain = small_model_bytes();
-    assert_eq!(read_back(&model, &bytes), small_spec());
 
     // An unknown optional section between known ones is skipped too.
     let mut f = File::split(&plain);
@@ -532,11 +580,15 @@ fn newer_minor_with_unknown_optional_sections_is_read() {
     let bytes = f.assemble();
     let model = Model::parse(&bytes).unwrap();
     assert_eq!(model.version_minor(), u16::MAX);
-    assert_eq!(read_back(&model, &bytes), small_spec());
+    let mut back = read_back(&model, &bytes);
+    assert_eq!(back.extra_sections, vec![(0xFFFF, 0, vec![0xAB; 33])]);
+    back.extra_sections.clear();
+    assert_eq!(back, small_spec());
 
     // The same section marked required is refused.
     let mut f = File::split(&plain);
-    f.sections.insert(1, (0xFFFF, FLAG_REQUIRED, vec![0xAB; 33]));
+    f.sections
+        .insert(1, (0xFFFF, FLAG_REQUIRED, vec![0xAB; 33]));
     assert_eq!(
         Model::parse(&f.assemble()).unwrap_err(),
         FormatError::UnknownRequiredSection { kind: 0xFFFF }
@@ -728,11 +780,63 @@ fn every_bit_flip_without_resealing_is_rejected() {
     }
 }
 
+/// Whether a re-sealed flip of `bit` of a fixture file may leave a valid
+/// file: the flip hits a value (embedding and schedule parameters,
+/// normalization, weights, plan settings and rows, time-bias rows), a field
+/// re-sealing rewrites, the minor version or a section's required flag, or
+/// turns one valid activation or sampler code into another. Every other flip
+/// (counts, lengths, offsets, other codes, reserved bytes, padding) must be
+/// rejected.
+fn may_accept(base: &[u8], bit: usize) -> bool {
+    let (byte, b) = (bit / 8, bit % 8);
+    let entries = malformed::entries(base);
+    let header_len = malformed::entry_at(entries.len());
+    if byte < header_len {
+        let required_flag = byte >= 32 && (byte - 32) % 16 == 2 && b == 0;
+        return matches!(byte, 10..12 | 16..20 | 24..28) || required_flag;
+    }
+    let Some(e) = entries
+        .iter()
+        .find(|e| (e.offset..e.offset + e.len).contains(&byte))
+    else {
+        return false; // padding
+    };
+    let r = byte - e.offset;
+    match SectionKind::from_code(e.code).unwrap() {
+        SectionKind::Topology => {
+            let sinusoidal = base[e.offset + 8] == 1;
+            let activation_code = r >= 32 && (r - 32) % 16 == 1 && base[byte - 1] == 2;
+            // KNOWN DEFECT (see `negative_zero_is_not_zero`): the sign bits
+            // of a bias-table model's zero max_period and time_scale.
+            let known = !sinusoidal && matches!(r, 19 | 23) && b == 7;
+            (sinusoidal && (16..24).contains(&r)) || activation_code || known
+        }
+        SectionKind::Schedule => {
+            // KNOWN DEFECT: the sign bits of the zero p2 and reserved p3.
+            let known = matches!(r, 39 | 47) && b == 7;
+            matches!(r, 8..12 | 16..32) || (r == 12 && b == 0) || known
+        }
+        SectionKind::Normalization | SectionKind::WeightsF32 => true,
+        SectionKind::Plan => matches!(r, 0..4 | 8..12 | 32..52) || (r >= 64 && (r - 64) % 48 < 40),
+        SectionKind::TimeBias => r >= 16,
+        SectionKind::WeightsF16 | SectionKind::WeightsFixed => false,
+    }
+}
+
 #[test]
 fn every_bit_flip_with_resealing_is_handled() {
-    for base in [small_model_bytes(), bias_table_model_bytes()] {
+    // Weights in [1, 2) have exponent 0x7F, one flip away from Inf/NaN.
+    let mut spec = small_spec();
+    let last = spec.weights_f32.len() - 1;
+    spec.weights_f32[0] = 1.5;
+    spec.weights_f32[last] = -1.25;
+    let big_weights = format::write(&spec).unwrap();
+    // (file, weight flips that give Inf/NaN: only the top exponent bits of
+    // the two large weights)
+    for (base, want_non_finite) in [(big_weights, 2), (bias_table_model_bytes(), 0)] {
         let weights = find(&base, SectionKind::WeightsF32).1;
         let mut accepted = 0;
+        let mut non_finite = 0;
         for bit in 0..base.len() * 8 {
             let mut bytes = flip(&base, bit);
             format::seal(&mut bytes);
@@ -746,6 +850,7 @@ fn every_bit_flip_with_resealing_is_handled() {
                 if value.is_finite() {
                     assert!(result.is_ok(), "bit {bit}: {result:?}");
                 } else {
+                    non_finite += 1;
                     assert_eq!(
                         result.as_ref().unwrap_err(),
                         &FormatError::NonFinite {
@@ -757,6 +862,7 @@ fn every_bit_flip_with_resealing_is_handled() {
                 }
             }
             if let Ok(model) = result {
+                assert!(may_accept(&base, bit), "bit {bit} (byte {byte}) accepted");
                 accepted += 1;
                 // Whatever was accepted must be usable; a weight flip only
                 // changes numbers, so sample those sparsely to stay fast.
@@ -766,5 +872,121 @@ fn every_bit_flip_with_resealing_is_handled() {
             }
         }
         assert!(accepted > 0);
+        assert_eq!(non_finite, want_non_finite);
     }
+}
+
+#[test]
+#[ignore = "parser defect: -0.0 is accepted where the format requires 0 (see the report)"]
+fn negative_zero_is_not_zero() {
+    // FORMAT.md: reserved fields are zero and every schedule has exactly one
+    // encoding, but the parser compares these floats with `!= 0.0`, which
+    // lets -0.0 (sign bit set) through.
+    use malformed::{put_f32, put_f64};
+    let edit = |base: &[u8], kind: SectionKind, at: usize, f32_field: bool| {
+        let mut f = File::split(base);
+        let body = f.body(kind);
+        if f32_field {
+            put_f32(body, at, -0.0);
+        } else {
+            put_f64(body, at, -0.0);
+        }
+        f.assemble()
+    };
+    let (base, bt) = (malformed::base(), malformed::base_bias_table());
+    let cosine = {
+        let mut f = File::split(&base);
+        let body = f.body(SectionKind::Schedule);
+        malformed::put_u32(body, 4, 3);
+        put_f64(body, 16, 0.0);
+        put_f64(body, 24, 0.0);
+        f.assemble()
+    };
+    Model::parse(&cosine).unwrap();
+    let vp = {
+        let mut f = File::split(&base);
+        let body = f.body(SectionKind::Schedule);
+        malformed::put_u32(body, 0, 2);
+        malformed::put_u32(body, 4, 0);
+        malformed::put_u32(body, 8, 0);
+        put_f64(body, 16, 0.1);
+        put_f64(body, 24, 20.0);
+        f.assemble()
+    };
+    Model::parse(&vp).unwrap();
+    let cases = [
+        (
+            "bias-table max_period",
+            edit(&bt, SectionKind::Topology, 16, true),
+        ),
+        (
+            "bias-table time_scale",
+            edit(&bt, SectionKind::Topology, 20, true),
+        ),
+        ("discrete p2", edit(&base, SectionKind::Schedule, 32, false)),
+        ("reserved p3", edit(&base, SectionKind::Schedule, 40, false)),
+        ("cosine p0", edit(&cosine, SectionKind::Schedule, 16, false)),
+        ("cosine p1", edit(&cosine, SectionKind::Schedule, 24, false)),
+        ("VP p2", edit(&vp, SectionKind::Schedule, 32, false)),
+    ];
+    let accepted: Vec<&str> = cases
+        .iter()
+        .filter(|(_, bytes)| Model::parse(bytes).is_ok())
+        .map(|(name, _)| *name)
+        .collect();
+    assert!(accepted.is_empty(), "-0.0 accepted in: {accepted:?}");
+}
+
+#[test]
+fn weight_length_does_not_wrap_on_32_bit_targets() {
+    // 64 dense layers of 4096 × 4096 are within the limits and their
+    // parameter count (1 074 003 968) fits in a u32, but 4 × that does not:
+    // where usize is 32 bits, `parameter_count() as usize * 4` wraps to
+    // 1 048 576 (or panics with overflow checks). A weights section of
+    // exactly that many bytes must still be refused.
+    const W: u32 = 4096;
+    let mut topology = Vec::new();
+    for v in [W, 64, 2, 0, 0, 0, 0, 0] {
+        topology.extend_from_slice(&v.to_le_bytes());
+    }
+    for _ in 0..64 {
+        topology.extend_from_slice(&[1, 0, 0, 0]);
+        for v in [W, W, 0] {
+            topology.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    // Linear β 1e-4..0.02 over 1000 steps.
+    let mut schedule = Vec::new();
+    for v in [1u32, 1, 1000, 0] {
+        schedule.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [1e-4f64, 0.02, 0.0, 0.0] {
+        schedule.extend_from_slice(&v.to_le_bytes());
+    }
+    let mut normalization = vec![0u8; 4 * W as usize];
+    for _ in 0..W {
+        normalization.extend_from_slice(&1.0f32.to_le_bytes());
+    }
+    let wrapped = 64 * (u64::from(W) * u64::from(W) + u64::from(W)) * 4 % (1 << 32);
+    let weights = vec![0u8; wrapped as usize];
+    assert_eq!(weights.len(), 1 << 20);
+    let bytes = File {
+        minor: 0,
+        sections: vec![
+            (SectionKind::Topology.code(), FLAG_REQUIRED, topology),
+            (SectionKind::Schedule.code(), FLAG_REQUIRED, schedule),
+            (
+                SectionKind::Normalization.code(),
+                FLAG_REQUIRED,
+                normalization,
+            ),
+            (SectionKind::WeightsF32.code(), FLAG_REQUIRED, weights),
+        ],
+    }
+    .assemble();
+    // `.err()`: on failure, print `None` rather than a megabyte of model.
+    assert_eq!(
+        Model::parse(&bytes).err(),
+        Some(FormatError::SectionLength(SectionKind::WeightsF32))
+    );
 }

@@ -87,7 +87,12 @@ fn dense_weights(layers: &[Layer]) -> Vec<f32> {
 /// layer keeps the data columns of its weights, and the plan gets one bias
 /// row per plan row, `W[:, 2..] · emb(t_row)`, so both variants compute the
 /// same function at the plan's times (up to rounding).
-pub fn mlp_spec(hidden: u32, emb_dim: u32, plan_steps: u32, bias_table: bool) -> ModelSpec<'static> {
+pub fn mlp_spec(
+    hidden: u32,
+    emb_dim: u32,
+    plan_steps: u32,
+    bias_table: bool,
+) -> ModelSpec<'static> {
     let input = X_DIM + emb_dim;
     let dense = |input, output| Layer::Dense { input, output };
     let mut layers = vec![
@@ -101,7 +106,10 @@ pub fn mlp_spec(hidden: u32, emb_dim: u32, plan_steps: u32, bias_table: bool) ->
     ];
     let mut weights = dense_weights(&layers);
     let schedule = schedule();
-    let mut plan = compile_plan(schedule, PlanSpec::new(SamplerKind::Ddim { eta: 0.0 }, plan_steps));
+    let mut plan = compile_plan(
+        schedule,
+        PlanSpec::new(SamplerKind::Ddim { eta: 0.0 }, plan_steps),
+    );
     let mut time = TimeConditioning::Sinusoidal {
         dim: emb_dim,
         max_period: MAX_PERIOD,

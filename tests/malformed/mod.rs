@@ -195,7 +195,8 @@ impl File {
             let e = entry_at(i);
             put_u16(&mut out, e, *code);
             put_u16(&mut out, e + 2, *flags);
-            put_u32(&mut out, e + 4, out.len() as u32);
+            let offset = out.len() as u32;
+            put_u32(&mut out, e + 4, offset);
             put_u32(&mut out, e + 8, body.len() as u32);
             out.extend_from_slice(body);
         }
@@ -307,7 +308,10 @@ pub fn cases() -> Vec<Case> {
     add(
         "truncated_header",
         base[..31].to_vec(),
-        E::Truncated { needed: 32, got: 31 },
+        E::Truncated {
+            needed: 32,
+            got: 31,
+        },
     );
     add(
         "truncated_last_byte",
@@ -451,7 +455,9 @@ pub fn cases() -> Vec<Case> {
     );
     add(
         "entry_unknown_flag",
-        patched(&base, |b| put_u16(b, entry_at(0) + 2, FLAG_REQUIRED | 0x8000)),
+        patched(&base, |b| {
+            put_u16(b, entry_at(0) + 2, FLAG_REQUIRED | 0x8000)
+        }),
         E::Reserved {
             offset: entry_at(0) as u32 + 2,
         },
@@ -459,21 +465,25 @@ pub fn cases() -> Vec<Case> {
     let shift = |delta: i64| {
         patched(&base, move |b| {
             let at = entry_at(1) + 4;
-            put_u32(b, at, (i64::from(get_u32(b, at)) + delta) as u32);
+            let v = (i64::from(get_u32(b, at)) + delta) as u32;
+            put_u32(b, at, v);
         })
     };
     add("section_misaligned", shift(4), E::Layout { section: 1 });
     add("section_gap", shift(16), E::Layout { section: 1 });
     add("section_overlap", shift(-16), E::Layout { section: 1 });
-    add("section_offset_zero", shift(-(get_u32(&base, entry_at(1) + 4) as i64)), E::Layout {
-        section: 1,
-    });
+    add(
+        "section_offset_zero",
+        shift(-(get_u32(&base, entry_at(1) + 4) as i64)),
+        E::Layout { section: 1 },
+    );
     let last = entries(&base).len() - 1;
     add(
         "section_past_end",
         patched(&base, |b| {
             let at = entry_at(last) + 8;
-            put_u32(b, at, get_u32(b, at) + 16);
+            let v = get_u32(b, at) + 16;
+            put_u32(b, at, v);
         }),
         E::Layout {
             section: last as u32,
@@ -505,13 +515,16 @@ pub fn cases() -> Vec<Case> {
         "shorter_section_leaves_gap",
         patched(&base, |b| {
             let at = entry_at(0) + 8;
-            put_u32(b, at, get_u32(b, at) - 16);
+            let v = get_u32(b, at) - 16;
+            put_u32(b, at, v);
         }),
         E::Layout { section: 1 },
     );
     add(
         "unknown_required_section",
-        sections(&base, |f| f.sections.push((0x7777, FLAG_REQUIRED, vec![0; 16]))),
+        sections(&base, |f| {
+            f.sections.push((0x7777, FLAG_REQUIRED, vec![0; 16]))
+        }),
         E::UnknownRequiredSection { kind: 0x7777 },
     );
     add(
@@ -845,11 +858,7 @@ pub fn cases() -> Vec<Case> {
         norm(&|b| b.extend_from_slice(&[0; 8])),
         E::SectionLength(K::Normalization),
     );
-    add(
-        "mean_nan",
-        norm(&|b| put_f32(b, 0, f32::NAN)),
-        norm_bad(0),
-    );
+    add("mean_nan", norm(&|b| put_f32(b, 0, f32::NAN)), norm_bad(0));
     add(
         "mean_infinite",
         norm(&|b| put_f32(b, 4, f32::NEG_INFINITY)),
@@ -1019,6 +1028,22 @@ pub fn cases() -> Vec<Case> {
         },
     );
     add(
+        "schedule_cosine_with_params",
+        with_schedule(
+            &base,
+            schedule_body(1, 3, 1000, [1e-4, 0.02, 0.0, 0.0], &[]),
+        ),
+        E::Reserved { offset: 16 },
+    );
+    add(
+        "explicit_betas_with_params",
+        with_schedule(
+            &base,
+            schedule_body(1, 5, 4, [0.0, 0.02, 0.0, 0.0], &[0.1, 0.2, 0.3, 0.4]),
+        ),
+        E::Reserved { offset: 16 },
+    );
+    add(
         "schedule_extra_bytes",
         sched(&|b| b.extend_from_slice(&[0; 8])),
         E::SectionLength(K::Schedule),
@@ -1056,13 +1081,10 @@ pub fn cases() -> Vec<Case> {
         explicit(4, &[0.1, f64::NAN, 0.3, 0.4]),
         sch_err(ScheduleError::ExplicitBetas),
     );
-    let sde = |kind: u32, params: [f64; 4]| with_schedule(&base, schedule_body(kind, 0, 0, params, &[]));
+    let sde =
+        |kind: u32, params: [f64; 4]| with_schedule(&base, schedule_body(kind, 0, 0, params, &[]));
     let sde_err = sch_err(ScheduleError::SdeParameter);
-    add(
-        "sde_vp_beta_order",
-        sde(2, [30.0, 20.0, 0.0, 0.0]),
-        sde_err,
-    );
+    add("sde_vp_beta_order", sde(2, [30.0, 20.0, 0.0, 0.0]), sde_err);
     add(
         "sde_sub_vp_beta_zero",
         sde(3, [0.0, 20.0, 0.0, 0.0]),
@@ -1073,11 +1095,7 @@ pub fn cases() -> Vec<Case> {
         sde(4, [50.0, 0.01, 0.0, 0.0]),
         sde_err,
     );
-    add(
-        "sde_ou_t_end_zero",
-        sde(5, [1.0, 1.0, 0.0, 0.0]),
-        sde_err,
-    );
+    add("sde_ou_t_end_zero", sde(5, [1.0, 1.0, 0.0, 0.0]), sde_err);
     add(
         "sde_third_param",
         sde(2, [0.1, 20.0, 1.0, 0.0]),
@@ -1269,7 +1287,7 @@ pub fn cases() -> Vec<Case> {
     add(
         "plan_t_min_nan",
         plan(&|b| put_f64(b, PLAN_T_MIN, f64::NAN)),
-        E::Plan(PlanError::Steps),
+        E::Plan(PlanError::TMin),
     );
     add(
         "plan_langevin_zero_steps_per_level",
@@ -1454,4 +1472,91 @@ pub fn exercise(model: &Model<'_>) {
             s.denoise(&x, 0.5, &mut out).expect("denoise");
         }
     }
+}
+
+/// Valid files to seed the fuzzer with (`fuzz/corpus/parse/<name>.tsm`):
+/// the fixtures, and small models that reach the other schedule kinds,
+/// samplers, explicit betas and skipped optional sections.
+pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
+    use tinyscore::plan::{DdpmVariance, Prediction};
+    use tinyscore::schedule::{
+        BetaSchedule, DiscreteSchedule, ExplicitBetas, Schedule, Sde, Spacing,
+    };
+
+    let tiny = || common::mlp_spec(4, 2, 3, false);
+
+    let mut sde = tiny();
+    sde.schedule = Schedule::Sde(Sde::Vp {
+        beta_min: 0.1,
+        beta_max: 20.0,
+    });
+    let plan = |kind, steps| common::compile_plan(sde.schedule, PlanSpec::new(kind, steps));
+    sde.plans = vec![
+        plan(SamplerKind::EulerMaruyama, 4),
+        plan(
+            SamplerKind::PredictorCorrector {
+                corrector_steps: 1,
+                snr: 0.16,
+            },
+            3,
+        ),
+        plan(
+            SamplerKind::AnnealedLangevin {
+                steps_per_level: 2,
+                epsilon: 2e-5,
+                denoise_final: true,
+            },
+            3,
+        ),
+        plan(SamplerKind::PfOdeHeun, 3),
+        common::compile_plan(
+            sde.schedule,
+            PlanSpec {
+                clip: Some(3.0),
+                ..PlanSpec::new(SamplerKind::DpmSolverPp2m, 4)
+            },
+        ),
+    ];
+
+    let betas: Vec<u8> = (0..20)
+        .flat_map(|i| (0.01 + 0.02 * f64::from(i)).to_le_bytes())
+        .collect();
+    let mut explicit = tiny();
+    explicit.schedule = Schedule::Discrete(DiscreteSchedule {
+        betas: BetaSchedule::Explicit(ExplicitBetas::from_le_bytes(&betas).unwrap()),
+        train_steps: 20,
+        zero_terminal_snr: true,
+    });
+    explicit.prediction = Prediction::Velocity;
+    explicit.plans = vec![common::compile_plan(
+        explicit.schedule,
+        PlanSpec {
+            spacing: Spacing::Trailing,
+            prediction: Prediction::Velocity,
+            ..PlanSpec::new(
+                SamplerKind::Ddpm {
+                    variance: DdpmVariance::FixedSmall,
+                },
+                4,
+            )
+        },
+    )];
+    let explicit = format::write(&explicit).unwrap();
+
+    let mut optional = File::split(&base());
+    optional.minor = format::VERSION_MINOR + 1;
+    optional.sections.insert(2, (0x7777, 0, vec![1, 2, 3]));
+    optional
+        .sections
+        .push((SectionKind::WeightsF16.code(), 0, vec![0; 100]));
+
+    vec![
+        ("seed_small", common::small_model_bytes()),
+        ("seed_bias_table", common::bias_table_model_bytes()),
+        ("seed_tiny", base()),
+        ("seed_tiny_bias_table", base_bias_table()),
+        ("seed_sde_plans", format::write(&sde).unwrap()),
+        ("seed_explicit_betas", explicit),
+        ("seed_optional_sections", optional.assemble()),
+    ]
 }

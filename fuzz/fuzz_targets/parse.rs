@@ -1,0 +1,112 @@
+//! Fuzzes `Model::parse` and everything a parsed model hands out.
+//!
+//! Each input is parsed as is, then with its file-length and CRC fields
+//! re-sealed (`format::seal`) so that mutations reach the checks behind the
+//! CRC. Whenever a parse succeeds, every view is read and the network and
+//! sampler run for a few steps: after a successful parse nothing may fail on
+//! the file's contents, so any panic or unexpected error is a finding.
+//!
+//! ```text
+//! cd fuzz
+//! cargo +nightly fuzz run parse /tmp/parse-corpus corpus/parse -- -max_total_time=60
+//! ```
+//!
+//! (the first directory receives new inputs, so corpus/parse keeps only
+//! the committed seeds; `cargo test --features std --test corpus_replay
+//! -- --ignored regenerate` rewrites those seeds.)
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_xoshiro::rand_core::SeedableRng;
+use tinyscore::format::{self, Model, TimeConditioning};
+use tinyscore::net::{Denoiser, TimeInput};
+use tinyscore::plan::{Compiler, Plan, PlanSpec, SamplerKind};
+use tinyscore::sampler::Sampler;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(model) = Model::parse(data) {
+        exercise(&model);
+    }
+    let mut sealed = data.to_vec();
+    format::seal(&mut sealed);
+    if let Ok(model) = Model::parse(&sealed) {
+        exercise(&model);
+    }
+});
+
+fn exercise(model: &Model<'_>) {
+    let topology = model.topology();
+    assert_eq!(topology.layers().count(), topology.len());
+    assert!(topology.first_dense_output() > 0);
+    let x_dim = topology.x_dim() as usize;
+
+    let norm = model.normalization();
+    assert_eq!(norm.mean().len(), x_dim);
+    assert!(norm.scale().iter().all(|s| s.is_finite() && s > 0.0));
+    let mut x = vec![0.5f32; x_dim];
+    norm.to_model(&mut x);
+    norm.to_data(&mut x);
+
+    let schedule = model.schedule();
+    let _ = schedule.marginal(schedule.t_max());
+
+    for (i, plan) in model.plans().iter().enumerate() {
+        let rows = plan.header().rows as usize;
+        for r in 0..rows {
+            let row = plan.row(r).expect("every stated row is present");
+            assert!(row.to_array().iter().all(|v| v.is_finite()));
+        }
+        assert!(plan.row(rows).is_none());
+        if let Some(table) = model.time_bias(i) {
+            assert_eq!(table.rows(), rows);
+            for r in 0..rows {
+                let bias = table.row(r).expect("every bias row is present");
+                assert_eq!(bias.len(), table.width() as usize);
+            }
+        }
+    }
+
+    let mut scratch = vec![0.0f32; model.scratch_len()];
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
+    let mut out = vec![0.0f32; x_dim];
+
+    // One network forward pass straight through the Denoiser interface.
+    let network = model.network();
+    let time = match topology.time() {
+        TimeConditioning::Sinusoidal { .. } => Some(TimeInput::Time(1.0)),
+        TimeConditioning::BiasTable => model
+            .time_bias(0)
+            .and_then(|t| t.row(0))
+            .map(TimeInput::Bias),
+    };
+    if let Some(time) = time {
+        network
+            .forward(&x, time, &mut scratch, &mut out)
+            .expect("forward pass of a parsed model");
+    }
+
+    // A couple of steps of every embedded plan.
+    for i in 0..model.plans().len() {
+        let mut s = Sampler::embedded(model, i, &mut scratch).expect("embedded sampler");
+        s.init(&mut x, &mut rng).expect("init");
+        for _ in 0..2 {
+            s.step(&mut x, &mut rng).expect("step");
+        }
+    }
+
+    // A plan compiled on the fly, for models with a time embedding.
+    if let TimeConditioning::Sinusoidal { .. } = topology.time() {
+        let spec = PlanSpec {
+            prediction: topology.prediction(),
+            ..PlanSpec::new(SamplerKind::Ddim { eta: 0.0 }, 2)
+        };
+        if let Ok(compiler) = Compiler::new(schedule, spec) {
+            let mut s = Sampler::new(model, compiler, &mut scratch).expect("sampler");
+            s.init(&mut x, &mut rng).expect("init");
+            while s.step(&mut x, &mut rng).expect("step") {}
+            s.denoise(&x, schedule.t_max() * 0.5, &mut out)
+                .expect("denoise");
+        }
+    }
+}
