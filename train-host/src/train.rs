@@ -115,6 +115,9 @@ pub enum TrainError {
     /// Reading or writing the run directory failed.
     #[error(transparent)]
     Checkpoint(#[from] checkpoint::CheckpointError),
+    /// The training data could not be loaded.
+    #[error(transparent)]
+    Data(#[from] crate::data::DataError),
     /// An optimiser setting or saved state is invalid.
     #[error(transparent)]
     Optim(#[from] OptimError),
@@ -241,6 +244,35 @@ pub struct RunState {
     pub adam: AdamW,
     /// (step, mean loss over the logging interval).
     pub losses: Vec<(u64, f32)>,
+}
+
+/// The run's training data, normalised with statistics fitted on it, and
+/// that normalisation.
+pub fn load_data(config: &TrainConfig) -> Result<(Dataset, Normalization), TrainError> {
+    let source: crate::data::DataSource = config.data.parse()?;
+    let mut data = source.load(config.n_data, config.seed)?;
+    let normalization = Normalization::fit(&data);
+    normalization.normalize(&mut data);
+    Ok((data, normalization))
+}
+
+impl RunState {
+    /// A new run: initial weights (PyTorch's `nn.Linear` initialisation from
+    /// the run's seed), EMA equal to them, a fresh optimiser.
+    pub fn new(config: TrainConfig, normalization: Normalization) -> Result<Self, TrainError> {
+        let mlp = network(&config, normalization.mean.len());
+        let mut rng = crate::random::stream(config.seed, u64::MAX);
+        let params = mlp.init(|| crate::random::uniform(&mut rng));
+        Ok(RunState {
+            adam: optimizer(&config, &mlp)?,
+            ema: params.clone(),
+            params,
+            normalization,
+            step: 0,
+            losses: Vec::new(),
+            config,
+        })
+    }
 }
 
 /// Draws a schedule time and its marginal for each example of a batch.

@@ -2,7 +2,7 @@
 
 use tinyscore::format::Activation;
 use tinyscore::schedule::Marginal;
-use tinyscore_train::data::{DataSource, Gmm, Normalization};
+use tinyscore_train::data::{DataSource, Gmm};
 use tinyscore_train::export::{Backend, ExportOptions, export};
 use tinyscore_train::fisher::fisher_divergence;
 use tinyscore_train::mlp::{Cache, Mlp, Tangents};
@@ -111,25 +111,11 @@ fn train_and_compare(objective: &str) -> (f64, f64) {
         checkpoint_every: 1_000_000,
         ..TrainConfig::default()
     };
-    let source: DataSource = config.data.parse().unwrap();
-    let DataSource::Gmm(gmm) = source.clone() else {
-        unreachable!()
+    let DataSource::Gmm(gmm) = config.data.parse().unwrap() else {
+        unreachable!("a gmm: source")
     };
-    let mut data = source.load(config.n_data, config.seed).unwrap();
-    let normalization = Normalization::fit(&data);
-    normalization.normalize(&mut data);
-    let mlp = train::network(&config, 2);
-    let mut rng = stream(config.seed, u64::MAX);
-    let params = mlp.init(|| uniform(&mut rng));
-    let mut state = RunState {
-        adam: train::optimizer(&config, &mlp).unwrap(),
-        ema: params.clone(),
-        params,
-        normalization,
-        step: 0,
-        losses: Vec::new(),
-        config,
-    };
+    let (data, normalization) = train::load_data(&config).unwrap();
+    let mut state = RunState::new(config, normalization).unwrap();
     let before = fisher(&state, &gmm);
     let dir = tempfile::tempdir().unwrap();
     train::train(&mut state, &data, dir.path(), |_, _| {}).unwrap();

@@ -1,13 +1,13 @@
 //! `tinyscore demo`: the whole path on built-in data — train, export,
 //! sample through the runtime, evaluate against fresh data, plot.
 
-use super::train::{fit, fresh, load_data, plot_losses};
+use super::train::{fit, plot_losses};
 use super::{CliError, DemoArgs};
 use crate::atomic::write_atomic;
 use crate::data::DataSource;
 use crate::export::{Backend, ExportOptions, export};
 use crate::host_sampling::{PlanOverride, sample};
-use crate::train::TrainConfig;
+use crate::train::{self, RunState, TrainConfig};
 use tinyscore::plan::{DdpmVariance, SamplerKind};
 use tinyscore::schedule::Spacing;
 
@@ -29,8 +29,8 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         ..TrainConfig::default()
     };
     eprintln!("training on {} for {} steps …", config.data, config.steps);
-    let mut state = fresh(config)?;
-    let (data, _) = load_data(&state.config)?;
+    let (data, normalization) = train::load_data(&config)?;
+    let mut state = RunState::new(config, normalization)?;
     std::fs::create_dir_all(&run_dir)
         .map_err(|e| CliError::Input(format!("{}: {e}", run_dir.display())))?;
     fit(&mut state, &data, &run_dir)?;

@@ -2,7 +2,6 @@
 
 use super::{CliError, TrainArgs};
 use crate::checkpoint;
-use crate::data::{DataSource, Normalization};
 use crate::train::{self, RunState, TrainConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
@@ -25,7 +24,7 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         ..TrainConfig::default()
     };
     config.validate()?;
-    let mut state = if args.resume {
+    let (mut state, data) = if args.resume {
         let state = train::load(&args.out)?;
         let same = TrainConfig {
             steps: state.config.steps,
@@ -38,13 +37,12 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
                 args.out.display()
             )));
         }
-        RunState {
-            config: TrainConfig {
-                steps: config.steps,
-                ..state.config.clone()
-            },
-            ..state
-        }
+        let (data, _) = train::load_data(&state.config)?;
+        let config = TrainConfig {
+            steps: config.steps,
+            ..state.config.clone()
+        };
+        (RunState { config, ..state }, data)
     } else {
         if args.out.join(checkpoint::CONFIG_FILE).exists() {
             return Err(CliError::Input(format!(
@@ -52,9 +50,9 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
                 args.out.display()
             )));
         }
-        fresh(config)?
+        let (data, normalization) = train::load_data(&config)?;
+        (RunState::new(config, normalization)?, data)
     };
-    let (data, _) = load_data(&state.config)?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::Input(format!("{}: {e}", args.out.display())))?;
     fit(&mut state, &data, &args.out)?;
@@ -65,34 +63,6 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         args.out.display()
     );
     Ok(())
-}
-
-/// A new run's initial state: data normalisation, initial weights.
-pub(super) fn fresh(config: TrainConfig) -> Result<RunState, CliError> {
-    let (data, normalization) = load_data(&config)?;
-    let mlp = train::network(&config, data.dim);
-    let mut rng = crate::random::stream(config.seed, u64::MAX);
-    let params = mlp.init(|| crate::random::uniform(&mut rng));
-    Ok(RunState {
-        adam: train::optimizer(&config, &mlp)?,
-        ema: params.clone(),
-        params,
-        normalization,
-        step: 0,
-        losses: Vec::new(),
-        config,
-    })
-}
-
-/// The run's training data, normalised, and its normalisation.
-pub(super) fn load_data(
-    config: &TrainConfig,
-) -> Result<(crate::data::Dataset, Normalization), CliError> {
-    let source: DataSource = config.data.parse()?;
-    let mut data = source.load(config.n_data, config.seed)?;
-    let normalization = Normalization::fit(&data);
-    normalization.normalize(&mut data);
-    Ok((data, normalization))
 }
 
 /// Trains with a progress bar (loss and throughput).
