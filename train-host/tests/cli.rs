@@ -243,6 +243,9 @@ fn train_export_sample_eval_round_trip() {
     );
     run(&["plot", "s.csv", "-o", "s.png"]);
     run(&["plot", "run", "-o", "loss.png"]);
+    run(&["sample", "m.tsm", "-n", "5", "-o", "t.csv", "--trajectory"]);
+    run(&["plot", "t.trajectory.csv", "-o", "t.png"]);
+    assert!(d.join("t.png").exists());
     // Output files are refused with an unknown extension, and nothing is written.
     fails(&["sample", "m.tsm", "-o", "s.txt"], d, ".csv or .npy");
 }

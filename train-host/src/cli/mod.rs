@@ -173,7 +173,8 @@ pub struct EvalArgs {
 /// `tinyscore plot`.
 #[derive(Debug, Args)]
 pub struct PlotArgs {
-    /// Samples (.csv / .npy) or a run directory (loss curve).
+    /// Samples (.csv / .npy), a `sample --trajectory` file
+    /// (`*.trajectory.csv`), or a run directory (loss curve).
     pub input: PathBuf,
     /// Output PNG.
     #[arg(short = 'o', long = "out")]

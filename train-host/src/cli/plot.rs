@@ -13,6 +13,10 @@ pub fn run(args: &PlotArgs) -> Result<(), CliError> {
         crate::plot::loss_curve(&steps, &losses, &args.out)?;
         return Ok(());
     }
+    let name = args.input.to_string_lossy();
+    if name.ends_with(".trajectory.csv") {
+        return trajectory(&args.input, &args.out);
+    }
     let samples = super::eval::load_samples(&args.input)?;
     let reference = match &args.against {
         Some(name) => {
@@ -27,5 +31,26 @@ pub fn run(args: &PlotArgs) -> Result<(), CliError> {
         reference.as_ref().map(|r| r.rows.as_slice()),
         &args.out,
     )?;
+    Ok(())
+}
+
+/// Plots a `sample --trajectory` file: a `step` column, then the state.
+fn trajectory(input: &std::path::Path, out: &std::path::Path) -> Result<(), CliError> {
+    let table = crate::data::read_csv(input, None)?;
+    if table.dim < 2 {
+        return Err(CliError::Input(format!(
+            "{}: no state columns",
+            input.display()
+        )));
+    }
+    let mut states: Vec<Vec<f32>> = Vec::new();
+    for row in table.iter() {
+        let step = row[0] as usize;
+        if states.len() <= step {
+            states.resize(step + 1, Vec::new());
+        }
+        states[step].extend_from_slice(&row[1..]);
+    }
+    crate::plot::trajectories(&states, out)?;
     Ok(())
 }
