@@ -61,6 +61,9 @@ pub struct TrainConfig {
     pub antithetic: bool,
     /// Stratified times across the batch.
     pub stratified: bool,
+    /// Hutchinson probes of ISM: `rademacher` (±1, the lower-variance
+    /// default) or `gaussian`.
+    pub probe: String,
     /// Points drawn from a built-in generator.
     pub n_data: usize,
     /// Checkpoint every this many steps.
@@ -89,6 +92,7 @@ impl Default for TrainConfig {
             t_min: 1e-3,
             antithetic: true,
             stratified: true,
+            probe: "rademacher".into(),
             n_data: 100_000,
             checkpoint_every: 1000,
         }
@@ -174,6 +178,12 @@ impl TrainConfig {
             return Err(TrainError::Config(
                 "checkpoint-every must be positive, t-min in (0, 1)".into(),
             ));
+        }
+        if !matches!(c.probe.as_str(), "rademacher" | "gaussian") {
+            return Err(TrainError::Config(format!(
+                "probe `{}`: expected rademacher or gaussian",
+                c.probe
+            )));
         }
         LrSchedule::new(c.lr, c.warmup, c.steps, c.lr * 0.05)?;
         Ok(Checked { spec, pred, obj })
@@ -332,6 +342,7 @@ pub fn train(
 ) -> Result<(), TrainError> {
     let c = state.config.clone();
     let Checked { spec, pred, obj } = c.validate()?;
+    let gaussian_probes = c.probe == "gaussian";
     let mlp = network(&c, data.dim);
     let (d, w, n) = (data.dim, mlp.input_width(), c.batch);
     let times = TimeSampler::new(spec.0, c.t_min);
@@ -376,7 +387,13 @@ pub fn train(
                     normal(&mut rng) as f32
                 };
                 eps[i * d + j] = e;
-                probes[i * d + j] = if coin(&mut rng) { 1.0 } else { -1.0 };
+                probes[i * d + j] = if gaussian_probes {
+                    normal(&mut rng) as f32
+                } else if coin(&mut rng) {
+                    1.0
+                } else {
+                    -1.0
+                };
                 input[i * w + j] =
                     (level.m.alpha as f32) * x0[i * d + j] + (level.m.sigma as f32) * e;
             }

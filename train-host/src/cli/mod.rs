@@ -89,6 +89,9 @@ pub struct TrainArgs {
     /// Seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Hutchinson probes for ISM: rademacher | gaussian
+    #[arg(long, default_value = "rademacher")]
+    pub probe: String,
     /// Continue the run in --out from its last checkpoint.
     #[arg(long)]
     pub resume: bool,

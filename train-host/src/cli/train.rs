@@ -21,6 +21,7 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         batch: args.batch,
         lr: args.lr,
         seed: args.seed,
+        probe: args.probe.clone(),
         ..TrainConfig::default()
     };
     config.validate()?;
