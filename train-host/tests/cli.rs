@@ -106,6 +106,16 @@ fn bad_options_are_rejected_before_any_work() {
         d,
         "prediction",
     );
+    for (option, value, needle) in [
+        ("--probe", "uniform", "probe"),
+        ("--weighting", "likelihood", "SDE"),
+    ] {
+        fails(
+            &["train", "--data", "moons", "--out", "run", option, value],
+            d,
+            needle,
+        );
+    }
     fails(&["export", "no-run", "-o", "m.tsm"], d, "no-run");
     fails(&["sample", "no.tsm", "-o", "s.csv"], d, "no.tsm");
     fails(&["inspect", "no.tsm"], d, "no.tsm");
