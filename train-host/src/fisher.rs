@@ -106,6 +106,10 @@ pub enum FisherError {
     /// The sampler refused (e.g. a bias-table model has no score at arbitrary t).
     #[error("{0}")]
     Sampler(#[from] SamplerError),
+    /// No plan can be compiled for the model (e.g. ε-prediction at zero
+    /// terminal SNR).
+    #[error("{0}")]
+    Plan(#[from] tinyscore::plan::PlanError),
     /// The mixture and the model have different dimensions.
     #[error("the mixture has dimension {mixture}, the model {model}")]
     Dimension {
@@ -145,7 +149,7 @@ pub fn fisher_divergence(
         ..PlanSpec::new(SamplerKind::Ddim { eta: 0.0 }, 1)
     };
     let schedule: Schedule<'_> = model.schedule();
-    let plan = Compiler::new(schedule, spec).map_err(|_| SamplerError::NoSuchPlan)?;
+    let plan = Compiler::new(schedule, spec)?;
     let mut scratch = vec![0.0f32; model.scratch_len()];
     let mut sampler = Sampler::new(&model, &plan, &mut scratch)?;
     let m = schedule.marginal(t);
