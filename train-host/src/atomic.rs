@@ -108,20 +108,27 @@ fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Names of the entries of `dir`, sorted: tests use it to check that no
+/// temporary file is left behind.
+#[cfg(test)]
+pub(crate) fn dir_entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("readable test directory")
+        .map(|e| {
+            e.expect("directory entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::fs;
-
-    /// Names of all entries in `dir`, sorted.
-    fn entries(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
 
     #[test]
     fn creates_and_replaces() {
@@ -133,7 +140,7 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"second, longer");
         write_atomic(&path, b"").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"");
-        assert_eq!(entries(dir.path()), ["out.csv"]);
+        assert_eq!(dir_entries(dir.path()), ["out.csv"]);
     }
 
     #[test]
@@ -148,7 +155,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.to_string(), "injected failure");
         assert_eq!(fs::read(&path).unwrap(), b"old contents");
-        assert_eq!(entries(dir.path()), ["out.csv"]);
+        assert_eq!(dir_entries(dir.path()), ["out.csv"]);
     }
 
     #[test]
@@ -160,7 +167,7 @@ mod tests {
         fs::write(path.join("inside"), b"keep").unwrap();
         assert!(write_atomic(&path, b"new").is_err());
         assert_eq!(fs::read(path.join("inside")).unwrap(), b"keep");
-        assert_eq!(entries(dir.path()), ["blocked"]);
+        assert_eq!(dir_entries(dir.path()), ["blocked"]);
     }
 
     #[test]

@@ -733,16 +733,6 @@ mod tests {
             .collect()
     }
 
-    /// Names of the entries of `dir`, sorted.
-    fn entries(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-
     #[test]
     fn scatter_writes_a_png_and_skips_non_finite_points() {
         let dir = tempfile::tempdir().unwrap();
@@ -755,7 +745,7 @@ mod tests {
         // Without a reference, over an existing file.
         scatter_2d(&samples, None, &path, "ring").unwrap();
         assert_eq!(decode(&path).0, 800);
-        assert_eq!(entries(dir.path()), ["scatter.png"]);
+        assert_eq!(crate::atomic::dir_entries(dir.path()), ["scatter.png"]);
     }
 
     #[test]
@@ -866,7 +856,7 @@ mod tests {
         input(loss_curve(&[1, 2], &[1.0], &path));
         input(loss_curve(&[1], &[-1.0], &path));
         input(plot_samples(&[0.0], 0, None, &path));
-        assert!(entries(dir.path()).is_empty());
+        assert!(crate::atomic::dir_entries(dir.path()).is_empty());
     }
 
     #[test]
@@ -888,7 +878,7 @@ mod tests {
             loss_curve(&[1, 2], &[1.0, 0.5], &blocked),
             Err(PlotError::Io { .. })
         ));
-        assert_eq!(entries(dir.path()), ["blocked.png"]);
-        assert_eq!(entries(&blocked), ["keep"]);
+        assert_eq!(crate::atomic::dir_entries(dir.path()), ["blocked.png"]);
+        assert_eq!(crate::atomic::dir_entries(&blocked), ["keep"]);
     }
 }

@@ -8,16 +8,6 @@ use serde_json::json;
 use super::*;
 use crate::atomic::write_atomic_with;
 
-/// Names of all entries in `dir`, sorted.
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 fn sample() -> Checkpoint {
     let matrix: Vec<f32> = (0..12).map(|i| i as f32 * 0.1 - 0.55).collect();
     Checkpoint {
@@ -90,7 +80,10 @@ fn f32_bytes(values: &[f32]) -> Vec<u8> {
 #[test]
 fn round_trip_is_bit_exact_and_keeps_order() {
     let (_tmp, dir) = saved();
-    assert_eq!(entries(&dir), [CONFIG_FILE, WEIGHTS_FILE]);
+    assert_eq!(
+        crate::atomic::dir_entries(&dir),
+        [CONFIG_FILE, WEIGHTS_FILE]
+    );
     let loaded = load(&dir).unwrap();
     assert_bit_exact(&loaded, &sample());
     assert_eq!(loaded, sample());
@@ -156,7 +149,10 @@ fn saving_again_replaces_everything() {
     };
     save(&dir, &second).unwrap();
     assert_eq!(load(&dir).unwrap(), second);
-    assert_eq!(entries(&dir), [CONFIG_FILE, WEIGHTS_FILE]);
+    assert_eq!(
+        crate::atomic::dir_entries(&dir),
+        [CONFIG_FILE, WEIGHTS_FILE]
+    );
 }
 
 #[test]
@@ -205,7 +201,10 @@ fn rejected_save_leaves_previous_checkpoint_intact() {
         fs::read(dir.join(WEIGHTS_FILE)).unwrap(),
     );
     assert_eq!(before, after);
-    assert_eq!(entries(&dir), [CONFIG_FILE, WEIGHTS_FILE]);
+    assert_eq!(
+        crate::atomic::dir_entries(&dir),
+        [CONFIG_FILE, WEIGHTS_FILE]
+    );
     assert_bit_exact(&load(&dir).unwrap(), &sample());
 }
 
@@ -240,7 +239,10 @@ fn failed_weights_write_leaves_previous_checkpoint_intact_and_no_temp_file() {
         "{msg}"
     );
     assert!(matches!(err, CheckpointError::Io { .. }));
-    assert_eq!(entries(&dir), [CONFIG_FILE, WEIGHTS_FILE]);
+    assert_eq!(
+        crate::atomic::dir_entries(&dir),
+        [CONFIG_FILE, WEIGHTS_FILE]
+    );
     assert_bit_exact(&load(&dir).unwrap(), &sample());
 }
 
@@ -265,7 +267,10 @@ fn failed_config_write_leaves_complete_new_weights_and_previous_config() {
     })
     .unwrap_err();
     assert!(err.to_string().contains(CONFIG_FILE));
-    assert_eq!(entries(&dir), [CONFIG_FILE, WEIGHTS_FILE]);
+    assert_eq!(
+        crate::atomic::dir_entries(&dir),
+        [CONFIG_FILE, WEIGHTS_FILE]
+    );
     let loaded = load(&dir).unwrap();
     assert_eq!(loaded.config, sample().config);
     assert_eq!(loaded.tensors, next.tensors);
@@ -282,7 +287,7 @@ fn first_save_interrupted_after_weights_reads_as_missing_config() {
             write_atomic(path, bytes)
         }
     });
-    assert_eq!(entries(dir), [WEIGHTS_FILE]);
+    assert_eq!(crate::atomic::dir_entries(dir), [WEIGHTS_FILE]);
     let err = load(dir).unwrap_err();
     assert!(matches!(&err, CheckpointError::Missing { path } if path.ends_with(CONFIG_FILE)));
 }
@@ -318,7 +323,7 @@ fn save_error(tensors: Vec<Tensor>) -> CheckpointError {
     )
     .unwrap_err();
     assert!(
-        entries(tmp.path()).is_empty(),
+        crate::atomic::dir_entries(tmp.path()).is_empty(),
         "nothing written on a rejected save"
     );
     err
