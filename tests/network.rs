@@ -13,22 +13,13 @@ use tinyscore::net::f32::sinusoidal_embedding;
 use tinyscore::net::{Denoiser, NetError, TimeInput};
 use tinyscore::plan::{Compiler, DdpmVariance, Plan, PlanSpec, Prediction, SamplerKind};
 use tinyscore::sampler::{Sampler, SamplerError};
-use tinyscore::schedule::{BetaSchedule, DiscreteSchedule, Schedule};
 
 const X_DIM: u32 = 3;
 const EMB: u32 = 4;
 const HID: u32 = 8;
 
-fn schedule() -> Schedule<'static> {
-    Schedule::Discrete(DiscreteSchedule {
-        betas: BetaSchedule::Linear {
-            start: 1e-4,
-            end: 0.02,
-        },
-        train_steps: 1000,
-        zero_terminal_snr: false,
-    })
-}
+mod common;
+use common::schedule;
 
 fn layers(first_input: u32) -> Vec<Layer> {
     vec![
