@@ -26,6 +26,9 @@ pub struct Mlp {
 pub struct Cache<T> {
     /// Input of every layer (batch×width, row-major), and the final output.
     pub values: Vec<Vec<T>>,
+    /// For each activation layer, φ' at its input (empty for other layers):
+    /// computed with the output, so backward and JVP need no second `exp`.
+    slopes: Vec<Vec<T>>,
     batch: usize,
 }
 
@@ -146,6 +149,7 @@ impl Mlp {
         assert_eq!(input.len(), batch * self.input_width(), "input size");
         cache.batch = batch;
         cache.values.clear();
+        cache.slopes.clear();
         cache.values.push(input.to_vec());
         let offsets = self.offsets();
         let mut saved: Option<usize> = None;
@@ -170,7 +174,12 @@ impl Mlp {
                     );
                     y
                 }
-                Layer::Activation(a) => x.iter().map(|&v| activate(a, v)).collect(),
+                Layer::Activation(a) => {
+                    let (y, slope): (Vec<T>, Vec<T>) = x.iter().map(|&v| activate(a, v)).unzip();
+                    cache.slopes.push(slope);
+                    cache.values.push(y);
+                    continue;
+                }
                 Layer::SaveResidual => {
                     saved = Some(k);
                     x.clone()
@@ -180,6 +189,7 @@ impl Mlp {
                     x.iter().zip(skip).map(|(&a, &b)| a + b).collect()
                 }
             };
+            cache.slopes.push(Vec::new());
             cache.values.push(y);
         }
     }
@@ -237,10 +247,10 @@ impl Mlp {
                     );
                     dx
                 }
-                Layer::Activation(a) => dy
+                Layer::Activation(_) => dy
                     .iter()
-                    .zip(x)
-                    .map(|(&d, &v)| d * derivative(a, v))
+                    .zip(&cache.slopes[k])
+                    .map(|(&d, &s)| d * s)
                     .collect(),
                 Layer::AddResidual => {
                     d_skip = Some(dy.clone());
@@ -292,10 +302,10 @@ impl Mlp {
                     );
                     dy
                 }
-                Layer::Activation(a) => dx
+                Layer::Activation(_) => dx
                     .iter()
-                    .zip(&cache.values[k])
-                    .map(|(&d, &pre)| d * derivative(a, pre))
+                    .zip(&cache.slopes[k])
+                    .map(|(&d, &s)| d * s)
                     .collect(),
                 Layer::SaveResidual => {
                     saved = Some(k);
@@ -390,8 +400,10 @@ impl Mlp {
                     // y = φ(p), ẏ = φ'(p)·ṗ: dp = dy·φ'(p) + dt·φ''(p)·ṗ, dṗ = dt·φ'(p).
                     let mut dp = Vec::with_capacity(x.len());
                     let mut dtp = Vec::with_capacity(x.len());
-                    for (((&g, &gt), &p), &tp) in dy.iter().zip(&dt).zip(x).zip(tx) {
-                        let d1 = derivative(a, p);
+                    let slopes = &cache.slopes[k];
+                    for ((((&g, &gt), &p), &tp), &d1) in
+                        dy.iter().zip(&dt).zip(x).zip(tx).zip(slopes)
+                    {
                         dp.push(g * d1 + gt * second_derivative(a, p) * tp);
                         dtp.push(gt * d1);
                     }
@@ -417,38 +429,24 @@ fn weights<T>(params: &[T], offset: usize, i: usize, o: usize) -> (&[T], &[T]) {
     params[offset..offset + o * i + o].split_at(o * i)
 }
 
-fn activate<T: Real>(a: Activation, x: T) -> T {
+/// `(φ(x), φ'(x))`, sharing the one transcendental call.
+fn activate<T: Real>(a: Activation, x: T) -> (T, T) {
     let one = T::from_f64(1.0);
     match a {
         Activation::Relu => {
             if x > T::default() {
-                x
+                (x, one)
             } else {
-                T::default()
-            }
-        }
-        Activation::Silu => x / (one + (-x).exp()),
-        Activation::Tanh => x.tanh(),
-    }
-}
-
-fn derivative<T: Real>(a: Activation, x: T) -> T {
-    let one = T::from_f64(1.0);
-    match a {
-        Activation::Relu => {
-            if x > T::default() {
-                one
-            } else {
-                T::default()
+                (T::default(), T::default())
             }
         }
         Activation::Silu => {
             let s = one / (one + (-x).exp());
-            s * (one + x * (one - s))
+            (x * s, s * (one + x * (one - s)))
         }
         Activation::Tanh => {
             let t = x.tanh();
-            one - t * t
+            (t, one - t * t)
         }
     }
 }
