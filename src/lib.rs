@@ -28,6 +28,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod fixed;
 pub mod format;
 pub mod net;
 pub mod noise;

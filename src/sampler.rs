@@ -46,6 +46,9 @@ pub enum SamplerError {
     },
     /// The network rejected its inputs.
     Net(NetError),
+    /// The model's backend does not suit this sampler: fixed-point models
+    /// run with [`crate::fixed::FixedSampler`], float models with [`Sampler`].
+    Backend,
 }
 
 impl From<NetError> for SamplerError {
@@ -70,6 +73,9 @@ impl fmt::Display for SamplerError {
             SamplerError::NoSuchPlan => f.write_str("no embedded plan with that index"),
             SamplerError::PlanRow { row } => write!(f, "plan has no row {row}"),
             SamplerError::Net(e) => write!(f, "network: {e}"),
+            SamplerError::Backend => {
+                f.write_str("model backend does not suit this sampler (fixed-point vs float)")
+            }
         }
     }
 }
@@ -105,7 +111,8 @@ impl<'m, 's, P: Plan> Sampler<'m, 's, Network<'m>, P> {
         if let TimeConditioning::BiasTable = model.topology().time() {
             return Err(SamplerError::NeedsEmbeddedPlan);
         }
-        let mut s = Self::with_denoiser(model.network(), model.schedule(), plan, scratch)?;
+        let network = model.network().ok_or(SamplerError::Backend)?;
+        let mut s = Self::with_denoiser(network, model.schedule(), plan, scratch)?;
         s.normalization = Some(model.normalization());
         Ok(s)
     }
@@ -120,7 +127,8 @@ impl<'m, 's> Sampler<'m, 's, Network<'m>, EmbeddedPlan<'m>> {
         scratch: &'s mut [f32],
     ) -> Result<Self, SamplerError> {
         let plan = model.plan(index).ok_or(SamplerError::NoSuchPlan)?;
-        let mut s = Self::with_denoiser(model.network(), model.schedule(), plan, scratch)?;
+        let network = model.network().ok_or(SamplerError::Backend)?;
+        let mut s = Self::with_denoiser(network, model.schedule(), plan, scratch)?;
         s.normalization = Some(model.normalization());
         s.bias = model.time_bias(index);
         Ok(s)

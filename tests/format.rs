@@ -23,7 +23,7 @@ use common::{bias_table_model_bytes, compile_plan, small_model_bytes, small_spec
 use malformed::{File, find};
 use tinyscore::format::{
     self, Activation, FLAG_REQUIRED, FormatError, Layer, Model, ModelSpec, PlanData, SectionKind,
-    TimeConditioning,
+    TimeConditioning, WeightsData,
 };
 use tinyscore::net::{Denoiser, TimeInput};
 use tinyscore::plan::{DdpmVariance, Plan, PlanSpec, Prediction, SamplerKind};
@@ -57,7 +57,7 @@ fn read_back<'a>(model: &Model<'a>, bytes: &'a [u8]) -> ModelSpec<'a> {
         time: t.time(),
         prediction: t.prediction(),
         layers: t.layers().collect(),
-        weights_f32: f32s(body(weights)),
+        weights: WeightsData::F32(f32s(body(weights))),
         mean: norm.mean().iter().collect(),
         scale: norm.scale().iter().collect(),
         schedule: model.schedule(),
@@ -75,80 +75,20 @@ fn read_back<'a>(model: &Model<'a>, bytes: &'a [u8]) -> ModelSpec<'a> {
                         .flat_map(|r| table.row(r).unwrap().iter().collect::<Vec<_>>())
                         .collect()
                 }),
+                fixed: None,
             })
             .collect(),
         // The sections this version does not read, kept in the table.
         extra_sections: model
             .sections()
             .iter()
-            .filter(|e| {
-                matches!(
-                    e.kind,
-                    None | Some(SectionKind::WeightsF16 | SectionKind::WeightsFixed)
-                )
-            })
+            .filter(|e| e.kind.is_none())
             .map(|e| {
                 let flags = if e.required { FLAG_REQUIRED } else { 0 };
                 (e.code, flags, body(e).to_vec())
             })
             .collect(),
     }
-}
-
-/// A reference forward pass in f64, straight from the spec.
-fn reference_forward(
-    spec: &ModelSpec<'_>,
-    x: &[f32],
-    t: f32,
-    bias_row: Option<&[f32]>,
-) -> Vec<f64> {
-    let mut v: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
-    if let TimeConditioning::Sinusoidal {
-        dim,
-        max_period,
-        scale,
-    } = spec.time
-    {
-        let mut emb = vec![0.0; dim as usize];
-        tinyscore::net::f32::sinusoidal_embedding(t * scale, max_period, &mut emb);
-        v.extend(emb.iter().map(|&e| f64::from(e)));
-    }
-    let mut offset = 0;
-    let mut saved = Vec::new();
-    let mut first = true;
-    for layer in &spec.layers {
-        match *layer {
-            Layer::Dense { input, output } => {
-                let (i, o) = (input as usize, output as usize);
-                let w = &spec.weights_f32[offset..offset + i * o];
-                let b = &spec.weights_f32[offset + i * o..offset + i * o + o];
-                offset += i * o + o;
-                v = (0..o)
-                    .map(|r| {
-                        let extra = match (first, bias_row) {
-                            (true, Some(row)) => f64::from(row[r]),
-                            _ => 0.0,
-                        };
-                        f64::from(b[r])
-                            + extra
-                            + (0..i).map(|c| f64::from(w[r * i + c]) * v[c]).sum::<f64>()
-                    })
-                    .collect();
-                first = false;
-            }
-            Layer::Activation(a) => v.iter_mut().for_each(|x| {
-                *x = match a {
-                    Activation::Relu => x.max(0.0),
-                    Activation::Silu => *x / (1.0 + (-*x).exp()),
-                    Activation::Tanh => x.tanh(),
-                }
-            }),
-            Layer::SaveResidual => saved = v.clone(),
-            Layer::AddResidual => v.iter_mut().zip(&saved).for_each(|(a, b)| *a += b),
-        }
-    }
-    assert_eq!(offset, spec.weights_f32.len());
-    v
 }
 
 fn assert_close(got: &[f32], want: &[f64], what: &str) {
@@ -219,8 +159,11 @@ fn assert_round_trip(spec: &ModelSpec<'_>) {
     assert_eq!(model.version_minor(), format::VERSION_MINOR);
     assert_eq!(t.len(), spec.layers.len());
     assert!(!t.is_empty());
-    assert_eq!(t.parameter_count() as usize, spec.weights_f32.len());
-    assert_eq!(model.weight_bytes(), 4 * spec.weights_f32.len());
+    assert_eq!(
+        t.parameter_count() as usize,
+        common::f32_params(spec).len()
+    );
+    assert_eq!(model.weight_bytes(), 4 * common::f32_params(spec).len());
     let input = spec.x_dim + spec.time.input_width();
     let dense_outputs = || {
         spec.layers.iter().filter_map(|l| match l {
@@ -267,7 +210,7 @@ fn assert_round_trip(spec: &ModelSpec<'_>) {
     );
 
     // The network reads the weights in the written order.
-    let net = model.network();
+    let net = model.network().unwrap();
     let mut scratch = vec![0.0; net.scratch_len()];
     let mut out = vec![0.0; spec.x_dim as usize];
     let x: Vec<f32> = (0..spec.x_dim).map(|i| 0.7 - 0.4 * i as f32).collect();
@@ -275,7 +218,11 @@ fn assert_round_trip(spec: &ModelSpec<'_>) {
         TimeConditioning::Sinusoidal { .. } => {
             net.forward(&x, TimeInput::Time(321.0), &mut scratch, &mut out)
                 .unwrap();
-            assert_close(&out, &reference_forward(spec, &x, 321.0, None), "forward");
+            assert_close(
+                &out,
+                &common::reference_forward(spec, &x, 321.0, None),
+                "forward",
+            );
         }
         TimeConditioning::BiasTable => {
             let row = model.time_bias(0).unwrap().row(1).unwrap();
@@ -284,7 +231,7 @@ fn assert_round_trip(spec: &ModelSpec<'_>) {
             let row: Vec<f32> = row.iter().collect();
             assert_close(
                 &out,
-                &reference_forward(spec, &x, 0.0, Some(&row)),
+                &common::reference_forward(spec, &x, 0.0, Some(&row)),
                 "forward",
             );
         }
@@ -307,7 +254,7 @@ fn bias_table_fixture_matches_the_sinusoidal_fixture() {
     // The folded fixture computes the same function at its plan's times.
     let (a, b) = (small_model_bytes(), bias_table_model_bytes());
     let (a, b) = (Model::parse(&a).unwrap(), Model::parse(&b).unwrap());
-    let (na, nb) = (a.network(), b.network());
+    let (na, nb) = (a.network().unwrap(), b.network().unwrap());
     let mut scratch = vec![0.0; na.scratch_len().max(nb.scratch_len())];
     let x = [0.4f32, -1.2];
     let plan = a.plan(0).unwrap();
@@ -397,9 +344,11 @@ fn round_trip_explicit_betas_and_discrete_samplers() {
         },
         prediction,
         layers,
-        weights_f32: (0..params)
-            .map(|k| ((k * 37 % 101) as f32 - 50.0) / 200.0)
-            .collect(),
+        weights: WeightsData::F32(
+            (0..params)
+                .map(|k| ((k * 37 % 101) as f32 - 50.0) / 200.0)
+                .collect(),
+        ),
         mean: vec![-3.0, 1e-3],
         scale: vec![1e3, 0.5],
         schedule,
@@ -558,11 +507,7 @@ fn round_trip_every_schedule_kind() {
 #[test]
 fn newer_minor_with_unknown_optional_sections_is_read() {
     let mut spec = small_spec();
-    spec.extra_sections = vec![
-        (0x7777, 0, vec![1, 2, 3]),
-        (SectionKind::WeightsF16.code(), 0, vec![0xFF; 10]),
-        (SectionKind::WeightsFixed.code(), 0, Vec::new()),
-    ];
+    spec.extra_sections = vec![(0x7777, 0, vec![1, 2, 3]), (0x7778, 0, Vec::new())];
     assert_round_trip(&spec);
 
     let mut bytes = format::write(&spec).unwrap();
@@ -610,7 +555,10 @@ fn section_order_is_free() {
 #[test]
 fn writer_refuses_what_the_parser_refuses() {
     let mut spec = small_spec();
-    spec.weights_f32[3] = f32::NAN;
+    let WeightsData::F32(w) = &mut spec.weights else {
+        unreachable!("small_spec has f32 weights")
+    };
+    w[3] = f32::NAN;
     assert_eq!(
         format::write(&spec).unwrap_err(),
         FormatError::NonFinite {
@@ -819,7 +767,8 @@ fn may_accept(base: &[u8], bit: usize) -> bool {
         SectionKind::Normalization | SectionKind::WeightsF32 => true,
         SectionKind::Plan => matches!(r, 0..4 | 8..12 | 32..52) || (r >= 64 && (r - 64) % 48 < 40),
         SectionKind::TimeBias => r >= 16,
-        SectionKind::WeightsF16 | SectionKind::WeightsFixed => false,
+        // Not in the files this test flips.
+        SectionKind::WeightsF16 | SectionKind::WeightsFixed | SectionKind::FixedPlan => false,
     }
 }
 
@@ -827,9 +776,12 @@ fn may_accept(base: &[u8], bit: usize) -> bool {
 fn every_bit_flip_with_resealing_is_handled() {
     // Weights in [1, 2) have exponent 0x7F, one flip away from Inf/NaN.
     let mut spec = small_spec();
-    let last = spec.weights_f32.len() - 1;
-    spec.weights_f32[0] = 1.5;
-    spec.weights_f32[last] = -1.25;
+    let WeightsData::F32(w) = &mut spec.weights else {
+        unreachable!("small_spec has f32 weights")
+    };
+    let last = w.len() - 1;
+    w[0] = 1.5;
+    w[last] = -1.25;
     let big_weights = format::write(&spec).unwrap();
     // (file, weight flips that give Inf/NaN: only the top exponent bits of
     // the two large weights)

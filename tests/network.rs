@@ -8,8 +8,10 @@
 
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
-use tinyscore::format::{self, Activation, Layer, Model, ModelSpec, PlanData, TimeConditioning};
-use tinyscore::net::f32::sinusoidal_embedding;
+use tinyscore::format::{
+    self, Activation, Layer, Model, ModelSpec, PlanData, TimeConditioning, WeightsData,
+};
+use tinyscore::net::float::sinusoidal_embedding;
 use tinyscore::net::{Denoiser, NetError, TimeInput};
 use tinyscore::plan::{Compiler, DdpmVariance, Plan, PlanSpec, Prediction, SamplerKind};
 use tinyscore::sampler::{Sampler, SamplerError};
@@ -65,7 +67,7 @@ fn spec(mean: Vec<f32>, scale: Vec<f32>) -> ModelSpec<'static> {
         time: TIME,
         prediction: Prediction::Epsilon,
         layers: layers(X_DIM + EMB),
-        weights_f32: weights(),
+        weights: WeightsData::F32(weights()),
         mean,
         scale,
         schedule: schedule(),
@@ -113,7 +115,7 @@ fn forward_pass_matches_the_float64_reference() {
     ];
     let bytes = sinusoidal_model();
     let model = Model::parse(&bytes).unwrap();
-    let net = model.network();
+    let net = model.network().unwrap();
     let mut scratch = vec![0.0; net.scratch_len()];
     for (x, t, want) in cases {
         let mut out = [0.0f32; 3];
@@ -134,7 +136,7 @@ fn forward_pass_matches_the_float64_reference() {
 fn forward_rejects_wrong_inputs() {
     let bytes = sinusoidal_model();
     let model = Model::parse(&bytes).unwrap();
-    let net = model.network();
+    let net = model.network().unwrap();
     let mut scratch = vec![0.0; net.scratch_len()];
     let mut out = [0.0f32; 3];
     let r = net.forward(&[0.0; 2], TimeInput::Time(0.0), &mut scratch, &mut out);
@@ -200,7 +202,7 @@ fn score_is_minus_epsilon_over_sigma() {
     let model = Model::parse(&bytes).unwrap();
     let plan = ddpm_plan();
     let mut scratch = vec![0.0; model.scratch_len()];
-    let mut net_scratch = vec![0.0; model.network().scratch_len()];
+    let mut net_scratch = vec![0.0; model.network().unwrap().scratch_len()];
     let mut s = Sampler::new(&model, &plan, &mut scratch).unwrap();
     let x = [0.3f32, -0.7, 1.1];
     let t = 400.0;
@@ -208,6 +210,7 @@ fn score_is_minus_epsilon_over_sigma() {
     s.score(&x, t, &mut score).unwrap();
     model
         .network()
+        .unwrap()
         .forward(&x, TimeInput::Time(t as f32), &mut net_scratch, &mut eps)
         .unwrap();
     let sigma = schedule().marginal(t).sigma as f32;
@@ -279,11 +282,12 @@ fn folded_model(plan: &Compiler<'_>) -> Vec<u8> {
     let spec = ModelSpec {
         time: TimeConditioning::BiasTable,
         layers: layers(X_DIM),
-        weights_f32: folded,
+        weights: WeightsData::F32(folded),
         plans: vec![PlanData {
             header: plan.header(),
             rows,
             time_bias: Some(table),
+            fixed: None,
         }],
         ..spec(vec![0.0; 3], vec![1.0; 3])
     };

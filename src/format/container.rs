@@ -144,13 +144,7 @@ pub(super) fn read_sections(bytes: &[u8]) -> Result<Sections<'_>, FormatError> {
         end = offset + length;
         let kind = SectionKind::from_code(code);
         let required = flags & FLAG_REQUIRED != 0;
-        // This version does not read reduced-precision weights: they are
-        // skipped like any optional section it does not know.
-        let unread = matches!(
-            kind,
-            None | Some(SectionKind::WeightsF16 | SectionKind::WeightsFixed)
-        );
-        if unread && required {
+        if kind.is_none() && required {
             return Err(FormatError::UnknownRequiredSection { kind: code });
         }
         let entry = SectionEntry {

@@ -1,6 +1,7 @@
 //! Bounds-checked little-endian reads over a byte slice.
 
 use super::{FormatError, SectionKind};
+use core::marker::PhantomData;
 
 /// Reads fields in order from one section; running past its end is a
 /// [`FormatError::SectionLength`] of that section.
@@ -96,18 +97,88 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Little-endian `f32`s stored in place.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct F32s<'a> {
-    bytes: &'a [[u8; 4]],
+/// A value stored little-endian in `N` bytes.
+pub trait LeValue<const N: usize>: Copy {
+    /// Decodes one value.
+    fn from_le(bytes: [u8; N]) -> Self;
 }
 
-impl<'a> F32s<'a> {
+impl LeValue<4> for f32 {
+    fn from_le(bytes: [u8; 4]) -> Self {
+        f32::from_le_bytes(bytes)
+    }
+}
+
+impl LeValue<4> for i32 {
+    fn from_le(bytes: [u8; 4]) -> Self {
+        i32::from_le_bytes(bytes)
+    }
+}
+
+impl LeValue<2> for i16 {
+    fn from_le(bytes: [u8; 2]) -> Self {
+        i16::from_le_bytes(bytes)
+    }
+}
+
+impl LeValue<2> for half::f16 {
+    fn from_le(bytes: [u8; 2]) -> Self {
+        half::f16::from_le_bytes(bytes)
+    }
+}
+
+/// Little-endian values of type `T` (`N` bytes each) stored in place: the
+/// zero-copy view every array of a model file is read through.
+#[derive(Debug)]
+pub struct LeValues<'a, T, const N: usize> {
+    bytes: &'a [[u8; N]],
+    value: PhantomData<T>,
+}
+
+// By hand: derives would demand `T: Copy + Eq`, which `f32` is not.
+impl<T, const N: usize> Clone for LeValues<'_, T, N> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T, const N: usize> Copy for LeValues<'_, T, N> {}
+
+/// Equal when the stored bytes are equal.
+impl<T, const N: usize> PartialEq for LeValues<'_, T, N> {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+
+impl<T, const N: usize> Eq for LeValues<'_, T, N> {}
+
+/// `f32` values in place.
+pub type F32s<'a> = LeValues<'a, f32, 4>;
+/// IEEE binary16 values in place.
+pub type F16s<'a> = LeValues<'a, half::f16, 2>;
+/// `i32` values in place.
+pub type I32s<'a> = LeValues<'a, i32, 4>;
+/// `i16` values in place.
+pub type I16s<'a> = LeValues<'a, i16, 2>;
+
+#[cfg(feature = "defmt")]
+impl<T, const N: usize> defmt::Format for LeValues<'_, T, N> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "LeValues({=usize} values)", self.bytes.len())
+    }
+}
+
+impl<'a, T: LeValue<N>, const N: usize> LeValues<'a, T, N> {
     /// Views `bytes` (a trailing partial value is ignored).
     pub fn new(bytes: &'a [u8]) -> Self {
-        F32s {
-            bytes: bytes.as_chunks::<4>().0,
+        Self::from_chunks(bytes.as_chunks::<N>().0)
+    }
+
+    fn from_chunks(bytes: &'a [[u8; N]]) -> Self {
+        LeValues {
+            bytes,
+            value: PhantomData,
         }
     }
 
@@ -122,28 +193,30 @@ impl<'a> F32s<'a> {
     }
 
     /// Value `i`.
-    pub fn get(&self, i: usize) -> Option<f32> {
-        self.bytes.get(i).map(|b| f32::from_le_bytes(*b))
+    pub fn get(&self, i: usize) -> Option<T> {
+        self.bytes.get(i).map(|b| T::from_le(*b))
     }
 
-    /// Values `range` as a view.
-    pub fn slice(&self, start: usize, len: usize) -> Option<F32s<'a>> {
+    /// Values `start..start + len` as a view.
+    pub fn slice(&self, start: usize, len: usize) -> Option<Self> {
         let end = start.checked_add(len)?;
-        self.bytes.get(start..end).map(|bytes| F32s { bytes })
+        self.bytes.get(start..end).map(Self::from_chunks)
     }
 
     /// The values in groups of four, and the 0–3 values left over.
-    pub fn quads(&self) -> (impl Iterator<Item = [f32; 4]> + 'a, F32s<'a>) {
+    pub fn quads(&self) -> (impl Iterator<Item = [T; 4]> + 'a, Self) {
         let (quads, rest) = self.bytes.as_chunks::<4>();
-        let values = quads.iter().map(|q| q.map(f32::from_le_bytes));
-        (values, F32s { bytes: rest })
+        let values = quads.iter().map(|q| q.map(T::from_le));
+        (values, Self::from_chunks(rest))
     }
 
     /// All values in order.
-    pub fn iter(&self) -> impl Iterator<Item = f32> + 'a {
-        self.bytes.iter().map(|b| f32::from_le_bytes(*b))
+    pub fn iter(&self) -> impl Iterator<Item = T> + 'a {
+        self.bytes.iter().map(|b| T::from_le(*b))
     }
+}
 
+impl F32s<'_> {
     /// Index of the first value that is NaN or infinite.
     pub(super) fn first_non_finite(&self) -> Option<usize> {
         self.iter().position(|v| !v.is_finite())

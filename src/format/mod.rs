@@ -12,6 +12,9 @@ mod container;
 mod crc32;
 mod cursor;
 mod error;
+mod fixed_plan;
+mod fixed_weights;
+mod float_weights;
 mod model;
 mod normalization;
 mod plan_section;
@@ -23,15 +26,18 @@ mod writer;
 
 pub use container::SectionEntry;
 pub use crc32::Crc32;
-pub use cursor::F32s;
+pub use cursor::{F16s, F32s, I16s, I32s, LeValue, LeValues};
 pub use error::FormatError;
-pub use model::Model;
+pub use fixed_plan::{COEFFICIENTS, FixedPlan, FixedRow};
+pub use fixed_weights::{FixedLayer, FixedWeights};
+pub use float_weights::{DenseWeights, FloatKind, FloatWeights, Matrix};
+pub use model::{Backend, Model};
 pub use normalization::Normalization;
 pub use plan_section::EmbeddedPlan;
 pub use time_bias::TimeBias;
 pub use topology::{Activation, Layer, TimeConditioning, Topology};
 #[cfg(feature = "std")]
-pub use writer::{ModelSpec, PlanData, seal, write};
+pub use writer::{FixedLayerData, FixedPlanData, ModelSpec, PlanData, WeightsData, seal, write};
 
 use core::fmt;
 
@@ -41,7 +47,7 @@ pub const MAGIC: [u8; 8] = *b"\x89TSM\r\n\x1a\n";
 pub const VERSION_MAJOR: u16 = 1;
 /// Minor version this crate writes; newer minors are read (unknown optional
 /// sections are skipped).
-pub const VERSION_MINOR: u16 = 0;
+pub const VERSION_MINOR: u16 = 1;
 /// Bytes of the fixed header.
 pub const HEADER_LEN: usize = 32;
 /// Bytes of one section-table entry.
@@ -69,9 +75,9 @@ pub enum SectionKind {
     Topology,
     /// f32 weights (code 2).
     WeightsF32,
-    /// f16 weights (code 3; layout in docs/FORMAT.md, not read by this version).
+    /// f16 weights (code 3, since 1.1).
     WeightsF16,
-    /// Fixed-point weights (code 4; reserved, not read by this version).
+    /// Fixed-point weights (code 4, since 1.1).
     WeightsFixed,
     /// Per-dimension data mean and scale (code 5).
     Normalization,
@@ -81,6 +87,9 @@ pub enum SectionKind {
     Plan,
     /// Per-row first-layer bias of a plan, folded time conditioning (code 8).
     TimeBias,
+    /// A plan's integer coefficients and time-bias rows for the fixed-point
+    /// backend (code 9, since 1.1).
+    FixedPlan,
 }
 
 impl SectionKind {
@@ -95,6 +104,7 @@ impl SectionKind {
             SectionKind::Schedule => 6,
             SectionKind::Plan => 7,
             SectionKind::TimeBias => 8,
+            SectionKind::FixedPlan => 9,
         }
     }
 
@@ -109,6 +119,7 @@ impl SectionKind {
             6 => SectionKind::Schedule,
             7 => SectionKind::Plan,
             8 => SectionKind::TimeBias,
+            9 => SectionKind::FixedPlan,
             _ => return None,
         })
     }
@@ -125,6 +136,7 @@ impl fmt::Display for SectionKind {
             SectionKind::Schedule => "schedule",
             SectionKind::Plan => "plan",
             SectionKind::TimeBias => "time bias",
+            SectionKind::FixedPlan => "fixed-point plan",
         })
     }
 }

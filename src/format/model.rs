@@ -1,14 +1,36 @@
 //! [`Model`]: a whole validated file and the views into it.
 
 use super::container::{Section, SectionEntry, read_sections};
-use super::cursor::F32s;
 use super::{
-    EmbeddedPlan, FormatError, MAX_PLANS, MAX_SECTIONS, Normalization, SectionKind, TimeBias,
-    TimeConditioning, Topology, normalization, plan_section, schedule_section, time_bias, topology,
+    EmbeddedPlan, FixedPlan, FixedWeights, FloatKind, FloatWeights, FormatError, MAX_PLANS,
+    MAX_SECTIONS, Normalization, SectionKind, TimeBias, TimeConditioning, Topology, fixed_plan,
+    fixed_weights, float_weights, normalization, plan_section, schedule_section, time_bias,
+    topology,
 };
+use crate::fixed::FixedNetwork;
 use crate::net::{Denoiser, Network};
 use crate::plan::Plan;
 use crate::schedule::Schedule;
+
+/// The numeric backend a model file's weights are for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Backend {
+    /// f32 weights, f32 arithmetic.
+    F32,
+    /// f16 weights, f32 arithmetic.
+    F16,
+    /// int8 weights, integer arithmetic throughout.
+    Fixed,
+}
+
+/// The weights, in whichever backend the file holds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+enum Weights<'a> {
+    Float(FloatWeights<'a>),
+    Fixed(FixedWeights<'a>),
+}
 
 /// A parsed model file. Cheap to copy: it only holds views into the bytes.
 #[derive(Clone, Debug)]
@@ -16,11 +38,12 @@ use crate::schedule::Schedule;
 pub struct Model<'a> {
     version_minor: u16,
     topology: Topology<'a>,
-    weights: F32s<'a>,
+    weights: Weights<'a>,
     normalization: Normalization<'a>,
     schedule: Schedule<'a>,
     plans: heapless::Vec<EmbeddedPlan<'a>, MAX_PLANS>,
     time_bias: heapless::Vec<TimeBias<'a>, MAX_PLANS>,
+    fixed_plans: heapless::Vec<FixedPlan<'a>, MAX_PLANS>,
     table: heapless::Vec<SectionEntry, MAX_SECTIONS>,
 }
 
@@ -48,20 +71,7 @@ impl<'a> Model<'a> {
         )?;
         let schedule = schedule_section::parse(exactly_one(&sections, SectionKind::Schedule)?)?;
 
-        let weight_bytes = exactly_one(&sections, SectionKind::WeightsF32)?;
-        // Checked: on 32-bit targets 4 × (a u32 count) can wrap a usize.
-        let expected = (topology.parameter_count() as usize).checked_mul(4);
-        if expected != Some(weight_bytes.len()) {
-            return Err(FormatError::SectionLength(SectionKind::WeightsF32));
-        }
-        let weights = F32s::new(weight_bytes);
-        if let Some(i) = weights.first_non_finite() {
-            return Err(FormatError::NonFinite {
-                section: SectionKind::WeightsF32,
-                index: u32::try_from(i).unwrap_or(u32::MAX),
-            });
-        }
-
+        let mut weights = Self::weights(&sections, topology)?;
         let mut plans = heapless::Vec::new();
         for s in sections
             .iter()
@@ -74,7 +84,12 @@ impl<'a> Model<'a> {
             })?;
         }
 
-        let time_bias = Self::time_bias_tables(&sections, &topology, &plans)?;
+        let fixed = matches!(weights, Weights::Fixed(_));
+        let time_bias = Self::time_bias_tables(&sections, &topology, &plans, fixed)?;
+        let fixed_plans = Self::fixed_plans(&sections, &topology, &plans, fixed)?;
+        if let Weights::Fixed(w) = &mut weights {
+            w.plan_accumulators(|o| fixed_plans.iter().map(|p| p.max_bias(o)).max().unwrap_or(0));
+        }
         let table = sections.iter().map(|s| s.entry).collect();
         Ok(Model {
             version_minor,
@@ -84,8 +99,76 @@ impl<'a> Model<'a> {
             schedule,
             plans,
             time_bias,
+            fixed_plans,
             table,
         })
+    }
+
+    /// The one weights section, whichever backend it is for.
+    fn weights(
+        sections: &[Section<'a>],
+        topology: Topology<'a>,
+    ) -> Result<Weights<'a>, FormatError> {
+        let mut found = sections.iter().filter(|s| {
+            matches!(
+                s.entry.kind,
+                Some(SectionKind::WeightsF32 | SectionKind::WeightsF16 | SectionKind::WeightsFixed)
+            )
+        });
+        let first = found
+            .next()
+            .ok_or(FormatError::MissingSection(SectionKind::WeightsF32))?;
+        let kind = first.entry.kind.unwrap_or(SectionKind::WeightsF32);
+        if let Some(second) = found.next() {
+            return Err(FormatError::DuplicateSection(
+                second.entry.kind.unwrap_or(SectionKind::WeightsF32),
+            ));
+        }
+        Ok(match kind {
+            SectionKind::WeightsFixed => {
+                if topology.time() != TimeConditioning::BiasTable {
+                    return Err(FormatError::Mismatch { section: kind });
+                }
+                Weights::Fixed(fixed_weights::parse(first.bytes, topology)?)
+            }
+            SectionKind::WeightsF16 => {
+                Weights::Float(float_weights::parse(first.bytes, FloatKind::F16, topology)?)
+            }
+            _ => Weights::Float(float_weights::parse(first.bytes, FloatKind::F32, topology)?),
+        })
+    }
+
+    /// Integer plans, ordered by plan: one per plan for a fixed-point
+    /// model, none otherwise.
+    fn fixed_plans(
+        sections: &[Section<'a>],
+        topology: &Topology<'a>,
+        plans: &[EmbeddedPlan<'a>],
+        fixed: bool,
+    ) -> Result<heapless::Vec<FixedPlan<'a>, MAX_PLANS>, FormatError> {
+        let mismatch = FormatError::Mismatch {
+            section: SectionKind::FixedPlan,
+        };
+        let mut out: heapless::Vec<FixedPlan<'a>, MAX_PLANS> = heapless::Vec::new();
+        for s in sections
+            .iter()
+            .filter(|s| s.entry.kind == Some(SectionKind::FixedPlan))
+        {
+            let fixed_plan = fixed_plan::parse(s.bytes)?;
+            let plan = plans.get(out.len()).ok_or(mismatch)?.header();
+            let fits = fixed_plan.plan() as usize == out.len()
+                && fixed_plan.width() == topology.first_dense_output()
+                && fixed_plan.rows() == plan.rows
+                && fixed_plan.clip().is_some() == plan.spec.clip.is_some();
+            if !fits {
+                return Err(mismatch);
+            }
+            out.push(fixed_plan).map_err(|_| mismatch)?;
+        }
+        if out.len() != if fixed { plans.len() } else { 0 } {
+            return Err(mismatch);
+        }
+        Ok(out)
     }
 
     /// Time-bias tables, ordered by plan: one per plan for a bias-table
@@ -94,6 +177,7 @@ impl<'a> Model<'a> {
         sections: &[Section<'a>],
         topology: &Topology<'a>,
         plans: &[EmbeddedPlan<'a>],
+        fixed: bool,
     ) -> Result<heapless::Vec<TimeBias<'a>, MAX_PLANS>, FormatError> {
         let mismatch = FormatError::Mismatch {
             section: SectionKind::TimeBias,
@@ -114,9 +198,10 @@ impl<'a> Model<'a> {
             }
             tables.push(table).map_err(|_| mismatch)?;
         }
+        // Fixed-point models keep their time-bias rows in the integer plans.
         let wanted = match topology.time() {
-            TimeConditioning::BiasTable => plans.len(),
-            TimeConditioning::Sinusoidal { .. } => 0,
+            TimeConditioning::BiasTable if !fixed => plans.len(),
+            _ => 0,
         };
         if tables.len() != wanted {
             return Err(mismatch);
@@ -139,9 +224,36 @@ impl<'a> Model<'a> {
         self.topology
     }
 
-    /// The f32 network.
-    pub fn network(&self) -> Network<'a> {
-        Network::new(self.topology, self.weights)
+    /// The backend the weights are for.
+    pub fn backend(&self) -> Backend {
+        match self.weights {
+            Weights::Float(w) => match w.kind() {
+                FloatKind::F32 => Backend::F32,
+                FloatKind::F16 => Backend::F16,
+            },
+            Weights::Fixed(_) => Backend::Fixed,
+        }
+    }
+
+    /// The network of an f32 or f16 model (`None` for fixed-point).
+    pub fn network(&self) -> Option<Network<'a>> {
+        match self.weights {
+            Weights::Float(w) => Some(Network::new(self.topology, w)),
+            Weights::Fixed(_) => None,
+        }
+    }
+
+    /// The network of a fixed-point model (`None` for the float backends).
+    pub fn fixed_network(&self) -> Option<FixedNetwork<'a>> {
+        match self.weights {
+            Weights::Fixed(w) => Some(FixedNetwork::new(w)),
+            Weights::Float(_) => None,
+        }
+    }
+
+    /// The integer form of embedded plan `i` (fixed-point models only).
+    pub fn fixed_plan(&self, i: usize) -> Option<FixedPlan<'a>> {
+        self.fixed_plans.get(i).copied()
     }
 
     /// Data normalisation.
@@ -169,15 +281,20 @@ impl<'a> Model<'a> {
         self.time_bias.get(i).copied()
     }
 
-    /// Bytes of the f32 weights.
+    /// Bytes of the weights section.
     pub fn weight_bytes(&self) -> usize {
-        self.weights.len() * 4
+        match self.weights {
+            Weights::Float(w) => w.byte_len(),
+            Weights::Fixed(w) => w.byte_len(),
+        }
     }
 
-    /// `f32` elements of scratch a [`crate::sampler::Sampler`] over this model
-    /// needs: the network's activation buffers, the x̂₀ register and the
-    /// multistep register `h`.
+    /// `f32` elements of scratch a [`crate::sampler::Sampler`] over this
+    /// model needs: the network's activation buffers, the x̂₀ register and
+    /// the multistep register `h`. For a fixed-point model, see
+    /// [`crate::fixed::FixedScratch`] instead.
     pub fn scratch_len(&self) -> usize {
-        self.network().scratch_len() + crate::sampler::register_len(self.topology.x_dim() as usize)
+        let net = self.network().map_or(0, |n| n.scratch_len());
+        net + crate::sampler::register_len(self.topology.x_dim() as usize)
     }
 }

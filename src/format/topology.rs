@@ -149,7 +149,7 @@ impl<'a> Topology<'a> {
     }
 
     /// The layers in order.
-    pub fn layers(&self) -> impl Iterator<Item = Layer> + 'a {
+    pub fn layers(&self) -> impl Iterator<Item = Layer> + use<'a> {
         self.records.iter().filter_map(decode_layer)
     }
 

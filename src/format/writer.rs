@@ -11,8 +11,21 @@ use super::{
     FLAG_REQUIRED, FormatError, HEADER_LEN, Layer, MAGIC, Model, SECTION_ENTRY_LEN, SectionKind,
     TimeConditioning, VERSION_MAJOR, VERSION_MINOR,
 };
+use crate::fixed::{Coefficient, Multiplier};
 use crate::plan::{PlanHeader, PlanRow, Prediction};
 use crate::schedule::{BetaSchedule, Schedule};
+
+/// The integer form of a plan, for fixed-point models.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FixedPlanData {
+    /// Initial noise scale (Q4.28 noise to Q16.16 state).
+    pub init: Coefficient,
+    /// x̂₀ clip bound in Q16.16, 0 for none.
+    pub clip: i32,
+    /// Per row: coefficients `p, q, a, b, c, d, e, f, g`, and the first
+    /// dense layer's time-bias row.
+    pub rows: Vec<([Coefficient; 9], Vec<i32>)>,
+}
 
 /// An embedded plan to write.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,9 +34,53 @@ pub struct PlanData {
     pub header: PlanHeader,
     /// Its rows.
     pub rows: Vec<PlanRow>,
-    /// For bias-table models: one first-layer bias row per plan row,
+    /// For float bias-table models: one first-layer bias row per plan row,
     /// concatenated.
     pub time_bias: Option<Vec<f32>>,
+    /// For fixed-point models: the plan in integers.
+    pub fixed: Option<FixedPlanData>,
+}
+
+/// One layer's fixed-point parameters, in topology order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FixedLayerData {
+    /// A dense layer.
+    Dense {
+        /// Bias in accumulator units.
+        bias: Vec<i32>,
+        /// Per output channel requantisation.
+        multipliers: Vec<Multiplier>,
+        /// Weights, output × input, row-major.
+        weights: Vec<i8>,
+    },
+    /// A ReLU, a residual save: nothing stored.
+    Empty,
+    /// Another activation's table ([`crate::fixed::lut::LUT_LEN`] entries).
+    Table(Vec<i16>),
+    /// A residual add.
+    Add {
+        /// Current-vector rescale.
+        current: Multiplier,
+        /// Saved-vector rescale.
+        saved: Multiplier,
+    },
+}
+
+/// The weights of a model, in one backend.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WeightsData {
+    /// For each dense layer in order: weights (row-major), then bias.
+    F32(Vec<f32>),
+    /// The same values as [`WeightsData::F32`]; `W` is rounded to binary16
+    /// (to nearest, ties to even) when written, biases stay f32.
+    F16(Vec<f32>),
+    /// Fixed-point parameters.
+    Fixed {
+        /// State (Q16.16) to first-layer input requantisation.
+        input: Multiplier,
+        /// One entry per layer.
+        layers: Vec<FixedLayerData>,
+    },
 }
 
 /// Everything a model file holds, in owned form.
@@ -37,8 +94,8 @@ pub struct ModelSpec<'a> {
     pub prediction: Prediction,
     /// The layers, in order.
     pub layers: Vec<Layer>,
-    /// For each dense layer in order: weights (row-major), then bias.
-    pub weights_f32: Vec<f32>,
+    /// The weights.
+    pub weights: WeightsData,
     /// Per-dimension data mean.
     pub mean: Vec<f32>,
     /// Per-dimension data scale.
@@ -61,6 +118,20 @@ fn put_u32(out: &mut Vec<u8>, v: u32) {
 fn put_f32s(out: &mut Vec<u8>, v: &[f32]) {
     v.iter()
         .for_each(|x| out.extend_from_slice(&x.to_le_bytes()));
+}
+fn put_i32s(out: &mut Vec<u8>, v: impl IntoIterator<Item = i32>) {
+    v.into_iter()
+        .for_each(|x| out.extend_from_slice(&x.to_le_bytes()));
+}
+fn pad4(out: &mut Vec<u8>) {
+    out.resize(out.len().next_multiple_of(4), 0);
+}
+fn put_multiplier(out: &mut Vec<u8>, m: Multiplier) {
+    put_i32s(out, [m.m, i32::from(m.shift)]);
+}
+fn put_coefficient(out: &mut Vec<u8>, c: Coefficient) {
+    put_i32s(out, [c.m]);
+    put_u32(out, c.shift);
 }
 fn put_f64(out: &mut Vec<u8>, v: f64) {
     out.extend_from_slice(&v.to_le_bytes());
@@ -160,6 +231,85 @@ fn time_bias_section(index: usize, rows: usize, values: &[f32]) -> Vec<u8> {
     out
 }
 
+/// The weights section's kind and bytes.
+fn weights_section(weights: &WeightsData, layers: &[Layer]) -> (SectionKind, Vec<u8>) {
+    let mut out = Vec::new();
+    match weights {
+        WeightsData::F32(values) => {
+            put_f32s(&mut out, values);
+            (SectionKind::WeightsF32, out)
+        }
+        WeightsData::F16(values) => {
+            let mut rest = values.as_slice();
+            for layer in layers {
+                let Layer::Dense { input, output } = *layer else {
+                    continue;
+                };
+                let (i, o) = (input as usize, output as usize);
+                let (w, tail) = rest.split_at((o * i).min(rest.len()));
+                let (b, tail) = tail.split_at(o.min(tail.len()));
+                w.iter()
+                    .for_each(|v| out.extend_from_slice(&half::f16::from_f32(*v).to_le_bytes()));
+                pad4(&mut out);
+                put_f32s(&mut out, b);
+                rest = tail;
+            }
+            (SectionKind::WeightsF16, out)
+        }
+        WeightsData::Fixed { input, layers } => {
+            put_multiplier(&mut out, *input);
+            put_u32(&mut out, 0);
+            put_u32(&mut out, 0);
+            for layer in layers {
+                match layer {
+                    FixedLayerData::Dense {
+                        bias,
+                        multipliers,
+                        weights,
+                    } => {
+                        put_i32s(&mut out, bias.iter().copied());
+                        put_i32s(&mut out, multipliers.iter().map(|m| m.m));
+                        out.extend(multipliers.iter().map(|m| m.shift as u8));
+                        pad4(&mut out);
+                        out.extend(weights.iter().map(|&w| w as u8));
+                        pad4(&mut out);
+                    }
+                    FixedLayerData::Empty => {}
+                    FixedLayerData::Table(table) => {
+                        table
+                            .iter()
+                            .for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+                        pad4(&mut out);
+                    }
+                    FixedLayerData::Add { current, saved } => {
+                        put_multiplier(&mut out, *current);
+                        put_multiplier(&mut out, *saved);
+                    }
+                }
+            }
+            (SectionKind::WeightsFixed, out)
+        }
+    }
+}
+
+fn fixed_plan_section(index: usize, plan: &FixedPlanData) -> Vec<u8> {
+    let width = plan.rows.first().map_or(0, |(_, bias)| bias.len());
+    let mut out = Vec::new();
+    put_u32(&mut out, len_u32(index));
+    put_u32(&mut out, len_u32(plan.rows.len()));
+    put_u32(&mut out, len_u32(width));
+    put_u32(&mut out, 0);
+    put_coefficient(&mut out, plan.init);
+    put_i32s(&mut out, [plan.clip, 0]);
+    for (coefficients, bias) in &plan.rows {
+        coefficients
+            .iter()
+            .for_each(|c| put_coefficient(&mut out, *c));
+        put_i32s(&mut out, bias.iter().copied());
+    }
+    out
+}
+
 /// Serialises `spec` and checks the result with [`Model::parse`], so that
 /// everything written can be read back.
 pub fn write(spec: &ModelSpec<'_>) -> Result<Vec<u8>, FormatError> {
@@ -180,12 +330,9 @@ pub fn write(spec: &ModelSpec<'_>) -> Result<Vec<u8>, FormatError> {
             put_f32s(&mut v, &spec.scale);
             v
         }),
-        (SectionKind::WeightsF32.code(), FLAG_REQUIRED, {
-            let mut v = Vec::new();
-            put_f32s(&mut v, &spec.weights_f32);
-            v
-        }),
     ];
+    let (kind, body) = weights_section(&spec.weights, &spec.layers);
+    sections.push((kind.code(), FLAG_REQUIRED, body));
     for plan in &spec.plans {
         sections.push((SectionKind::Plan.code(), FLAG_REQUIRED, plan_section(plan)));
     }
@@ -193,6 +340,12 @@ pub fn write(spec: &ModelSpec<'_>) -> Result<Vec<u8>, FormatError> {
         if let Some(values) = &plan.time_bias {
             let body = time_bias_section(i, plan.rows.len(), values);
             sections.push((SectionKind::TimeBias.code(), FLAG_REQUIRED, body));
+        }
+    }
+    for (i, plan) in spec.plans.iter().enumerate() {
+        if let Some(fixed) = &plan.fixed {
+            let body = fixed_plan_section(i, fixed);
+            sections.push((SectionKind::FixedPlan.code(), FLAG_REQUIRED, body));
         }
     }
     sections.extend(spec.extra_sections.iter().cloned());

@@ -2,17 +2,18 @@
 //! residual adds, conditioned on time by a sinusoidal embedding appended to
 //! the input or by a per-plan-row bias added to the first dense layer.
 //!
-//! One module per numeric backend; each reads its weights in place from the
-//! model file and uses a fixed operation order, so a backend gives the same
-//! bits on every target. [`self::f32`] is the reference.
+//! [`float`] runs the f32 and f16 backends (f32 arithmetic); the
+//! fixed-point backend lives in [`crate::fixed`]. Each reads its weights in
+//! place from the model file and uses a fixed operation order, so a backend
+//! gives the same bits on every target. f32 is the reference.
 
-pub mod f32;
+pub mod float;
 
 use crate::format::F32s;
 use crate::plan::Prediction;
 use core::fmt;
 
-pub use self::f32::Network;
+pub use float::Network;
 
 /// A network the sampler can run: any backend, or an analytic denoiser.
 pub trait Denoiser {

@@ -10,7 +10,8 @@
 //! schedule (β 1e-4..0.02, T = 1000) and one embedded DDIM (η = 0) plan.
 //! [`small_spec`] is that model with `h = 16` and a sinusoidal time
 //! embedding of width `e = 8`; [`bias_table_spec`] is the same network with
-//! the embedding folded into a time-bias table for its plan.
+//! the embedding folded into a time-bias table for its plan. [`f16_spec`]
+//! and [`fixed_spec`] are the other backends' versions of them.
 #![allow(
     dead_code, // each test crate uses a different subset
     clippy::indexing_slicing,
@@ -19,8 +20,11 @@
     clippy::panic
 )]
 
-use tinyscore::format::{self, Activation, Layer, ModelSpec, PlanData, TimeConditioning};
-use tinyscore::net::f32::sinusoidal_embedding;
+use tinyscore::fixed::quantize::{TensorScales, quantize};
+use tinyscore::format::{
+    self, Activation, Layer, ModelSpec, PlanData, TimeConditioning, WeightsData,
+};
+use tinyscore::net::float::sinusoidal_embedding;
 use tinyscore::plan::{Compiler, PlanSpec, Prediction, SamplerKind};
 use tinyscore::schedule::{BetaSchedule, DiscreteSchedule, Schedule};
 
@@ -53,6 +57,7 @@ pub fn compile_plan(schedule: Schedule<'_>, spec: PlanSpec) -> PlanData {
         header,
         rows,
         time_bias: None,
+        fixed: None,
     }
 }
 
@@ -144,7 +149,7 @@ pub fn mlp_spec(
         time,
         prediction: Prediction::Epsilon,
         layers,
-        weights_f32: weights,
+        weights: WeightsData::F32(weights),
         mean: vec![0.5, -1.0],
         scale: vec![2.0, 0.25],
         schedule,
@@ -172,4 +177,130 @@ pub fn small_model_bytes() -> Vec<u8> {
 /// [`bias_table_spec`] written with [`format::write`].
 pub fn bias_table_model_bytes() -> Vec<u8> {
     format::write(&bias_table_spec()).expect("fixture model writes")
+}
+
+/// The parameters of a spec with f32 weights.
+pub fn f32_params<'s>(spec: &'s ModelSpec<'_>) -> &'s [f32] {
+    match &spec.weights {
+        WeightsData::F32(w) => w,
+        other => unreachable!("expected f32 weights, not {other:?}"),
+    }
+}
+
+/// A reference forward pass in f64, straight from the spec: the input
+/// vector (with the embedding, if any), then the vector after each layer.
+pub fn reference_activations(
+    spec: &ModelSpec<'_>,
+    x: &[f32],
+    t: f32,
+    bias_row: Option<&[f32]>,
+) -> Vec<Vec<f64>> {
+    let mut v: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+    if let TimeConditioning::Sinusoidal {
+        dim,
+        max_period,
+        scale,
+    } = spec.time
+    {
+        let mut emb = vec![0.0; dim as usize];
+        sinusoidal_embedding(t * scale, max_period, &mut emb);
+        v.extend(emb.iter().map(|&e| f64::from(e)));
+    }
+    let params = f32_params(spec);
+    let mut all = vec![v.clone()];
+    let mut offset = 0;
+    let mut saved = Vec::new();
+    let mut first = true;
+    for layer in &spec.layers {
+        match *layer {
+            Layer::Dense { input, output } => {
+                let (i, o) = (input as usize, output as usize);
+                let w = &params[offset..offset + i * o];
+                let b = &params[offset + i * o..offset + i * o + o];
+                offset += i * o + o;
+                v = (0..o)
+                    .map(|r| {
+                        let extra = match (first, bias_row) {
+                            (true, Some(row)) => f64::from(row[r]),
+                            _ => 0.0,
+                        };
+                        f64::from(b[r])
+                            + extra
+                            + (0..i).map(|c| f64::from(w[r * i + c]) * v[c]).sum::<f64>()
+                    })
+                    .collect();
+                first = false;
+            }
+            Layer::Activation(a) => v.iter_mut().for_each(|x| {
+                *x = match a {
+                    Activation::Relu => x.max(0.0),
+                    Activation::Silu => *x / (1.0 + (-*x).exp()),
+                    Activation::Tanh => x.tanh(),
+                }
+            }),
+            Layer::SaveResidual => saved = v.clone(),
+            Layer::AddResidual => v.iter_mut().zip(&saved).for_each(|(a, b)| *a += b),
+        }
+        all.push(v.clone());
+    }
+    assert_eq!(offset, params.len());
+    all
+}
+
+/// The network's output from [`reference_activations`].
+pub fn reference_forward(
+    spec: &ModelSpec<'_>,
+    x: &[f32],
+    t: f32,
+    bias_row: Option<&[f32]>,
+) -> Vec<f64> {
+    reference_activations(spec, x, t, bias_row).pop().unwrap()
+}
+
+/// [`small_spec`] with f16 weights.
+pub fn f16_spec() -> ModelSpec<'static> {
+    let mut spec = small_spec();
+    spec.weights = WeightsData::F16(f32_params(&spec).to_vec());
+    spec
+}
+
+/// Scales for a bias-table spec: the largest magnitude of each tensor over
+/// inputs on a grid of `[−bound, bound]²` at every row of plan 0, times
+/// `headroom`, over the int16 range.
+pub fn calibrated_scales(spec: &ModelSpec<'_>, bound: f32, headroom: f64) -> TensorScales {
+    let plan = &spec.plans[0];
+    let table = plan.time_bias.as_ref().unwrap();
+    let width = table.len() / plan.rows.len();
+    let mut max = vec![0f64; spec.layers.len() + 1];
+    for row in table.chunks(width) {
+        for i in 0..=20 {
+            for j in 0..=20 {
+                let x = [
+                    bound * (i as f32 / 10.0 - 1.0),
+                    bound * (j as f32 / 10.0 - 1.0),
+                ];
+                let all = reference_activations(spec, &x, 0.0, Some(row));
+                for (m, v) in max.iter_mut().zip(&all) {
+                    *m = v.iter().fold(*m, |m, x| m.max(x.abs()));
+                }
+            }
+        }
+    }
+    let scale = |m: f64| headroom * m.max(1e-6) / 32767.0;
+    TensorScales {
+        input: scale(max[0]),
+        after: max[1..].iter().map(|&m| scale(m)).collect(),
+    }
+}
+
+/// [`bias_table_spec`] quantised to the fixed-point backend, with scales
+/// calibrated on states in `[−4, 4]²` and 25% headroom.
+pub fn fixed_spec() -> ModelSpec<'static> {
+    let spec = bias_table_spec();
+    quantize(&spec, &calibrated_scales(&spec, 4.0, 1.25)).expect("fixture quantises")
+}
+
+/// [`fixed_spec`] written with [`format::write`].
+pub fn fixed_model_bytes() -> Vec<u8> {
+    format::write(&fixed_spec()).expect("fixture model writes")
 }

@@ -21,6 +21,7 @@
 use crate::common;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
+use tinyscore::fixed::{FixedSampler, FixedScratch};
 use tinyscore::format::{
     self, Crc32, FLAG_REQUIRED, FormatError, HEADER_LEN, Model, SECTION_ENTRY_LEN, SectionKind,
     TimeConditioning,
@@ -533,14 +534,14 @@ pub fn cases() -> Vec<Case> {
         E::UnknownRequiredSection { kind: 0 },
     );
     add(
-        "required_f16_weights",
+        "f32_and_f16_weights",
         sections(&base, |f| f.sections.push((3, FLAG_REQUIRED, vec![0; 8]))),
-        E::UnknownRequiredSection { kind: 3 },
+        E::DuplicateSection(K::WeightsF16),
     );
     add(
-        "required_fixed_point_weights",
-        sections(&base, |f| f.sections.push((4, FLAG_REQUIRED, vec![0; 8]))),
-        E::UnknownRequiredSection { kind: 4 },
+        "f32_and_fixed_point_weights",
+        sections(&base, |f| f.sections.push((4, 0, vec![0; 8]))),
+        E::DuplicateSection(K::WeightsFixed),
     );
 
     // ---- Section presence ----------------------------------------------
@@ -1450,8 +1451,21 @@ pub fn exercise(model: &Model<'_>) {
         }
     }
 
-    let mut scratch = vec![0.0f32; model.scratch_len()];
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+    if let Some(net) = model.fixed_network() {
+        let need = FixedScratch::of(&net);
+        let (mut acts, mut regs) = (vec![0i16; need.activations], vec![0i32; need.registers]);
+        let mut state = vec![0i32; x_dim];
+        for i in 0..model.plans().len() {
+            let mut s = FixedSampler::embedded(model, i, &mut acts, &mut regs).expect("sampler");
+            s.init(&mut state, &mut rng).expect("init");
+            for _ in 0..2 {
+                s.step(&mut state, &mut rng).expect("step");
+            }
+        }
+        return;
+    }
+    let mut scratch = vec![0.0f32; model.scratch_len()];
     if !model.plans().is_empty() {
         let mut s = Sampler::embedded(model, 0, &mut scratch).expect("embedded sampler");
         s.init(&mut x, &mut rng).expect("init");
@@ -1546,9 +1560,7 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     let mut optional = File::split(&base());
     optional.minor = format::VERSION_MINOR + 1;
     optional.sections.insert(2, (0x7777, 0, vec![1, 2, 3]));
-    optional
-        .sections
-        .push((SectionKind::WeightsF16.code(), 0, vec![0; 100]));
+    optional.sections.push((0x7778, 0, vec![0; 100]));
 
     vec![
         ("seed_small", common::small_model_bytes()),
@@ -1558,5 +1570,7 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         ("seed_sde_plans", format::write(&sde).unwrap()),
         ("seed_explicit_betas", explicit),
         ("seed_optional_sections", optional.assemble()),
+        ("seed_f16", format::write(&common::f16_spec()).unwrap()),
+        ("seed_fixed", common::fixed_model_bytes()),
     ]
 }

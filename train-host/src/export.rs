@@ -4,7 +4,7 @@
 
 use crate::spec::ScheduleSpec;
 use crate::train::{MAX_PERIOD, RunState, TrainError, network, prediction};
-use tinyscore::format::{self, ModelSpec, PlanData, TimeConditioning};
+use tinyscore::format::{self, ModelSpec, PlanData, TimeConditioning, WeightsData};
 use tinyscore::plan::{Compiler, PlanRow, PlanSpec, SamplerKind};
 use tinyscore::schedule::Spacing;
 
@@ -80,6 +80,7 @@ pub fn plan_for(
             header: compiler.header(),
             rows,
             time_bias: None,
+            fixed: None,
         },
         schedule,
     ))
@@ -101,7 +102,7 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
         },
         prediction: prediction(&c.prediction)?,
         layers: mlp.layers,
-        weights_f32: state.ema.clone(),
+        weights: WeightsData::F32(state.ema.clone()),
         mean: state.normalization.mean.clone(),
         scale: state.normalization.scale.clone(),
         schedule: schedule.0,

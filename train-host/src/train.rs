@@ -16,7 +16,7 @@ use crate::spec::ScheduleSpec;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use tinyscore::format::Activation;
-use tinyscore::net::f32::sinusoidal_embedding;
+use tinyscore::net::float::sinusoidal_embedding;
 use tinyscore::plan::Prediction;
 use tinyscore::schedule::{Marginal, Schedule};
 

@@ -1,26 +1,36 @@
-//! The reference backend: f32 weights, f32 arithmetic.
+//! The float backends: f32 arithmetic over f32 weights (the reference) or
+//! f16 weights.
 //!
 //! Operation order is fixed and written out (a dense output is
 //! `b + dot(w, x)` with the four-lane [`dot`]); Rust never contracts `a*b + c` into an FMA
 //! and never reassociates, and transcendental functions come from `libm`
-//! (pure Rust), so the result is the same on every target.
+//! (pure Rust), so the result is the same on every target. f16 weights are
+//! widened to f32 (exactly) as they are read, and then go through the same
+//! operations in the same order.
 
 use super::{Denoiser, NetError, TimeInput};
-use crate::format::{Activation, F32s, Layer, TimeConditioning, Topology};
+use crate::format::{
+    Activation, F32s, FloatWeights, Layer, LeValue, LeValues, Matrix, TimeConditioning, Topology,
+};
 use crate::plan::Prediction;
 
-/// An f32 network reading its weights in place.
+/// A float network reading its weights in place.
 #[derive(Clone, Copy, Debug)]
 pub struct Network<'a> {
     topology: Topology<'a>,
-    weights: F32s<'a>,
+    weights: FloatWeights<'a>,
 }
 
 impl<'a> Network<'a> {
     /// A network over validated topology and weights (from
     /// [`crate::format::Model::network`]).
-    pub(crate) fn new(topology: Topology<'a>, weights: F32s<'a>) -> Self {
+    pub(crate) fn new(topology: Topology<'a>, weights: FloatWeights<'a>) -> Self {
         Network { topology, weights }
+    }
+
+    /// The weights.
+    pub fn weights(&self) -> FloatWeights<'a> {
+        self.weights
     }
 
     /// The topology.
@@ -90,26 +100,22 @@ impl Denoiser for Network<'_> {
             _ => return Err(NetError::TimeInput),
         };
 
-        let mut offset = 0usize;
+        let mut denses = self.weights.dense_layers(self.topology);
         let mut first_dense = true;
         for layer in self.topology.layers() {
             match layer {
                 Layer::Dense { input, output } => {
                     let (i, o) = (input as usize, output as usize);
-                    let weights = self.weights.slice(offset, o * i).unwrap_or(F32s::new(&[]));
-                    let bias = self
-                        .weights
-                        .slice(offset + o * i, o)
-                        .unwrap_or(F32s::new(&[]));
-                    offset += o * i + o;
+                    let Some(weights) = denses.next() else { break };
                     let extra = if first_dense { time_bias } else { None };
-                    dense(
-                        weights,
-                        bias,
-                        extra,
+                    let (x, y) = (
                         cur.get(..i).unwrap_or(&[]),
                         next.get_mut(..o).unwrap_or(&mut []),
                     );
+                    match weights.matrix {
+                        Matrix::F32(w) => dense(w, weights.bias, extra, x, y),
+                        Matrix::F16(w) => dense(w, weights.bias, extra, x, y),
+                    }
                     first_dense = false;
                     core::mem::swap(&mut cur, &mut next);
                     w = o;
@@ -137,7 +143,13 @@ fn copy_prefix(dst: &mut [f32], src: &[f32]) {
 
 /// `out = W·x + b (+ extra)`, `W` row-major, accumulated left to right
 /// starting from the bias.
-fn dense(weights: F32s<'_>, bias: F32s<'_>, extra: Option<F32s<'_>>, x: &[f32], out: &mut [f32]) {
+fn dense<T: LeValue<N> + Into<f32>, const N: usize>(
+    weights: LeValues<'_, T, N>,
+    bias: F32s<'_>,
+    extra: Option<F32s<'_>>,
+    x: &[f32],
+    out: &mut [f32],
+) {
     let n = x.len();
     for (o, slot) in out.iter_mut().enumerate() {
         let mut acc = bias.get(o).unwrap_or(0.0);
@@ -154,27 +166,28 @@ fn dense(weights: F32s<'_>, bias: F32s<'_>, extra: Option<F32s<'_>>, x: &[f32], 
 /// `w·x` in the fixed order of every backend: four lanes, lane `k` summing
 /// the products of indices `i ≡ k (mod 4)` in increasing `i`, then
 /// `(s₀ + s₁) + (s₂ + s₃)`. Four independent sums keep a pipelined FPU busy
-/// without making the result depend on the target.
-pub fn dot(w: F32s<'_>, x: &[f32]) -> f32 {
+/// without making the result depend on the target. Weights of any stored
+/// type are widened to f32 first.
+pub fn dot<T: LeValue<N> + Into<f32>, const N: usize>(w: LeValues<'_, T, N>, x: &[f32]) -> f32 {
     let (mut s0, mut s1, mut s2, mut s3) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
     let (quads, w_rest) = w.quads();
     let (x_quads, x_rest) = x.as_chunks::<4>();
     for ([w0, w1, w2, w3], [x0, x1, x2, x3]) in quads.zip(x_quads) {
-        s0 += w0 * x0;
-        s1 += w1 * x1;
-        s2 += w2 * x2;
-        s3 += w3 * x3;
+        s0 += w0.into() * x0;
+        s1 += w1.into() * x1;
+        s2 += w2.into() * x2;
+        s3 += w3.into() * x3;
     }
     // The 0–3 leftover indices belong to lanes 0, 1, 2 in order.
     let mut tail = w_rest.iter().zip(x_rest);
     if let Some((w, x)) = tail.next() {
-        s0 += w * x;
+        s0 += w.into() * x;
     }
     if let Some((w, x)) = tail.next() {
-        s1 += w * x;
+        s1 += w.into() * x;
     }
     if let Some((w, x)) = tail.next() {
-        s2 += w * x;
+        s2 += w.into() * x;
     }
     (s0 + s1) + (s2 + s3)
 }

@@ -1,0 +1,267 @@
+//! Post-training quantisation of a float model to the fixed-point backend
+//! (feature `std`), given the real scale of every activation tensor.
+//!
+//! Choosing the scales is calibration and belongs to the exporter (which
+//! measures activation ranges on the model's own sampling trajectories);
+//! turning scales into integers is format knowledge and lives here, next to
+//! the kernels that read the result. Weights get one symmetric scale per
+//! output channel, `max|W[o,:]|/127`; biases and time-bias rows go to the
+//! accumulator's scale `s_w[o]·s_in`; every rescale becomes a
+//! [`Multiplier`]; SiLU and tanh become tables; plan rows become
+//! [`Coefficient`]s with the tensor scales at both ends folded in.
+
+use std::vec::Vec;
+
+use super::encode::activation_table;
+use super::{Coefficient, Multiplier, STATE_FRAC_BITS};
+use crate::format::{
+    Activation, FixedLayerData, FixedPlanData, Layer, ModelSpec, PlanData, TimeConditioning,
+    WeightsData,
+};
+use crate::noise::FRAC_BITS as NOISE_FRAC_BITS;
+use core::fmt;
+
+/// Real scales (value = integer × scale) of the network's activation
+/// tensors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TensorScales {
+    /// The first layer's input (the state, requantised).
+    pub input: f64,
+    /// The vector after each layer, one per layer. Entries for ReLU and
+    /// residual saves are ignored: those keep their input's scale.
+    pub after: Vec<f64>,
+}
+
+/// Why a model could not be quantised.
+#[derive(Clone, Debug, PartialEq)]
+pub enum QuantizeError {
+    /// The model must have f32 weights and time folded into per-row bias
+    /// tables, one per plan.
+    Input(&'static str),
+    /// A scale is missing, not finite or not positive.
+    Scale {
+        /// Layer index (`None`: the input).
+        layer: Option<usize>,
+    },
+    /// A rescale factor cannot be represented as a [`Multiplier`].
+    Multiplier {
+        /// Layer index (`None`: the input).
+        layer: Option<usize>,
+    },
+    /// A plan coefficient cannot be represented as a [`Coefficient`].
+    Coefficient {
+        /// Plan index.
+        plan: usize,
+        /// Row index.
+        row: usize,
+    },
+}
+
+impl fmt::Display for QuantizeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = |layer: &Option<usize>| match layer {
+            Some(k) => std::format!("layer {k}"),
+            None => "the input".into(),
+        };
+        match self {
+            QuantizeError::Input(why) => write!(f, "cannot quantise this model: {why}"),
+            QuantizeError::Scale { layer } => write!(f, "scale of {} is not positive", at(layer)),
+            QuantizeError::Multiplier { layer } => {
+                write!(f, "rescale factor of {} is out of range", at(layer))
+            }
+            QuantizeError::Coefficient { plan, row } => {
+                write!(f, "plan {plan} row {row}: coefficient out of range")
+            }
+        }
+    }
+}
+
+impl std::error::Error for QuantizeError {}
+
+fn positive(v: Option<&f64>, layer: Option<usize>) -> Result<f64, QuantizeError> {
+    match v {
+        Some(&s) if s.is_finite() && s > 0.0 => Ok(s),
+        _ => Err(QuantizeError::Scale { layer }),
+    }
+}
+
+fn multiplier(v: f64, layer: Option<usize>) -> Result<Multiplier, QuantizeError> {
+    Multiplier::from_real(v).ok_or(QuantizeError::Multiplier { layer })
+}
+
+fn round_i32(v: f64) -> i32 {
+    v.round().clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32
+}
+
+/// The quantised network and what the plans need from it.
+struct Quantised {
+    input: Multiplier,
+    layers: Vec<FixedLayerData>,
+    /// Accumulator scale of each output of the first dense layer.
+    first_accumulator: Vec<f64>,
+    /// Scale of the network's output.
+    output: f64,
+}
+
+fn quantise_layers(
+    spec: &ModelSpec<'_>,
+    params: &[f32],
+    scales: &TensorScales,
+) -> Result<Quantised, QuantizeError> {
+    let mut s = positive(Some(&scales.input), None)?;
+    let input = multiplier(1.0 / (f64::from(1u32 << STATE_FRAC_BITS) * s), None)?;
+    let mut saved = s;
+    let mut offset = 0usize;
+    let mut layers = Vec::with_capacity(spec.layers.len());
+    let mut first_accumulator = Vec::new();
+    for (k, layer) in spec.layers.iter().enumerate() {
+        let after = || positive(scales.after.get(k), Some(k));
+        let data = match *layer {
+            Layer::Dense { input, output } => {
+                let (i, o) = (input as usize, output as usize);
+                let w = params
+                    .get(offset..offset + o * i)
+                    .ok_or(QuantizeError::Input("too few weights"))?;
+                let b = params
+                    .get(offset + o * i..offset + o * i + o)
+                    .ok_or(QuantizeError::Input("too few weights"))?;
+                offset += o * i + o;
+                let s_out = after()?;
+                let mut weights = Vec::with_capacity(o * i);
+                let mut bias = Vec::with_capacity(o);
+                let mut multipliers = Vec::with_capacity(o);
+                let mut accumulator = Vec::with_capacity(o);
+                for (row, &b) in w.chunks(i.max(1)).zip(b) {
+                    let max = row.iter().fold(0f64, |m, &v| m.max(f64::from(v).abs()));
+                    let s_w = if max > 0.0 { max / 127.0 } else { 1.0 };
+                    weights.extend(
+                        row.iter()
+                            .map(|&v| (f64::from(v) / s_w).round().clamp(-127.0, 127.0) as i8),
+                    );
+                    let acc = s_w * s;
+                    bias.push(round_i32(f64::from(b) / acc));
+                    multipliers.push(multiplier(acc / s_out, Some(k))?);
+                    accumulator.push(acc);
+                }
+                if first_accumulator.is_empty() {
+                    first_accumulator = accumulator;
+                }
+                s = s_out;
+                FixedLayerData::Dense {
+                    bias,
+                    multipliers,
+                    weights,
+                }
+            }
+            Layer::Activation(Activation::Relu) => FixedLayerData::Empty,
+            Layer::Activation(a) => {
+                let s_out = after()?;
+                let f = match a {
+                    Activation::Tanh => f64::tanh,
+                    _ => |x: f64| x / (1.0 + (-x).exp()),
+                };
+                let table = activation_table(f, s, s_out).to_vec();
+                s = s_out;
+                FixedLayerData::Table(table)
+            }
+            Layer::SaveResidual => {
+                saved = s;
+                FixedLayerData::Empty
+            }
+            Layer::AddResidual => {
+                let s_out = after()?;
+                let data = FixedLayerData::Add {
+                    current: multiplier(s / s_out, Some(k))?,
+                    saved: multiplier(saved / s_out, Some(k))?,
+                };
+                s = s_out;
+                data
+            }
+        };
+        layers.push(data);
+    }
+    Ok(Quantised {
+        input,
+        layers,
+        first_accumulator,
+        output: s,
+    })
+}
+
+/// The integer form of one plan.
+fn quantise_plan(
+    index: usize,
+    plan: &PlanData,
+    net: &Quantised,
+) -> Result<FixedPlanData, QuantizeError> {
+    let bad = |row| QuantizeError::Coefficient { plan: index, row };
+    let table = plan
+        .time_bias
+        .as_ref()
+        .ok_or(QuantizeError::Input("a plan has no time-bias table"))?;
+    let width = net.first_accumulator.len();
+    let state = f64::from(1u32 << STATE_FRAC_BITS);
+    // Noise is Q4.28, the state Q16.16.
+    let noise = state / f64::from(1u32 << NOISE_FRAC_BITS);
+    let mut rows = Vec::with_capacity(plan.rows.len());
+    for (r, row) in plan.rows.iter().enumerate() {
+        let [_, p, q, a, b, c, d, e, f, g] = row.to_array().map(f64::from);
+        let reals = [p, q * net.output * state, a, b, c * noise, d, e, f, g];
+        let mut coefficients = [Coefficient::default(); 9];
+        for (slot, v) in coefficients.iter_mut().zip(reals) {
+            *slot = Coefficient::from_real(v).ok_or(bad(r))?;
+        }
+        let bias_row = table
+            .get(r * width..(r + 1) * width)
+            .ok_or(QuantizeError::Input("time-bias table too short"))?;
+        let bias = bias_row
+            .iter()
+            .zip(&net.first_accumulator)
+            .map(|(&t, &acc)| round_i32(f64::from(t) / acc))
+            .collect();
+        rows.push((coefficients, bias));
+    }
+    Ok(FixedPlanData {
+        init: Coefficient::from_real(f64::from(plan.header.init_std) * noise).ok_or(bad(0))?,
+        clip: plan
+            .header
+            .spec
+            .clip
+            .map_or(0, |c| round_i32(f64::from(c) * state).max(1)),
+        rows,
+    })
+}
+
+/// The fixed-point version of `spec`, a model with f32 weights whose time
+/// conditioning is folded into a bias table for each plan.
+pub fn quantize<'a>(
+    spec: &ModelSpec<'a>,
+    scales: &TensorScales,
+) -> Result<ModelSpec<'a>, QuantizeError> {
+    if spec.time != TimeConditioning::BiasTable {
+        return Err(QuantizeError::Input(
+            "time conditioning must be folded into bias tables",
+        ));
+    }
+    let WeightsData::F32(params) = &spec.weights else {
+        return Err(QuantizeError::Input("weights must be f32"));
+    };
+    let net = quantise_layers(spec, params, scales)?;
+    let mut plans = Vec::with_capacity(spec.plans.len());
+    for (i, plan) in spec.plans.iter().enumerate() {
+        plans.push(PlanData {
+            header: plan.header,
+            rows: plan.rows.clone(),
+            time_bias: None,
+            fixed: Some(quantise_plan(i, plan, &net)?),
+        });
+    }
+    Ok(ModelSpec {
+        weights: WeightsData::Fixed {
+            input: net.input,
+            layers: net.layers,
+        },
+        plans,
+        ..spec.clone()
+    })
+}

@@ -1,0 +1,191 @@
+//! [`FixedSampler`]: runs an embedded plan on a fixed-point model with
+//! integers only.
+//!
+//! The state `x` is Q16.16 in model units and belongs to the caller. Each
+//! row evaluates the network once and then updates every element in index
+//! order, exactly like [`crate::sampler::Sampler`]:
+//!
+//! ```text
+//! d  = clip(p·x + q·out)
+//! x' = a·x + b·d + c·z + d·h
+//! h' = e·x + f·d + g·h
+//! ```
+//!
+//! where each product is a [`Coefficient`](super::Coefficient) applied with
+//! rounding, sums are saturating, and `z` is drawn from
+//! [`standard_normal_q28`] only on rows with `c ≠ 0`, so the generator is
+//! called exactly as often, and in the same order, as by the float sampler.
+#![deny(clippy::float_arithmetic)]
+
+use super::network::FixedNetwork;
+use super::saturate_i32;
+use crate::format::{FixedPlan, FixedRow, Model};
+use crate::noise::standard_normal_q28;
+use crate::sampler::SamplerError;
+use rand_core::Rng;
+
+/// Scratch sizes a [`FixedSampler`] needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct FixedScratch {
+    /// `i16` elements for the network's activations.
+    pub activations: usize,
+    /// `i32` elements for the sampler's registers (network output / x̂₀,
+    /// and `h`).
+    pub registers: usize,
+}
+
+impl FixedScratch {
+    /// What a sampler over `network` needs.
+    pub fn of(network: &FixedNetwork<'_>) -> Self {
+        FixedScratch {
+            activations: network.scratch_len(),
+            registers: 2 * network.x_dim(),
+        }
+    }
+
+    /// Total bytes.
+    pub fn bytes(&self) -> usize {
+        2 * self.activations + 4 * self.registers
+    }
+}
+
+/// Runs one embedded plan of a fixed-point model.
+pub struct FixedSampler<'m, 's> {
+    network: FixedNetwork<'m>,
+    plan: FixedPlan<'m>,
+    activations: &'s mut [i16],
+    out: &'s mut [i32],
+    h: &'s mut [i32],
+    next_row: u32,
+}
+
+impl<'m, 's> FixedSampler<'m, 's> {
+    /// A sampler for embedded plan `index` of a fixed-point model, over
+    /// scratch of the sizes [`FixedScratch::of`] gives.
+    pub fn embedded(
+        model: &Model<'m>,
+        index: usize,
+        activations: &'s mut [i16],
+        registers: &'s mut [i32],
+    ) -> Result<Self, SamplerError> {
+        let network = model.fixed_network().ok_or(SamplerError::Backend)?;
+        let plan = model.fixed_plan(index).ok_or(SamplerError::NoSuchPlan)?;
+        let need = FixedScratch::of(&network);
+        let short = SamplerError::Scratch {
+            needed: u32::try_from(need.activations.max(need.registers)).unwrap_or(u32::MAX),
+        };
+        let activations = activations.get_mut(..need.activations).ok_or(short)?;
+        let dim = network.x_dim();
+        let (out, rest) = registers.split_at_mut_checked(dim).ok_or(short)?;
+        let h = rest.get_mut(..dim).ok_or(short)?;
+        Ok(FixedSampler {
+            network,
+            plan,
+            activations,
+            out,
+            h,
+            next_row: 0,
+        })
+    }
+
+    /// Rows (network evaluations) not yet run.
+    pub fn remaining(&self) -> u32 {
+        self.plan.rows().saturating_sub(self.next_row)
+    }
+
+    /// Data dimension.
+    pub fn x_dim(&self) -> usize {
+        self.network.x_dim()
+    }
+
+    fn check_dim(&self, x: &[i32]) -> Result<(), SamplerError> {
+        if x.len() == self.network.x_dim() {
+            Ok(())
+        } else {
+            Err(SamplerError::Dimension {
+                expected: self.network.topology().x_dim(),
+            })
+        }
+    }
+
+    /// Starts a new sample: `x ← init·z`, `h ← 0`.
+    pub fn init<R: Rng + ?Sized>(
+        &mut self,
+        x: &mut [i32],
+        rng: &mut R,
+    ) -> Result<(), SamplerError> {
+        self.check_dim(x)?;
+        let init = self.plan.init();
+        for v in x.iter_mut() {
+            *v = saturate_i32(init.apply(standard_normal_q28(rng)));
+        }
+        self.h.iter_mut().for_each(|v| *v = 0);
+        self.next_row = 0;
+        Ok(())
+    }
+
+    /// Runs the next row on `x`; returns `false` (and does nothing) once the
+    /// plan is finished.
+    pub fn step<R: Rng + ?Sized>(
+        &mut self,
+        x: &mut [i32],
+        rng: &mut R,
+    ) -> Result<bool, SamplerError> {
+        self.check_dim(x)?;
+        if self.next_row >= self.plan.rows() {
+            return Ok(false);
+        }
+        let index = self.next_row;
+        let row = self
+            .plan
+            .row(index as usize)
+            .ok_or(SamplerError::PlanRow { row: index })?;
+        self.network
+            .forward(x, row.time_bias, self.activations, self.out)?;
+        apply_row(&row, self.plan.clip(), x, self.out, self.h, rng);
+        self.next_row += 1;
+        Ok(true)
+    }
+
+    /// Draws one whole sample into `x` (Q16.16, model units).
+    pub fn sample<R: Rng + ?Sized>(
+        &mut self,
+        x: &mut [i32],
+        rng: &mut R,
+    ) -> Result<(), SamplerError> {
+        self.init(x, rng)?;
+        while self.step(x, rng)? {}
+        Ok(())
+    }
+}
+
+/// One row's register update, element by element in index order.
+fn apply_row<R: Rng + ?Sized>(
+    row: &FixedRow<'_>,
+    clip: Option<i32>,
+    x: &mut [i32],
+    out: &mut [i32],
+    h: &mut [i32],
+    rng: &mut R,
+) {
+    let [p, q, a, b, c, d, e, f, g] = row.coefficients;
+    let noisy = !c.is_zero();
+    for ((xi, oi), hi) in x.iter_mut().zip(out.iter_mut()).zip(h.iter_mut()) {
+        let z = if noisy { standard_normal_q28(rng) } else { 0 };
+        let mut x0 = saturate_i32(p.apply(*xi).saturating_add(q.apply(*oi)));
+        if let Some(bound) = clip {
+            x0 = x0.clamp(-bound, bound);
+        }
+        let x_new = a
+            .apply(*xi)
+            .saturating_add(b.apply(x0))
+            .saturating_add(c.apply(z))
+            .saturating_add(d.apply(*hi));
+        let h_new = e
+            .apply(*xi)
+            .saturating_add(f.apply(x0))
+            .saturating_add(g.apply(*hi));
+        (*xi, *hi, *oi) = (saturate_i32(x_new), saturate_i32(h_new), x0);
+    }
+}
