@@ -38,3 +38,6 @@ done
 
 step "tests"
 cargo test --workspace --all-features
+
+step "sample bits across optimisation levels (golden CRCs in the release profile)"
+cargo test --release -p tinyscore --features std --test backends

@@ -159,10 +159,7 @@ fn assert_round_trip(spec: &ModelSpec<'_>) {
     assert_eq!(model.version_minor(), format::VERSION_MINOR);
     assert_eq!(t.len(), spec.layers.len());
     assert!(!t.is_empty());
-    assert_eq!(
-        t.parameter_count() as usize,
-        common::f32_params(spec).len()
-    );
+    assert_eq!(t.parameter_count() as usize, common::f32_params(spec).len());
     assert_eq!(model.weight_bytes(), 4 * common::f32_params(spec).len());
     let input = spec.x_dim + spec.time.input_width();
     let dense_outputs = || {

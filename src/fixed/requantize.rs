@@ -6,15 +6,17 @@
 //! applied exactly as gemmlowp's and TensorFlow Lite's
 //! `MultiplyByQuantizedMultiplier`: a left shift for `shift > 0`, then
 //! [`saturating_rounding_doubling_high_mul`], then
-//! [`rounding_divide_by_pot`] for `shift < 0`. Both round half away from
-//! zero: this is gemmlowp's "double rounding" mode (TFLite's default), not
-//! the single-rounding variant. One difference, on purpose: the left shift
-//! saturates, where TFLite's overflows.
+//! [`rounding_divide_by_pot`] for `shift < 0`: gemmlowp's "double
+//! rounding" mode (TFLite's default), not the single-rounding variant. The
+//! high multiply rounds halves up (toward +∞: gemmlowp adds a nudge and
+//! truncates toward zero), the division by a power of two rounds halves away
+//! from zero. One difference, on purpose: the left shift saturates, where
+//! TFLite's overflows.
 #![deny(clippy::float_arithmetic)]
 
 use super::saturate_i32;
 
-/// `round(a·b / 2³¹)`, halves away from zero, saturated: gemmlowp's
+/// `round(a·b / 2³¹)`, halves up (toward +∞), saturated: gemmlowp's
 /// `SaturatingRoundingDoublingHighMul`. The only input pair whose result does
 /// not fit, `i32::MIN × i32::MIN`, gives `i32::MAX`.
 pub fn saturating_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
@@ -32,12 +34,6 @@ pub fn rounding_divide_by_pot(x: i64, exponent: u32) -> i64 {
     let remainder = x & mask;
     let threshold = (mask >> 1) + i64::from(x < 0);
     (x >> exponent) + i64::from(remainder > threshold)
-}
-
-/// `x·2^n`, saturated to `i32`.
-pub fn saturating_shift_left(x: i32, n: u32) -> i32 {
-    // Beyond 32 every non-zero x saturates anyway; i64 holds x·2³².
-    saturate_i32(i64::from(x) << n.min(32))
 }
 
 /// A positive real factor `m·2^(shift − 31)`; see the module docs.
@@ -61,19 +57,34 @@ impl Multiplier {
         self.m >= 0 && (MIN_SHIFT..=MAX_SHIFT).contains(&self.shift)
     }
 
-    /// `x·M`, rounded: TFLite's `MultiplyByQuantizedMultiplier` with a
-    /// saturating left shift.
+    /// `x·M`, rounded: TFLite's `MultiplyByQuantizedMultiplier`, saturated
+    /// instead of overflowing.
     pub fn apply(&self, x: i32) -> i32 {
         self.apply_shifted(x, 0)
     }
 
     /// `x·M·2^extra`, rounded: how an accumulator that was shifted right by
     /// `extra` bits to fit `i32` is requantised.
+    ///
+    /// For a right shift this is exactly gemmlowp's two steps. For a left
+    /// shift `L`, gemmlowp's `SRDHM(x·2^L, m)` equals
+    /// `⌊(x·m + 2^(30−L)) / 2^(31−L)⌋` whenever `x·2^L` fits `i32`; that
+    /// form is computed here in `i64`, so a product that fits the result is
+    /// never lost to an intermediate overflow.
     pub fn apply_shifted(&self, x: i32, extra: u32) -> i32 {
-        let shift = i32::from(self.shift) + extra as i32;
-        let left = shift.max(0) as u32;
-        let right = (-shift).max(0) as u32;
-        let high = saturating_rounding_doubling_high_mul(saturating_shift_left(x, left), self.m);
-        rounding_divide_by_pot(i64::from(high), right) as i32
+        let shift = i64::from(self.shift) + i64::from(extra);
+        if shift <= 0 {
+            let high = saturating_rounding_doubling_high_mul(x, self.m);
+            return rounding_divide_by_pot(i64::from(high), (-shift) as u32) as i32;
+        }
+        let product = i64::from(x) * i64::from(self.m);
+        if shift >= 31 {
+            // No rounding: an integer times 2^(shift − 31), saturated.
+            let up = (shift - 31).min(40) as u32;
+            let wide = i128::from(product) << up;
+            return wide.clamp(i128::from(i32::MIN), i128::from(i32::MAX)) as i32;
+        }
+        let k = (31 - shift) as u32;
+        saturate_i32((product + (1i64 << (k - 1))) >> k)
     }
 }

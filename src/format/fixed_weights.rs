@@ -263,8 +263,12 @@ fn check_record(record: &[u8], layer: Layer, start: usize) -> Result<(), FormatE
             let multipliers = I32s::new(record.get(4 * o..8 * o).unwrap_or(&[]));
             let shifts = record.get(8 * o..9 * o).unwrap_or(&[]);
             for k in 0..o {
-                if !FixedLayer::multiplier(multipliers, shifts, k).is_valid() {
+                let m = FixedLayer::multiplier(multipliers, shifts, k);
+                if m.m < 0 {
                     return Err(limit_at(start + 4 * o + 4 * k));
+                }
+                if !m.is_valid() {
+                    return Err(limit_at(start + 8 * o + k));
                 }
             }
             let weights_at = 8 * o + align4(o).unwrap_or(0);

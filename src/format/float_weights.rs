@@ -144,11 +144,12 @@ pub(super) fn parse<'a>(
                 if let Some(i) = w.iter().position(|v| !v.is_finite()) {
                     return Err(non_finite(index + i));
                 }
-                let padding = bytes.get(offset + 2 * w.len()..next - 4 * dense.bias.len());
-                if padding.is_some_and(|p| p.iter().any(|&b| b != 0)) {
+                let pad_at = offset + 2 * w.len();
+                let padding = bytes.get(pad_at..next - 4 * dense.bias.len());
+                if let Some(i) = padding.and_then(|p| p.iter().position(|&b| b != 0)) {
                     return Err(FormatError::Limit {
                         section,
-                        offset: u32::try_from(offset + 2 * w.len()).unwrap_or(u32::MAX),
+                        offset: u32::try_from(pad_at + i).unwrap_or(u32::MAX),
                     });
                 }
                 w.len()

@@ -264,26 +264,38 @@ pub fn f16_spec() -> ModelSpec<'static> {
     spec
 }
 
-/// Scales for a bias-table spec: the largest magnitude of each tensor over
-/// inputs on a grid of `[−bound, bound]²` at every row of plan 0, times
-/// `headroom`, over the int16 range.
-pub fn calibrated_scales(spec: &ModelSpec<'_>, bound: f32, headroom: f64) -> TensorScales {
-    let plan = &spec.plans[0];
-    let table = plan.time_bias.as_ref().unwrap();
-    let width = table.len() / plan.rows.len();
+/// Scales for a bias-table spec, calibrated as the exporter does it: the
+/// largest magnitude of each tensor over the f32 model's own sampling
+/// trajectories (`samples` of them, every row of plan 0), times `headroom`,
+/// over the int16 range.
+pub fn trajectory_scales(spec: &ModelSpec<'_>, samples: u64, headroom: f64) -> TensorScales {
+    use rand_xoshiro::Xoshiro256PlusPlus;
+    use rand_xoshiro::rand_core::SeedableRng;
+    use tinyscore::sampler::Sampler;
+
+    let bytes = format::write(spec).expect("fixture writes");
+    let model = tinyscore::format::Model::parse(&bytes).unwrap();
+    let table = spec.plans[0].time_bias.as_ref().unwrap();
+    let width = table.len() / spec.plans[0].rows.len();
+    let mut scratch = vec![0.0; model.scratch_len()];
+    let mut sampler = Sampler::embedded(&model, 0, &mut scratch).unwrap();
     let mut max = vec![0f64; spec.layers.len() + 1];
-    for row in table.chunks(width) {
-        for i in 0..=20 {
-            for j in 0..=20 {
-                let x = [
-                    bound * (i as f32 / 10.0 - 1.0),
-                    bound * (j as f32 / 10.0 - 1.0),
-                ];
-                let all = reference_activations(spec, &x, 0.0, Some(row));
+    for seed in 0..samples {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let mut x = vec![0.0f32; X_DIM as usize];
+        sampler.init(&mut x, &mut rng).unwrap();
+        let mut row = 0;
+        loop {
+            if let Some(bias) = table.get(row * width..(row + 1) * width) {
+                let all = reference_activations(spec, &x, 0.0, Some(bias));
                 for (m, v) in max.iter_mut().zip(&all) {
                     *m = v.iter().fold(*m, |m, x| m.max(x.abs()));
                 }
             }
+            if !sampler.step(&mut x, &mut rng).unwrap() {
+                break;
+            }
+            row += 1;
         }
     }
     let scale = |m: f64| headroom * m.max(1e-6) / 32767.0;
@@ -294,10 +306,10 @@ pub fn calibrated_scales(spec: &ModelSpec<'_>, bound: f32, headroom: f64) -> Ten
 }
 
 /// [`bias_table_spec`] quantised to the fixed-point backend, with scales
-/// calibrated on states in `[−4, 4]²` and 25% headroom.
+/// calibrated on 64 of its own trajectories and 25% headroom.
 pub fn fixed_spec() -> ModelSpec<'static> {
     let spec = bias_table_spec();
-    quantize(&spec, &calibrated_scales(&spec, 4.0, 1.25)).expect("fixture quantises")
+    quantize(&spec, &trajectory_scales(&spec, 64, 1.25)).expect("fixture quantises")
 }
 
 /// [`fixed_spec`] written with [`format::write`].

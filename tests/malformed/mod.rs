@@ -18,6 +18,8 @@
     clippy::panic
 )]
 
+mod backends;
+
 use crate::common;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
@@ -1419,6 +1421,7 @@ pub fn cases() -> Vec<Case> {
         },
     );
 
+    backends::add_cases(&mut cases, &base, &bt);
     cases
 }
 
@@ -1570,7 +1573,7 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         ("seed_sde_plans", format::write(&sde).unwrap()),
         ("seed_explicit_betas", explicit),
         ("seed_optional_sections", optional.assemble()),
-        ("seed_f16", format::write(&common::f16_spec()).unwrap()),
-        ("seed_fixed", common::fixed_model_bytes()),
+        ("seed_f16", backends::f16_base()),
+        ("seed_fixed", backends::fixed_base()),
     ]
 }

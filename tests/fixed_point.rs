@@ -1,0 +1,320 @@
+//! The fixed-point backend's arithmetic against f64 references:
+//! requantisation (gemmlowp's rounding and its edge cases), plan
+//! coefficients, activation tables, and the whole network, which must track
+//! the f32 network within the bound a first-order quantisation error
+//! analysis gives for each input.
+#![cfg(feature = "std")]
+#![allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use proptest::prelude::*;
+use std::sync::LazyLock;
+use tinyscore::fixed::encode::activation_table;
+use tinyscore::fixed::lut::{LUT_LEN, entry_input, interpolate};
+use tinyscore::fixed::quantize::{TensorScales, quantize};
+use tinyscore::fixed::requantize::{rounding_divide_by_pot, saturating_rounding_doubling_high_mul};
+use tinyscore::fixed::{Coefficient, Multiplier, STATE_FRAC_BITS};
+use tinyscore::format::{Activation, FixedLayer, I16s, Layer, Model, ModelSpec};
+
+// ---- Requantisation ------------------------------------------------------
+
+#[test]
+fn doubling_high_mul_edge_cases() {
+    // gemmlowp: the one overflowing product saturates.
+    assert_eq!(
+        saturating_rounding_doubling_high_mul(i32::MIN, i32::MIN),
+        i32::MAX
+    );
+    // i32::MIN × i32::MAX = −2⁶² + 2³¹: −2⁶²⁺¹/2³²… exactly −(2³¹ − 1).
+    assert_eq!(
+        saturating_rounding_doubling_high_mul(i32::MIN, i32::MAX),
+        -i32::MAX
+    );
+    // Halves round up (toward +∞), as gemmlowp's nudge-then-truncate does:
+    // ½ → 1, −½ → 0, −1.5 → −1.
+    assert_eq!(saturating_rounding_doubling_high_mul(1, 1 << 30), 1);
+    assert_eq!(saturating_rounding_doubling_high_mul(-1, 1 << 30), 0);
+    assert_eq!(saturating_rounding_doubling_high_mul(-3, 1 << 30), -1);
+    // Just below a half rounds toward zero.
+    assert_eq!(saturating_rounding_doubling_high_mul(1, (1 << 30) - 1), 0);
+    assert_eq!(saturating_rounding_doubling_high_mul(-1, (1 << 30) - 1), 0);
+}
+
+#[test]
+fn rounding_divide_by_pot_edge_cases() {
+    // Negative halves go away from zero: −5/2 = −2.5 → −3, −4/2 → −2.
+    assert_eq!(rounding_divide_by_pot(-5, 1), -3);
+    assert_eq!(rounding_divide_by_pot(5, 1), 3);
+    assert_eq!(rounding_divide_by_pot(-4, 1), -2);
+    assert_eq!(rounding_divide_by_pot(-3, 2), -1); // −0.75
+    assert_eq!(rounding_divide_by_pot(-2, 2), -1); // −0.5
+    assert_eq!(rounding_divide_by_pot(-1, 2), 0); // −0.25
+    // Shift 0 is the identity; shifts at the top end.
+    assert_eq!(rounding_divide_by_pot(-7, 0), -7);
+    assert_eq!(rounding_divide_by_pot(i64::from(i32::MIN), 31), -1);
+    assert_eq!(rounding_divide_by_pot(i64::from(i32::MAX), 31), 1);
+    assert_eq!(rounding_divide_by_pot(i64::MIN, 62), -2);
+    assert_eq!(rounding_divide_by_pot(i64::MAX, 62), 2);
+    assert_eq!(rounding_divide_by_pot(i64::MAX, 100), 2); // clamped to 62
+}
+
+proptest! {
+    #[test]
+    fn rounding_divide_by_pot_is_round_half_away(x in any::<i32>(), e in 0u32..32) {
+        let exact = f64::from(x) / 2f64.powi(e as i32);
+        // f64 holds every value here exactly; round() is half away from zero.
+        prop_assert_eq!(rounding_divide_by_pot(i64::from(x), e), exact.round() as i64);
+    }
+
+    #[test]
+    fn multiplier_applies_its_real_value(x in -(1i32 << 24)..(1 << 24), v in 1e-6f64..1e3) {
+        let m = Multiplier::from_real(v).unwrap();
+        // Encoding keeps 30 bits: relative error ≤ 2⁻³¹.
+        prop_assert!((m.to_real() - v).abs() <= v * 2f64.powi(-31));
+        // Applying it rounds twice (high product, then the shift): within
+        // one unit of the exact product with the stored factor, unless the
+        // result saturates.
+        let exact = f64::from(x) * m.to_real();
+        if exact.abs() < 2e9 {
+            prop_assert!((f64::from(m.apply(x)) - exact).abs() <= 1.0, "{} vs {}", m.apply(x), exact);
+        }
+    }
+
+    #[test]
+    fn coefficients_keep_thirty_bits(v in -1e9f64..1e9, scale in -40i32..=0) {
+        let v = v * 2f64.powi(scale);
+        let c = Coefficient::from_real(v).unwrap();
+        // The issue asks for 2⁻¹⁵ relative precision; the encoding gives 2⁻³⁰.
+        if v.abs() >= 2f64.powi(-32) {
+            prop_assert!((c.to_real() - v).abs() <= v.abs() * 2f64.powi(-30));
+        }
+        let x = 123_456_789i32;
+        let exact = f64::from(x) * c.to_real();
+        prop_assert!((c.apply(x) as f64 - exact).abs() <= 0.5 + exact.abs() * 1e-15);
+    }
+}
+
+#[test]
+fn out_of_range_factors_are_refused() {
+    assert_eq!(Multiplier::from_real(-1.0), None);
+    assert_eq!(Multiplier::from_real(f64::NAN), None);
+    assert_eq!(Multiplier::from_real(2f64.powi(31)), None);
+    // The largest factor is just under 2³⁰ (m < 2³¹, shift ≤ 30).
+    assert_eq!(Multiplier::from_real(2f64.powi(30)), None);
+    assert!(Multiplier::from_real(2f64.powi(30) * 0.99).is_some());
+    assert_eq!(Coefficient::from_real(3e9), None);
+    assert_eq!(Coefficient::from_real(f64::INFINITY), None);
+    assert_eq!(Coefficient::from_real(0.0), Some(Coefficient::default()));
+}
+
+// ---- Activation tables ---------------------------------------------------
+
+fn silu(x: f64) -> f64 {
+    x / (1.0 + (-x).exp())
+}
+
+/// The table error bound: the linear interpolation error `h²/8·max|f''|`
+/// over a segment `h = 128·s_in`, plus one output unit (half from rounding
+/// the entries, half from rounding the interpolation).
+fn table_bound(f2_max: f64, s_in: f64, s_out: f64) -> f64 {
+    let h = 128.0 * s_in;
+    h * h / 8.0 * f2_max + s_out
+}
+
+#[test]
+fn activation_tables_match_their_functions() {
+    // max|SiLU''| = 0.5 (at 0); max|tanh''| = 4/(3√3).
+    type Function = fn(f64) -> f64;
+    let cases: [(Function, f64); 2] = [(silu, 0.5), (f64::tanh, 4.0 / (3.0 * 3f64.sqrt()))];
+    for (f, f2_max) in cases {
+        // Output ranges cover the function on the input range (no clamping).
+        for (range_in, range_out) in [(8.0, 8.0), (2.0, 2.0), (30.0, 30.0)] {
+            let (s_in, s_out) = (range_in / 32767.0, range_out / 32767.0);
+            let table = activation_table(f, s_in, s_out);
+            let bytes: Vec<u8> = table.iter().flat_map(|v| v.to_le_bytes()).collect();
+            let view = I16s::new(&bytes);
+            assert_eq!(view.len(), LUT_LEN);
+            assert_eq!(entry_input(0), -32768);
+            assert_eq!(entry_input(LUT_LEN - 1), 32768);
+            let bound = table_bound(f2_max, s_in, s_out);
+            let mut worst = 0f64;
+            for q in (-32767..=32767).step_by(7) {
+                let want = f(f64::from(q) * s_in).clamp(-range_out, range_out);
+                let got = f64::from(interpolate(view, q as i16)) * s_out;
+                worst = worst.max((got - want).abs());
+            }
+            assert!(worst <= bound, "error {worst} > bound {bound}");
+            // Not vacuous: the bound is within a small factor of what occurs.
+            assert!(worst > bound / 20.0, "bound {bound} is loose for {worst}");
+        }
+    }
+}
+
+// ---- The whole network -----------------------------------------------------
+
+/// Per-output bound on |fixed − f32| for input `x` at plan row `row`,
+/// propagated layer by layer from the quantisation steps (first order, but
+/// every term is an upper bound):
+///
+/// - a requantisation to scale `s` is off by at most one unit `s` (two
+///   roundings) plus `2⁻²⁹` of the value (the multiplier's encoding);
+/// - a dense layer adds `Σ|W|·e_in + Σ(s_w/2)(|x| + e_in)` (weight
+///   rounding) and one accumulator unit (bias and time-bias rounding);
+/// - a table adds `L·e_in` (L the activation's Lipschitz constant) and
+///   [`table_bound`]; ReLU passes errors through; an add sums them.
+fn error_bound(spec: &ModelSpec<'_>, scales: &TensorScales, x: &[f32], row: &[f32]) -> Vec<f64> {
+    let acts = common::reference_activations(spec, x, 0.0, Some(row));
+    let params = common::f32_params(spec);
+    let rq = |s: f64, v: f64| s + v.abs() * 2f64.powi(-29);
+    let mut s = scales.input;
+    let mut e: Vec<f64> = acts[0].iter().map(|v| rq(s, *v)).collect();
+    let (mut saved_e, mut offset) = (Vec::new(), 0usize);
+    for (k, layer) in spec.layers.iter().enumerate() {
+        let out = &acts[k + 1];
+        let s_out = scales.after[k];
+        match *layer {
+            Layer::Dense { input, output } => {
+                let (i, o) = (input as usize, output as usize);
+                let w = &params[offset..offset + o * i];
+                offset += o * i + o;
+                e = (0..o)
+                    .map(|r| {
+                        let row = &w[r * i..(r + 1) * i];
+                        let s_w = row.iter().fold(0f64, |m, v| m.max(f64::from(v.abs()))) / 127.0;
+                        let prop: f64 = (0..i)
+                            .map(|c| {
+                                f64::from(row[c].abs()) * e[c]
+                                    + s_w / 2.0 * (acts[k][c].abs() + e[c])
+                            })
+                            .sum();
+                        prop + s_w * s + rq(s_out, out[r])
+                    })
+                    .collect();
+                s = s_out;
+            }
+            Layer::Activation(Activation::Relu) | Layer::SaveResidual => {
+                if *layer == Layer::SaveResidual {
+                    saved_e = e.clone();
+                }
+            }
+            Layer::Activation(a) => {
+                let (lipschitz, f2_max) = match a {
+                    Activation::Tanh => (1.0, 0.77),
+                    _ => (1.1, 0.5),
+                };
+                let t = table_bound(f2_max, s, s_out);
+                e = e.iter().map(|v| lipschitz * v + t).collect();
+                s = s_out;
+            }
+            Layer::AddResidual => {
+                e = e
+                    .iter()
+                    .zip(&saved_e)
+                    .zip(out)
+                    .map(|((a, b), v)| a + b + 2.0 * rq(s_out, *v))
+                    .collect();
+                s = s_out;
+            }
+        }
+    }
+    e
+}
+
+/// The fixed network's output for state `x` at plan row `row`, in real units.
+fn fixed_forward(model: &Model<'_>, x: &[f32], row: usize, s_out: f64) -> Vec<f64> {
+    let net = model.fixed_network().unwrap();
+    let plan = model.fixed_plan(0).unwrap();
+    let state: Vec<i32> = x
+        .iter()
+        .map(|v| (f64::from(*v) * f64::from(1u32 << STATE_FRAC_BITS)).round() as i32)
+        .collect();
+    let mut scratch = vec![0i16; net.scratch_len()];
+    let mut out = vec![0i32; x.len()];
+    net.forward(
+        &state,
+        plan.row(row).unwrap().time_bias,
+        &mut scratch,
+        &mut out,
+    )
+    .unwrap();
+    out.iter().map(|&q| f64::from(q) * s_out).collect()
+}
+
+/// Scales for the inputs this file tests: the largest magnitude of each
+/// tensor over states on a grid of `[−4, 4]²` at every row of plan 0, with
+/// 25% headroom, over the int16 range.
+fn grid_scales(spec: &ModelSpec<'_>) -> TensorScales {
+    let plan = &spec.plans[0];
+    let table = plan.time_bias.as_ref().unwrap();
+    let width = table.len() / plan.rows.len();
+    let mut max = vec![0f64; spec.layers.len() + 1];
+    for row in table.chunks(width) {
+        for i in 0..=20 {
+            for j in 0..=20 {
+                let x = [0.4 * i as f32 - 4.0, 0.4 * j as f32 - 4.0];
+                let all = common::reference_activations(spec, &x, 0.0, Some(row));
+                for (m, v) in max.iter_mut().zip(&all) {
+                    *m = v.iter().fold(*m, |m, x| m.max(x.abs()));
+                }
+            }
+        }
+    }
+    let scale = |m: f64| 1.25 * m / 32767.0;
+    TensorScales {
+        input: scale(max[0]),
+        after: max[1..].iter().map(|&m| scale(m)).collect(),
+    }
+}
+
+/// The f32 bias-table fixture, its calibrated scales, and the fixed-point
+/// file quantised with them.
+static FIXTURE: LazyLock<(ModelSpec<'static>, TensorScales, Vec<u8>)> = LazyLock::new(|| {
+    let spec = common::bias_table_spec();
+    let scales = grid_scales(&spec);
+    let bytes = tinyscore::format::write(&quantize(&spec, &scales).unwrap()).unwrap();
+    (spec, scales, bytes)
+});
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn fixed_network_tracks_f32_within_the_error_bound(
+        x0 in -4.0f32..4.0, x1 in -4.0f32..4.0, row in 0usize..10,
+    ) {
+        let (spec, scales, fixed) = &*FIXTURE;
+        let model = Model::parse(fixed).unwrap();
+        // Inputs on the Q16.16 grid, so both networks see the same state.
+        let x = [x0, x1].map(|v| ((f64::from(v) * 65536.0).round() / 65536.0) as f32);
+        let width = spec.plans[0].time_bias.as_ref().unwrap().len() / spec.plans[0].rows.len();
+        let bias_row = &spec.plans[0].time_bias.as_ref().unwrap()[row * width..(row + 1) * width];
+        let want = common::reference_forward(spec, &x, 0.0, Some(bias_row));
+        let got = fixed_forward(&model, &x, row, *scales.after.last().unwrap());
+        let bound = error_bound(spec, scales, &x, bias_row);
+        for ((g, w), b) in got.iter().zip(&want).zip(&bound) {
+            prop_assert!((g - w).abs() <= *b, "|{g} − {w}| > {b}");
+            // Worst case by construction, so loose (measured errors are
+            // 2–5% of it), but far below the O(1) outputs: not vacuous.
+            prop_assert!(*b < 0.1, "bound {b}");
+        }
+    }
+}
+
+#[test]
+fn fixture_accumulates_in_i32() {
+    // The fixture's fan-in is small: no layer needs the int64 path.
+    let bytes = common::fixed_model_bytes();
+    let model = Model::parse(&bytes).unwrap();
+    let wide: Vec<u32> = model
+        .fixed_network()
+        .unwrap()
+        .weights()
+        .layers()
+        .filter_map(|l| match l {
+            FixedLayer::Dense { wide_shift, .. } => Some(wide_shift),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(wide, vec![0, 0, 0]);
+}

@@ -1,0 +1,238 @@
+//! Malformed files of the f16 and fixed-point backends (format 1.1): one
+//! mutation per defect of their weights and integer-plan sections.
+//!
+//! Byte offsets below are into the sections of [`fixed_base`] and
+//! [`f16_base`]; the layouts are in docs/FORMAT.md.
+
+use super::{Case, File, put_f32, put_u16, put_u32, section, sections};
+use crate::common;
+use tinyscore::fixed::quantize::quantize;
+use tinyscore::format::{self, FLAG_REQUIRED, FormatError, SectionKind, WeightsData};
+
+/// The fixed-point version of the small bias-table base (hidden width 4,
+/// 3-step plan). Its weights section: header 0..16; dense 2→4 at 16 (bias
+/// 16..32, multipliers 32..48, shifts 48..52, weights 52..60); SiLU table
+/// 60..1088; dense 4→4 at 1088..1140; SiLU table 1140..2168; residual add
+/// 2168..2184; dense 4→2 at 2184 (shifts 2200..2202, padding 2202..2204,
+/// weights 2204..2212).
+pub fn fixed_base() -> Vec<u8> {
+    let spec = common::mlp_spec(4, 2, 3, true);
+    let scales = common::trajectory_scales(&spec, 8, 1.25);
+    format::write(&quantize(&spec, &scales).unwrap()).unwrap()
+}
+
+/// The small sinusoidal base with hidden width 3 and f16 weights: dense
+/// 4→3 at 0 (`W` 0..24, bias 24..36), dense 3→3 at 36 (`W` 36..54, padding
+/// 54..56, bias 56..68), dense 3→2 at 68..88.
+pub fn f16_base() -> Vec<u8> {
+    let mut spec = common::mlp_spec(3, 2, 3, false);
+    spec.weights = WeightsData::F16(common::f32_params(&spec).to_vec());
+    format::write(&spec).unwrap()
+}
+
+/// Adds the cases of both backends.
+pub fn add_cases(cases: &mut Vec<Case>, float_base: &[u8], float_bias_table: &[u8]) {
+    let mut add = |name: &'static str, bytes: Vec<u8>, expected: FormatError| {
+        cases.push(Case {
+            name,
+            bytes,
+            expected,
+        });
+    };
+    use FormatError as E;
+    use SectionKind as K;
+    let fixed = fixed_base();
+    let weights = |edit: &dyn Fn(&mut Vec<u8>)| section(&fixed, K::WeightsFixed, |b| edit(b));
+    let limit = |offset| E::Limit {
+        section: K::WeightsFixed,
+        offset,
+    };
+
+    // ---- Fixed-point weights ------------------------------------------------
+    add(
+        "fixed_weights_on_sinusoidal_model",
+        sections(float_base, |f| {
+            let i = f.index(K::WeightsF32);
+            f.sections[i] = (
+                K::WeightsFixed.code(),
+                FLAG_REQUIRED,
+                File::split(&fixed).body(K::WeightsFixed).clone(),
+            );
+        }),
+        E::Mismatch {
+            section: K::WeightsFixed,
+        },
+    );
+    add(
+        "fixed_and_f32_weights",
+        sections(&fixed, |f| {
+            let body = File::split(float_bias_table).body(K::WeightsF32).clone();
+            f.sections.push((K::WeightsF32.code(), FLAG_REQUIRED, body));
+        }),
+        E::DuplicateSection(K::WeightsF32),
+    );
+    add(
+        "fixed_weights_short",
+        weights(&|b| b.truncate(b.len() - 4)),
+        E::SectionLength(K::WeightsFixed),
+    );
+    add(
+        "fixed_input_multiplier_shift_word",
+        weights(&|b| put_u32(b, 4, 200)),
+        limit(0),
+    );
+    add(
+        "fixed_header_reserved",
+        weights(&|b| put_u32(b, 12, 1)),
+        E::Reserved { offset: 12 },
+    );
+    add(
+        "fixed_weight_minus_128",
+        weights(&|b| b[52 + 3] = 0x80),
+        limit(55),
+    );
+    add(
+        "fixed_multiplier_negative",
+        weights(&|b| put_u32(b, 32 + 4, 0x8000_0000)),
+        limit(36),
+    );
+    add(
+        "fixed_shift_above_30",
+        weights(&|b| b[48 + 2] = 31),
+        limit(50),
+    );
+    add(
+        "fixed_shift_below_minus_31",
+        weights(&|b| b[48] = (-32i8) as u8),
+        limit(48),
+    );
+    add(
+        "fixed_shift_padding",
+        weights(&|b| b[2203] = 1),
+        limit(2203),
+    );
+    add(
+        "fixed_table_entry_minus_32768",
+        weights(&|b| put_u16(b, 60 + 2 * 10, 0x8000)),
+        limit(80),
+    );
+    add(
+        "fixed_add_shift_word",
+        weights(&|b| put_u32(b, 2168 + 8 + 4, 200)),
+        limit(2176),
+    );
+
+    // ---- Fixed-point plans --------------------------------------------------
+    let plan = |edit: &dyn Fn(&mut Vec<u8>)| section(&fixed, K::FixedPlan, |b| edit(b));
+    let plan_limit = |offset| E::Limit {
+        section: K::FixedPlan,
+        offset,
+    };
+    let plan_mismatch = E::Mismatch {
+        section: K::FixedPlan,
+    };
+    add(
+        "fixed_plan_missing",
+        sections(&fixed, |f| {
+            let i = f.index(K::FixedPlan);
+            f.sections.remove(i);
+        }),
+        plan_mismatch,
+    );
+    add(
+        "fixed_plan_on_float_model",
+        sections(float_bias_table, |f| {
+            let body = File::split(&fixed).body(K::FixedPlan).clone();
+            f.sections.push((K::FixedPlan.code(), FLAG_REQUIRED, body));
+        }),
+        plan_mismatch,
+    );
+    add(
+        "f32_time_bias_on_fixed_model",
+        sections(&fixed, |f| {
+            let body = File::split(float_bias_table).body(K::TimeBias).clone();
+            f.sections.push((K::TimeBias.code(), FLAG_REQUIRED, body));
+        }),
+        E::Mismatch {
+            section: K::TimeBias,
+        },
+    );
+    add(
+        "fixed_plan_rows_zero",
+        plan(&|b| put_u32(b, 4, 0)),
+        plan_limit(4),
+    );
+    add(
+        "fixed_plan_wrong_index",
+        plan(&|b| put_u32(b, 0, 1)),
+        plan_mismatch,
+    );
+    add(
+        "fixed_plan_wider_rows",
+        plan(&|b| put_u32(b, 8, 5)),
+        E::SectionLength(K::FixedPlan),
+    );
+    add(
+        "fixed_plan_reserved",
+        plan(&|b| put_u32(b, 12, 1)),
+        E::Reserved { offset: 12 },
+    );
+    add(
+        "fixed_plan_init_shift_63",
+        plan(&|b| put_u32(b, 20, 63)),
+        plan_limit(16),
+    );
+    add(
+        "fixed_plan_negative_clip",
+        plan(&|b| put_u32(b, 24, u32::MAX)),
+        plan_limit(24),
+    );
+    add(
+        "fixed_plan_clip_without_plan_clip",
+        plan(&|b| put_u32(b, 24, 5)),
+        plan_mismatch,
+    );
+    // Row 1, coefficient 2 (a): rows are 72 bytes of coefficients and 4 × 4
+    // bytes of time bias.
+    add(
+        "fixed_plan_coefficient_shift_63",
+        plan(&|b| put_u32(b, 32 + 88 + 16 + 4, 63)),
+        plan_limit(32 + 88 + 16 + 4),
+    );
+
+    // ---- f16 weights --------------------------------------------------------
+    let f16 = f16_base();
+    let half = |edit: &dyn Fn(&mut Vec<u8>)| section(&f16, K::WeightsF16, |b| edit(b));
+    let non_finite = |index| E::NonFinite {
+        section: K::WeightsF16,
+        index,
+    };
+    add(
+        "f16_weight_nan",
+        half(&|b| put_u16(b, 2 * 3, 0x7E00)),
+        non_finite(3),
+    );
+    add(
+        "f16_weight_infinite",
+        half(&|b| put_u16(b, 36 + 2 * 8, 0xFC00)),
+        non_finite(12 + 3 + 8),
+    );
+    add(
+        "f16_bias_nan",
+        half(&|b| put_f32(b, 24, f32::NAN)),
+        non_finite(12),
+    );
+    add(
+        "f16_padding",
+        half(&|b| b[55] = 1),
+        E::Limit {
+            section: K::WeightsF16,
+            offset: 55,
+        },
+    );
+    add(
+        "f16_weights_short",
+        half(&|b| b.truncate(b.len() - 4)),
+        E::SectionLength(K::WeightsF16),
+    );
+}
