@@ -8,7 +8,7 @@ use tinyscore::format::Activation;
 use tinyscore::plan::Prediction;
 use tinyscore::schedule::Marginal;
 use tinyscore_train::mlp::Mlp;
-use tinyscore_train::objective::{Batch, Level, Objective, Weighting, loss_and_grad};
+use tinyscore_train::objective::{Batch, Level, Objective, Weighting, Workspace, loss_and_grad};
 use tinyscore_train::optim::{AdamW, AdamWConfig};
 use tinyscore_train::random::{normal, stream, uniform};
 
@@ -30,6 +30,7 @@ fn bench(c: &mut Criterion) {
                     sigma: (1.0 - alpha * alpha).sqrt(),
                 },
                 g2: 1.0,
+                weight: 1.0,
             }
         })
         .collect();
@@ -42,6 +43,7 @@ fn bench(c: &mut Criterion) {
     };
     let mut adam = AdamW::new(AdamWConfig::default(), params.len()).expect("valid config");
     let mut grads = vec![0.0f32; params.len()];
+    let mut workspace = Workspace::default();
     for (name, objective) in [
         ("dsm", Objective::Dsm(Weighting::Simple)),
         ("ism", Objective::Ism),
@@ -57,6 +59,7 @@ fn bench(c: &mut Criterion) {
                     &params,
                     &batch,
                     &mut grads,
+                    &mut workspace,
                 );
                 adam.step(&mut params, &grads, 1e-4);
                 black_box(loss)

@@ -7,6 +7,7 @@
 
 pub mod atomic;
 pub mod checkpoint;
+pub mod chunks;
 pub mod cli;
 pub mod data;
 pub mod eval;

@@ -21,7 +21,9 @@ pub struct Mlp {
     pub layers: Vec<Layer>,
 }
 
-/// Intermediate values of a batch forward pass, kept for backward.
+/// Intermediate values of a batch forward pass, kept for backward. A cache
+/// passed to [`Mlp::forward`] again reuses its buffers, so a training loop
+/// allocates only on its first step.
 #[derive(Clone, Debug, Default)]
 pub struct Cache<T> {
     /// Input of every layer (batch×width, row-major), and the final output.
@@ -33,11 +35,26 @@ pub struct Cache<T> {
 }
 
 /// Tangents of a forward-mode pass (directional derivatives w.r.t. the
-/// input), one per layer input, and the final output.
+/// input), one per layer input, and the final output. Reused like [`Cache`].
 #[derive(Clone, Debug, Default)]
 pub struct Tangents<T> {
     /// `∂(layer input)/∂x · v` for every layer, and for the output.
     pub values: Vec<Vec<T>>,
+}
+
+/// The running adjoints of the backward passes, kept between calls so that
+/// they allocate only once.
+#[derive(Clone, Debug, Default)]
+pub struct Adjoints<T> {
+    /// `∂L/∂y` and `∂L/∂ẏ` at the current layer's output.
+    dy: Vec<T>,
+    dt: Vec<T>,
+    /// The same at the current layer's input (dense layers).
+    dx: Vec<T>,
+    dtx: Vec<T>,
+    /// Adjoints saved at a residual add, for its save.
+    skip_y: Vec<T>,
+    skip_t: Vec<T>,
 }
 
 impl Mlp {
@@ -112,21 +129,6 @@ impl Mlp {
             })
     }
 
-    /// Offset of each layer's parameters in the flat vector (dense layers only).
-    fn offsets(&self) -> Vec<usize> {
-        let mut off = 0;
-        self.layers
-            .iter()
-            .map(|l| {
-                let here = off;
-                if let Layer::Dense { input, output } = *l {
-                    off += (output * input + output) as usize;
-                }
-                here
-            })
-            .collect()
-    }
-
     /// PyTorch's `nn.Linear` initialisation: `W`, `b` ~ U(−1/√in, 1/√in),
     /// except the last layer, which starts at zero output scale ×0.1 so the
     /// untrained model predicts small ε.
@@ -147,122 +149,80 @@ impl Mlp {
     pub fn forward<T: Real>(&self, params: &[T], input: &[T], batch: usize, cache: &mut Cache<T>) {
         assert_eq!(params.len(), self.param_count(), "parameter count");
         assert_eq!(input.len(), batch * self.input_width(), "input size");
+        let one = T::from_f64(1.0);
         cache.batch = batch;
-        cache.values.clear();
-        cache.slopes.clear();
-        cache.values.push(input.to_vec());
-        let offsets = self.offsets();
+        cache.values.resize_with(self.layers.len() + 1, Vec::new);
+        cache.slopes.resize_with(self.layers.len(), Vec::new);
+        refill(&mut cache.values[0], input);
+        let mut offset = 0;
         let mut saved: Option<usize> = None;
         for (k, layer) in self.layers.iter().enumerate() {
-            let x = &cache.values[k];
-            let y = match *layer {
+            let (x, y, earlier) = layer_io(&mut cache.values, k);
+            let slope = &mut cache.slopes[k];
+            slope.clear();
+            match *layer {
                 Layer::Dense { input, output } => {
                     let (i, o) = (input as usize, output as usize);
-                    let (w, b) = weights(params, offsets[k], i, o);
-                    let mut y: Vec<T> = (0..batch).flat_map(|_| b.iter().copied()).collect();
-                    T::gemm(
-                        batch,
-                        i,
-                        o,
-                        T::from_f64(1.0),
-                        x,
-                        Op::Plain,
-                        w,
-                        Op::Transposed,
-                        T::from_f64(1.0),
-                        &mut y,
-                    );
-                    y
+                    let (w, b) = weights(params, offset, i, o);
+                    offset += o * i + o;
+                    y.clear();
+                    for _ in 0..batch {
+                        y.extend_from_slice(b);
+                    }
+                    T::gemm(batch, i, o, one, x, Op::Plain, w, Op::Transposed, one, y);
                 }
                 Layer::Activation(a) => {
-                    let (y, slope): (Vec<T>, Vec<T>) = x.iter().map(|&v| activate(a, v)).unzip();
-                    cache.slopes.push(slope);
-                    cache.values.push(y);
-                    continue;
+                    y.resize(x.len(), T::default());
+                    slope.resize(x.len(), T::default());
+                    for ((y, s), &v) in y.iter_mut().zip(slope.iter_mut()).zip(x) {
+                        (*y, *s) = activate(a, v);
+                    }
                 }
                 Layer::SaveResidual => {
                     saved = Some(k);
-                    x.clone()
+                    refill(y, x);
                 }
                 Layer::AddResidual => {
-                    let skip = &cache.values[saved.take().expect("validated topology") + 1];
-                    x.iter().zip(skip).map(|(&a, &b)| a + b).collect()
+                    let skip = &earlier[saved.take().expect("validated topology") + 1];
+                    add_into(y, x, skip);
                 }
-            };
-            cache.slopes.push(Vec::new());
-            cache.values.push(y);
+            }
         }
     }
 
     /// Backward pass: accumulates `∂L/∂θ` into `grads` given `∂L/∂out`
-    /// (batch×x_dim) for the forward pass in `cache`; returns `∂L/∂input`.
+    /// (batch×x_dim) for the forward pass in `cache`.
     pub fn backward<T: Real>(
         &self,
         params: &[T],
         cache: &Cache<T>,
         d_out: &[T],
         grads: &mut [T],
-    ) -> Vec<T> {
+        adj: &mut Adjoints<T>,
+    ) {
         let batch = cache.batch;
-        let offsets = self.offsets();
-        let mut dy = d_out.to_vec();
-        let mut d_skip: Option<Vec<T>> = None;
+        let mut offset = self.param_count();
+        refill(&mut adj.dy, d_out);
         for (k, layer) in self.layers.iter().enumerate().rev() {
             let x = &cache.values[k];
-            dy = match *layer {
+            match *layer {
                 Layer::Dense { input, output } => {
                     let (i, o) = (input as usize, output as usize);
-                    let (w, _) = weights(params, offsets[k], i, o);
-                    let (gw, gb) = grads[offsets[k]..offsets[k] + o * i + o].split_at_mut(o * i);
-                    // dW += dYᵀ·X, db += Σ_rows dY, dX = dY·W
-                    T::gemm(
-                        o,
-                        batch,
-                        i,
-                        T::from_f64(1.0),
-                        &dy,
-                        Op::Transposed,
-                        x,
-                        Op::Plain,
-                        T::from_f64(1.0),
-                        gw,
-                    );
-                    for row in dy.chunks_exact(o) {
-                        for (g, &d) in gb.iter_mut().zip(row) {
-                            *g += d;
-                        }
+                    offset -= o * i + o;
+                    let (w, _) = weights(params, offset, i, o);
+                    let (gw, gb) = grads[offset..offset + o * i + o].split_at_mut(o * i);
+                    dense_param_grads(batch, &adj.dy, x, gw, gb);
+                    // The network input's adjoint is not needed.
+                    if k > 0 {
+                        input_adjoint(batch, &adj.dy, w, i, &mut adj.dx);
+                        std::mem::swap(&mut adj.dy, &mut adj.dx);
                     }
-                    let mut dx = vec![T::default(); batch * i];
-                    T::gemm(
-                        batch,
-                        o,
-                        i,
-                        T::from_f64(1.0),
-                        &dy,
-                        Op::Plain,
-                        w,
-                        Op::Plain,
-                        T::from_f64(0.0),
-                        &mut dx,
-                    );
-                    dx
                 }
-                Layer::Activation(_) => dy
-                    .iter()
-                    .zip(&cache.slopes[k])
-                    .map(|(&d, &s)| d * s)
-                    .collect(),
-                Layer::AddResidual => {
-                    d_skip = Some(dy.clone());
-                    dy
-                }
-                Layer::SaveResidual => {
-                    let skip = d_skip.take().expect("validated topology");
-                    dy.iter().zip(&skip).map(|(&a, &b)| a + b).collect()
-                }
-            };
+                Layer::Activation(_) => scale_by(&mut adj.dy, &cache.slopes[k]),
+                Layer::AddResidual => adj.skip_y.clone_from(&adj.dy),
+                Layer::SaveResidual => add_assign(&mut adj.dy, &adj.skip_y),
+            }
         }
-        dy
     }
 
     /// Forward-mode pass: the directional derivative of every layer's input
@@ -277,17 +237,18 @@ impl Mlp {
         tangents: &mut Tangents<T>,
     ) {
         let batch = cache.batch;
-        let offsets = self.offsets();
-        tangents.values.clear();
-        tangents.values.push(v.to_vec());
+        let mut offset = 0;
+        tangents.values.resize_with(self.layers.len() + 1, Vec::new);
+        refill(&mut tangents.values[0], v);
         let mut saved: Option<usize> = None;
         for (k, layer) in self.layers.iter().enumerate() {
-            let dx = &tangents.values[k];
-            let dy = match *layer {
+            let (dx, dy, earlier) = layer_io(&mut tangents.values, k);
+            match *layer {
                 Layer::Dense { input, output } => {
                     let (i, o) = (input as usize, output as usize);
-                    let (w, _) = weights(params, offsets[k], i, o);
-                    let mut dy = vec![T::default(); batch * o];
+                    let (w, _) = weights(params, offset, i, o);
+                    offset += o * i + o;
+                    dy.resize(batch * o, T::default());
                     T::gemm(
                         batch,
                         i,
@@ -297,26 +258,23 @@ impl Mlp {
                         Op::Plain,
                         w,
                         Op::Transposed,
-                        T::from_f64(0.0),
-                        &mut dy,
+                        T::default(),
+                        dy,
                     );
-                    dy
                 }
-                Layer::Activation(_) => dx
-                    .iter()
-                    .zip(&cache.slopes[k])
-                    .map(|(&d, &s)| d * s)
-                    .collect(),
+                Layer::Activation(_) => {
+                    refill(dy, dx);
+                    scale_by(dy, &cache.slopes[k]);
+                }
                 Layer::SaveResidual => {
                     saved = Some(k);
-                    dx.clone()
+                    refill(dy, dx);
                 }
                 Layer::AddResidual => {
-                    let skip = &tangents.values[saved.take().expect("validated topology") + 1];
-                    dx.iter().zip(skip).map(|(&a, &b)| a + b).collect()
+                    let skip = &earlier[saved.take().expect("validated topology") + 1];
+                    add_into(dy, dx, skip);
                 }
-            };
-            tangents.values.push(dy);
+            }
         }
     }
 
@@ -324,6 +282,7 @@ impl Mlp {
     /// given `∂L/∂out` (`d_out`) and `∂L/∂(J·v)` (`d_tangent`) for the passes
     /// in `cache` and `tangents`, accumulates `∂L/∂θ` into `grads`.
     /// The input and `v` are treated as constants.
+    #[allow(clippy::too_many_arguments)]
     pub fn backward_with_tangent<T: Real>(
         &self,
         params: &[T],
@@ -332,101 +291,136 @@ impl Mlp {
         d_out: &[T],
         d_tangent: &[T],
         grads: &mut [T],
+        adj: &mut Adjoints<T>,
     ) {
         let batch = cache.batch;
-        let offsets = self.offsets();
+        let mut offset = self.param_count();
         // Adjoints of the primal value (dy) and of its tangent (dt) at the
         // current layer's output.
-        let mut dy = d_out.to_vec();
-        let mut dt = d_tangent.to_vec();
-        let mut skip: Option<(Vec<T>, Vec<T>)> = None;
-        let one = T::from_f64(1.0);
+        refill(&mut adj.dy, d_out);
+        refill(&mut adj.dt, d_tangent);
         for (k, layer) in self.layers.iter().enumerate().rev() {
             let x = &cache.values[k];
             let tx = &tangents.values[k];
-            (dy, dt) = match *layer {
+            match *layer {
                 Layer::Dense { input, output } => {
                     let (i, o) = (input as usize, output as usize);
-                    let (w, _) = weights(params, offsets[k], i, o);
-                    let (gw, gb) = grads[offsets[k]..offsets[k] + o * i + o].split_at_mut(o * i);
+                    offset -= o * i + o;
+                    let (w, _) = weights(params, offset, i, o);
+                    let (gw, gb) = grads[offset..offset + o * i + o].split_at_mut(o * i);
                     // y = W x + b and ẏ = W ẋ: dW += dyᵀx + dtᵀẋ, db += Σ dy.
-                    T::gemm(o, batch, i, one, &dy, Op::Transposed, x, Op::Plain, one, gw);
+                    dense_param_grads(batch, &adj.dy, x, gw, gb);
                     T::gemm(
                         o,
                         batch,
                         i,
-                        one,
-                        &dt,
+                        T::from_f64(1.0),
+                        &adj.dt,
                         Op::Transposed,
                         tx,
                         Op::Plain,
-                        one,
+                        T::from_f64(1.0),
                         gw,
                     );
-                    for row in dy.chunks_exact(o) {
-                        for (g, &d) in gb.iter_mut().zip(row) {
-                            *g += d;
-                        }
+                    if k > 0 {
+                        input_adjoint(batch, &adj.dy, w, i, &mut adj.dx);
+                        input_adjoint(batch, &adj.dt, w, i, &mut adj.dtx);
+                        std::mem::swap(&mut adj.dy, &mut adj.dx);
+                        std::mem::swap(&mut adj.dt, &mut adj.dtx);
                     }
-                    let mut dx = vec![T::default(); batch * i];
-                    let mut dtx = vec![T::default(); batch * i];
-                    T::gemm(
-                        batch,
-                        o,
-                        i,
-                        one,
-                        &dy,
-                        Op::Plain,
-                        w,
-                        Op::Plain,
-                        T::from_f64(0.0),
-                        &mut dx,
-                    );
-                    T::gemm(
-                        batch,
-                        o,
-                        i,
-                        one,
-                        &dt,
-                        Op::Plain,
-                        w,
-                        Op::Plain,
-                        T::from_f64(0.0),
-                        &mut dtx,
-                    );
-                    (dx, dtx)
                 }
                 Layer::Activation(a) => {
                     // y = φ(p), ẏ = φ'(p)·ṗ: dp = dy·φ'(p) + dt·φ''(p)·ṗ, dṗ = dt·φ'(p).
-                    let mut dp = Vec::with_capacity(x.len());
-                    let mut dtp = Vec::with_capacity(x.len());
                     let slopes = &cache.slopes[k];
-                    for ((((&g, &gt), &p), &tp), &d1) in
-                        dy.iter().zip(&dt).zip(x).zip(tx).zip(slopes)
+                    for ((((g, gt), &p), &tp), &d1) in adj
+                        .dy
+                        .iter_mut()
+                        .zip(adj.dt.iter_mut())
+                        .zip(x)
+                        .zip(tx)
+                        .zip(slopes)
                     {
-                        dp.push(g * d1 + gt * second_derivative(a, p) * tp);
-                        dtp.push(gt * d1);
+                        *g = *g * d1 + *gt * second_derivative(a, p) * tp;
+                        *gt *= d1;
                     }
-                    (dp, dtp)
                 }
                 Layer::AddResidual => {
-                    skip = Some((dy.clone(), dt.clone()));
-                    (dy, dt)
+                    adj.skip_y.clone_from(&adj.dy);
+                    adj.skip_t.clone_from(&adj.dt);
                 }
                 Layer::SaveResidual => {
-                    let (sy, st) = skip.take().expect("validated topology");
-                    (
-                        dy.iter().zip(&sy).map(|(&a, &b)| a + b).collect(),
-                        dt.iter().zip(&st).map(|(&a, &b)| a + b).collect(),
-                    )
+                    add_assign(&mut adj.dy, &adj.skip_y);
+                    add_assign(&mut adj.dt, &adj.skip_t);
                 }
-            };
+            }
         }
     }
 }
 
 fn weights<T>(params: &[T], offset: usize, i: usize, o: usize) -> (&[T], &[T]) {
     params[offset..offset + o * i + o].split_at(o * i)
+}
+
+/// Layer `k`'s input, its output buffer, and the inputs of earlier layers.
+fn layer_io<T>(values: &mut [Vec<T>], k: usize) -> (&[T], &mut Vec<T>, &[Vec<T>]) {
+    let (done, rest) = values.split_at_mut(k + 1);
+    let (earlier, x) = done.split_at(k);
+    (&x[0], &mut rest[0], earlier)
+}
+
+/// Makes `dst` a copy of `src`, reusing its allocation.
+fn refill<T: Copy>(dst: &mut Vec<T>, src: &[T]) {
+    dst.clear();
+    dst.extend_from_slice(src);
+}
+
+/// `dst = a + b`, elementwise.
+fn add_into<T: Real>(dst: &mut Vec<T>, a: &[T], b: &[T]) {
+    dst.clear();
+    dst.extend(a.iter().zip(b).map(|(&a, &b)| a + b));
+}
+
+/// `dst += src`, elementwise.
+fn add_assign<T: Real>(dst: &mut [T], src: &[T]) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d += s;
+    }
+}
+
+/// `dst *= src`, elementwise.
+fn scale_by<T: Real>(dst: &mut [T], src: &[T]) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d *= s;
+    }
+}
+
+/// A dense layer's parameter gradient from its output adjoint `dy`
+/// (batch×o) and input `x` (batch×i): `dW += dYᵀ·X`, `db += Σ_rows dY`.
+fn dense_param_grads<T: Real>(batch: usize, dy: &[T], x: &[T], gw: &mut [T], gb: &mut [T]) {
+    let (o, i) = (gb.len(), gw.len() / gb.len());
+    let one = T::from_f64(1.0);
+    T::gemm(o, batch, i, one, dy, Op::Transposed, x, Op::Plain, one, gw);
+    for row in dy.chunks_exact(o) {
+        add_assign(gb, row);
+    }
+}
+
+/// A dense layer's input adjoint `dX = dY·W` (batch×i) into `dx`.
+fn input_adjoint<T: Real>(batch: usize, dy: &[T], w: &[T], i: usize, dx: &mut Vec<T>) {
+    let o = w.len() / i;
+    dx.resize(batch * i, T::default());
+    T::gemm(
+        batch,
+        o,
+        i,
+        T::from_f64(1.0),
+        dy,
+        Op::Plain,
+        w,
+        Op::Plain,
+        T::default(),
+        dx,
+    );
 }
 
 /// `(φ(x), φ'(x))`, sharing the one transcendental call.

@@ -19,11 +19,20 @@
 //!   ([`Mlp::backward_with_tangent`]); weighted by σ² so that scales match DSM.
 //! - **FD-ISM** replaces `vᵀ(∇S)v` by `vᵀ(S(x+hv) − S(x−hv))/2h`.
 //!
-//! Losses are means over the batch (ISM: per sample, summed over dimensions;
-//! DSM: per element).
+//! Each example has a loss `ℓᵢ` (DSM: the weighted squared error averaged
+//! over dimensions; ISM and FD-ISM: summed over dimensions) and a weight
+//! `wᵢ` ([`Level::weight`]: 1, or the importance weight of a time drawn
+//! non-uniformly); the batch loss is `Σ wᵢ ℓᵢ / n`. The per-example losses
+//! are kept in the [`Workspace`] for importance sampling of times.
+//!
+//! The batch is split into [`CHUNKS`] chunks that run
+//! on threads ([`crate::chunks`]); their gradients are summed in chunk
+//! order, so the result does not depend on the number of cores.
 
-use crate::mlp::{Cache, Mlp, Tangents};
+use crate::chunks::{self, CHUNKS};
+use crate::mlp::{Adjoints, Cache, Mlp, Tangents};
 use crate::real::Real;
+use std::ops::Range;
 use tinyscore::plan::Prediction;
 use tinyscore::schedule::Marginal;
 
@@ -61,6 +70,10 @@ pub struct Level {
     pub m: Marginal,
     /// `g(t)²` (0 where undefined).
     pub g2: f64,
+    /// The example's weight in the batch loss: 1, or `1/(N·p(t))` for a
+    /// time drawn with probability `p(t)` instead of uniformly from `N`
+    /// times, which keeps the loss an unbiased estimate of the uniform one.
+    pub weight: f64,
 }
 
 /// A batch: network input (`x_t` and time embedding), clean data and noise.
@@ -77,6 +90,61 @@ pub struct Batch<'a, T> {
     pub levels: &'a [Level],
 }
 
+impl<T> Batch<'_, T> {
+    /// The examples `rows` of the batch.
+    fn part(&self, rows: Range<usize>) -> Batch<'_, T> {
+        let n = self.levels.len().max(1);
+        let (w, d) = (self.input.len() / n, self.x0.len() / n);
+        let scaled = |r: &Range<usize>, k: usize| r.start * k..r.end * k;
+        Batch {
+            input: &self.input[scaled(&rows, w)],
+            x0: &self.x0[scaled(&rows, d)],
+            eps: &self.eps[scaled(&rows, d)],
+            probes: &self.probes[scaled(&rows, d)],
+            levels: &self.levels[rows],
+        }
+    }
+}
+
+/// Buffers that [`loss_and_grad`] reuses from call to call, and the
+/// per-example losses of the last call.
+#[derive(Clone, Debug)]
+pub struct Workspace<T> {
+    chunks: Vec<Chunk<T>>,
+    losses: Vec<f64>,
+}
+
+impl<T: Default> Default for Workspace<T> {
+    fn default() -> Self {
+        Workspace {
+            chunks: (0..CHUNKS).map(|_| Chunk::default()).collect(),
+            losses: Vec::new(),
+        }
+    }
+}
+
+impl<T> Workspace<T> {
+    /// The unweighted loss `ℓᵢ` of every example of the last batch, in order.
+    pub fn example_losses(&self) -> &[f64] {
+        &self.losses
+    }
+}
+
+/// One chunk's buffers and results.
+#[derive(Clone, Debug, Default)]
+struct Chunk<T> {
+    cache: Cache<T>,
+    tangents: Tangents<T>,
+    adjoints: Adjoints<T>,
+    /// Probes padded to the input width (ISM), or the shifted input (FD-ISM).
+    v: Vec<T>,
+    d_out: Vec<T>,
+    d_tan: Vec<T>,
+    grads: Vec<T>,
+    losses: Vec<f64>,
+    loss: f64,
+}
+
 /// Score coefficients `(a, b)` with `S = a·x + b·o`.
 fn score_coefficients(prediction: Prediction, m: Marginal) -> (f64, f64) {
     let (p, q) = prediction.to_x0(m);
@@ -84,9 +152,8 @@ fn score_coefficients(prediction: Prediction, m: Marginal) -> (f64, f64) {
     (-(1.0 - m.alpha * p) / var, m.alpha * q / var)
 }
 
-/// Computes the loss and adds its gradient to `grads`.
-// Several parallel arrays are indexed by `i·d + j`; index loops say that best.
-#[allow(clippy::needless_range_loop)]
+/// Computes the batch loss and adds its gradient to `grads`; the
+/// per-example losses are then in `workspace`.
 pub fn loss_and_grad<T: Real>(
     mlp: &Mlp,
     prediction: Prediction,
@@ -94,31 +161,67 @@ pub fn loss_and_grad<T: Real>(
     params: &[T],
     batch: &Batch<'_, T>,
     grads: &mut [T],
+    workspace: &mut Workspace<T>,
+) -> f64 {
+    let n = batch.levels.len();
+    chunks::for_each(n, &mut workspace.chunks, |rows, chunk| {
+        chunk.grads.clear();
+        chunk.grads.resize(params.len(), T::default());
+        chunk.losses.clear();
+        chunk.loss = 0.0;
+        if !rows.is_empty() {
+            let part = batch.part(rows);
+            let loss = chunk_loss_and_grad(mlp, prediction, objective, params, &part, chunk);
+            chunk.loss = loss / n as f64;
+        }
+    });
+    workspace.losses.clear();
+    let mut loss = 0.0;
+    let mean = T::from_f64(1.0 / n as f64);
+    for chunk in &workspace.chunks {
+        for (g, &c) in grads.iter_mut().zip(&chunk.grads) {
+            *g += c * mean;
+        }
+        loss += chunk.loss;
+        workspace.losses.extend_from_slice(&chunk.losses);
+    }
+    loss
+}
+
+/// One chunk: the per-example losses into `c.losses`, the gradient of
+/// `Σ wᵢ ℓᵢ` into `c.grads`; returns `Σ wᵢ ℓᵢ`.
+// Several parallel arrays are indexed by `i·d + j`; index loops say that best.
+#[allow(clippy::needless_range_loop)]
+fn chunk_loss_and_grad<T: Real>(
+    mlp: &Mlp,
+    prediction: Prediction,
+    objective: Objective,
+    params: &[T],
+    batch: &Batch<'_, T>,
+    c: &mut Chunk<T>,
 ) -> f64 {
     let n = batch.levels.len();
     let d = mlp.x_dim;
     let w = mlp.input_width();
-    let mut cache = Cache::default();
-    mlp.forward(params, batch.input, n, &mut cache);
-    let out = cache.values.last().expect("forward output").clone();
-    let x_of = |i: usize| &batch.input[i * w..i * w + d];
+    mlp.forward(params, batch.input, n, &mut c.cache);
+    c.losses.resize(n, 0.0);
+    c.d_out.resize(n * d, T::default());
     match objective {
         Objective::Dsm(weighting) => {
-            let mut loss = 0.0;
-            let mut d_out = vec![T::default(); n * d];
-            let scale = 1.0 / (n * d) as f64;
+            let out = c.cache.values.last().expect("forward output");
             for (i, lvl) in batch.levels.iter().enumerate() {
                 let m = lvl.m;
                 let (_, q) = prediction.to_x0(m);
                 // ε-space error per unit target error, squared.
                 let to_eps = (m.alpha * q / m.sigma).powi(2);
                 let snr = (m.alpha / m.sigma).powi(2);
-                let weight = match weighting {
+                let lambda = match weighting {
                     Weighting::Simple => 1.0,
                     Weighting::ScoreMatching => to_eps / (m.sigma * m.sigma),
                     Weighting::Likelihood => to_eps * lvl.g2 / (m.sigma * m.sigma),
                     Weighting::MinSnr(gamma) => to_eps * snr.min(gamma) / snr,
-                };
+                } / d as f64;
+                let mut loss = 0.0;
                 for j in 0..d {
                     let k = i * d + j;
                     let (e, x0) = (batch.eps[k].to_f64(), batch.x0[k].to_f64());
@@ -128,88 +231,91 @@ pub fn loss_and_grad<T: Real>(
                         Prediction::Velocity => m.alpha * e - m.sigma * x0,
                     };
                     let r = out[k].to_f64() - target;
-                    loss += weight * r * r * scale;
-                    d_out[k] = T::from_f64(2.0 * weight * r * scale);
+                    loss += lambda * r * r;
+                    c.d_out[k] = T::from_f64(2.0 * lvl.weight * lambda * r);
                 }
+                c.losses[i] = loss;
             }
-            mlp.backward(params, &cache, &d_out, grads);
-            loss
+            mlp.backward(params, &c.cache, &c.d_out, &mut c.grads, &mut c.adjoints);
         }
         Objective::Ism => {
-            let mut v = vec![T::default(); n * w];
+            c.v.clear();
+            c.v.resize(n * w, T::default());
             for i in 0..n {
-                v[i * w..i * w + d].copy_from_slice(&batch.probes[i * d..(i + 1) * d]);
+                c.v[i * w..i * w + d].copy_from_slice(&batch.probes[i * d..(i + 1) * d]);
             }
-            let mut tangents = Tangents::default();
-            mlp.jvp(params, &cache, &v, &mut tangents);
-            let jv = tangents.values.last().expect("jvp output");
-            let mut loss = 0.0;
-            let mut d_out = vec![T::default(); n * d];
-            let mut d_tan = vec![T::default(); n * d];
-            let scale = 1.0 / n as f64;
+            mlp.jvp(params, &c.cache, &c.v, &mut c.tangents);
+            let out = c.cache.values.last().expect("forward output");
+            let jv = c.tangents.values.last().expect("jvp output");
+            c.d_tan.resize(n * d, T::default());
             for (i, lvl) in batch.levels.iter().enumerate() {
                 let (a, b) = score_coefficients(prediction, lvl.m);
                 let lambda = lvl.m.sigma * lvl.m.sigma;
-                let x = x_of(i);
+                let scale = lambda * lvl.weight;
+                let mut loss = 0.0;
                 for j in 0..d {
                     let k = i * d + j;
-                    let s = a * x[j].to_f64() + b * out[k].to_f64();
+                    let s = a * batch.input[i * w + j].to_f64() + b * out[k].to_f64();
                     let vj = batch.probes[k].to_f64();
                     // ½S² + v·(a v + b·Jv)
-                    loss += lambda * scale * (0.5 * s * s + a * vj * vj + b * vj * jv[k].to_f64());
-                    d_out[k] = T::from_f64(lambda * scale * b * s);
-                    d_tan[k] = T::from_f64(lambda * scale * b * vj);
+                    loss += lambda * (0.5 * s * s + a * vj * vj + b * vj * jv[k].to_f64());
+                    c.d_out[k] = T::from_f64(scale * b * s);
+                    c.d_tan[k] = T::from_f64(scale * b * vj);
                 }
+                c.losses[i] = loss;
             }
-            mlp.backward_with_tangent(params, &cache, &tangents, &d_out, &d_tan, grads);
-            loss
+            mlp.backward_with_tangent(
+                params,
+                &c.cache,
+                &c.tangents,
+                &c.d_out,
+                &c.d_tan,
+                &mut c.grads,
+                &mut c.adjoints,
+            );
         }
         Objective::FdIsm { h } => {
-            let scale = 1.0 / n as f64;
-            let mut loss = 0.0;
-            // ½‖S(x)‖² term.
-            let mut d_out = vec![T::default(); n * d];
-            for (i, lvl) in batch.levels.iter().enumerate() {
-                let (a, b) = score_coefficients(prediction, lvl.m);
-                let lambda = lvl.m.sigma * lvl.m.sigma;
-                let x = x_of(i);
-                for j in 0..d {
-                    let k = i * d + j;
-                    let s = a * x[j].to_f64() + b * out[k].to_f64();
-                    loss += lambda * scale * 0.5 * s * s;
-                    d_out[k] = T::from_f64(lambda * scale * b * s);
-                }
-            }
-            mlp.backward(params, &cache, &d_out, grads);
-            // ±h·v terms: vᵀS(x ± hv) = a·vᵀ(x ± hv) + b·vᵀo(x ± hv).
-            for sign in [1.0, -1.0] {
-                let mut shifted = batch.input.to_vec();
-                for i in 0..n {
-                    for j in 0..d {
-                        let v = batch.probes[i * d + j].to_f64();
-                        let slot = &mut shifted[i * w + j];
-                        *slot = T::from_f64(slot.to_f64() + sign * h * v);
+            // ½‖S(x)‖² at x, then ±vᵀS(x ± hv)/2h, where
+            // vᵀS(x ± hv) = a·vᵀ(x ± hv) + b·vᵀo(x ± hv); each pass reuses
+            // the cache after the previous one's backward.
+            c.v.clear();
+            c.v.extend_from_slice(batch.input);
+            for sign in [0.0, 1.0, -1.0] {
+                if sign != 0.0 {
+                    for i in 0..n {
+                        for j in 0..d {
+                            let v = batch.probes[i * d + j].to_f64();
+                            let x = batch.input[i * w + j].to_f64();
+                            c.v[i * w + j] = T::from_f64(x + sign * h * v);
+                        }
                     }
+                    mlp.forward(params, &c.v, n, &mut c.cache);
                 }
-                let mut c = Cache::default();
-                mlp.forward(params, &shifted, n, &mut c);
-                let o = c.values.last().expect("forward output");
-                let mut d_o = vec![T::default(); n * d];
+                let out = c.cache.values.last().expect("forward output");
                 for (i, lvl) in batch.levels.iter().enumerate() {
                     let (a, b) = score_coefficients(prediction, lvl.m);
                     let lambda = lvl.m.sigma * lvl.m.sigma;
                     for j in 0..d {
                         let k = i * d + j;
-                        let v = batch.probes[k].to_f64();
-                        let s = a * shifted[i * w + j].to_f64() + b * o[k].to_f64();
-                        let coef = lambda * scale * sign / (2.0 * h);
-                        loss += coef * v * s;
-                        d_o[k] = T::from_f64(coef * v * b);
+                        let s = a * c.v[i * w + j].to_f64() + b * out[k].to_f64();
+                        // ∂(term)/∂S and the term.
+                        let (slope, term) = if sign == 0.0 {
+                            (s, 0.5 * s * s)
+                        } else {
+                            let v = batch.probes[k].to_f64() * sign / (2.0 * h);
+                            (v, v * s)
+                        };
+                        c.losses[i] += lambda * term;
+                        c.d_out[k] = T::from_f64(lambda * lvl.weight * b * slope);
                     }
                 }
-                mlp.backward(params, &c, &d_o, grads);
+                mlp.backward(params, &c.cache, &c.d_out, &mut c.grads, &mut c.adjoints);
             }
-            loss
         }
     }
+    c.losses
+        .iter()
+        .zip(batch.levels)
+        .map(|(l, lvl)| l * lvl.weight)
+        .sum()
 }

@@ -9,7 +9,7 @@
 use crate::checkpoint::{self, Checkpoint, Tensor};
 use crate::data::{Dataset, Normalization};
 use crate::mlp::Mlp;
-use crate::objective::{Batch, Level, Objective, Weighting, loss_and_grad};
+use crate::objective::{Batch, Level, Objective, Weighting, Workspace, loss_and_grad};
 use crate::optim::{AdamState, AdamW, AdamWConfig, Ema, LrSchedule, OptimError, clip_grad_norm};
 use crate::random::{below, coin, normal, stream, uniform};
 use crate::spec::ScheduleSpec;
@@ -315,6 +315,7 @@ impl TimeSampler {
                     Level {
                         m: self.table[i],
                         g2: 0.0,
+                        weight: 1.0,
                     },
                 )
             }
@@ -325,6 +326,7 @@ impl TimeSampler {
                     Level {
                         m: s.marginal(t),
                         g2: s.diffusion_squared(t),
+                        weight: 1.0,
                     },
                 )
             }
@@ -361,6 +363,7 @@ pub fn train(
     let mut eps = vec![0.0f32; n * d];
     let mut probes = vec![0.0f32; n * d];
     let mut levels = Vec::with_capacity(n);
+    let mut workspace = Workspace::default();
     let mut window = (0.0f64, 0u32);
     let log_every = (c.steps / 200).max(10);
 
@@ -408,7 +411,15 @@ pub fn train(
             probes: &probes,
             levels: &levels,
         };
-        let loss = loss_and_grad(&mlp, pred, obj, &state.params, &batch, &mut grads);
+        let loss = loss_and_grad(
+            &mlp,
+            pred,
+            obj,
+            &state.params,
+            &batch,
+            &mut grads,
+            &mut workspace,
+        );
         let norm = if c.grad_clip > 0.0 {
             clip_grad_norm(&mut grads, c.grad_clip)
         } else {

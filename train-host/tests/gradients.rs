@@ -3,8 +3,8 @@
 use tinyscore::format::Activation;
 use tinyscore::plan::Prediction;
 use tinyscore::schedule::Marginal;
-use tinyscore_train::mlp::{Cache, Mlp, Tangents};
-use tinyscore_train::objective::{Batch, Level, Objective, Weighting, loss_and_grad};
+use tinyscore_train::mlp::{Adjoints, Cache, Mlp, Tangents};
+use tinyscore_train::objective::{Batch, Level, Objective, Weighting, Workspace, loss_and_grad};
 
 /// A small deterministic pseudo-random stream in [−1, 1).
 fn stream(seed: u64) -> impl FnMut() -> f64 {
@@ -71,7 +71,7 @@ fn backward_matches_finite_differences() {
         let mut cache = Cache::default();
         mlp.forward(&params, &input, batch, &mut cache);
         let mut grads = vec![0.0; params.len()];
-        mlp.backward(&params, &cache, &c, &mut grads);
+        mlp.backward(&params, &cache, &c, &mut grads, &mut Adjoints::default());
         let err = rel_err(&grads, &fd_grad(&params, loss));
         assert!(err < 1e-6, "relative error {err}");
     }
@@ -137,7 +137,11 @@ fn example(mlp: &Mlp, n: usize, seed: u64) -> Example {
             alpha,
             sigma: (1.0 - alpha * alpha).sqrt(),
         };
-        ex.levels.push(Level { m, g2: 2.0 });
+        ex.levels.push(Level {
+            m,
+            g2: 2.0,
+            weight: 1.0,
+        });
         for j in 0..d {
             ex.input[i * w + j] = m.alpha * ex.x0[i * d + j] + m.sigma * ex.eps[i * d + j];
         }
@@ -181,10 +185,26 @@ fn every_objective_gradient_matches_finite_differences() {
             ] {
                 let loss = |p: &[f64]| {
                     let mut g = vec![0.0; p.len()];
-                    loss_and_grad(&mlp, prediction, objective, p, &batch, &mut g)
+                    loss_and_grad(
+                        &mlp,
+                        prediction,
+                        objective,
+                        p,
+                        &batch,
+                        &mut g,
+                        &mut Workspace::default(),
+                    )
                 };
                 let mut grads = vec![0.0; params.len()];
-                loss_and_grad(&mlp, prediction, objective, &params, &batch, &mut grads);
+                loss_and_grad(
+                    &mlp,
+                    prediction,
+                    objective,
+                    &params,
+                    &batch,
+                    &mut grads,
+                    &mut Workspace::default(),
+                );
                 let err = rel_err(&grads, &fd_grad(&params, loss));
                 assert!(
                     err < 1e-4,
@@ -213,6 +233,7 @@ fn finite_difference_ism_approaches_exact_ism() {
         .map(|&v| f64::from(v))
         .collect();
     let mut g = vec![0.0; params.len()];
+    let mut workspace = Workspace::default();
     let exact = loss_and_grad(
         &mlp,
         Prediction::Epsilon,
@@ -220,6 +241,7 @@ fn finite_difference_ism_approaches_exact_ism() {
         &params,
         &batch,
         &mut g,
+        &mut workspace,
     );
     let mut last = f64::INFINITY;
     for h in [1e-1, 1e-2, 1e-3] {
@@ -230,6 +252,7 @@ fn finite_difference_ism_approaches_exact_ism() {
             &params,
             &batch,
             &mut g,
+            &mut workspace,
         );
         let err = (fd - exact).abs();
         // Central differences: the error falls like h².
