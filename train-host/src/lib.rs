@@ -22,4 +22,5 @@ pub mod plot;
 pub mod random;
 pub mod real;
 pub mod spec;
+pub mod time_sampling;
 pub mod train;

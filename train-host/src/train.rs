@@ -13,12 +13,13 @@ use crate::objective::{Batch, Level, Objective, Weighting, Workspace, loss_and_g
 use crate::optim::{AdamState, AdamW, AdamWConfig, Ema, LrSchedule, OptimError, clip_grad_norm};
 use crate::random::{below, coin, normal, stream, uniform};
 use crate::spec::ScheduleSpec;
+use crate::time_sampling::{HISTORY, LossSecondMoment, TimeSampler, TimeSampling};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use tinyscore::format::Activation;
 use tinyscore::net::float::sinusoidal_embedding;
 use tinyscore::plan::Prediction;
-use tinyscore::schedule::{Marginal, Schedule};
+use tinyscore::schedule::Schedule;
 
 /// Everything that defines a training run (stored in the run's config.json).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -59,8 +60,11 @@ pub struct TrainConfig {
     pub t_min: f64,
     /// Antithetic noise pairs (ε, −ε).
     pub antithetic: bool,
-    /// Stratified times across the batch.
-    pub stratified: bool,
+    /// How times are drawn: `uniform`, `stratified` or `importance`
+    /// ([`TimeSampling`]). Runs saved before this setting existed drew
+    /// stratified times.
+    #[serde(default = "stratified")]
+    pub t_sampling: String,
     /// Hutchinson probes of ISM: `rademacher` (±1, the lower-variance
     /// default) or `gaussian`.
     pub probe: String,
@@ -91,12 +95,16 @@ impl Default for TrainConfig {
             seed: 0,
             t_min: 1e-3,
             antithetic: true,
-            stratified: true,
+            t_sampling: stratified(),
             probe: "rademacher".into(),
             n_data: 100_000,
             checkpoint_every: 1000,
         }
     }
+}
+
+fn stratified() -> String {
+    TimeSampling::Stratified.to_string()
 }
 
 /// Why training stopped.
@@ -143,6 +151,8 @@ pub struct Checked {
     pub pred: Prediction,
     /// The objective.
     pub obj: Objective,
+    /// How times are drawn.
+    pub times: TimeSampling,
 }
 
 impl TrainConfig {
@@ -156,6 +166,7 @@ impl TrainConfig {
             .map_err(|e| TrainError::Config(format!("{e}")))?;
         let pred = prediction(&c.prediction)?;
         let obj = objective(c)?;
+        let times = c.t_sampling.parse().map_err(TrainError::Config)?;
         let sde = matches!(spec.0, Schedule::Sde(_));
         if matches!(obj, Objective::Dsm(Weighting::Likelihood)) && !sde {
             return Err(TrainError::Config(
@@ -186,7 +197,12 @@ impl TrainConfig {
             )));
         }
         LrSchedule::new(c.lr, c.warmup, c.steps, c.lr * 0.05)?;
-        Ok(Checked { spec, pred, obj })
+        Ok(Checked {
+            spec,
+            pred,
+            obj,
+            times,
+        })
     }
 }
 
@@ -254,6 +270,9 @@ pub struct RunState {
     pub adam: AdamW,
     /// (step, mean loss over the logging interval).
     pub losses: Vec<(u64, f32)>,
+    /// The loss history of importance sampling of times (`None` for the
+    /// other time samplings).
+    pub importance: Option<LossSecondMoment>,
 }
 
 /// The run's training data, normalised with statistics fitted on it, and
@@ -273,7 +292,12 @@ impl RunState {
         let mlp = network(&config, normalization.mean.len());
         let mut rng = crate::random::stream(config.seed, u64::MAX);
         let params = mlp.init(|| crate::random::uniform(&mut rng));
+        let checked = config.validate()?;
+        let importance = (checked.times == TimeSampling::Importance).then(|| {
+            LossSecondMoment::new(TimeSampler::new(checked.spec.0, config.t_min).shares())
+        });
         Ok(RunState {
+            importance,
             adam: optimizer(&config, &mlp)?,
             ema: params.clone(),
             params,
@@ -282,55 +306,6 @@ impl RunState {
             losses: Vec::new(),
             config,
         })
-    }
-}
-
-/// Draws a schedule time and its marginal for each example of a batch.
-struct TimeSampler {
-    schedule: Schedule<'static>,
-    table: Vec<Marginal>,
-    t_min: f64,
-}
-
-impl TimeSampler {
-    fn new(schedule: Schedule<'static>, t_min: f64) -> Self {
-        let table = match schedule {
-            Schedule::Discrete(d) => (0..d.train_steps).map(|i| d.marginal(i)).collect(),
-            Schedule::Sde(_) => Vec::new(),
-        };
-        TimeSampler {
-            schedule,
-            table,
-            t_min,
-        }
-    }
-
-    /// Time for quantile `u ∈ [0, 1)` and its level.
-    fn at(&self, u: f64) -> (f64, Level) {
-        match self.schedule {
-            Schedule::Discrete(_) => {
-                let i = ((u * self.table.len() as f64) as usize).min(self.table.len() - 1);
-                (
-                    i as f64,
-                    Level {
-                        m: self.table[i],
-                        g2: 0.0,
-                        weight: 1.0,
-                    },
-                )
-            }
-            Schedule::Sde(s) => {
-                let t = self.t_min + u * (s.t_end() - self.t_min);
-                (
-                    t,
-                    Level {
-                        m: s.marginal(t),
-                        g2: s.diffusion_squared(t),
-                        weight: 1.0,
-                    },
-                )
-            }
-        }
     }
 }
 
@@ -343,7 +318,12 @@ pub fn train(
     mut progress: impl FnMut(u64, f32),
 ) -> Result<(), TrainError> {
     let c = state.config.clone();
-    let Checked { spec, pred, obj } = c.validate()?;
+    let Checked {
+        spec,
+        pred,
+        obj,
+        times: sampling,
+    } = c.validate()?;
     let gaussian_probes = c.probe == "gaussian";
     let mlp = network(&c, data.dim);
     let (d, w, n) = (data.dim, mlp.input_width(), c.batch);
@@ -363,6 +343,7 @@ pub fn train(
     let mut eps = vec![0.0f32; n * d];
     let mut probes = vec![0.0f32; n * d];
     let mut levels = Vec::with_capacity(n);
+    let mut buckets = vec![0usize; n];
     let mut workspace = Workspace::default();
     let mut window = (0.0f64, 0u32);
     let log_every = (c.steps / 200).max(10);
@@ -375,12 +356,20 @@ pub fn train(
         for i in 0..n {
             let src = below(&mut rng, data.len());
             x0[i * d..(i + 1) * d].copy_from_slice(data.row(src));
-            let u = if c.stratified {
-                ((i as f64 + offset) / n as f64).fract()
-            } else {
+            let u = if sampling == TimeSampling::Uniform {
                 uniform(&mut rng)
+            } else {
+                ((i as f64 + offset) / n as f64).fract()
             };
-            let (t, level) = times.at(u);
+            let (t, level) = match &state.importance {
+                Some(history) => {
+                    let (b, v, weight) = history.draw(u);
+                    buckets[i] = b;
+                    let (t, level) = times.at(b, history.buckets(), v);
+                    (t, Level { weight, ..level })
+                }
+                None => times.at(0, 1, u),
+            };
             levels.push(level);
             let anti = c.antithetic && i % 2 == 1;
             for j in 0..d {
@@ -432,6 +421,9 @@ pub fn train(
             .adam
             .step(&mut state.params, &grads, schedule.lr(step));
         ema.update(&state.params);
+        if let Some(history) = &mut state.importance {
+            history.record(&buckets, workspace.example_losses());
+        }
         state.step += 1;
         window = (window.0 + loss, window.1 + 1);
         if state.step.is_multiple_of(log_every) || state.step == c.steps {
@@ -449,6 +441,11 @@ pub fn train(
     Ok(())
 }
 
+/// Checkpoint tensor of the importance-sampling loss history.
+const IMPORTANCE_HISTORY: &str = "t_sampling.history";
+/// Checkpoint tensor of the losses held per bucket.
+const IMPORTANCE_COUNTS: &str = "t_sampling.counts";
+
 /// Writes the run's checkpoint (weights, EMA, optimiser state, config).
 pub fn save(state: &RunState, run_dir: &Path) -> Result<(), TrainError> {
     let flat = |name: &str, data: &[f32]| Tensor {
@@ -463,19 +460,24 @@ pub fn save(state: &RunState, run_dir: &Path) -> Result<(), TrainError> {
     });
     // Everything that must match the weights exactly travels with them.
     let counters = [state.step as f32, adam.step as f32];
-    let ckpt = Checkpoint {
-        config,
-        tensors: vec![
-            flat("params", &state.params),
-            flat("ema", &state.ema),
-            flat("adam.m", &adam.m),
-            flat("adam.v", &adam.v),
-            flat("normalization.mean", &state.normalization.mean),
-            flat("normalization.scale", &state.normalization.scale),
-            flat("steps", &counters),
-        ],
-    };
-    checkpoint::save(run_dir, &ckpt)?;
+    let mut tensors = vec![
+        flat("params", &state.params),
+        flat("ema", &state.ema),
+        flat("adam.m", &adam.m),
+        flat("adam.v", &adam.v),
+        flat("normalization.mean", &state.normalization.mean),
+        flat("normalization.scale", &state.normalization.scale),
+        flat("steps", &counters),
+    ];
+    if let Some(history) = &state.importance {
+        tensors.push(Tensor {
+            name: IMPORTANCE_HISTORY.into(),
+            shape: vec![history.buckets(), HISTORY],
+            data: history.history().to_vec(),
+        });
+        tensors.push(flat(IMPORTANCE_COUNTS, &history.counts()));
+    }
+    checkpoint::save(run_dir, &Checkpoint { config, tensors })?;
     Ok(())
 }
 
@@ -516,6 +518,18 @@ pub fn load(run_dir: &Path) -> Result<RunState, TrainError> {
     if params.len() != mlp.param_count() || scale.len() != mean.len() {
         return Err(bad("weights do not match the configured network"));
     }
+    let checked = config.validate()?;
+    let importance = match checked.times {
+        TimeSampling::Importance => {
+            let shares = TimeSampler::new(checked.spec.0, config.t_min).shares();
+            let counts = tensor(IMPORTANCE_COUNTS)?;
+            Some(
+                LossSecondMoment::restore(shares, tensor(IMPORTANCE_HISTORY)?, &counts)
+                    .map_err(|e| bad(&e))?,
+            )
+        }
+        _ => None,
+    };
     let mut adam = optimizer(&config, &mlp)?;
     adam.set_state(AdamState {
         m: tensor("adam.m")?,
@@ -529,6 +543,7 @@ pub fn load(run_dir: &Path) -> Result<RunState, TrainError> {
         normalization: Normalization { mean, scale },
         step: step as u64,
         losses,
+        importance,
         config,
     })
 }

@@ -109,6 +109,7 @@ fn bad_options_are_rejected_before_any_work() {
     for (option, value, needle) in [
         ("--probe", "uniform", "probe"),
         ("--weighting", "likelihood", "SDE"),
+        ("--t-sampling", "sobol", "t-sampling"),
     ] {
         fails(
             &["train", "--data", "moons", "--out", "run", option, value],

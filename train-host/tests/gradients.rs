@@ -137,10 +137,11 @@ fn example(mlp: &Mlp, n: usize, seed: u64) -> Example {
             alpha,
             sigma: (1.0 - alpha * alpha).sqrt(),
         };
+        // Importance weights other than 1, so their gradient is checked too.
         ex.levels.push(Level {
             m,
             g2: 2.0,
-            weight: 1.0,
+            weight: 1.5 + r(),
         });
         for j in 0..d {
             ex.input[i * w + j] = m.alpha * ex.x0[i * d + j] + m.sigma * ex.eps[i * d + j];
@@ -196,14 +197,26 @@ fn every_objective_gradient_matches_finite_differences() {
                     )
                 };
                 let mut grads = vec![0.0; params.len()];
-                loss_and_grad(
+                let mut workspace = Workspace::default();
+                let total = loss_and_grad(
                     &mlp,
                     prediction,
                     objective,
                     &params,
                     &batch,
                     &mut grads,
-                    &mut Workspace::default(),
+                    &mut workspace,
+                );
+                // The batch loss is the weighted mean of the example losses.
+                let weighted: f64 = workspace
+                    .example_losses()
+                    .iter()
+                    .zip(&ex.levels)
+                    .map(|(l, lvl)| l * lvl.weight)
+                    .sum();
+                assert!(
+                    (weighted / ex.levels.len() as f64 - total).abs()
+                        < 1e-12 * total.abs().max(1.0)
                 );
                 let err = rel_err(&grads, &fd_grad(&params, loss));
                 assert!(

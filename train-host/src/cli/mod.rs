@@ -92,6 +92,10 @@ pub struct TrainArgs {
     /// Hutchinson probes for ISM: rademacher | gaussian
     #[arg(long, default_value = "rademacher")]
     pub probe: String,
+    /// Training times: uniform | stratified | importance (loss-second-moment
+    /// importance sampling, Nichol & Dhariwal 2021)
+    #[arg(long, default_value = "stratified")]
+    pub t_sampling: String,
     /// Continue the run in --out from its last checkpoint.
     #[arg(long)]
     pub resume: bool,

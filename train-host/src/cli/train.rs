@@ -22,6 +22,7 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         lr: args.lr,
         seed: args.seed,
         probe: args.probe.clone(),
+        t_sampling: args.t_sampling.clone(),
         ..TrainConfig::default()
     };
     config.validate()?;
