@@ -1,7 +1,11 @@
 //! Export: a training run's EMA weights, normalisation, schedule and one
 //! compiled sampling plan, written as a `.tsm` model file by the runtime's
-//! own writer.
+//! own writer, in any of the runtime's backends. f16 rounds the weight
+//! matrices; fixed-point folds the time embedding into the plan, calibrates
+//! activation ranges on the model's own trajectories ([`crate::calibrate`])
+//! and quantises with the runtime's quantiser.
 
+use crate::calibrate::{Calibration, CalibrationError, calibrate, fold_time};
 use crate::spec::ScheduleSpec;
 use crate::train::{MAX_PERIOD, RunState, TrainError, network, prediction};
 use tinyscore::format::{self, ModelSpec, PlanData, TimeConditioning, WeightsData};
@@ -9,10 +13,14 @@ use tinyscore::plan::{Compiler, PlanRow, PlanSpec, SamplerKind};
 use tinyscore::schedule::Spacing;
 
 /// Numeric backend of the exported weights.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Backend {
     /// f32 weights.
     F32,
+    /// f16 weight matrices, f32 biases.
+    F16,
+    /// int8 weights, integer sampling, calibrated as given.
+    Fixed(Calibration),
 }
 
 /// What to embed besides the network.
@@ -47,6 +55,12 @@ pub enum ExportError {
     /// The model file would be invalid (a bug, reported rather than written).
     #[error("model file rejected by the parser: {0}")]
     Format(#[from] tinyscore::format::FormatError),
+    /// Activation ranges could not be measured.
+    #[error(transparent)]
+    Calibration(#[from] CalibrationError),
+    /// The model cannot be represented in fixed point.
+    #[error("quantisation: {0}")]
+    Quantize(#[from] tinyscore::fixed::quantize::QuantizeError),
 }
 
 /// Compiles the plan of `opts` for a run.
@@ -88,7 +102,6 @@ pub fn plan_for(
 
 /// The bytes of the model file.
 pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportError> {
-    let Backend::F32 = opts.backend;
     let c = &state.config;
     let dim = state.normalization.mean.len();
     let mlp = network(c, dim);
@@ -101,7 +114,7 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
             scale: schedule.time_scale(),
         },
         prediction: prediction(&c.prediction)?,
-        layers: mlp.layers,
+        layers: mlp.layers.clone(),
         weights: WeightsData::F32(state.ema.clone()),
         mean: state.normalization.mean.clone(),
         scale: state.normalization.scale.clone(),
@@ -109,5 +122,18 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
         plans: vec![plan],
         extra_sections: Vec::new(),
     };
-    Ok(format::write(&spec)?)
+    match opts.backend {
+        Backend::F32 => Ok(format::write(&spec)?),
+        Backend::F16 => Ok(format::write(&ModelSpec {
+            weights: WeightsData::F16(state.ema.clone()),
+            ..spec
+        })?),
+        Backend::Fixed(cal) => {
+            let f32_model = format::write(&spec)?;
+            let mlp = network(c, dim);
+            let scales = calibrate(&f32_model, &mlp, &state.ema, &cal)?;
+            let fixed = tinyscore::fixed::quantize::quantize(&fold_time(&spec), &scales)?;
+            Ok(format::write(&fixed)?)
+        }
+    }
 }

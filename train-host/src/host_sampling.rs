@@ -1,9 +1,13 @@
 //! Sampling on the host through the runtime crate: the same parser, plan
 //! and sampler code the device runs, so host samples are what the chip
-//! would produce for the same file, plan and seed.
+//! would produce for the same file, plan and seed. Float models (f32, f16)
+//! run [`Sampler`]; fixed-point models run [`FixedSampler`] on their
+//! embedded plan, and their Q16.16 states are converted to data units only
+//! for output.
 
 use crate::random::stream;
-use tinyscore::format::{FormatError, Model, Normalization};
+use tinyscore::fixed::{FixedSampler, FixedScratch, state_to_f32};
+use tinyscore::format::{Backend, FormatError, Model, Normalization};
 use tinyscore::net::Network;
 use tinyscore::plan::{Compiler, Plan, PlanError, PlanRow, PlanSpec, RowsPlan, SamplerKind};
 use tinyscore::sampler::{Sampler, SamplerError};
@@ -35,6 +39,11 @@ pub enum SampleError {
     /// Nothing to sample with.
     #[error("the model has no embedded plan: give --sampler and --steps")]
     NoPlan,
+    /// Fixed-point models carry their plans in integers.
+    #[error(
+        "a fixed-point model runs its embedded plan only: export another model for another plan"
+    )]
+    FixedPlan,
 }
 
 /// Samples in data units, and optionally the state after every row.
@@ -67,6 +76,10 @@ pub fn sample(
 ) -> Result<Samples, SampleError> {
     let model = Model::parse(bytes)?;
     let dim = model.topology().x_dim() as usize;
+    let fixed = model.backend() == Backend::Fixed;
+    if fixed && plan.is_some() {
+        return Err(SampleError::FixedPlan);
+    }
     let mut rows_buf = Vec::new();
     let which = match plan {
         Some(o) => {
@@ -114,6 +127,9 @@ pub fn sample(
             handles.push(scope.spawn(move || -> Result<(), SampleError> {
                 let mut scratch = vec![0.0f32; model.scratch_len()];
                 let first = k * per;
+                if fixed {
+                    return draw_fixed(model, rows, traj_chunk, first, seed);
+                }
                 match which {
                     Which::Compiled(p) => {
                         let sampler = Sampler::new(model, p, &mut scratch)?;
@@ -192,6 +208,44 @@ fn draw<P: Plan>(
             k += 1;
         }
         norm.to_data(x);
+    }
+    Ok(())
+}
+
+/// [`draw`] for a fixed-point model's embedded plan 0.
+fn draw_fixed(
+    model: &Model<'_>,
+    rows: &mut [f32],
+    traj: &mut [f32],
+    first: usize,
+    seed: u64,
+) -> Result<(), SampleError> {
+    let net = model.fixed_network().ok_or(SamplerError::Backend)?;
+    let need = FixedScratch::of(&net);
+    let (mut acts, mut regs) = (vec![0i16; need.activations], vec![0i32; need.registers]);
+    let mut sampler = FixedSampler::embedded(model, 0, &mut acts, &mut regs)?;
+    let dim = sampler.x_dim();
+    let plan_rows = model.plan(0).map_or(0, |p| p.header().rows) as usize;
+    let norm = model.normalization();
+    let to_data = |state: &[i32], out: &mut [f32]| {
+        out.iter_mut()
+            .zip(state)
+            .for_each(|(o, s)| *o = state_to_f32(*s));
+        norm.to_data(out);
+    };
+    let mut state = vec![0i32; dim];
+    for (i, x) in rows.chunks_exact_mut(dim).enumerate() {
+        let mut rng = stream(seed, (first + i) as u64);
+        sampler.init(&mut state, &mut rng)?;
+        let mut k = 0;
+        while sampler.step(&mut state, &mut rng)? {
+            if !traj.is_empty() {
+                let at = (i * plan_rows + k) * dim;
+                to_data(&state, &mut traj[at..at + dim]);
+            }
+            k += 1;
+        }
+        to_data(&state, x);
     }
     Ok(())
 }

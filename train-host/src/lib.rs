@@ -6,6 +6,7 @@
 //! crate `tinyscore`; nothing here re-implements them.
 
 pub mod atomic;
+pub mod calibrate;
 pub mod checkpoint;
 pub mod chunks;
 pub mod cli;
@@ -18,6 +19,7 @@ pub mod mlp;
 pub mod objective;
 pub mod optim;
 pub mod output;
+pub mod parity;
 pub mod plot;
 pub mod random;
 pub mod real;

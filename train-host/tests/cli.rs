@@ -1,16 +1,10 @@
 //! The `tinyscore` command on bad input: a clear one-line message naming the
 //! problem, a non-zero exit status, and no output file left behind.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn tinyscore(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tinyscore"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the binary runs")
-}
+use common::tinyscore;
+use std::path::Path;
 
 /// Asserts failure with `needle` in the message and no files created.
 fn fails(args: &[&str], dir: &Path, needle: &str) {
@@ -159,15 +153,7 @@ fn bad_options_are_rejected_before_any_work() {
 fn train_export_sample_eval_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let run = |args: &[&str]| {
-        let out = tinyscore(args, d);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let run = |args: &[&str]| common::run(args, d);
     run(&[
         "train",
         "--data",

@@ -2,6 +2,7 @@
 
 use super::{CliError, ExportArgs};
 use crate::atomic::write_atomic;
+use crate::calibrate::Calibration;
 use crate::export::{Backend, ExportOptions, export};
 use crate::spec;
 
@@ -9,12 +10,13 @@ use crate::spec;
 pub fn run(args: &ExportArgs) -> Result<(), CliError> {
     let backend = match args.backend.as_str() {
         "f32" => Backend::F32,
-        "f16" | "fixed" => {
-            return Err(CliError::Input(format!(
-                "--backend {}: this version exports f32 only",
-                args.backend
-            )));
-        }
+        "f16" => Backend::F16,
+        "fixed" => Backend::Fixed(Calibration {
+            samples: args.calibration_samples,
+            percentile: args.calibration_percentile,
+            headroom: args.calibration_headroom,
+            ..Calibration::default()
+        }),
         other => {
             return Err(CliError::Input(format!(
                 "--backend {other}: expected f32, f16 or fixed"

@@ -3,6 +3,7 @@
 use super::CliError;
 use crate::spec::{ScheduleSpec, sampler_name};
 use std::path::Path;
+use tinyscore::fixed::FixedScratch;
 use tinyscore::format::{Layer, Model, SectionKind, TimeConditioning};
 use tinyscore::plan::Plan;
 
@@ -17,6 +18,11 @@ pub fn run(path: &Path) -> Result<(), CliError> {
         path.display(),
         bytes.len(),
         model.version_minor()
+    );
+    println!(
+        "backend    {} ({} bytes of weights)",
+        crate::parity::backend_name(model.backend()),
+        model.weight_bytes()
     );
     println!("data dim   {}", topo.x_dim());
     println!("predicts   {:?}", topo.prediction());
@@ -61,11 +67,24 @@ pub fn run(path: &Path) -> Result<(), CliError> {
             if s.required { "" } else { " (optional)" }
         );
     }
-    println!(
-        "scratch    {} f32 = {} bytes of RAM",
-        model.scratch_len(),
-        model.scratch_len() * 4
-    );
+    match model.fixed_network() {
+        Some(net) => {
+            let need = FixedScratch::of(&net);
+            println!(
+                "scratch    {} i16 + {} i32 = {} bytes of RAM (plus the Q16.16 state, {} bytes)",
+                need.activations,
+                need.registers,
+                need.bytes(),
+                4 * topo.x_dim()
+            );
+        }
+        None => println!(
+            "scratch    {} f32 = {} bytes of RAM (plus the state, {} bytes)",
+            model.scratch_len(),
+            model.scratch_len() * 4,
+            4 * topo.x_dim()
+        ),
+    }
     for (i, plan) in model.plans().iter().enumerate() {
         let h = plan.header();
         let noisy = (0..h.rows as usize)

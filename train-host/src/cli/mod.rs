@@ -7,6 +7,7 @@ mod demo;
 mod eval;
 mod export;
 mod inspect;
+mod parity;
 mod plan;
 mod plot;
 mod sample;
@@ -45,6 +46,9 @@ pub enum Command {
     },
     /// Print a compiled sampling plan.
     Plan(PlanArgs),
+    /// Run a reference model and other backends' versions of it side by
+    /// side through the runtime on the same seeds.
+    Parity(ParityArgs),
     /// Train, export, sample, evaluate and plot on built-in data.
     Demo(DemoArgs),
 }
@@ -109,7 +113,7 @@ pub struct ExportArgs {
     /// Output model file.
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,
-    /// f32 (f16 and fixed arrive with their backends)
+    /// f32 | f16 | fixed
     #[arg(long, default_value = "f32")]
     pub backend: String,
     /// Sampler of the embedded plan.
@@ -127,6 +131,39 @@ pub struct ExportArgs {
     /// Clip x̂₀ to ±CLIP (normalised units).
     #[arg(long)]
     pub clip: Option<f32>,
+    /// fixed: trajectories sampled to calibrate activation ranges.
+    #[arg(long, default_value_t = 256)]
+    pub calibration_samples: usize,
+    /// fixed: percentile of the per-evaluation maxima used as the clip (0–100].
+    #[arg(long, default_value_t = 100.0)]
+    pub calibration_percentile: f64,
+    /// fixed: factor applied to the calibrated clip (room for states the
+    /// calibration did not see).
+    #[arg(long, default_value_t = 2.0)]
+    pub calibration_headroom: f64,
+}
+
+/// `tinyscore parity`.
+#[derive(Debug, Args)]
+pub struct ParityArgs {
+    /// The reference model file (usually f32).
+    pub reference: PathBuf,
+    /// Other model files of the same network and plan (f16, fixed).
+    #[arg(required = true)]
+    pub others: Vec<PathBuf>,
+    /// Number of samples per model.
+    #[arg(short = 'n', default_value_t = 2000)]
+    pub n: usize,
+    /// Seed: sample i uses stream (seed, i) with every model.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Reference data for sample quality: a built-in dataset name, gmm:SPEC,
+    /// or a .csv / .npy file.
+    #[arg(long)]
+    pub against: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `tinyscore sample`.
@@ -279,6 +316,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Eval(a) => eval::run(&a),
         Command::Plot(a) => plot::run(&a),
         Command::Inspect { model } => inspect::run(&model),
+        Command::Parity(a) => parity::run(&a),
         Command::Plan(a) => plan::run(&a),
         Command::Demo(a) => demo::run(&a),
     }
