@@ -5,9 +5,11 @@
 //! file. On the device, [`format::Model::parse`] checks the whole file once and
 //! hands out zero-copy views of it; a [`plan`] (a table of per-step coefficients
 //! compiled from a noise [`schedule`] and a sampler) drives the reverse process,
-//! and [`sampler::Sampler`] runs it with the network in [`net`] over a scratch
-//! buffer the caller provides. Gaussian noise comes from [`noise`], which is
-//! integer-exact so that every target draws the same values.
+//! and [`sampler::Sampler`] runs it with the network in [`net`] (f32 or f16
+//! weights) over a scratch buffer the caller provides; fixed-point models
+//! run with [`fixed::FixedSampler`], in integers only. Gaussian noise comes
+//! from [`noise`], which is integer-exact so that every target draws the
+//! same values.
 //!
 //! # Contracts
 //!

@@ -89,6 +89,19 @@ fn multiplier(v: f64, layer: Option<usize>) -> Result<Multiplier, QuantizeError>
     Multiplier::from_real(v).ok_or(QuantizeError::Multiplier { layer })
 }
 
+/// The int8 scale of one output channel's weights: `max|w|/127`, or 1 for
+/// an all-zero row.
+pub fn channel_scale(row: &[f32]) -> f64 {
+    let max = row.iter().fold(0f64, |m, &v| m.max(f64::from(v).abs()));
+    if max > 0.0 { max / 127.0 } else { 1.0 }
+}
+
+/// `w` on the int8 grid of `scale`: rounded to nearest (halves away from
+/// zero), saturated to `[−127, 127]`.
+pub fn quantize_weight(w: f32, scale: f64) -> i8 {
+    (f64::from(w) / scale).round().clamp(-127.0, 127.0) as i8
+}
+
 fn round_i32(v: f64) -> i32 {
     v.round().clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32
 }
@@ -132,12 +145,8 @@ fn quantise_layers(
                 let mut multipliers = Vec::with_capacity(o);
                 let mut accumulator = Vec::with_capacity(o);
                 for (row, &b) in w.chunks(i.max(1)).zip(b) {
-                    let max = row.iter().fold(0f64, |m, &v| m.max(f64::from(v).abs()));
-                    let s_w = if max > 0.0 { max / 127.0 } else { 1.0 };
-                    weights.extend(
-                        row.iter()
-                            .map(|&v| (f64::from(v) / s_w).round().clamp(-127.0, 127.0) as i8),
-                    );
+                    let s_w = channel_scale(row);
+                    weights.extend(row.iter().map(|&v| quantize_weight(v, s_w)));
                     let acc = s_w * s;
                     bias.push(round_i32(f64::from(b) / acc));
                     multipliers.push(multiplier(acc / s_out, Some(k))?);

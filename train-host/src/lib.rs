@@ -13,6 +13,7 @@ pub mod cli;
 pub mod data;
 pub mod eval;
 pub mod export;
+pub mod fake_quant;
 pub mod fisher;
 pub mod host_sampling;
 pub mod mlp;

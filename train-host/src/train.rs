@@ -8,6 +8,7 @@
 
 use crate::checkpoint::{self, Checkpoint, Tensor};
 use crate::data::{Dataset, Normalization};
+use crate::fake_quant::fake_quantize;
 use crate::mlp::Mlp;
 use crate::objective::{Batch, Level, Objective, Weighting, Workspace, loss_and_grad};
 use crate::optim::{AdamState, AdamW, AdamWConfig, Ema, LrSchedule, OptimError, clip_grad_norm};
@@ -72,6 +73,10 @@ pub struct TrainConfig {
     pub n_data: usize,
     /// Checkpoint every this many steps.
     pub checkpoint_every: u64,
+    /// Evaluate the network with int8-rounded weight matrices
+    /// (quantisation-aware fine-tuning, [`crate::fake_quant`]).
+    #[serde(default)]
+    pub fake_quant: bool,
 }
 
 impl Default for TrainConfig {
@@ -99,6 +104,7 @@ impl Default for TrainConfig {
             probe: "rademacher".into(),
             n_data: 100_000,
             checkpoint_every: 1000,
+            fake_quant: false,
         }
     }
 }
@@ -345,6 +351,7 @@ pub fn train(
     let mut levels = Vec::with_capacity(n);
     let mut buckets = vec![0usize; n];
     let mut workspace = Workspace::default();
+    let mut quantized = Vec::new();
     let mut window = (0.0f64, 0u32);
     let log_every = (c.steps / 200).max(10);
 
@@ -400,15 +407,13 @@ pub fn train(
             probes: &probes,
             levels: &levels,
         };
-        let loss = loss_and_grad(
-            &mlp,
-            pred,
-            obj,
-            &state.params,
-            &batch,
-            &mut grads,
-            &mut workspace,
-        );
+        let params = if c.fake_quant {
+            fake_quantize(&mlp, &state.params, &mut quantized);
+            &quantized
+        } else {
+            &state.params
+        };
+        let loss = loss_and_grad(&mlp, pred, obj, params, &batch, &mut grads, &mut workspace);
         let norm = if c.grad_clip > 0.0 {
             clip_grad_norm(&mut grads, c.grad_clip)
         } else {

@@ -27,26 +27,42 @@ fn backends_export_sample_and_compare() {
         ],
         d,
     );
+    // DDIM with 10 steps; the fixed backend calibrated on 32 trajectories.
+    let export = |out: &str, backend: &str, extra: &[&str]| {
+        let mut args = vec![
+            "export",
+            "run",
+            "-o",
+            out,
+            "--backend",
+            backend,
+            "--sampler",
+            "ddim",
+            "--steps",
+            "10",
+            "--calibration-samples",
+            "32",
+        ];
+        args.extend_from_slice(extra);
+        run(&args, d);
+    };
     for backend in ["f32", "f16", "fixed"] {
-        let out = format!("{backend}.tsm");
-        run(
-            &[
-                "export",
-                "run",
-                "-o",
-                &out,
-                "--backend",
-                backend,
-                "--sampler",
-                "ddim",
-                "--steps",
-                "10",
-                "--calibration-samples",
-                "32",
-            ],
-            d,
-        );
+        export(&format!("{backend}.tsm"), backend, &[]);
     }
+    // Quantisation-aware fine-tuning works in memory: the run is unchanged.
+    let checkpoint = std::fs::read(d.join("run/weights.safetensors")).unwrap();
+    let config = std::fs::read(d.join("run/config.json")).unwrap();
+    export("qat.tsm", "fixed", &["--qat", "3"]);
+    assert_eq!(
+        checkpoint,
+        std::fs::read(d.join("run/weights.safetensors")).unwrap()
+    );
+    assert_eq!(config, std::fs::read(d.join("run/config.json")).unwrap());
+    assert_ne!(
+        std::fs::read(d.join("qat.tsm")).unwrap(),
+        std::fs::read(d.join("fixed.tsm")).unwrap(),
+        "fine-tuning changed the weights"
+    );
     let f32_bytes = weight_bytes(&run(&["inspect", "f32.tsm"], d));
     let f16_bytes = weight_bytes(&run(&["inspect", "f16.tsm"], d));
     let fixed = run(&["inspect", "fixed.tsm"], d);
@@ -160,23 +176,16 @@ fn backend_misuse_is_refused_and_writes_nothing() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
+    let export_x = |rest: &[&'static str]| [&["export", "run", "-o", "x.tsm"][..], rest].concat();
     for (args, needle) in [
         (
-            vec![
-                "export",
-                "run",
-                "-o",
-                "x.tsm",
-                "--backend",
-                "fixed",
-                "--calibration-percentile",
-                "0",
-            ],
+            export_x(&["--backend", "fixed", "--calibration-percentile", "0"]),
             "percentile",
         ),
+        (export_x(&["--backend", "int4"]), "f32, f16 or fixed"),
         (
-            vec!["export", "run", "-o", "x.tsm", "--backend", "int4"],
-            "f32, f16 or fixed",
+            export_x(&["--backend", "f16", "--qat", "5"]),
+            "--qat applies to --backend fixed",
         ),
         (
             vec!["sample", "fixed.tsm", "-o", "x.csv", "--sampler", "ddpm"],

@@ -5,6 +5,7 @@ use crate::atomic::write_atomic;
 use crate::calibrate::Calibration;
 use crate::export::{Backend, ExportOptions, export};
 use crate::spec;
+use crate::train::RunState;
 
 /// Runs the command.
 pub fn run(args: &ExportArgs) -> Result<(), CliError> {
@@ -30,10 +31,30 @@ pub fn run(args: &ExportArgs) -> Result<(), CliError> {
         spacing: spec::spacing(&args.spacing)?,
         clip: args.clip,
     };
-    let state = crate::train::load(&args.run)?;
+    let mut state = crate::train::load(&args.run)?;
+    if args.qat > 0 {
+        fine_tune(&mut state, args.qat, &opts)?;
+    }
     let bytes = export(&state, &opts)?;
     write_atomic(&args.out, &bytes)
         .map_err(|e| CliError::Input(format!("{}: {e}", args.out.display())))?;
     eprintln!("wrote {} ({} bytes)", args.out.display(), bytes.len());
     Ok(())
+}
+
+/// Quantisation-aware fine-tuning: `steps` more training steps of the run
+/// (continuing its optimiser, EMA and learning-rate schedule) with the
+/// network evaluated on int8-rounded weights, in memory: the run directory
+/// is not changed.
+fn fine_tune(state: &mut RunState, steps: u64, opts: &ExportOptions) -> Result<(), CliError> {
+    if !matches!(opts.backend, Backend::Fixed(_)) {
+        return Err(CliError::Input("--qat applies to --backend fixed".into()));
+    }
+    state.config.steps = state.step + steps;
+    state.config.fake_quant = true;
+    let (data, _) = crate::train::load_data(&state.config)?;
+    let scratch =
+        tempfile::tempdir().map_err(|e| CliError::Input(format!("temporary directory: {e}")))?;
+    eprintln!("quantisation-aware fine-tuning for {steps} steps …");
+    super::train::fit(state, &data, scratch.path())
 }

@@ -141,6 +141,10 @@ pub struct ExportArgs {
     /// calibration did not see).
     #[arg(long, default_value_t = 2.0)]
     pub calibration_headroom: f64,
+    /// fixed: steps of quantisation-aware fine-tuning before export (int8
+    /// weights simulated, straight-through gradients; the run is not changed).
+    #[arg(long, default_value_t = 0)]
+    pub qat: u64,
 }
 
 /// `tinyscore parity`.
