@@ -14,8 +14,22 @@ rustup component add rustfmt clippy
 rustup target add "${EMBEDDED_TARGETS[@]}"
 rustup toolchain install "$MSRV" --profile minimal
 
+step "setup: QEMU and defmt-print (firmware tests), if missing"
+sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+if ! command -v qemu-system-arm >/dev/null || ! command -v qemu-system-riscv32 >/dev/null; then
+    $sudo apt-get update -qq
+    apt_install() { $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"; }
+    # Where qemu-utils comes from backports it breaks the release's QEMU:
+    # take the release's qemu-utils along with it.
+    apt_install qemu-system-arm qemu-system-misc ||
+        apt_install --allow-downgrades qemu-system-arm qemu-system-misc \
+            "qemu-utils/$(. /etc/os-release && echo "$VERSION_CODENAME")"
+fi
+command -v defmt-print >/dev/null || cargo install defmt-print --version 1.2.0 --locked
+
 step "format"
 cargo fmt --all -- --check
+(cd firmware && cargo fmt --all -- --check)
 
 step "minimum supported Rust version $MSRV"
 cargo "+$MSRV" check --workspace --features std
@@ -27,6 +41,14 @@ step "clippy (thumbv7em-none-eabihf, with and without defmt)"
 cargo clippy -p tinyscore --target thumbv7em-none-eabihf -- -D warnings
 cargo clippy -p tinyscore --target thumbv7em-none-eabihf --features defmt -- -D warnings
 
+step "clippy (firmware workspace, each target)"
+for target in "${EMBEDDED_TARGETS[@]}"; do
+    (cd firmware && env -u RUSTUP_TOOLCHAIN -u RUSTFLAGS -u CARGO_TARGET_DIR \
+        cargo clippy --workspace --target "$target" -- -D warnings)
+done
+(cd firmware && env -u RUSTUP_TOOLCHAIN -u RUSTFLAGS -u CARGO_TARGET_DIR \
+    cargo clippy -p tinyscore-qemu --features instructions -- -D warnings)
+
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
 
@@ -36,7 +58,7 @@ for target in "${EMBEDDED_TARGETS[@]}"; do
     cargo build -p tinyscore --target "$target" --features defmt
 done
 
-step "tests"
+step "tests (tests/firmware.rs boots the firmware in QEMU)"
 cargo test --workspace --all-features
 
 step "sample bits across optimisation levels (golden CRCs in the release profile)"

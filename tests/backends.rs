@@ -18,62 +18,13 @@
 
 mod common;
 
-use rand_xoshiro::Xoshiro256PlusPlus;
-use rand_xoshiro::rand_core::SeedableRng;
+use common::{crc_of, fixed_samples, float_samples};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use tinyscore::fixed::{FixedSampler, FixedScratch, state_to_f32};
-use tinyscore::format::{self, Backend, Crc32, Model, WeightsData};
+use tinyscore::fixed::FixedSampler;
+use tinyscore::format::{self, Backend, Model, WeightsData};
 use tinyscore::net::{Denoiser, TimeInput};
 use tinyscore::sampler::{Sampler, SamplerError};
-
-const SAMPLES: usize = 64;
-const SEED: u64 = 2026;
-
-/// `SAMPLES` samples (data units) drawn with embedded plan 0 of a float
-/// model, each from its own generator seeded `SEED + i`.
-fn float_samples(bytes: &[u8]) -> Vec<f32> {
-    let model = Model::parse(bytes).unwrap();
-    let mut scratch = vec![0.0; model.scratch_len()];
-    let mut sampler = Sampler::embedded(&model, 0, &mut scratch).unwrap();
-    let mut out = Vec::new();
-    for i in 0..SAMPLES {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(SEED + i as u64);
-        let mut x = [0.0f32; 2];
-        sampler.sample(&mut x, &mut rng).unwrap();
-        out.extend(x);
-    }
-    out
-}
-
-/// The same for a fixed-point model: the Q16.16 states, and the samples in
-/// data units.
-fn fixed_samples(bytes: &[u8]) -> (Vec<i32>, Vec<f32>) {
-    let model = Model::parse(bytes).unwrap();
-    let need = FixedScratch::of(&model.fixed_network().unwrap());
-    let mut acts = vec![0i16; need.activations];
-    let mut regs = vec![0i32; need.registers];
-    let mut sampler = FixedSampler::embedded(&model, 0, &mut acts, &mut regs).unwrap();
-    let (mut states, mut data) = (Vec::new(), Vec::new());
-    for i in 0..SAMPLES {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(SEED + i as u64);
-        let mut x = [0i32; 2];
-        sampler.sample(&mut x, &mut rng).unwrap();
-        states.extend(x);
-        let mut v = x.map(state_to_f32);
-        model.normalization().to_data(&mut v);
-        data.extend(v);
-    }
-    (states, data)
-}
-
-fn crc_of(bytes: impl IntoIterator<Item = [u8; 4]>) -> u32 {
-    let mut crc = Crc32::new();
-    for b in bytes {
-        crc.update(&b);
-    }
-    crc.finish()
-}
 
 #[test]
 fn f16_network_is_the_f32_network_on_rounded_weights() {

@@ -316,3 +316,63 @@ pub fn fixed_spec() -> ModelSpec<'static> {
 pub fn fixed_model_bytes() -> Vec<u8> {
     format::write(&fixed_spec()).expect("fixture model writes")
 }
+
+/// Samples drawn by [`float_samples`] and [`fixed_samples`]; the firmware
+/// (firmware/app) draws as many.
+pub const SAMPLES: usize = 64;
+/// Seed of sample 0; sample `i` uses `SEED + i` (as the firmware does).
+pub const SEED: u64 = 2026;
+
+/// `SAMPLES` samples (data units, concatenated) drawn with embedded plan 0
+/// of a float model, each from its own generator seeded `SEED + i`.
+pub fn float_samples(bytes: &[u8]) -> Vec<f32> {
+    use rand_xoshiro::Xoshiro256PlusPlus;
+    use rand_xoshiro::rand_core::SeedableRng;
+    use tinyscore::sampler::Sampler;
+
+    let model = tinyscore::format::Model::parse(bytes).unwrap();
+    let mut scratch = vec![0.0; model.scratch_len()];
+    let mut sampler = Sampler::embedded(&model, 0, &mut scratch).unwrap();
+    let mut out = Vec::new();
+    for i in 0..SAMPLES {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(SEED + i as u64);
+        let mut x = vec![0.0f32; sampler.x_dim()];
+        sampler.sample(&mut x, &mut rng).unwrap();
+        out.extend(x);
+    }
+    out
+}
+
+/// The same for a fixed-point model: the Q16.16 states, and the samples in
+/// data units.
+pub fn fixed_samples(bytes: &[u8]) -> (Vec<i32>, Vec<f32>) {
+    use rand_xoshiro::Xoshiro256PlusPlus;
+    use rand_xoshiro::rand_core::SeedableRng;
+    use tinyscore::fixed::{FixedSampler, FixedScratch, state_to_f32};
+
+    let model = tinyscore::format::Model::parse(bytes).unwrap();
+    let need = FixedScratch::of(&model.fixed_network().unwrap());
+    let mut acts = vec![0i16; need.activations];
+    let mut regs = vec![0i32; need.registers];
+    let mut sampler = FixedSampler::embedded(&model, 0, &mut acts, &mut regs).unwrap();
+    let (mut states, mut data) = (Vec::new(), Vec::new());
+    for i in 0..SAMPLES {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(SEED + i as u64);
+        let mut x = vec![0i32; sampler.x_dim()];
+        sampler.sample(&mut x, &mut rng).unwrap();
+        let mut v: Vec<f32> = x.iter().map(|&s| state_to_f32(s)).collect();
+        model.normalization().to_data(&mut v);
+        states.extend(x);
+        data.extend(v);
+    }
+    (states, data)
+}
+
+/// CRC-32 of 4-byte words, in order.
+pub fn crc_of(words: impl IntoIterator<Item = [u8; 4]>) -> u32 {
+    let mut crc = format::Crc32::new();
+    for w in words {
+        crc.update(&w);
+    }
+    crc.finish()
+}

@@ -1,0 +1,141 @@
+//! tinyscore under QEMU: runs the shared application ([`tinyscore_app::run`])
+//! on the embedded model and exits with its status through semihosting.
+//!
+//! One source for three machines, picked by the target: `mps2-an386`
+//! (Cortex-M4F, thumbv7em-none-eabihf), `microbit` (Cortex-M0,
+//! thumbv6m-none-eabi) and `virt` (RISC-V, riscv32imac-unknown-none-elf).
+//! `defmt` frames go to semihosting stdout and are decoded on the host by
+//! `defmt-print` (qemu/run.sh). Every way out exits QEMU: success (0), an
+//! error from the application (1), a panic (the `semihosting` crate's
+//! handler prints the message to stderr and exits non-zero), and a fault.
+#![no_std]
+#![no_main]
+
+use defmt_semihosting as _;
+use semihosting::process::exit;
+use tinyscore_app::{Scratch, include_model, run};
+
+/// Scratch capacities: enough for the benchmark models (width 256) on the
+/// Cortex-M4F and RISC-V machines; the Cortex-M0 (16 KB of RAM) runs the
+/// fixed-point fixture (width 16) only.
+#[cfg(not(machine = "microbit"))]
+const CAPACITY: (usize, usize, usize) = (2048, 1024, 256);
+#[cfg(machine = "microbit")]
+const CAPACITY: (usize, usize, usize) = (0, 256, 64);
+
+fn app() -> ! {
+    let model = include_model!(env!("TINYSCORE_MODEL_FILE"));
+    let mut float = [0f32; CAPACITY.0];
+    let mut activations = [0i16; CAPACITY.1];
+    let mut registers = [0i32; CAPACITY.2];
+    let scratch = Scratch {
+        float: &mut float,
+        activations: &mut activations,
+        registers: &mut registers,
+    };
+    match run(model, scratch, &mut clock::start()) {
+        Ok(elapsed) => {
+            clock::report(elapsed);
+            exit(0)
+        }
+        Err(e) => {
+            defmt::println!("error {}", e);
+            exit(1)
+        }
+    }
+}
+
+#[cfg(target_arch = "arm")]
+mod rt {
+    // Linked for its single-core `critical-section` implementation.
+    use cortex_m as _;
+    use cortex_m_rt::{ExceptionFrame, entry, exception};
+
+    #[entry]
+    fn main() -> ! {
+        super::app()
+    }
+
+    #[exception]
+    unsafe fn HardFault(_frame: &ExceptionFrame) -> ! {
+        defmt::println!("hard fault");
+        super::exit(2)
+    }
+
+    #[exception]
+    unsafe fn DefaultHandler(irq: i16) {
+        defmt::println!("unexpected exception {=i16}", irq);
+        super::exit(2)
+    }
+}
+
+#[cfg(target_arch = "riscv32")]
+mod rt {
+    #[riscv_rt::entry]
+    fn main() -> ! {
+        super::app()
+    }
+
+    #[unsafe(export_name = "ExceptionHandler")]
+    fn exception(_frame: &riscv_rt::TrapFrame) -> ! {
+        defmt::println!(
+            "exception {=usize:x}",
+            riscv::register::mcause::read().bits()
+        );
+        super::exit(2)
+    }
+}
+
+/// Instructions counted with the CMSDK TIMER0 of mps2-an386 (feature
+/// `instructions`): under `qemu -icount shift=0` every instruction advances
+/// virtual time by 1 ns and the 25 MHz timer counts down once every 40 ns,
+/// so one tick is 40 instructions. Not cycles: QEMU does not model them.
+#[cfg(all(feature = "instructions", machine = "mps2-an386"))]
+mod clock {
+    use core::ptr::{read_volatile, write_volatile};
+
+    const TIMER0: usize = 0x4000_0000;
+    const CTRL: *mut u32 = TIMER0 as *mut u32;
+    const VALUE: *mut u32 = (TIMER0 + 0x4) as *mut u32;
+    const RELOAD: *mut u32 = (TIMER0 + 0x8) as *mut u32;
+    /// Instructions per timer tick at `-icount shift=0` (1 GHz / 25 MHz).
+    const INSTRUCTIONS_PER_TICK: u64 = 40;
+
+    pub struct Clock;
+
+    pub fn start() -> Clock {
+        // SAFETY: TIMER0's registers on mps2-an386; nothing else uses the
+        // timer.
+        unsafe {
+            write_volatile(RELOAD, u32::MAX);
+            write_volatile(VALUE, u32::MAX);
+            write_volatile(CTRL, 1);
+        }
+        Clock
+    }
+
+    impl tinyscore_app::Clock for Clock {
+        fn now(&mut self) -> u64 {
+            // SAFETY: as above; the counter counts down from u32::MAX and
+            // does not wrap within a run (2³² ticks are 1.7·10¹¹
+            // instructions).
+            let ticks = u32::MAX - unsafe { read_volatile(VALUE) };
+            u64::from(ticks) * INSTRUCTIONS_PER_TICK
+        }
+    }
+
+    pub fn report(instructions: u64) {
+        defmt::println!("instructions {=u64}", instructions);
+    }
+}
+
+#[cfg(not(all(feature = "instructions", machine = "mps2-an386")))]
+mod clock {
+    use tinyscore_app::NoClock;
+
+    pub fn start() -> NoClock {
+        NoClock
+    }
+
+    pub fn report(_: u64) {}
+}
