@@ -37,3 +37,4 @@ pub mod noise;
 pub mod plan;
 pub mod sampler;
 pub mod schedule;
+pub mod stepper;

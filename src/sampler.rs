@@ -12,6 +12,7 @@
 use crate::format::{EmbeddedPlan, Model, Normalization, TimeBias, TimeConditioning};
 use crate::net::{Denoiser, NetError, Network, TimeInput};
 use crate::noise::standard_normal;
+use crate::plan::level::{RowLevel, has_levels, row_level};
 use crate::plan::{Plan, PlanRow};
 use crate::schedule::Schedule;
 use core::fmt;
@@ -49,6 +50,11 @@ pub enum SamplerError {
     /// The model's backend does not suit this sampler: fixed-point models
     /// run with [`crate::fixed::FixedSampler`], float models with [`Sampler`].
     Backend,
+    /// The plan's states have no noise levels (Heun, Langevin and
+    /// predictor–corrector plans), so data cannot be put into them.
+    NoLevels,
+    /// Observed values and mask do not have the data dimension.
+    Mask,
 }
 
 impl From<NetError> for SamplerError {
@@ -75,6 +81,13 @@ impl fmt::Display for SamplerError {
             SamplerError::Net(e) => write!(f, "network: {e}"),
             SamplerError::Backend => {
                 f.write_str("model backend does not suit this sampler (fixed-point vs float)")
+            }
+            SamplerError::NoLevels => f.write_str(
+                "plan has no state noise levels (Heun, Langevin, predictor-corrector): \
+                 use DDPM, DDIM, Euler-Maruyama, PF-ODE Euler or DPM-Solver++(2M)",
+            ),
+            SamplerError::Mask => {
+                f.write_str("observed values and mask must have the data dimension")
             }
         }
     }
@@ -254,6 +267,102 @@ impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
         Ok(())
     }
 
+    /// The level of row `k` ([`crate::plan::level`]).
+    fn level(&self, k: u32) -> Result<RowLevel, SamplerError> {
+        if !has_levels(self.plan.header().spec.sampler) {
+            return Err(SamplerError::NoLevels);
+        }
+        if self.plan.row(k as usize).is_none() {
+            return Err(SamplerError::PlanRow { row: k });
+        }
+        row_level(&self.plan, k as usize).ok_or(SamplerError::NoLevels)
+    }
+
+    /// Starts from data (SDEdit): `x` (model units) is noised to the level
+    /// of row `k`, `x ← α_k·x + σ_k·z`, and row `k` becomes the next one.
+    pub fn init_at<R: Rng + ?Sized>(
+        &mut self,
+        x: &mut [f32],
+        k: u32,
+        rng: &mut R,
+    ) -> Result<(), SamplerError> {
+        self.check_dim(x)?;
+        let level = self.level(k)?;
+        let (alpha, sigma) = (level.alpha as f32, level.sigma as f32);
+        x.iter_mut()
+            .for_each(|v| *v = noised(alpha, sigma, *v, rng));
+        self.h.iter_mut().for_each(|v| *v = 0.0);
+        self.next_row = k;
+        Ok(())
+    }
+
+    /// The replacement step of imputation: where `mask` is true, `x` is set
+    /// to `observed` (model units) noised to the level of the next row, or
+    /// to `observed` itself once the plan is done. Noise is drawn for the
+    /// masked coordinates only, in index order.
+    pub fn impose<R: Rng + ?Sized>(
+        &mut self,
+        x: &mut [f32],
+        observed: &[f32],
+        mask: &[bool],
+        rng: &mut R,
+    ) -> Result<(), SamplerError> {
+        self.check_dim(x)?;
+        if observed.len() != x.len() || mask.len() != x.len() {
+            return Err(SamplerError::Mask);
+        }
+        let (alpha, sigma) = if self.next_row >= self.rows {
+            (1.0, 0.0)
+        } else {
+            let level = self.level(self.next_row)?;
+            (level.alpha as f32, level.sigma as f32)
+        };
+        for ((v, o), _) in x.iter_mut().zip(observed).zip(mask).filter(|(_, m)| **m) {
+            *v = noised(alpha, sigma, *o, rng);
+        }
+        Ok(())
+    }
+
+    /// RePaint's resampling step: the state after the last row run, `k`, is
+    /// taken back to row `k`'s level, `x ← back_a·x + back_c·z`, and row `k`
+    /// becomes the next one again.
+    pub fn rewind<R: Rng + ?Sized>(
+        &mut self,
+        x: &mut [f32],
+        rng: &mut R,
+    ) -> Result<(), SamplerError> {
+        self.check_dim(x)?;
+        let k = self
+            .next_row
+            .checked_sub(1)
+            .ok_or(SamplerError::PlanRow { row: 0 })?;
+        let level = self.level(k)?;
+        let (a, c) = (level.back_a as f32, level.back_c as f32);
+        x.iter_mut().for_each(|v| *v = noised(a, c, *v, rng));
+        self.next_row = k;
+        Ok(())
+    }
+
+    /// The clean-data estimate x̂₀ of `x`, a state at the level of row `k`:
+    /// one network evaluation and the row's own `x̂₀ = p·x + q·out` (with its
+    /// clip). Model units.
+    pub fn estimate_x0(&mut self, x: &[f32], k: u32, out: &mut [f32]) -> Result<(), SamplerError> {
+        self.check_dim(x)?;
+        self.check_dim(out)?;
+        let missing = SamplerError::PlanRow { row: k };
+        let row = self.plan.row(k as usize).ok_or(missing)?;
+        let time = match self.bias {
+            Some(table) => TimeInput::Bias(table.row(k as usize).ok_or(missing)?),
+            None => TimeInput::Time(row.t),
+        };
+        self.network.forward(x, time, self.net_scratch, out)?;
+        let clip = self.plan.header().spec.clip;
+        for (o, xi) in out.iter_mut().zip(x) {
+            (_, _, *o) = row.update(*xi, *o, 0.0, 0.0, clip);
+        }
+        Ok(())
+    }
+
     /// Tweedie's estimate `x̂₀ = E[x₀ | x_t]` at schedule time `t`, from `x`
     /// in model units, into `out` (model units).
     pub fn denoise(&mut self, x: &[f32], t: f64, out: &mut [f32]) -> Result<(), SamplerError> {
@@ -285,6 +394,15 @@ impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
     }
 }
 
+/// `a·v + c·z`, drawing `z` only when `c ≠ 0`.
+fn noised<R: Rng + ?Sized>(a: f32, c: f32, v: f32, rng: &mut R) -> f32 {
+    if c == 0.0 {
+        a * v
+    } else {
+        a * v + c * standard_normal(rng)
+    }
+}
+
 /// One row's register update, element by element in index order.
 fn apply_row<R: Rng + ?Sized>(
     row: &PlanRow,
@@ -300,3 +418,5 @@ fn apply_row<R: Rng + ?Sized>(
         (*xi, *hi, *oi) = row.update(*xi, *oi, *hi, z, clip);
     }
 }
+
+crate::stepper::forward_stepper!([N: Denoiser, P: Plan] Sampler<'_, '_, N, P>, f32, Sampler);

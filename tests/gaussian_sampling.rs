@@ -86,7 +86,7 @@ fn ddpm_linear() -> Schedule<'static> {
 /// Draws `n` samples and returns per-dimension (mean, std).
 fn moments(schedule: Schedule<'_>, spec: PlanSpec, n: usize) -> [(f64, f64); 2] {
     let compiler = Compiler::new(schedule, spec).unwrap();
-    let mut rows = vec![PlanRow::from_array([0.0; 10]); compiler.header().rows as usize];
+    let mut rows = vec![PlanRow::from_array([0.0; 12]); compiler.header().rows as usize];
     let plan = RowsPlan::compile(&compiler, &mut rows).unwrap();
     let table = match schedule {
         Schedule::Discrete(d) => (0..d.train_steps).map(|i| d.marginal(i)).collect(),

@@ -24,7 +24,7 @@ fn lazy_heapless_and_buffer_plans_agree() {
     let c = compiler();
     assert_eq!(c.header().rows, 39);
     let heap: CompiledPlan<64> = CompiledPlan::compile(&c).unwrap();
-    let mut buffer = [PlanRow::from_array([0.0; 10]); 50];
+    let mut buffer = [PlanRow::from_array([0.0; 12]); 50];
     let rows = RowsPlan::compile(&c, &mut buffer).unwrap();
     assert_eq!(rows.rows().len(), 39);
     for i in 0..39 {
@@ -46,7 +46,7 @@ fn too_small_storage_is_a_capacity_error() {
         CompiledPlan::<38>::compile(&c),
         Err(PlanError::Capacity)
     ));
-    let mut buffer = [PlanRow::from_array([0.0; 10]); 38];
+    let mut buffer = [PlanRow::from_array([0.0; 12]); 38];
     assert!(matches!(
         RowsPlan::compile(&c, &mut buffer),
         Err(PlanError::Capacity)

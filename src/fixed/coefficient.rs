@@ -24,6 +24,12 @@ pub struct Coefficient {
 }
 
 impl Coefficient {
+    /// 1, exactly: `apply(v) = v`.
+    pub const ONE: Coefficient = Coefficient {
+        m: 1 << 30,
+        shift: 30,
+    };
+
     /// True when the coefficient is zero.
     pub fn is_zero(&self) -> bool {
         self.m == 0

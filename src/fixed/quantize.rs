@@ -15,10 +15,12 @@ use std::vec::Vec;
 use super::encode::activation_table;
 use super::{Coefficient, Multiplier, STATE_FRAC_BITS};
 use crate::format::{
-    Activation, FixedLayerData, FixedPlanData, Layer, ModelSpec, PlanData, TimeConditioning,
-    WeightsData,
+    Activation, COEFFICIENTS, FixedLayerData, FixedPlanData, Layer, ModelSpec, PlanData,
+    TimeConditioning, WeightsData,
 };
 use crate::noise::FRAC_BITS as NOISE_FRAC_BITS;
+use crate::plan::RowsPlan;
+use crate::plan::level::row_level;
 use core::fmt;
 
 /// Real scales (value = integer × scale) of the network's activation
@@ -212,11 +214,30 @@ fn quantise_plan(
     let state = f64::from(1u32 << STATE_FRAC_BITS);
     // Noise is Q4.28, the state Q16.16.
     let noise = state / f64::from(1u32 << NOISE_FRAC_BITS);
+    let rows_plan = RowsPlan::new(plan.header, &plan.rows);
     let mut rows = Vec::with_capacity(plan.rows.len());
     for (r, row) in plan.rows.iter().enumerate() {
-        let [_, p, q, a, b, c, d, e, f, g] = row.to_array().map(f64::from);
-        let reals = [p, q * net.output * state, a, b, c * noise, d, e, f, g];
-        let mut coefficients = [Coefficient::default(); 9];
+        let [_, p, q, a, b, c, d, e, f, g, ..] = row.to_array().map(f64::from);
+        let level = row_level(&rows_plan, r).map_or([0.0; 4], |l| {
+            [l.alpha, l.sigma * noise, l.back_a, l.back_c * noise]
+        });
+        let [alpha, sigma, back_a, back_c] = level;
+        let reals = [
+            p,
+            q * net.output * state,
+            a,
+            b,
+            c * noise,
+            d,
+            e,
+            f,
+            g,
+            alpha,
+            sigma,
+            back_a,
+            back_c,
+        ];
+        let mut coefficients = [Coefficient::default(); COEFFICIENTS];
         for (slot, v) in coefficients.iter_mut().zip(reals) {
             *slot = Coefficient::from_real(v).ok_or(bad(r))?;
         }

@@ -17,10 +17,13 @@
 //! called exactly as often, and in the same order, as by the float sampler.
 #![deny(clippy::float_arithmetic)]
 
+use super::Coefficient;
 use super::network::FixedNetwork;
 use super::saturate_i32;
 use crate::format::{FixedPlan, FixedRow, Model};
 use crate::noise::standard_normal_q28;
+use crate::plan::Plan;
+use crate::plan::level::has_levels;
 use crate::sampler::SamplerError;
 use rand_core::Rng;
 
@@ -58,6 +61,7 @@ pub struct FixedSampler<'m, 's> {
     out: &'s mut [i32],
     h: &'s mut [i32],
     next_row: u32,
+    levels: bool,
 }
 
 impl<'m, 's> FixedSampler<'m, 's> {
@@ -71,6 +75,9 @@ impl<'m, 's> FixedSampler<'m, 's> {
     ) -> Result<Self, SamplerError> {
         let network = model.fixed_network().ok_or(SamplerError::Backend)?;
         let plan = model.fixed_plan(index).ok_or(SamplerError::NoSuchPlan)?;
+        let levels = model
+            .plan(index)
+            .is_some_and(|p| has_levels(p.header().spec.sampler));
         let need = FixedScratch::of(&network);
         let short = SamplerError::Scratch {
             needed: u32::try_from(need.activations.max(need.registers)).unwrap_or(u32::MAX),
@@ -86,6 +93,7 @@ impl<'m, 's> FixedSampler<'m, 's> {
             out,
             h,
             next_row: 0,
+            levels,
         })
     }
 
@@ -158,6 +166,102 @@ impl<'m, 's> FixedSampler<'m, 's> {
         while self.step(x, rng)? {}
         Ok(())
     }
+
+    /// Row `k`'s level coefficients `[α, σ, back_a, back_c]`.
+    fn level(&self, k: u32) -> Result<[Coefficient; 4], SamplerError> {
+        if !self.levels {
+            return Err(SamplerError::NoLevels);
+        }
+        let row = self
+            .plan
+            .row(k as usize)
+            .ok_or(SamplerError::PlanRow { row: k })?;
+        let [.., alpha, sigma, back_a, back_c] = row.coefficients;
+        Ok([alpha, sigma, back_a, back_c])
+    }
+
+    /// Starts from data (SDEdit), as [`crate::sampler::Sampler::init_at`]:
+    /// `x ← α_k·x + σ_k·z` in Q16.16, and row `k` becomes the next one.
+    pub fn init_at<R: Rng + ?Sized>(
+        &mut self,
+        x: &mut [i32],
+        k: u32,
+        rng: &mut R,
+    ) -> Result<(), SamplerError> {
+        self.check_dim(x)?;
+        let [alpha, sigma, ..] = self.level(k)?;
+        x.iter_mut()
+            .for_each(|v| *v = noised(alpha, sigma, *v, rng));
+        self.h.iter_mut().for_each(|v| *v = 0);
+        self.next_row = k;
+        Ok(())
+    }
+
+    /// The replacement step of imputation, as
+    /// [`crate::sampler::Sampler::impose`], with `observed` in Q16.16.
+    pub fn impose<R: Rng + ?Sized>(
+        &mut self,
+        x: &mut [i32],
+        observed: &[i32],
+        mask: &[bool],
+        rng: &mut R,
+    ) -> Result<(), SamplerError> {
+        self.check_dim(x)?;
+        if observed.len() != x.len() || mask.len() != x.len() {
+            return Err(SamplerError::Mask);
+        }
+        let [alpha, sigma, ..] = if self.next_row >= self.plan.rows() {
+            [
+                Coefficient::ONE,
+                Coefficient::default(),
+                Coefficient::default(),
+                Coefficient::default(),
+            ]
+        } else {
+            self.level(self.next_row)?
+        };
+        for ((v, o), _) in x.iter_mut().zip(observed).zip(mask).filter(|(_, m)| **m) {
+            *v = noised(alpha, sigma, *o, rng);
+        }
+        Ok(())
+    }
+
+    /// RePaint's resampling step, as [`crate::sampler::Sampler::rewind`].
+    pub fn rewind<R: Rng + ?Sized>(
+        &mut self,
+        x: &mut [i32],
+        rng: &mut R,
+    ) -> Result<(), SamplerError> {
+        self.check_dim(x)?;
+        let k = self
+            .next_row
+            .checked_sub(1)
+            .ok_or(SamplerError::PlanRow { row: 0 })?;
+        let [.., back_a, back_c] = self.level(k)?;
+        x.iter_mut()
+            .for_each(|v| *v = noised(back_a, back_c, *v, rng));
+        self.next_row = k;
+        Ok(())
+    }
+
+    /// The clean-data estimate x̂₀ (Q16.16) of `x`, a state at the level of
+    /// row `k`, as [`crate::sampler::Sampler::estimate_x0`].
+    pub fn estimate_x0(&mut self, x: &[i32], k: u32, out: &mut [i32]) -> Result<(), SamplerError> {
+        self.check_dim(x)?;
+        self.check_dim(out)?;
+        let row = self
+            .plan
+            .row(k as usize)
+            .ok_or(SamplerError::PlanRow { row: k })?;
+        self.network
+            .forward(x, row.time_bias, self.activations, out)?;
+        let [p, q, ..] = row.coefficients;
+        let clip = self.plan.clip();
+        for (o, xi) in out.iter_mut().zip(x) {
+            *o = x0_estimate(p, q, *xi, *o, clip);
+        }
+        Ok(())
+    }
 }
 
 /// One row's register update, element by element in index order.
@@ -169,14 +273,11 @@ fn apply_row<R: Rng + ?Sized>(
     h: &mut [i32],
     rng: &mut R,
 ) {
-    let [p, q, a, b, c, d, e, f, g] = row.coefficients;
+    let [p, q, a, b, c, d, e, f, g, ..] = row.coefficients;
     let noisy = !c.is_zero();
     for ((xi, oi), hi) in x.iter_mut().zip(out.iter_mut()).zip(h.iter_mut()) {
         let z = if noisy { standard_normal_q28(rng) } else { 0 };
-        let mut x0 = saturate_i32(p.apply(*xi).saturating_add(q.apply(*oi)));
-        if let Some(bound) = clip {
-            x0 = x0.clamp(-bound, bound);
-        }
+        let x0 = x0_estimate(p, q, *xi, *oi, clip);
         let x_new = a
             .apply(*xi)
             .saturating_add(b.apply(x0))
@@ -189,3 +290,25 @@ fn apply_row<R: Rng + ?Sized>(
         (*xi, *hi, *oi) = (saturate_i32(x_new), saturate_i32(h_new), x0);
     }
 }
+
+/// `a·v + c·z` (Q16.16 from Q16.16 and Q4.28), drawing `z` only when
+/// `c ≠ 0`.
+fn noised<R: Rng + ?Sized>(a: Coefficient, c: Coefficient, v: i32, rng: &mut R) -> i32 {
+    let z = if c.is_zero() {
+        0
+    } else {
+        standard_normal_q28(rng)
+    };
+    saturate_i32(a.apply(v).saturating_add(c.apply(z)))
+}
+
+/// `clip(p·x + q·out)`: the row's x̂₀ in Q16.16.
+fn x0_estimate(p: Coefficient, q: Coefficient, x: i32, out: i32, clip: Option<i32>) -> i32 {
+    let x0 = saturate_i32(p.apply(x).saturating_add(q.apply(out)));
+    match clip {
+        Some(bound) => x0.clamp(-bound, bound),
+        None => x0,
+    }
+}
+
+crate::stepper::forward_stepper!([] FixedSampler<'_, '_>, i32, FixedSampler);

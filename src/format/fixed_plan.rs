@@ -10,8 +10,10 @@ use crate::fixed::coefficient::MAX_COEFFICIENT_SHIFT;
 
 /// Bytes of the section header.
 pub(super) const FIXED_PLAN_HEADER_LEN: usize = 32;
-/// Coefficients per row: `p, q, a, b, c, d, e, f, g` as in [`crate::plan::PlanRow`].
-pub const COEFFICIENTS: usize = 9;
+/// Coefficients per row: `p, q, a, b, c, d, e, f, g` as in
+/// [`crate::plan::PlanRow`], then the row's level `α, σ, back_a, back_c` as
+/// in [`crate::plan::level::RowLevel`].
+pub const COEFFICIENTS: usize = 13;
 /// Bytes of a row's coefficients.
 const COEFFICIENT_BYTES: usize = 8 * COEFFICIENTS;
 
@@ -20,9 +22,11 @@ const SECTION: SectionKind = SectionKind::FixedPlan;
 /// One row: coefficients in Q formats and the time-bias row.
 #[derive(Clone, Copy, Debug)]
 pub struct FixedRow<'a> {
-    /// `[p, q, a, b, c, d, e, f, g]`: `p` applies to the Q16.16 state, `q`
-    /// to the network's int16 output (its scale folded in), `c` to Q4.28
-    /// noise; all give Q16.16.
+    /// `[p, q, a, b, c, d, e, f, g, α, σ, back_a, back_c]`: `p, a, b, d, e,
+    /// f, g, α, back_a` apply to Q16.16 values, `q` to the network's int16
+    /// output (its scale folded in), `c, σ, back_c` to Q4.28 noise; all give
+    /// Q16.16. The level (`α, σ, back_a, back_c`) is zero for plans without
+    /// levels.
     pub coefficients: [Coefficient; COEFFICIENTS],
     /// Added to the first dense layer's bias.
     pub time_bias: I32s<'a>,

@@ -10,7 +10,7 @@ use crate::schedule::Spacing;
 
 /// Bytes of a plan section's header.
 pub(super) const PLAN_HEADER_LEN: usize = 64;
-/// Bytes of one stored row: ten `f32` and two reserved words.
+/// Bytes of one stored row: twelve `f32`.
 pub(super) const ROW_LEN: usize = 48;
 
 /// A plan stored in the model file.
@@ -33,7 +33,7 @@ impl Plan for EmbeddedPlan<'_> {
 
 fn decode_row(r: &[u8; ROW_LEN]) -> PlanRow {
     let words = r.as_chunks::<4>().0;
-    let mut v = [0f32; 10];
+    let mut v = [0f32; 12];
     for (slot, w) in v.iter_mut().zip(words) {
         *slot = f32::from_le_bytes(*w);
     }
@@ -181,13 +181,8 @@ pub(super) fn parse(bytes: &[u8], prediction: Prediction) -> Result<EmbeddedPlan
     c.finish()?;
     for (i, r) in table.iter().enumerate() {
         let row = decode_row(r);
-        let reserved = r.get(40..).is_some_and(|tail| tail.iter().any(|&b| b != 0));
-        if reserved {
-            return Err(FormatError::Reserved {
-                offset: (PLAN_HEADER_LEN + i * ROW_LEN + 40) as u32,
-            });
-        }
-        if !row.to_array().iter().all(|v| v.is_finite()) {
+        let finite = row.to_array().iter().all(|v| v.is_finite());
+        if !finite || row.alpha < 0.0 || row.sigma < 0.0 {
             return Err(FormatError::NonFinite {
                 section: SectionKind::Plan,
                 index: u32::try_from(i).unwrap_or(u32::MAX),

@@ -22,9 +22,10 @@ pub struct FixedPlanData {
     pub init: Coefficient,
     /// x̂₀ clip bound in Q16.16, 0 for none.
     pub clip: i32,
-    /// Per row: coefficients `p, q, a, b, c, d, e, f, g`, and the first
-    /// dense layer's time-bias row.
-    pub rows: Vec<([Coefficient; 9], Vec<i32>)>,
+    /// Per row: coefficients `p, q, a, b, c, d, e, f, g, α, σ, back_a,
+    /// back_c` ([`super::FixedRow`]), and the first dense layer's time-bias
+    /// row.
+    pub rows: Vec<([Coefficient; super::COEFFICIENTS], Vec<i32>)>,
 }
 
 /// An embedded plan to write.
@@ -212,8 +213,6 @@ fn plan_section(plan: &PlanData) -> Vec<u8> {
     }
     for row in &plan.rows {
         put_f32s(&mut out, &row.to_array());
-        put_u32(&mut out, 0);
-        put_u32(&mut out, 0);
     }
     out
 }

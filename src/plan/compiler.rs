@@ -76,7 +76,18 @@ impl<'s> Compiler<'s> {
         let (point, row) = self.derive(&grid, index)?;
         let (p, q) = self.spec.prediction.to_x0(point.m);
         let v = [
-            point.t, p, q, row.a, row.b, row.c, row.d, row.e, row.f, row.g,
+            point.t,
+            p,
+            q,
+            row.a,
+            row.b,
+            row.c,
+            row.d,
+            row.e,
+            row.f,
+            row.g,
+            point.m.alpha,
+            point.m.sigma,
         ]
         .map(|x| x as f32);
         if v.iter().all(|x| x.is_finite()) {

@@ -24,6 +24,7 @@
 mod compiler;
 mod error;
 mod grid;
+pub mod level;
 mod spec;
 
 pub use compiler::Compiler;
@@ -57,6 +58,10 @@ pub struct PlanRow {
     pub f: f32,
     /// Weight of `h` in the new `h`.
     pub g: f32,
+    /// `α` of the state before this row, `x = α·x₀ + σ·z` ([`level`]).
+    pub alpha: f32,
+    /// `σ` of the state before this row.
+    pub sigma: f32,
 }
 
 impl PlanRow {
@@ -79,16 +84,18 @@ impl PlanRow {
         (x_new, h_new, d)
     }
 
-    /// The row's numbers in storage order (`t, p, q, a, b, c, d, e, f, g`).
-    pub fn to_array(&self) -> [f32; 10] {
+    /// The row's numbers in storage order (`t, p, q, a, b, c, d, e, f, g,
+    /// α, σ`).
+    pub fn to_array(&self) -> [f32; 12] {
         [
             self.t, self.p, self.q, self.a, self.b, self.c, self.d, self.e, self.f, self.g,
+            self.alpha, self.sigma,
         ]
     }
 
     /// The inverse of [`PlanRow::to_array`].
-    pub fn from_array(v: [f32; 10]) -> Self {
-        let [t, p, q, a, b, c, d, e, f, g] = v;
+    pub fn from_array(v: [f32; 12]) -> Self {
+        let [t, p, q, a, b, c, d, e, f, g, alpha, sigma] = v;
         PlanRow {
             t,
             p,
@@ -100,6 +107,8 @@ impl PlanRow {
             e,
             f,
             g,
+            alpha,
+            sigma,
         }
     }
 }
@@ -169,6 +178,12 @@ pub struct RowsPlan<'r> {
 }
 
 impl<'r> RowsPlan<'r> {
+    /// A plan over rows computed elsewhere (a host tool's copy of an
+    /// embedded plan, say).
+    pub fn new(header: PlanHeader, rows: &'r [PlanRow]) -> Self {
+        RowsPlan { header, rows }
+    }
+
     /// Compiles into `buffer` and views the filled part.
     pub fn compile(compiler: &Compiler<'_>, buffer: &'r mut [PlanRow]) -> Result<Self, PlanError> {
         let n = compiler.compile_into(buffer)?;

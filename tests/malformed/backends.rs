@@ -192,12 +192,12 @@ pub fn add_cases(cases: &mut Vec<Case>, float_base: &[u8], float_bias_table: &[u
         plan(&|b| put_u32(b, 24, 5)),
         plan_mismatch,
     );
-    // Row 1, coefficient 2 (a): rows are 72 bytes of coefficients and 4 × 4
-    // bytes of time bias.
+    // Row 1, coefficient 2 (a): rows are 13 × 8 bytes of coefficients and
+    // 4 × 4 bytes of time bias.
     add(
         "fixed_plan_coefficient_shift_63",
-        plan(&|b| put_u32(b, 32 + 88 + 16 + 4, 63)),
-        plan_limit(32 + 88 + 16 + 4),
+        plan(&|b| put_u32(b, 32 + 120 + 16 + 4, 63)),
+        plan_limit(32 + 120 + 16 + 4),
     );
 
     // ---- f16 weights --------------------------------------------------------

@@ -1213,10 +1213,11 @@ pub fn cases() -> Vec<Case> {
         plan_non_finite(2),
     );
     add(
-        "plan_row_reserved",
-        plan(&|b| b[PLAN_HEADER + ROW + 44] = 1),
-        E::Reserved {
-            offset: (PLAN_HEADER + ROW + 40) as u32,
+        "plan_row_negative_sigma",
+        plan(&|b| put_f32(b, PLAN_HEADER + ROW + 44, -0.5)),
+        E::NonFinite {
+            section: K::Plan,
+            index: 1,
         },
     );
     add(

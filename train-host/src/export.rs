@@ -87,7 +87,7 @@ pub fn plan_for(
         source,
     };
     let compiler = Compiler::new(schedule.0, spec).map_err(plan_error)?;
-    let mut rows = vec![PlanRow::from_array([0.0; 10]); compiler.header().rows as usize];
+    let mut rows = vec![PlanRow::from_array([0.0; 12]); compiler.header().rows as usize];
     compiler.compile_into(&mut rows).map_err(plan_error)?;
     Ok((
         PlanData {

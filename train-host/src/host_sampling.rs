@@ -93,7 +93,7 @@ pub fn sample(
             let compiler = Compiler::new(model.schedule(), spec)?;
             rows_buf.resize(
                 compiler.header().rows as usize,
-                PlanRow::from_array([0.0; 10]),
+                PlanRow::from_array([0.0; 12]),
             );
             Which::Compiled(RowsPlan::compile(&compiler, &mut rows_buf)?)
         }
