@@ -30,6 +30,7 @@ command -v defmt-print >/dev/null || cargo install defmt-print --version 1.2.0 -
 step "format"
 cargo fmt --all -- --check
 (cd firmware && cargo fmt --all -- --check)
+(cd firmware/board && cargo fmt --all -- --check)
 
 step "minimum supported Rust version $MSRV"
 cargo "+$MSRV" check --workspace --features std
@@ -47,7 +48,13 @@ for target in "${EMBEDDED_TARGETS[@]}"; do
         cargo clippy --workspace --target "$target" -- -D warnings)
 done
 (cd firmware && env -u RUSTUP_TOOLCHAIN -u RUSTFLAGS -u CARGO_TARGET_DIR \
-    cargo clippy -p tinyscore-qemu --features instructions -- -D warnings)
+    cargo clippy -p tinyscore-qemu --features measure -- -D warnings)
+
+step "board example (nRF52840-DK): clippy and release build, not run"
+(cd firmware/board && env -u RUSTUP_TOOLCHAIN -u RUSTFLAGS -u CARGO_TARGET_DIR \
+    cargo clippy --release -- -D warnings)
+(cd firmware/board && env -u RUSTUP_TOOLCHAIN -u RUSTFLAGS -u CARGO_TARGET_DIR \
+    cargo build --release)
 
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features

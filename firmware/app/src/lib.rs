@@ -91,21 +91,26 @@ impl From<SamplerError> for Error {
     }
 }
 
-/// A source of elapsed time, read before and after every sample: an
-/// instruction counter under QEMU's `-icount`, or nothing.
-pub trait Clock {
-    /// The current reading, counting up.
-    fn now(&mut self) -> u64;
-}
-
-/// A clock that never advances, for binaries that do not measure.
-pub struct NoClock;
-
-impl Clock for NoClock {
+/// What a binary adds to a run: a clock read around every sample (an
+/// instruction counter under QEMU's `-icount`), and what to do with each
+/// sample besides printing it (stream it, blink an LED, wait). Both do
+/// nothing by default.
+pub trait Hooks {
+    /// The current clock reading, counting up.
     fn now(&mut self) -> u64 {
         0
     }
+
+    /// Called after sample `index` is drawn, with its bits.
+    fn sample(&mut self, index: u32, words: &[u32]) {
+        let _ = (index, words);
+    }
 }
+
+/// Hooks that do nothing.
+pub struct NoHooks;
+
+impl Hooks for NoHooks {}
 
 /// Multiply-accumulates of one network evaluation: the dense layers'
 /// `input × output`, summed.
@@ -121,8 +126,8 @@ pub fn macs_per_step(model: &Model<'_>) -> u32 {
 }
 
 /// Checks `bytes`, samples and reports (see the crate docs). Returns the
-/// total [`Clock`] reading spent sampling.
-pub fn run(bytes: &[u8], scratch: Scratch<'_>, clock: &mut impl Clock) -> Result<u64, Error> {
+/// total [`Hooks::now`] reading spent sampling.
+pub fn run(bytes: &[u8], scratch: Scratch<'_>, hooks: &mut impl Hooks) -> Result<u64, Error> {
     let model = Model::parse(bytes)?;
     let dim = model.topology().x_dim();
     if dim as usize > MAX_DIM {
@@ -147,12 +152,12 @@ pub fn run(bytes: &[u8], scratch: Scratch<'_>, clock: &mut impl Clock) -> Result
     let elapsed = match backend {
         Backend::F32 | Backend::F16 => {
             let mut sampler = Sampler::embedded(&model, 0, scratch.float)?;
-            draw(dim, clock, |x, rng| sampler.sample(x, rng), f32::to_bits)?
+            draw(dim, hooks, |x, rng| sampler.sample(x, rng), f32::to_bits)?
         }
         Backend::Fixed => {
             let (acts, regs) = (scratch.activations, scratch.registers);
             let mut sampler = FixedSampler::embedded(&model, 0, acts, regs)?;
-            draw(dim, clock, |x, rng| sampler.sample(x, rng), |v| v as u32)?
+            draw(dim, hooks, |x, rng| sampler.sample(x, rng), |v| v as u32)?
         }
     };
     Ok(elapsed)
@@ -162,7 +167,7 @@ pub fn run(bytes: &[u8], scratch: Scratch<'_>, clock: &mut impl Clock) -> Result
 /// and prints their bits (`word` of each element) and their CRC.
 fn draw<T: Copy + Default>(
     dim: usize,
-    clock: &mut impl Clock,
+    hooks: &mut impl Hooks,
     mut sample: impl FnMut(&mut [T], &mut Xoshiro256PlusPlus) -> Result<(), SamplerError>,
     word: impl Fn(T) -> u32,
 ) -> Result<u64, Error> {
@@ -173,14 +178,15 @@ fn draw<T: Copy + Default>(
     let mut elapsed = 0;
     for i in 0..SAMPLES {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(SEED + u64::from(i));
-        let start = clock.now();
+        let start = hooks.now();
         sample(x, &mut rng)?;
-        elapsed += clock.now().wrapping_sub(start);
+        elapsed += hooks.now().wrapping_sub(start);
         for (w, v) in words.iter_mut().zip(x.iter()) {
             *w = word(*v);
             crc.update(&w.to_le_bytes());
         }
         defmt::println!("sample {=u32} {:08x}", i, words);
+        hooks.sample(i, words);
     }
     defmt::println!("crc {=u32:08x}", crc.finish());
     Ok(elapsed)

@@ -33,9 +33,9 @@ fn app() -> ! {
         activations: &mut activations,
         registers: &mut registers,
     };
-    match run(model, scratch, &mut clock::start()) {
+    match run(model, scratch, &mut measure::start()) {
         Ok(elapsed) => {
-            clock::report(elapsed);
+            measure::report(elapsed);
             exit(0)
         }
         Err(e) => {
@@ -86,13 +86,20 @@ mod rt {
     }
 }
 
-/// Instructions counted with the CMSDK TIMER0 of mps2-an386 (feature
-/// `instructions`): under `qemu -icount shift=0` every instruction advances
-/// virtual time by 1 ns and the 25 MHz timer counts down once every 40 ns,
-/// so one tick is 40 instructions. Not cycles: QEMU does not model them.
-#[cfg(all(feature = "instructions", machine = "mps2-an386"))]
-mod clock {
-    use core::ptr::{read_volatile, write_volatile};
+/// Measurements on mps2-an386 (feature `measure`, run by bench/firmware.sh).
+///
+/// Instructions: the CMSDK TIMER0 counts them under `qemu -icount shift=0`,
+/// where every instruction advances virtual time by 1 ns and the 25 MHz
+/// timer counts down once every 40 ns, so one tick is 40 instructions. Not
+/// cycles: QEMU does not model them.
+///
+/// Stack: the 64 KiB below the current stack pointer are painted at start;
+/// the high-water mark is the deepest word no longer holding the paint,
+/// measured from the top of RAM (`_stack_start`), so it includes the
+/// scratch buffers `app` keeps on the stack.
+#[cfg(all(feature = "measure", machine = "mps2-an386"))]
+mod measure {
+    use core::ptr::{addr_of, read_volatile, write_volatile};
 
     const TIMER0: usize = 0x4000_0000;
     const CTRL: *mut u32 = TIMER0 as *mut u32;
@@ -100,13 +107,29 @@ mod clock {
     const RELOAD: *mut u32 = (TIMER0 + 0x8) as *mut u32;
     /// Instructions per timer tick at `-icount shift=0` (1 GHz / 25 MHz).
     const INSTRUCTIONS_PER_TICK: u64 = 40;
+    const PAINT: u32 = 0x5eed_5eed;
+    const PAINTED: usize = 64 * 1024;
+
+    unsafe extern "C" {
+        static _stack_start: u32;
+    }
+
+    fn stack_top() -> usize {
+        // Only the address of cortex-m-rt's symbol is taken.
+        addr_of!(_stack_start) as usize
+    }
 
     pub struct Clock;
 
     pub fn start() -> Clock {
-        // SAFETY: TIMER0's registers on mps2-an386; nothing else uses the
-        // timer.
+        let sp = cortex_m::register::msp::read() as usize;
+        // SAFETY: the words between `top - PAINTED` and 256 bytes below the
+        // stack pointer are free stack on a 4 MiB RAM; TIMER0's registers
+        // are used by nothing else.
         unsafe {
+            for word in (stack_top() - PAINTED..sp - 256).step_by(4) {
+                write_volatile(word as *mut u32, PAINT);
+            }
             write_volatile(RELOAD, u32::MAX);
             write_volatile(VALUE, u32::MAX);
             write_volatile(CTRL, 1);
@@ -114,9 +137,9 @@ mod clock {
         Clock
     }
 
-    impl tinyscore_app::Clock for Clock {
+    impl tinyscore_app::Hooks for Clock {
         fn now(&mut self) -> u64 {
-            // SAFETY: as above; the counter counts down from u32::MAX and
+            // SAFETY: as above; counting down from u32::MAX, the counter
             // does not wrap within a run (2³² ticks are 1.7·10¹¹
             // instructions).
             let ticks = u32::MAX - unsafe { read_volatile(VALUE) };
@@ -125,16 +148,23 @@ mod clock {
     }
 
     pub fn report(instructions: u64) {
+        let top = stack_top();
+        let mut word = top - PAINTED;
+        // SAFETY: reads the painted words back.
+        while word < top && unsafe { read_volatile(word as *const u32) } == PAINT {
+            word += 4;
+        }
         defmt::println!("instructions {=u64}", instructions);
+        defmt::println!("stack {=usize}", top - word);
     }
 }
 
-#[cfg(not(all(feature = "instructions", machine = "mps2-an386")))]
-mod clock {
-    use tinyscore_app::NoClock;
+#[cfg(not(all(feature = "measure", machine = "mps2-an386")))]
+mod measure {
+    use tinyscore_app::NoHooks;
 
-    pub fn start() -> NoClock {
-        NoClock
+    pub fn start() -> NoHooks {
+        NoHooks
     }
 
     pub fn report(_: u64) {}
