@@ -48,6 +48,13 @@ pub trait Stepper {
     ) -> Result<(), SamplerError>;
     /// Rows not yet run.
     fn remaining(&self) -> u32;
+    /// The clean-data estimate x̂₀ of `x`, a state at the level of row `k`.
+    fn estimate_x0(
+        &mut self,
+        x: &[Self::Value],
+        k: u32,
+        out: &mut [Self::Value],
+    ) -> Result<(), SamplerError>;
 
     /// Fills in the coordinates of `x` where `mask` is false given
     /// `observed` where it is true (model units): each row is run
@@ -138,6 +145,14 @@ macro_rules! forward_stepper {
             }
             fn remaining(&self) -> u32 {
                 $path::remaining(self)
+            }
+            fn estimate_x0(
+                &mut self,
+                x: &[$value],
+                k: u32,
+                out: &mut [$value],
+            ) -> Result<(), $crate::sampler::SamplerError> {
+                $path::estimate_x0(self, x, k, out)
             }
         }
     };

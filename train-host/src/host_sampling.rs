@@ -39,6 +39,14 @@ pub enum SampleError {
     /// Nothing to sample with.
     #[error("the model has no embedded plan: give --sampler and --steps")]
     NoPlan,
+    /// Data rows do not have the model's dimension.
+    #[error("rows have {found} values, the model {expected}")]
+    Dimension {
+        /// The model's data dimension.
+        expected: usize,
+        /// The data's.
+        found: usize,
+    },
     /// Fixed-point models carry their plans in integers.
     #[error(
         "a fixed-point model runs its embedded plan only: export another model for another plan"
@@ -156,10 +164,7 @@ pub fn sample(
                 }
             }));
         }
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+        join_all(handles)
     });
     for r in results {
         r?;
@@ -248,4 +253,12 @@ fn draw_fixed(
         to_data(&state, x);
     }
     Ok(())
+}
+
+/// Joins scoped threads in order, passing a worker's panic on unchanged.
+pub(crate) fn join_all<T>(handles: Vec<std::thread::ScopedJoinHandle<'_, T>>) -> Vec<T> {
+    handles
+        .into_iter()
+        .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        .collect()
 }

@@ -24,6 +24,7 @@ pub mod parity;
 pub mod plot;
 pub mod random;
 pub mod real;
+pub mod restore;
 pub mod spec;
 pub mod time_sampling;
 pub mod train;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{run, tinyscore};
+use common::{refused, run, train_tiny};
 
 /// Weight bytes as `inspect` prints them.
 fn weight_bytes(inspect: &str) -> usize {
@@ -135,13 +135,7 @@ fn backends_export_sample_and_compare() {
 fn backend_misuse_is_refused_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    run(
-        &[
-            "train", "--data", "moons", "--out", "run", "--steps", "5", "--width", "8", "--depth",
-            "1", "--batch", "32",
-        ],
-        d,
-    );
+    train_tiny("moons", d);
     run(
         &[
             "export",
@@ -196,10 +190,7 @@ fn backend_misuse_is_refused_and_writes_nothing() {
             "first embedded plan",
         ),
     ] {
-        let out = tinyscore(&args, d);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "{args:?} succeeded");
-        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        refused(&args, d, needle);
     }
     let after: Vec<_> = std::fs::read_dir(d)
         .unwrap()

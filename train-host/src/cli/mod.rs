@@ -4,13 +4,16 @@
 //! errors, which clap reports).
 
 mod demo;
+mod denoise;
 mod eval;
 mod export;
+mod impute;
 mod inspect;
 mod parity;
 mod plan;
 mod plot;
 mod sample;
+mod score;
 mod train;
 
 use clap::{Args, Parser, Subcommand};
@@ -49,6 +52,12 @@ pub enum Command {
     /// Run a reference model and other backends' versions of it side by
     /// side through the runtime on the same seeds.
     Parity(ParityArgs),
+    /// Fill in the empty cells of a CSV file with the model.
+    Impute(ImputeArgs),
+    /// Denoise the rows of a CSV/NPY file with the model.
+    Denoise(DenoiseArgs),
+    /// Anomaly scores of the rows of a CSV/NPY file.
+    Score(ScoreArgs),
     /// Train, export, sample, evaluate and plot on built-in data.
     Demo(DemoArgs),
 }
@@ -264,6 +273,73 @@ pub struct PlanArgs {
     pub format: String,
 }
 
+/// `tinyscore impute`.
+#[derive(Debug, Args)]
+pub struct ImputeArgs {
+    /// Model file (its first embedded plan is used).
+    pub model: PathBuf,
+    /// CSV file whose empty cells are the missing values.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Output file (.csv or .npy).
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    /// Passes per plan row (RePaint's resampling; 1 = plain replacement).
+    #[arg(long, default_value_t = 10)]
+    pub resample: u32,
+    /// Seed: row i uses stream (seed, i).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// `tinyscore denoise`.
+#[derive(Debug, Args)]
+pub struct DenoiseArgs {
+    /// Model file (its first embedded plan is used).
+    pub model: PathBuf,
+    /// Noisy rows (.csv or .npy).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Output file (.csv or .npy).
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    /// Noise level as a schedule time: the first plan row at or below it is
+    /// used.
+    #[arg(long)]
+    pub level: f64,
+    /// sdedit (noise to the level, run the plan) | tweedie (one x̂₀ step).
+    #[arg(long, default_value = "sdedit")]
+    pub method: String,
+    /// Seed: row i uses stream (seed, i).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// `tinyscore score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Model file (its first embedded plan is used).
+    pub model: PathBuf,
+    /// Rows to score (.csv or .npy).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Held-out normal rows: the threshold is their `--percentile` score.
+    #[arg(long)]
+    pub normal: Option<PathBuf>,
+    /// Percentile of the normal scores used as the threshold.
+    #[arg(long, default_value_t = 99.0)]
+    pub percentile: f64,
+    /// Noise levels, as fractions of the schedule's largest time.
+    #[arg(long, value_delimiter = ',', default_value = "0.02,0.05,0.1,0.2")]
+    pub levels: Vec<f64>,
+    /// Noise draws per level.
+    #[arg(long, default_value_t = 4)]
+    pub repeats: u32,
+    /// Seed: row i uses stream (seed, i).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
 /// `tinyscore demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -321,6 +397,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Plot(a) => plot::run(&a),
         Command::Inspect { model } => inspect::run(&model),
         Command::Parity(a) => parity::run(&a),
+        Command::Impute(a) => impute::run_impute(&a),
+        Command::Denoise(a) => denoise::run_denoise(&a),
+        Command::Score(a) => score::run_score(&a),
         Command::Plan(a) => plan::run(&a),
         Command::Demo(a) => demo::run(&a),
     }

@@ -38,6 +38,18 @@ pub fn read_csv(path: &Path, expected_dim: Option<usize>) -> Result<Dataset, Dat
     parse_csv(&bytes, path, expected_dim)
 }
 
+/// Reads a CSV file whose empty cells are missing values (NaN), for
+/// imputation: the rules of [`read_csv`], except that an empty cell is not
+/// an error, and only a text cell makes the first row a header.
+pub fn read_csv_with_gaps(path: &Path, expected_dim: Option<usize>) -> Result<Dataset, DataError> {
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    read_csv_bytes(bytes, path, expected_dim, true)
+}
+
 /// Reads CSV bytes already in memory, as [`read_csv`] does a file; `path` is
 /// used only in error messages. A leading UTF-8 byte-order mark (as Excel
 /// writes) is skipped.
@@ -47,7 +59,7 @@ pub fn parse_csv(
     expected_dim: Option<usize>,
 ) -> Result<Dataset, DataError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    read_csv_bytes(bytes, path, expected_dim)
+    read_csv_bytes(bytes, path, expected_dim, false)
 }
 
 /// Reading from memory with byte records and flexible rows, the `csv`
@@ -113,10 +125,12 @@ impl Lines<'_> {
     }
 }
 
+/// With `gaps`, empty cells are read as NaN (missing values).
 fn read_csv_bytes(
     bytes: &[u8],
     path: &Path,
     expected_dim: Option<usize>,
+    gaps: bool,
 ) -> Result<Dataset, DataError> {
     let path_buf = || path.to_path_buf();
     let mut reader = csv::ReaderBuilder::new()
@@ -186,11 +200,12 @@ fn read_csv_bytes(
                 first_line,
             });
         }
-        if is_first
-            && record
-                .iter()
-                .any(|c| matches!(classify(c), Cell::Empty | Cell::Text))
-        {
+        let header_cell = |c: &[u8]| match classify(c) {
+            Cell::Text => true,
+            Cell::Empty => !gaps,
+            _ => false,
+        };
+        if is_first && record.iter().any(header_cell) {
             saw_header = true;
             continue;
         }
@@ -212,6 +227,7 @@ fn read_csv_bytes(
             let value = || String::from_utf8_lossy(bytes).into_owned();
             match classify(bytes) {
                 Cell::Number(v) => dataset.rows.push(v),
+                Cell::Empty if gaps => dataset.rows.push(f32::NAN),
                 Cell::Empty => {
                     return Err(DataError::EmptyCell {
                         path: path_buf(),

@@ -30,7 +30,7 @@ mod sine_windows;
 mod source;
 mod toy;
 
-pub use csv_file::{parse_csv, read_csv};
+pub use csv_file::{parse_csv, read_csv, read_csv_with_gaps};
 pub use dataset::Dataset;
 pub use error::{DataError, VALID_SOURCES};
 pub use gmm::{Gmm, GmmComponent};

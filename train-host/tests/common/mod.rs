@@ -23,3 +23,23 @@ pub fn run(args: &[&str], dir: &Path) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Trains a tiny run (width 8, one block, 5 steps of 32) on `data` into
+/// `dir/run`: enough for a valid model file, not for a good one.
+pub fn train_tiny(data: &str, dir: &Path) {
+    run(
+        &[
+            "train", "--data", data, "--out", "run", "--steps", "5", "--width", "8", "--depth",
+            "1", "--batch", "32",
+        ],
+        dir,
+    );
+}
+
+/// Asserts that `tinyscore args` fails with `needle` in its message.
+pub fn refused(args: &[&str], dir: &Path, needle: &str) {
+    let out = tinyscore(args, dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{args:?} succeeded");
+    assert!(stderr.contains(needle), "{args:?}: {stderr}");
+}
