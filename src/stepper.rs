@@ -5,13 +5,71 @@
 //! Both procedures only call the samplers' own steps, so they run in any
 //! backend with that backend's arithmetic — integer-only for fixed point.
 
+use crate::format::AnomalyDetector;
 use crate::sampler::SamplerError;
 use rand_core::Rng;
+
+/// A state element, and how its squared errors add up for anomaly scores:
+/// in `f32` for the float backends, in `i64` Q32.32 for fixed point (so the
+/// fixed-point score, too, is integer-only).
+pub trait StateValue: Copy + Default {
+    /// A sum or mean of squared differences.
+    type Score: Copy + PartialOrd;
+    /// Zero.
+    const ZERO: Self::Score;
+    /// `sum + (a − b)²`.
+    fn add_squared(sum: Self::Score, a: Self, b: Self) -> Self::Score;
+    /// `sum / count`.
+    fn mean(sum: Self::Score, count: u32) -> Self::Score;
+    /// The detector's threshold in these units.
+    fn threshold(detector: &AnomalyDetector<'_>) -> Self::Score;
+}
+
+impl StateValue for f32 {
+    type Score = f32;
+    const ZERO: f32 = 0.0;
+    fn add_squared(sum: f32, a: f32, b: f32) -> f32 {
+        let d = a - b;
+        sum + d * d
+    }
+    fn mean(sum: f32, count: u32) -> f32 {
+        sum / count.max(1) as f32
+    }
+    fn threshold(detector: &AnomalyDetector<'_>) -> f32 {
+        detector.threshold()
+    }
+}
+
+/// Q16.16 states; scores in Q32.32, saturating.
+impl StateValue for i32 {
+    type Score = i64;
+    const ZERO: i64 = 0;
+    fn add_squared(sum: i64, a: i32, b: i32) -> i64 {
+        // |d| ≤ 2³¹ keeps d² ≤ 2⁶²; larger differences saturate the score anyway.
+        let d = (i64::from(a) - i64::from(b)).clamp(-(1 << 31), 1 << 31);
+        sum.saturating_add(d * d)
+    }
+    fn mean(sum: i64, count: u32) -> i64 {
+        sum / i64::from(count.max(1))
+    }
+    fn threshold(detector: &AnomalyDetector<'_>) -> i64 {
+        detector.threshold_q()
+    }
+}
+
+/// An anomaly score and the decision against a threshold.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Verdict<S> {
+    /// Mean squared denoising error (model units; Q32.32 for fixed point).
+    pub score: S,
+    /// `score > threshold`.
+    pub anomaly: bool,
+}
 
 /// A sampler over states of `Value`s (`f32` in model units, or Q16.16 `i32`).
 pub trait Stepper {
     /// One element of the state.
-    type Value: Copy;
+    type Value: StateValue;
 
     /// Starts a new sample from noise.
     fn init<R: Rng + ?Sized>(
@@ -82,6 +140,54 @@ pub trait Stepper {
             }
         }
         Ok(())
+    }
+
+    /// The anomaly score of `x` (model units): the mean squared error of the
+    /// clean-data estimate over `repeats` noisings of `x` to the level of
+    /// each row in `rows` (`init_at`, then `estimate_x0`), summed in that
+    /// order. `work` holds two states (`2·x.len()` elements).
+    fn anomaly_score<R: Rng + ?Sized>(
+        &mut self,
+        x: &[Self::Value],
+        rows: impl Iterator<Item = u32>,
+        repeats: u32,
+        work: &mut [Self::Value],
+        rng: &mut R,
+    ) -> Result<<Self::Value as StateValue>::Score, SamplerError> {
+        let short = SamplerError::Scratch {
+            needed: u32::try_from(2 * x.len()).unwrap_or(u32::MAX),
+        };
+        let (noisy, rest) = work.split_at_mut_checked(x.len()).ok_or(short)?;
+        let estimate = rest.get_mut(..x.len()).ok_or(short)?;
+        let (mut sum, mut count) = (<Self::Value as StateValue>::ZERO, 0u32);
+        for k in rows {
+            for _ in 0..repeats {
+                noisy.copy_from_slice(x);
+                self.init_at(noisy, k, rng)?;
+                self.estimate_x0(noisy, k, estimate)?;
+                for (e, v) in estimate.iter().zip(x) {
+                    sum = Self::Value::add_squared(sum, *e, *v);
+                }
+                count = count.saturating_add(u32::try_from(x.len()).unwrap_or(u32::MAX));
+            }
+        }
+        Ok(Self::Value::mean(sum, count))
+    }
+
+    /// [`Stepper::anomaly_score`] with a model's stored detector, and its
+    /// decision. The sampler must run the detector's plan.
+    fn detect<R: Rng + ?Sized>(
+        &mut self,
+        x: &[Self::Value],
+        detector: &AnomalyDetector<'_>,
+        work: &mut [Self::Value],
+        rng: &mut R,
+    ) -> Result<Verdict<<Self::Value as StateValue>::Score>, SamplerError> {
+        let score = self.anomaly_score(x, detector.rows(), detector.repeats(), work, rng)?;
+        Ok(Verdict {
+            score,
+            anomaly: score > Self::Value::threshold(detector),
+        })
     }
 
     /// SDEdit: `x` (data, model units) is noised to the level of row `k` and

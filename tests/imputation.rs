@@ -225,3 +225,95 @@ fn plans_without_levels_refuse_data() {
         Err(SamplerError::Mask)
     );
 }
+
+#[test]
+fn anomaly_scores_separate_outliers() {
+    let (header, plan_rows) = rows(
+        SamplerKind::Ddpm {
+            variance: tinyscore::plan::DdpmVariance::FixedSmall,
+        },
+        40,
+    );
+    let mut scratch = vec![0.0; register_len(2)];
+    let plan = RowsPlan::new(header, &plan_rows);
+    let mut sampler = Sampler::with_denoiser(oracle(), schedule(), plan, &mut scratch).unwrap();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+    let mut work = [0.0f32; 4];
+    let levels = [30u32, 34, 38];
+    let mut score = |x: [f32; 2], rng: &mut Xoshiro256PlusPlus| {
+        sampler
+            .anomaly_score(&x, levels.iter().copied(), 4, &mut work, rng)
+            .unwrap()
+    };
+    let typical: f32 = (0..200)
+        .map(|_| score(data(&mut rng), &mut rng))
+        .sum::<f32>()
+        / 200.0;
+    // (2, −2) is 4.5 standard deviations off the data's main axis for
+    // ρ = 0.8: its denoising error must be far above a typical point's.
+    let outlier: f32 = (0..20).map(|_| score([2.0, -2.0], &mut rng)).sum::<f32>() / 20.0;
+    assert!(
+        outlier > 5.0 * typical,
+        "outlier {outlier}, typical {typical}"
+    );
+    // Too little work space is refused, not a panic.
+    assert_eq!(
+        sampler.anomaly_score(
+            &[0.0, 0.0],
+            levels.iter().copied(),
+            1,
+            &mut [0.0; 3],
+            &mut rng
+        ),
+        Err(SamplerError::Scratch { needed: 4 })
+    );
+}
+
+#[test]
+fn stored_detector_decides_in_fixed_point() {
+    use tinyscore::fixed::{FixedSampler, FixedScratch};
+    use tinyscore::format::{AnomalyData, Model, SectionKind};
+    let base = common::fixed_model_bytes();
+    let with = |threshold_q: i64| {
+        let detector = AnomalyData {
+            plan: 0,
+            repeats: 2,
+            rows: vec![5, 8],
+            threshold: 0.0,
+            threshold_q,
+        };
+        tinyscore::format::append_section(
+            &base,
+            SectionKind::Anomaly.code(),
+            0,
+            detector.to_bytes(),
+        )
+        .unwrap()
+    };
+    // The same input and seed give the same integer score; the decision is
+    // that score against each threshold.
+    let mut scores = Vec::new();
+    for threshold_q in [0i64, i64::MAX] {
+        let bytes = with(threshold_q);
+        let model = Model::parse(&bytes).unwrap();
+        let detector = model.anomaly().unwrap();
+        assert_eq!(detector.rows().collect::<Vec<_>>(), vec![5, 8]);
+        let need = FixedScratch::of(&model.fixed_network().unwrap());
+        let (mut a, mut r) = (vec![0i16; need.activations], vec![0i32; need.registers]);
+        let mut sampler = FixedSampler::embedded(&model, 0, &mut a, &mut r).unwrap();
+        let mut work = [0i32; 4];
+        let x = [1 << 16, -(1 << 15)];
+        let verdict = sampler
+            .detect(
+                &x,
+                &detector,
+                &mut work,
+                &mut Xoshiro256PlusPlus::seed_from_u64(6),
+            )
+            .unwrap();
+        assert!(verdict.score > 0);
+        assert_eq!(verdict.anomaly, verdict.score > threshold_q);
+        scores.push(verdict.score);
+    }
+    assert_eq!(scores[0], scores[1]);
+}

@@ -8,6 +8,7 @@
 //! nothing that reads the model can fail on its contents. The writer
 //! ([`write()`], feature `std`) produces exactly what the parser accepts.
 
+mod anomaly_section;
 mod container;
 mod crc32;
 mod cursor;
@@ -24,6 +25,7 @@ mod topology;
 #[cfg(feature = "std")]
 mod writer;
 
+pub use anomaly_section::{AnomalyDetector, MAX_ANOMALY_LEVELS, MAX_ANOMALY_REPEATS};
 pub use container::SectionEntry;
 pub use crc32::Crc32;
 pub use cursor::{F16s, F32s, I16s, I32s, LeValue, LeValues};
@@ -37,7 +39,10 @@ pub use plan_section::EmbeddedPlan;
 pub use time_bias::TimeBias;
 pub use topology::{Activation, Layer, TimeConditioning, Topology};
 #[cfg(feature = "std")]
-pub use writer::{FixedLayerData, FixedPlanData, ModelSpec, PlanData, WeightsData, seal, write};
+pub use writer::{
+    AnomalyData, FixedLayerData, FixedPlanData, ModelSpec, PlanData, WeightsData, append_section,
+    seal, write,
+};
 
 use core::fmt;
 
@@ -90,6 +95,9 @@ pub enum SectionKind {
     /// A plan's integer coefficients and time-bias rows for the fixed-point
     /// backend (code 9, since 1.1).
     FixedPlan,
+    /// An anomaly detector: levels, draws and calibrated threshold (code
+    /// 10, since 1.1; optional).
+    Anomaly,
 }
 
 impl SectionKind {
@@ -105,6 +113,7 @@ impl SectionKind {
             SectionKind::Plan => 7,
             SectionKind::TimeBias => 8,
             SectionKind::FixedPlan => 9,
+            SectionKind::Anomaly => 10,
         }
     }
 
@@ -120,6 +129,7 @@ impl SectionKind {
             7 => SectionKind::Plan,
             8 => SectionKind::TimeBias,
             9 => SectionKind::FixedPlan,
+            10 => SectionKind::Anomaly,
             _ => return None,
         })
     }
@@ -137,6 +147,7 @@ impl fmt::Display for SectionKind {
             SectionKind::Plan => "plan",
             SectionKind::TimeBias => "time bias",
             SectionKind::FixedPlan => "fixed-point plan",
+            SectionKind::Anomaly => "anomaly detector",
         })
     }
 }

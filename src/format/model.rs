@@ -2,10 +2,10 @@
 
 use super::container::{Section, SectionEntry, read_sections};
 use super::{
-    EmbeddedPlan, FixedPlan, FixedWeights, FloatKind, FloatWeights, FormatError, MAX_PLANS,
-    MAX_SECTIONS, Normalization, SectionKind, TimeBias, TimeConditioning, Topology, fixed_plan,
-    fixed_weights, float_weights, normalization, plan_section, schedule_section, time_bias,
-    topology,
+    AnomalyDetector, EmbeddedPlan, FixedPlan, FixedWeights, FloatKind, FloatWeights, FormatError,
+    MAX_PLANS, MAX_SECTIONS, Normalization, SectionKind, TimeBias, TimeConditioning, Topology,
+    anomaly_section, fixed_plan, fixed_weights, float_weights, normalization, plan_section,
+    schedule_section, time_bias, topology,
 };
 use crate::fixed::FixedNetwork;
 use crate::net::{Denoiser, Network};
@@ -44,6 +44,7 @@ pub struct Model<'a> {
     plans: heapless::Vec<EmbeddedPlan<'a>, MAX_PLANS>,
     time_bias: heapless::Vec<TimeBias<'a>, MAX_PLANS>,
     fixed_plans: heapless::Vec<FixedPlan<'a>, MAX_PLANS>,
+    anomaly: Option<AnomalyDetector<'a>>,
     table: heapless::Vec<SectionEntry, MAX_SECTIONS>,
 }
 
@@ -90,6 +91,7 @@ impl<'a> Model<'a> {
         if let Weights::Fixed(w) = &mut weights {
             w.plan_accumulators(|o| fixed_plans.iter().map(|p| p.max_bias(o)).max().unwrap_or(0));
         }
+        let anomaly = Self::anomaly_detector(&sections, &plans)?;
         let table = sections.iter().map(|s| s.entry).collect();
         Ok(Model {
             version_minor,
@@ -100,8 +102,27 @@ impl<'a> Model<'a> {
             plans,
             time_bias,
             fixed_plans,
+            anomaly,
             table,
         })
+    }
+
+    /// The anomaly detector, if the file has one (at most one).
+    fn anomaly_detector(
+        sections: &[Section<'a>],
+        plans: &[EmbeddedPlan<'a>],
+    ) -> Result<Option<AnomalyDetector<'a>>, FormatError> {
+        let mut found = sections
+            .iter()
+            .filter(|s| s.entry.kind == Some(SectionKind::Anomaly));
+        let Some(first) = found.next() else {
+            return Ok(None);
+        };
+        if found.next().is_some() {
+            return Err(FormatError::DuplicateSection(SectionKind::Anomaly));
+        }
+        let plan_rows = |i: u32| plans.get(i as usize).map(|p| p.header().rows);
+        anomaly_section::parse(first.bytes, plan_rows).map(Some)
     }
 
     /// The one weights section, whichever backend it is for.
@@ -249,6 +270,11 @@ impl<'a> Model<'a> {
             Weights::Fixed(w) => Some(FixedNetwork::new(w)),
             Weights::Float(_) => None,
         }
+    }
+
+    /// The anomaly detector stored with the model, if any.
+    pub fn anomaly(&self) -> Option<AnomalyDetector<'a>> {
+        self.anomaly
     }
 
     /// The integer form of embedded plan `i` (fixed-point models only).

@@ -348,11 +348,71 @@ pub fn write(spec: &ModelSpec<'_>) -> Result<Vec<u8>, FormatError> {
         }
     }
     sections.extend(spec.extra_sections.iter().cloned());
+    assemble(&sections)
+}
 
+/// An anomaly detector to store (section kind 10,
+/// [`super::AnomalyDetector`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnomalyData {
+    /// The embedded plan whose rows give the levels.
+    pub plan: u32,
+    /// Noise draws per level.
+    pub repeats: u32,
+    /// Plan rows whose levels the score uses.
+    pub rows: Vec<u32>,
+    /// Threshold of the float backends.
+    pub threshold: f32,
+    /// Threshold of the fixed-point backend, Q32.32.
+    pub threshold_q: i64,
+}
+
+impl AnomalyData {
+    /// The section's bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(32 + 4 * self.rows.len());
+        for v in [self.plan, self.repeats, len_u32(self.rows.len()), 0] {
+            put_u32(&mut out, v);
+        }
+        put_f32s(&mut out, &[self.threshold]);
+        put_u32(&mut out, 0);
+        out.extend_from_slice(&self.threshold_q.to_le_bytes());
+        self.rows.iter().for_each(|&r| put_u32(&mut out, r));
+        out
+    }
+}
+
+/// `bytes` (a valid model file) with one more section at the end, checked
+/// with [`Model::parse`]: how a tool adds, say, an anomaly detector to a
+/// model it has already written.
+pub fn append_section(
+    bytes: &[u8],
+    code: u16,
+    flags: u16,
+    body: Vec<u8>,
+) -> Result<Vec<u8>, FormatError> {
+    let model = Model::parse(bytes)?;
+    let mut sections: Vec<(u16, u16, Vec<u8>)> = model
+        .sections()
+        .iter()
+        .map(|e| {
+            let (start, len) = (e.offset as usize, e.length as usize);
+            let body = bytes.get(start..start + len).unwrap_or(&[]).to_vec();
+            (e.code, if e.required { FLAG_REQUIRED } else { 0 }, body)
+        })
+        .collect();
+    sections.push((code, flags, body));
+    assemble(&sections)
+}
+
+/// Lays out `sections` (kind code, flags, bytes) after the header and
+/// table, 16-byte aligned with zero padding, seals the file and checks it
+/// with [`Model::parse`].
+fn assemble(sections: &[(u16, u16, Vec<u8>)]) -> Result<Vec<u8>, FormatError> {
     let header_len = HEADER_LEN + SECTION_ENTRY_LEN * sections.len();
     let mut offsets = Vec::with_capacity(sections.len());
     let mut end = header_len;
-    for (_, _, body) in &sections {
+    for (_, _, body) in sections {
         let start = align_up(end).unwrap_or(end);
         offsets.push(start);
         end = start + body.len();

@@ -7,7 +7,7 @@
 use super::{Case, File, put_f32, put_u16, put_u32, section, sections};
 use crate::common;
 use tinyscore::fixed::quantize::quantize;
-use tinyscore::format::{self, FLAG_REQUIRED, FormatError, SectionKind, WeightsData};
+use tinyscore::format::{self, AnomalyData, FLAG_REQUIRED, FormatError, SectionKind, WeightsData};
 
 /// The fixed-point version of the small bias-table base (hidden width 4,
 /// 3-step plan). Its weights section: header 0..16; dense 2→4 at 16 (bias
@@ -198,6 +198,66 @@ pub fn add_cases(cases: &mut Vec<Case>, float_base: &[u8], float_bias_table: &[u
         "fixed_plan_coefficient_shift_63",
         plan(&|b| put_u32(b, 32 + 120 + 16 + 4, 63)),
         plan_limit(32 + 120 + 16 + 4),
+    );
+
+    // ---- Anomaly detector -----------------------------------------------------
+    // A valid detector on plan 0 (3 rows): levels at rows 1 and 2, four
+    // draws, thresholds 0.5 and 0.5·2³².
+    let detector = AnomalyData {
+        plan: 0,
+        repeats: 4,
+        rows: vec![1, 2],
+        threshold: 0.5,
+        threshold_q: 1 << 31,
+    };
+    let with_detector =
+        format::append_section(&fixed, K::Anomaly.code(), 0, detector.to_bytes()).unwrap();
+    let anomaly = |edit: &dyn Fn(&mut Vec<u8>)| section(&with_detector, K::Anomaly, |b| edit(b));
+    let anomaly_limit = |offset| E::Limit {
+        section: K::Anomaly,
+        offset,
+    };
+    add(
+        "anomaly_repeats_zero",
+        anomaly(&|b| put_u32(b, 4, 0)),
+        anomaly_limit(4),
+    );
+    add(
+        "anomaly_levels_17",
+        anomaly(&|b| put_u32(b, 8, 17)),
+        anomaly_limit(8),
+    );
+    add(
+        "anomaly_threshold_negative",
+        anomaly(&|b| put_f32(b, 16, -1.0)),
+        anomaly_limit(16),
+    );
+    add(
+        "anomaly_threshold_q_negative",
+        anomaly(&|b| put_u32(b, 28, 0x8000_0000)),
+        anomaly_limit(24),
+    );
+    add(
+        "anomaly_row_past_the_plan",
+        anomaly(&|b| put_u32(b, 32, 3)),
+        E::Mismatch {
+            section: K::Anomaly,
+        },
+    );
+    add(
+        "anomaly_plan_missing",
+        anomaly(&|b| put_u32(b, 0, 1)),
+        E::Mismatch {
+            section: K::Anomaly,
+        },
+    );
+    add(
+        "anomaly_twice",
+        sections(&with_detector, |f| {
+            let body = f.body(K::Anomaly).clone();
+            f.sections.push((K::Anomaly.code(), 0, body));
+        }),
+        E::DuplicateSection(K::Anomaly),
     );
 
     // ---- f16 weights --------------------------------------------------------

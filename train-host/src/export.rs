@@ -6,9 +6,12 @@
 //! and quantises with the runtime's quantiser.
 
 use crate::calibrate::{Calibration, CalibrationError, calibrate, fold_time};
+use crate::restore::{Task, percentile, row_at, run};
 use crate::spec::ScheduleSpec;
 use crate::train::{MAX_PERIOD, RunState, TrainError, network, prediction};
-use tinyscore::format::{self, ModelSpec, PlanData, TimeConditioning, WeightsData};
+use tinyscore::format::{
+    self, AnomalyData, Model, ModelSpec, PlanData, SectionKind, TimeConditioning, WeightsData,
+};
 use tinyscore::plan::{Compiler, PlanRow, PlanSpec, SamplerKind};
 use tinyscore::schedule::Spacing;
 
@@ -58,6 +61,9 @@ pub enum ExportError {
     /// Activation ranges could not be measured.
     #[error(transparent)]
     Calibration(#[from] CalibrationError),
+    /// Scoring the normal data failed.
+    #[error("anomaly calibration: {0}")]
+    Detector(#[from] crate::host_sampling::SampleError),
     /// The model cannot be represented in fixed point.
     #[error("quantisation: {0}")]
     Quantize(#[from] tinyscore::fixed::quantize::QuantizeError),
@@ -136,4 +142,54 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
             Ok(format::write(&fixed)?)
         }
     }
+}
+
+/// How the anomaly detector stored with a model is calibrated.
+#[derive(Clone, Debug)]
+pub struct DetectorOptions {
+    /// Held-out normal rows (n × dim, data units).
+    pub normal: Vec<f32>,
+    /// Their dimension.
+    pub dim: usize,
+    /// Percentile of their scores used as the threshold.
+    pub percentile: f64,
+    /// Noise levels as fractions of the schedule's largest time.
+    pub levels: Vec<f64>,
+    /// Noise draws per level.
+    pub repeats: u32,
+    /// Seed of the draws.
+    pub seed: u64,
+}
+
+/// `bytes` with an anomaly detector for its first plan, the threshold taken
+/// from the scores the model itself (in its own backend) gives the normal
+/// rows.
+pub fn add_detector(bytes: &[u8], opts: &DetectorOptions) -> Result<Vec<u8>, ExportError> {
+    let model = Model::parse(bytes)?;
+    let t_max = model.schedule().t_max();
+    let rows = opts
+        .levels
+        .iter()
+        .map(|&f| row_at(&model, f * t_max))
+        .collect::<Result<Vec<_>, _>>()?;
+    let task = Task::Score {
+        rows: rows.clone(),
+        repeats: opts.repeats,
+    };
+    let mut normal = opts.normal.clone();
+    let scores = run(bytes, &mut normal, opts.dim, opts.seed, &task)?;
+    let threshold = percentile(&scores, opts.percentile);
+    let detector = AnomalyData {
+        plan: 0,
+        repeats: opts.repeats,
+        rows,
+        threshold: threshold as f32,
+        threshold_q: (threshold * (1u64 << 32) as f64).round() as i64,
+    };
+    Ok(format::append_section(
+        bytes,
+        SectionKind::Anomaly.code(),
+        0,
+        detector.to_bytes(),
+    )?)
 }

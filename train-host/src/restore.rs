@@ -14,15 +14,16 @@ use tinyscore::fixed::{FixedSampler, FixedScratch, STATE_FRAC_BITS, state_to_f32
 use tinyscore::format::Model;
 use tinyscore::plan::Plan;
 use tinyscore::sampler::{Sampler, SamplerError};
-use tinyscore::stepper::Stepper;
+use tinyscore::stepper::{StateValue, Stepper};
 
 /// One row's work: the row in model units and its generator; its score.
 type RowFn<'a> = dyn FnMut(&mut [f32], &mut HostRng) -> Result<f64, SamplerError> + 'a;
 
 /// A state value on the host side of the runtime.
-trait HostValue: Copy + Default + Send {
+trait HostValue: StateValue + Send {
     fn from_model(v: f32) -> Self;
     fn to_model(self) -> f32;
+    fn score_to_f64(score: Self::Score) -> f64;
 }
 
 impl HostValue for f32 {
@@ -31,6 +32,9 @@ impl HostValue for f32 {
     }
     fn to_model(self) -> f32 {
         self
+    }
+    fn score_to_f64(score: f32) -> f64 {
+        f64::from(score)
     }
 }
 
@@ -42,6 +46,10 @@ impl HostValue for i32 {
     }
     fn to_model(self) -> f32 {
         state_to_f32(self)
+    }
+    /// Q32.32 to a real number.
+    fn score_to_f64(score: i64) -> f64 {
+        score as f64 / (1u64 << 32) as f64
     }
 }
 
@@ -67,8 +75,8 @@ pub enum Task {
         /// Its `α_k`.
         alpha: f32,
     },
-    /// Mean squared denoising error (model units) over the given plan rows,
-    /// `repeats` noise draws each: the anomaly score.
+    /// The runtime's anomaly score ([`Stepper::anomaly_score`]) over the
+    /// given plan rows, `repeats` noise draws each.
     Score {
         /// Plan rows whose levels are used.
         rows: Vec<u32>,
@@ -108,24 +116,10 @@ impl Task {
                 s.estimate_x0(&noisy, *row, &mut state)?;
             }
             Task::Score { rows, repeats } => {
-                let mut estimate = state.clone();
-                let (mut sum, mut count) = (0f64, 0usize);
-                for &k in rows {
-                    for _ in 0..*repeats {
-                        state
-                            .iter_mut()
-                            .zip(x.iter())
-                            .for_each(|(s, &v)| *s = S::Value::from_model(v));
-                        s.init_at(&mut state, k, rng)?;
-                        s.estimate_x0(&state, k, &mut estimate)?;
-                        for (e, &v) in estimate.iter().zip(x.iter()) {
-                            let d = f64::from(e.to_model() - v);
-                            sum += d * d;
-                        }
-                        count += x.len();
-                    }
-                }
-                return Ok(sum / count.max(1) as f64);
+                let mut work = vec![S::Value::default(); 2 * x.len()];
+                let score =
+                    s.anomaly_score(&state, rows.iter().copied(), *repeats, &mut work, rng)?;
+                return Ok(S::Value::score_to_f64(score));
             }
         }
         x.iter_mut()
@@ -222,4 +216,16 @@ pub fn run(
         r?;
     }
     Ok(scores)
+}
+
+/// The `p`-th percentile (0–100] of `scores` (the smallest value with at
+/// least p% of the scores at or below it).
+pub fn percentile(scores: &[f64], p: f64) -> f64 {
+    let mut sorted = scores.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let k = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted
+        .get(k.clamp(1, sorted.len().max(1)) - 1)
+        .copied()
+        .unwrap_or(0.0)
 }

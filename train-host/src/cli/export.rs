@@ -3,7 +3,7 @@
 use super::{CliError, ExportArgs};
 use crate::atomic::write_atomic;
 use crate::calibrate::Calibration;
-use crate::export::{Backend, ExportOptions, export};
+use crate::export::{Backend, DetectorOptions, ExportOptions, add_detector, export};
 use crate::spec;
 use crate::train::RunState;
 
@@ -35,7 +35,21 @@ pub fn run(args: &ExportArgs) -> Result<(), CliError> {
     if args.qat > 0 {
         fine_tune(&mut state, args.qat, &opts)?;
     }
-    let bytes = export(&state, &opts)?;
+    let mut bytes = export(&state, &opts)?;
+    if let Some(normal) = &args.anomaly_normal {
+        let source: crate::data::DataSource = normal.parse()?;
+        let dim = state.normalization.mean.len();
+        let data = source.load_with_dim(2000, 0xa11, Some(dim))?;
+        let detector = DetectorOptions {
+            normal: data.rows,
+            dim,
+            percentile: args.anomaly_percentile,
+            levels: args.anomaly_levels.clone(),
+            repeats: args.anomaly_repeats,
+            seed: 0xa11,
+        };
+        bytes = add_detector(&bytes, &detector)?;
+    }
     write_atomic(&args.out, &bytes)
         .map_err(|e| CliError::Input(format!("{}: {e}", args.out.display())))?;
     eprintln!("wrote {} ({} bytes)", args.out.display(), bytes.len());

@@ -154,6 +154,19 @@ pub struct ExportArgs {
     /// weights simulated, straight-through gradients; the run is not changed).
     #[arg(long, default_value_t = 0)]
     pub qat: u64,
+    /// Store an anomaly detector calibrated on this normal data (built-in
+    /// name or .csv/.npy; 2000 rows of a built-in set).
+    #[arg(long)]
+    pub anomaly_normal: Option<String>,
+    /// Percentile of the normal scores used as the detector's threshold.
+    #[arg(long, default_value_t = 99.0)]
+    pub anomaly_percentile: f64,
+    /// The detector's noise levels, as fractions of the schedule's largest time.
+    #[arg(long, value_delimiter = ',', default_value = "0.02,0.05,0.1,0.2")]
+    pub anomaly_levels: Vec<f64>,
+    /// The detector's noise draws per level.
+    #[arg(long, default_value_t = 4)]
+    pub anomaly_repeats: u32,
 }
 
 /// `tinyscore parity`.

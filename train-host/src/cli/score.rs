@@ -1,10 +1,11 @@
 //! `tinyscore score`: anomaly scores of the rows of a CSV/NPY file (the
 //! model's mean squared denoising error over a few noise levels), with a
-//! threshold calibrated on held-out normal data when one is given.
+//! decision against the threshold stored in the model (`export
+//! --anomaly-normal`) or one calibrated here on held-out normal data.
 
 use super::{CliError, ScoreArgs};
-use crate::restore::{Task, row_at, run};
-use tinyscore::format::Model;
+use crate::restore::{Task, percentile, row_at, run};
+use tinyscore::format::{Backend, Model};
 
 /// Runs the command: one line per row, `score` or `score,anomaly`.
 pub fn run_score(args: &ScoreArgs) -> Result<(), CliError> {
@@ -16,26 +17,28 @@ pub fn run_score(args: &ScoreArgs) -> Result<(), CliError> {
         CliError::Input(format!("{}: {e}", args.model.display()))
     };
     let t_max = model.schedule().t_max();
-    let rows = args
-        .levels
-        .iter()
-        .map(|&f| row_at(&model, f * t_max))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(model_error)?;
-    let task = Task::Score {
-        rows,
-        repeats: args.repeats,
+    // The model's stored detector, unless normal data is given here.
+    let stored = model.anomaly().filter(|_| args.normal.is_none());
+    let (rows, repeats) = match stored {
+        Some(d) => (d.rows().collect(), d.repeats()),
+        None => (
+            args.levels
+                .iter()
+                .map(|&f| row_at(&model, f * t_max))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(model_error)?,
+            args.repeats,
+        ),
     };
+    let task = Task::Score { rows, repeats };
     let scores_of = |path| -> Result<Vec<f64>, CliError> {
         let mut data = super::eval::load_samples(path)?;
         run(&bytes, &mut data.rows, data.dim, args.seed, &task).map_err(model_error)
     };
-    let threshold = match &args.normal {
-        Some(path) => {
-            let mut normal = scores_of(path)?;
-            normal.sort_by(f64::total_cmp);
-            let k = ((args.percentile / 100.0) * normal.len() as f64).ceil() as usize;
-            let t = normal[k.clamp(1, normal.len()) - 1];
+    let threshold = match (&args.normal, stored) {
+        (Some(path), _) => {
+            let normal = scores_of(path)?;
+            let t = percentile(&normal, args.percentile);
             eprintln!(
                 "threshold {t} ({}th percentile of {} normal rows)",
                 args.percentile,
@@ -43,7 +46,13 @@ pub fn run_score(args: &ScoreArgs) -> Result<(), CliError> {
             );
             Some(t)
         }
-        None => None,
+        // The scores are exact conversions of the backend's own (Q32.32
+        // for fixed point), so comparing here decides as the device would.
+        (None, Some(d)) if model.backend() == Backend::Fixed => {
+            Some(d.threshold_q() as f64 / (1u64 << 32) as f64)
+        }
+        (None, Some(d)) => Some(f64::from(d.threshold())),
+        (None, None) => None,
     };
     let scores = scores_of(&args.input)?;
     let mut out = String::from(if threshold.is_some() {
