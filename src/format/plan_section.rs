@@ -9,6 +9,7 @@ use crate::plan::{
 use crate::schedule::Spacing;
 
 /// Bytes of a plan section's header.
+#[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the writer
 pub(super) const PLAN_HEADER_LEN: usize = 64;
 /// Bytes of one stored row: twelve `f32`.
 pub(super) const ROW_LEN: usize = 48;
