@@ -11,7 +11,7 @@
 //! h' = e·x + f·d + g·h
 //! ```
 //!
-//! where each product is a [`Coefficient`](super::Coefficient) applied with
+//! where each product is a [`Coefficient`] applied with
 //! rounding, sums are saturating, and `z` is drawn from
 //! [`standard_normal_q28`] only on rows with `c ≠ 0`, so the generator is
 //! called exactly as often, and in the same order, as by the float sampler.
