@@ -318,3 +318,58 @@ fn fixture_accumulates_in_i32() {
         .collect();
     assert_eq!(wide, vec![0, 0, 0]);
 }
+
+#[test]
+fn wide_layers_accumulate_in_i64_and_stay_accurate() {
+    // Fan-in 1500: 1500·|w|·32767 passes i32::MAX, so the hidden and the
+    // output layer must take the int64 path; the first (fan-in 2) stays in
+    // int32, its large time biases included.
+    let spec = common::mlp_spec(1500, 8, 2, true);
+    let width = 1500;
+    let table = spec.plans[0].time_bias.as_ref().unwrap();
+    // Calibrate on a few inputs at both plan rows, 25% headroom.
+    let inputs = [[0.5f32, -1.0], [-2.0, 1.5], [1.0, 1.0]];
+    let mut max = vec![0f64; spec.layers.len() + 1];
+    for row in table.chunks(width) {
+        for x in &inputs {
+            for (m, v) in
+                max.iter_mut()
+                    .zip(common::reference_activations(&spec, x, 0.0, Some(row)))
+            {
+                *m = v.iter().fold(*m, |m, x| m.max(x.abs()));
+            }
+        }
+    }
+    let scale = |m: f64| 1.25 * m / 32767.0;
+    let scales = TensorScales {
+        input: scale(max[0]),
+        after: max[1..].iter().map(|&m| scale(m)).collect(),
+    };
+    let bytes = tinyscore::format::write(&quantize(&spec, &scales).unwrap()).unwrap();
+    let model = Model::parse(&bytes).unwrap();
+    let wide: Vec<u32> = model
+        .fixed_network()
+        .unwrap()
+        .weights()
+        .layers()
+        .filter_map(|l| match l {
+            FixedLayer::Dense { wide_shift, .. } => Some(wide_shift),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(wide[0], 0, "{wide:?}");
+    assert!(wide[1] > 0 && wide[2] > 0, "{wide:?}");
+    // No overflow garbage: the output tracks the f64 reference to within a
+    // few per mille of its range (int8 weights over 1500 inputs).
+    let s_out = *scales.after.last().unwrap();
+    for (r, row) in table.chunks(width).enumerate() {
+        for x in &inputs {
+            let want = common::reference_forward(&spec, x, 0.0, Some(row));
+            let got = fixed_forward(&model, x, r, s_out);
+            let range = 32767.0 * s_out;
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() < 0.01 * range, "{g} vs {w} (range {range})");
+            }
+        }
+    }
+}

@@ -5,7 +5,8 @@
 //! measures activation ranges on the model's own sampling trajectories);
 //! turning scales into integers is format knowledge and lives here, next to
 //! the kernels that read the result. Weights get one symmetric scale per
-//! output channel, `max|W[o,:]|/127`; biases and time-bias rows go to the
+//! output channel, `max|W[o,:]|/127` (coarser only for a channel whose bias
+//! and time-bias rows would otherwise not fit half of `i32`); biases and time-bias rows go to the
 //! accumulator's scale `s_w[o]·s_in`; every rescale becomes a
 //! [`Multiplier`]; SiLU and tanh become tables; plan rows become
 //! [`Coefficient`]s with the tensor scales at both ends folded in.
@@ -118,10 +119,17 @@ struct Quantised {
     output: f64,
 }
 
+/// Largest magnitude a bias (with its largest time-bias row) may take in
+/// accumulator units: half of `i32`, leaving the other half for `Σ w·x`.
+const BIAS_LIMIT: f64 = (1u64 << 30) as f64;
+
+/// `first_extra[o]` is the largest `|time bias|` of output `o` of the first
+/// dense layer over every plan row.
 fn quantise_layers(
     spec: &ModelSpec<'_>,
     params: &[f32],
     scales: &TensorScales,
+    first_extra: &[f64],
 ) -> Result<Quantised, QuantizeError> {
     let mut s = positive(Some(&scales.input), None)?;
     let input = multiplier(1.0 / (f64::from(1u32 << STATE_FRAC_BITS) * s), None)?;
@@ -146,8 +154,17 @@ fn quantise_layers(
                 let mut bias = Vec::with_capacity(o);
                 let mut multipliers = Vec::with_capacity(o);
                 let mut accumulator = Vec::with_capacity(o);
-                for (row, &b) in w.chunks(i.max(1)).zip(b) {
-                    let s_w = channel_scale(row);
+                let first = first_accumulator.is_empty();
+                for (o, (row, &b)) in w.chunks(i.max(1)).zip(b).enumerate() {
+                    // A channel whose bias dwarfs its weights gets a coarser
+                    // weight grid rather than a bias that leaves i32.
+                    let extra = if first {
+                        first_extra.get(o).copied().unwrap_or(0.0)
+                    } else {
+                        0.0
+                    };
+                    let s_w =
+                        channel_scale(row).max((f64::from(b).abs() + extra) / (BIAS_LIMIT * s));
                     weights.extend(row.iter().map(|&v| quantize_weight(v, s_w)));
                     let acc = s_w * s;
                     bias.push(round_i32(f64::from(b) / acc));
@@ -276,7 +293,23 @@ pub fn quantize<'a>(
     let WeightsData::F32(params) = &spec.weights else {
         return Err(QuantizeError::Input("weights must be f32"));
     };
-    let net = quantise_layers(spec, params, scales)?;
+    let width = spec
+        .layers
+        .iter()
+        .find_map(|l| match *l {
+            Layer::Dense { output, .. } => Some(output as usize),
+            _ => None,
+        })
+        .unwrap_or(0);
+    let mut first_extra = std::vec![0f64; width];
+    for table in spec.plans.iter().filter_map(|p| p.time_bias.as_ref()) {
+        for row in table.chunks(width.max(1)) {
+            for (m, &t) in first_extra.iter_mut().zip(row) {
+                *m = m.max(f64::from(t).abs());
+            }
+        }
+    }
+    let net = quantise_layers(spec, params, scales, &first_extra)?;
     let mut plans = Vec::with_capacity(spec.plans.len());
     for (i, plan) in spec.plans.iter().enumerate() {
         plans.push(PlanData {
