@@ -3,11 +3,13 @@
 //! Each input is parsed as is, then with its file-length and CRC fields
 //! re-sealed (`format::seal`) so that mutations reach the checks behind the
 //! CRC. Whenever a parse succeeds, every view is read and the network and
-//! sampler run for a few steps: after a successful parse nothing may fail on
+//! sampler run for a few steps (float or fixed point), then imputation,
+//! SDEdit and anomaly scores: after a successful parse nothing may fail on
 //! the file's contents, so any panic or unexpected error is a finding.
 //!
 //! ```text
 //! cd fuzz
+//! mkdir -p /tmp/parse-corpus
 //! cargo +nightly fuzz run parse /tmp/parse-corpus corpus/parse -- -max_total_time=60
 //! ```
 //!
@@ -19,10 +21,12 @@
 use libfuzzer_sys::fuzz_target;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
+use tinyscore::fixed::{FixedSampler, FixedScratch};
 use tinyscore::format::{self, Model, TimeConditioning};
 use tinyscore::net::{Denoiser, TimeInput};
 use tinyscore::plan::{Compiler, Plan, PlanSpec, SamplerKind};
 use tinyscore::sampler::Sampler;
+use tinyscore::stepper::Stepper;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(model) = Model::parse(data) {
@@ -67,12 +71,15 @@ fn exercise(model: &Model<'_>) {
         }
     }
 
-    let mut scratch = vec![0.0f32; model.scratch_len()];
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
+    let Some(network) = model.network() else {
+        exercise_fixed(model, &mut rng);
+        return;
+    };
+    let mut scratch = vec![0.0f32; model.scratch_len()];
     let mut out = vec![0.0f32; x_dim];
 
     // One network forward pass straight through the Denoiser interface.
-    let network = model.network();
     let time = match topology.time() {
         TimeConditioning::Sinusoidal { .. } => Some(TimeInput::Time(1.0)),
         TimeConditioning::BiasTable => model
@@ -86,13 +93,15 @@ fn exercise(model: &Model<'_>) {
             .expect("forward pass of a parsed model");
     }
 
-    // A couple of steps of every embedded plan.
+    // A couple of steps of every embedded plan, then the data procedures.
     for i in 0..model.plans().len() {
         let mut s = Sampler::embedded(model, i, &mut scratch).expect("embedded sampler");
         s.init(&mut x, &mut rng).expect("init");
         for _ in 0..2 {
             s.step(&mut x, &mut rng).expect("step");
         }
+        let mut work = vec![0.0f32; 2 * x_dim];
+        procedures(&mut s, &mut x, &mut work, model, i, &mut rng);
     }
 
     // A plan compiled on the fly, for models with a time embedding.
@@ -108,5 +117,46 @@ fn exercise(model: &Model<'_>) {
             s.denoise(&x, schedule.t_max() * 0.5, &mut out)
                 .expect("denoise");
         }
+    }
+}
+
+/// A fixed-point model: a few steps of every embedded plan, then the data
+/// procedures.
+fn exercise_fixed(model: &Model<'_>, rng: &mut Xoshiro256PlusPlus) {
+    let net = model
+        .fixed_network()
+        .expect("a model without a float network is fixed point");
+    let need = FixedScratch::of(&net);
+    let (mut acts, mut regs) = (vec![0i16; need.activations], vec![0i32; need.registers]);
+    let x_dim = model.topology().x_dim() as usize;
+    let mut x = vec![1 << 15; x_dim];
+    for i in 0..model.plans().len() {
+        let mut s = FixedSampler::embedded(model, i, &mut acts, &mut regs).expect("sampler");
+        s.init(&mut x, rng).expect("init");
+        for _ in 0..2 {
+            s.step(&mut x, rng).expect("step");
+        }
+        let mut work = vec![0i32; 2 * x_dim];
+        procedures(&mut s, &mut x, &mut work, model, i, rng);
+    }
+}
+
+/// Imputation, SDEdit and anomaly scores on plan `plan`. A plan without
+/// state levels (or whose rows store none) refuses them with a typed error;
+/// what matters here is that nothing panics.
+fn procedures<S: Stepper>(
+    s: &mut S,
+    x: &mut [S::Value],
+    work: &mut [S::Value],
+    model: &Model<'_>,
+    plan: usize,
+    rng: &mut Xoshiro256PlusPlus,
+) {
+    let observed = x.to_vec();
+    let mask: Vec<bool> = (0..x.len()).map(|j| j % 2 == 0).collect();
+    let _ = s.impute(x, &observed, &mask, 2, rng);
+    let _ = s.sdedit(x, 0, rng);
+    if let Some(detector) = model.anomaly().filter(|d| d.plan() as usize == plan) {
+        let _ = s.detect(&observed, &detector, work, rng);
     }
 }
