@@ -3,7 +3,7 @@
 # reverse step and per multiply-accumulate on the Cortex-M4F in QEMU, and
 # flash / RAM of every QEMU binary.
 #
-# Usage: bash bench/firmware.sh [--sizes-only]
+# Usage: bash bench/firmware.sh [--sizes-only] [--baseline REV]
 #
 # - Instructions: trains two small models with the project's trainer (2-D
 #   moons at width 128, about 35k MACs per step; 64-D sine windows at width
@@ -15,12 +15,29 @@
 # - Sizes: `size -A` of firmware/qemu for each machine and fixture model,
 #   written to firmware/sizes/*.txt (committed, so growth shows in review),
 #   and a text / data / bss table.
+# - --baseline REV: also runs the same models through the firmware of
+#   commit REV (exported with `git archive` under target/bench-firmware and
+#   built there), and prints instructions per step of both and their ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 work=$root/target/bench-firmware
 mkdir -p "$work"
-fw() { (cd firmware && env -u RUSTUP_TOOLCHAIN -u RUSTFLAGS -u CARGO_TARGET_DIR "$@"); }
+sizes_only=false baseline=
+while [ $# -gt 0 ]; do
+    case $1 in
+    --sizes-only) sizes_only=true ;;
+    --baseline) baseline=$2 && shift ;;
+    *) echo "usage: $0 [--sizes-only] [--baseline REV]" >&2 && exit 2 ;;
+    esac
+    shift
+done
+# fw [DIR] cargo …: cargo in DIR/firmware (default: this checkout's).
+fw() {
+    local dir=$root
+    [ "$1" = cargo ] || { dir=$1 && shift; }
+    (cd "$dir/firmware" && env -u RUSTUP_TOOLCHAIN -u RUSTFLAGS -u CARGO_TARGET_DIR "$@")
+}
 elf() { echo "firmware/target/$1/release/tinyscore-qemu"; }
 
 # text = code + read-only data (the model included), data, bss (without
@@ -46,7 +63,7 @@ for case in thumbv7em-none-eabihf:mps2-an386:f32 thumbv7em-none-eabihf:mps2-an38
     read -r t d b <<<"$(summarise "$out")"
     echo "| $machine | $model | $t | $d | $b |"
 done
-[ "${1:-}" = --sizes-only ] && exit 0
+$sizes_only && exit 0
 
 cargo build -q --release -p tinyscore-train
 tinyscore=$root/target/release/tinyscore
@@ -61,20 +78,45 @@ train() { # name data width steps
 train moons moons 128 300
 train sine64 sine-windows:len=64 256 200
 
+# step DIR NAME BACKEND: one measured run of DIR's firmware; prints
+# "macs instructions/step stack scratch".
+step() {
+    local log=$work/$2-$3${4:-}.log
+    TINYSCORE_MODEL=$work/$2-$3.tsm TINYSCORE_SAMPLES=4 QEMU_EXTRA="-icount shift=0" \
+        fw "$1" cargo run -q --release -p tinyscore-qemu --features measure </dev/null >"$log"
+    awk '$1 == "model" {rows = $6; macs = $8; scratch = $12}
+         $1 == "sample" {samples++}
+         $1 == "instructions" {n = $2}
+         $1 == "stack" {stack = $2}
+         END {printf "%d %.0f %d %d\n", macs, n / (samples * rows), stack, scratch}' "$log"
+}
+
+div() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
 echo
 echo "| model | backend | MACs/step | instructions/step | instructions/MAC | stack high-water (bytes) | scratch (bytes) |"
 echo "|---|---|---|---|---|---|---|"
+rm -f "$work/current.txt.new"
 for name in moons sine64; do
     for backend in f32 f16 fixed; do
-        log=$work/$name-$backend.log
-        TINYSCORE_MODEL=$work/$name-$backend.tsm TINYSCORE_SAMPLES=4 QEMU_EXTRA="-icount shift=0" \
-            fw cargo run -q --release -p tinyscore-qemu --features measure >"$log"
-        awk -v name="$name" -v backend="$backend" '
-            $1 == "model" {rows = $6; macs = $8; scratch = $12}
-            $1 == "sample" {samples++}
-            $1 == "instructions" {n = $2}
-            $1 == "stack" {stack = $2}
-            END {step = n / (samples * rows)
-                 printf "| %s | %s | %d | %.0f | %.2f | %d | %d |\n", name, backend, macs, step, step / macs, stack, scratch}' "$log"
+        read -r macs n stack scratch <<<"$(step "$root" "$name" "$backend")"
+        printf "| %s | %s | %d | %d | %s | %d | %d |\n" "$name" "$backend" "$macs" "$n" \
+            "$(div "$n" "$macs")" "$stack" "$scratch"
+        echo "$name $backend $n" >>"$work/current.txt.new"
     done
 done
+mv "$work/current.txt.new" "$work/current.txt"
+[ -z "$baseline" ] && exit 0
+
+base=$work/baseline
+rm -rf "$base" && mkdir -p "$base"
+git archive "$baseline" | tar -x -C "$base"
+echo
+echo "Against $(git rev-parse --short "$baseline"):"
+echo
+echo "| model | backend | instructions/step, $baseline | instructions/step, this tree | ratio |"
+echo "|---|---|---|---|---|"
+while read -r name backend n; do
+    read -r _ b _ _ <<<"$(step "$base" "$name" "$backend" -baseline)"
+    printf "| %s | %s | %d | %d | %s |\n" "$name" "$backend" "$b" "$n" "$(div "$b" "$n")"
+done <"$work/current.txt"

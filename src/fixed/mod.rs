@@ -29,6 +29,7 @@
 
 pub mod coefficient;
 pub mod encode;
+mod kernel;
 pub mod lut;
 pub mod network;
 #[cfg(feature = "std")]

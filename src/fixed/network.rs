@@ -1,11 +1,13 @@
 //! The fixed-point network: int16 activations through int8 dense layers,
 //! table activations and rescaled residual adds.
 //!
-//! This is the portable reference kernel. Every sum is exact (the loader
-//! proves the int32 accumulators cannot overflow, or switches the layer to
-//! int64), so a faster kernel that sums in another order gives the same bits.
+//! Every sum is exact (the loader proves the int32 accumulators cannot
+//! overflow, or switches the layer to int64), so the int32 layers run the
+//! blocked kernel of `src/fixed/kernel.rs`, which sums in another order than a
+//! row at a time and gives the same bits.
 #![deny(clippy::float_arithmetic)]
 
+use super::kernel;
 use super::lut::interpolate;
 use super::requantize::rounding_divide_by_pot;
 use super::{saturate_activation, saturate_i32};
@@ -124,6 +126,10 @@ impl<'a> FixedNetwork<'a> {
 }
 
 /// One dense layer: `y[o] = sat16(requant_o(b[o] (+ extra[o]) + Σ w·x))`.
+///
+/// Never inlined: one copy of the kernel's loops instead of one per caller
+/// of [`FixedNetwork::forward`] (400 bytes of flash on the Cortex-M4F).
+#[inline(never)]
 fn dense(layer: &FixedLayer<'_>, extra: Option<I32s<'_>>, x: &[i16], out: &mut [i16]) {
     let FixedLayer::Dense {
         bias,
@@ -136,25 +142,31 @@ fn dense(layer: &FixedLayer<'_>, extra: Option<I32s<'_>>, x: &[i16], out: &mut [
     else {
         return;
     };
+    let start = |o: usize| {
+        let extra = extra.map_or(0, |e| e.get(o).unwrap_or(0));
+        bias.get(o).unwrap_or(0).wrapping_add(extra)
+    };
+    if wide_shift == 0 {
+        // The loader proved |start| + 32767·Σ|w| ≤ i32::MAX.
+        kernel::rows(weights, x, start, |o, acc| {
+            if let Some(slot) = out.get_mut(o) {
+                let multiplier = FixedLayer::multiplier(multipliers, shifts, o);
+                *slot = saturate_activation(i64::from(multiplier.apply_shifted(acc, 0)));
+            }
+        });
+        return;
+    }
     let n = x.len().max(1);
     for (o, (slot, row)) in out.iter_mut().zip(weights.chunks(n)).enumerate() {
         let start = i64::from(bias.get(o).unwrap_or(0))
             + extra.map_or(0, |e| i64::from(e.get(o).unwrap_or(0)));
-        let multiplier = FixedLayer::multiplier(multipliers, shifts, o);
-        let acc = if wide_shift == 0 {
-            // The loader proved |start| + 32767·Σ|w| ≤ i32::MAX.
-            let mut acc = start as i32;
-            for (&w, &v) in row.iter().zip(x) {
-                acc = acc.wrapping_add(i32::from(w as i8) * i32::from(v));
-            }
-            acc
-        } else {
-            let mut acc = start;
-            for (&w, &v) in row.iter().zip(x) {
-                acc += i64::from(w as i8) * i64::from(v);
-            }
-            saturate_i32(rounding_divide_by_pot(acc, wide_shift))
-        };
-        *slot = saturate_activation(i64::from(multiplier.apply_shifted(acc, wide_shift)));
+        let mut acc = start;
+        for (&w, &v) in row.iter().zip(x) {
+            acc += i64::from(w as i8) * i64::from(v);
+        }
+        let acc = saturate_i32(rounding_divide_by_pot(acc, wide_shift));
+        *slot = saturate_activation(i64::from(
+            FixedLayer::multiplier(multipliers, shifts, o).apply_shifted(acc, wide_shift),
+        ));
     }
 }
