@@ -10,7 +10,7 @@
 //! every sample, is fixed by (file, plan, seed).
 
 use crate::format::{EmbeddedPlan, Model, Normalization, TimeBias, TimeConditioning};
-use crate::net::{Denoiser, NetError, Network, TimeInput};
+use crate::net::{Denoiser, Guidance, Guided, NetError, Network, TimeInput};
 use crate::noise::standard_normal;
 use crate::plan::level::{RowLevel, has_levels, row_level};
 use crate::plan::{Plan, PlanRow};
@@ -55,6 +55,8 @@ pub enum SamplerError {
     NoLevels,
     /// Observed values and mask do not have the data dimension.
     Mask,
+    /// The model is not class-conditional, or has no such class.
+    Class,
 }
 
 impl From<NetError> for SamplerError {
@@ -88,6 +90,9 @@ impl fmt::Display for SamplerError {
             ),
             SamplerError::Mask => {
                 f.write_str("observed values and mask must have the data dimension")
+            }
+            SamplerError::Class => {
+                f.write_str("the model is not class-conditional or has no such class")
             }
         }
     }
@@ -141,6 +146,55 @@ impl<'m, 's> Sampler<'m, 's, Network<'m>, EmbeddedPlan<'m>> {
     ) -> Result<Self, SamplerError> {
         let plan = model.plan(index).ok_or(SamplerError::NoSuchPlan)?;
         let network = model.network().ok_or(SamplerError::Backend)?;
+        let mut s = Self::with_denoiser(network, model.schedule(), plan, scratch)?;
+        s.normalization = Some(model.normalization());
+        s.bias = model.time_bias(index);
+        Ok(s)
+    }
+}
+
+/// The guided network of `model` for `guidance`.
+fn guided<'m>(
+    model: &Model<'m>,
+    guidance: Guidance<f32>,
+) -> Result<Guided<Network<'m>>, SamplerError> {
+    let unconditional = model.network().ok_or(SamplerError::Backend)?;
+    let conditional = unconditional
+        .with_class(guidance.class)
+        .ok_or(SamplerError::Class)?;
+    Ok(Guided::new(conditional, unconditional, guidance.weight))
+}
+
+impl<'m, 's, P: Plan> Sampler<'m, 's, Guided<Network<'m>>, P> {
+    /// [`Sampler::new`] for a class-conditional model, generating class
+    /// `guidance.class` with classifier-free guidance ([`Guided`]).
+    pub fn guided(
+        model: &Model<'m>,
+        plan: P,
+        guidance: Guidance<f32>,
+        scratch: &'s mut [f32],
+    ) -> Result<Self, SamplerError> {
+        if let TimeConditioning::BiasTable = model.topology().time() {
+            return Err(SamplerError::NeedsEmbeddedPlan);
+        }
+        let network = guided(model, guidance)?;
+        let mut s = Self::with_denoiser(network, model.schedule(), plan, scratch)?;
+        s.normalization = Some(model.normalization());
+        Ok(s)
+    }
+}
+
+impl<'m, 's> Sampler<'m, 's, Guided<Network<'m>>, EmbeddedPlan<'m>> {
+    /// [`Sampler::embedded`] for a class-conditional model, generating class
+    /// `guidance.class` with classifier-free guidance ([`Guided`]).
+    pub fn embedded_guided(
+        model: &Model<'m>,
+        index: usize,
+        guidance: Guidance<f32>,
+        scratch: &'s mut [f32],
+    ) -> Result<Self, SamplerError> {
+        let plan = model.plan(index).ok_or(SamplerError::NoSuchPlan)?;
+        let network = guided(model, guidance)?;
         let mut s = Self::with_denoiser(network, model.schedule(), plan, scratch)?;
         s.normalization = Some(model.normalization());
         s.bias = model.time_bias(index);

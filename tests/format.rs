@@ -22,8 +22,8 @@ mod malformed;
 use common::{bias_table_model_bytes, compile_plan, small_model_bytes, small_spec};
 use malformed::{File, find};
 use tinyscore::format::{
-    self, Activation, FLAG_REQUIRED, FormatError, Layer, Model, ModelSpec, PlanData, SectionKind,
-    TimeConditioning, WeightsData,
+    self, Activation, ClassBiasData, ClassRows, FLAG_REQUIRED, FormatError, Layer, Model,
+    ModelSpec, PlanData, SectionKind, TimeConditioning, WeightsData,
 };
 use tinyscore::net::{Denoiser, TimeInput};
 use tinyscore::plan::{DdpmVariance, Plan, PlanSpec, Prediction, SamplerKind};
@@ -78,6 +78,16 @@ fn read_back<'a>(model: &Model<'a>, bytes: &'a [u8]) -> ModelSpec<'a> {
                 fixed: None,
             })
             .collect(),
+        class_bias: model.class_bias().map(|c| match c.rows() {
+            ClassRows::F32(v) => ClassBiasData::F32 {
+                classes: c.classes(),
+                rows: v.iter().collect(),
+            },
+            ClassRows::I32(v) => ClassBiasData::I32 {
+                classes: c.classes(),
+                rows: v.iter().collect(),
+            },
+        }),
         // The sections this version does not read, kept in the table.
         extra_sections: model
             .sections()
@@ -149,6 +159,9 @@ fn assert_round_trip(spec: &ModelSpec<'_>) {
             .filter(|p| p.time_bias.is_some())
             .map(|_| SectionKind::TimeBias.code()),
     );
+    if spec.class_bias.is_some() {
+        want.push(SectionKind::ClassBias.code());
+    }
     want.extend(spec.extra_sections.iter().map(|s| s.0));
     assert_eq!(codes, want);
     assert!(entries.iter().all(|e| e.offset % format::ALIGN == 0));
@@ -170,9 +183,11 @@ fn assert_round_trip(spec: &ModelSpec<'_>) {
     };
     assert_eq!(t.max_width(), dense_outputs().fold(input, u32::max));
     assert_eq!(t.first_dense_output(), dense_outputs().next().unwrap());
+    // Activations, x̂₀ and h registers, and guidance's second output.
+    let registers = if spec.class_bias.is_some() { 3 } else { 2 };
     assert_eq!(
         model.scratch_len(),
-        3 * t.max_width() as usize + 2 * spec.x_dim as usize
+        3 * t.max_width() as usize + registers * spec.x_dim as usize
     );
     assert_eq!(model.plans().len(), spec.plans.len());
     for (i, p) in spec.plans.iter().enumerate() {
@@ -302,6 +317,40 @@ fn round_trip_bias_table_with_two_plans() {
 }
 
 #[test]
+fn round_trip_class_conditional_models() {
+    for base in [small_spec(), common::bias_table_spec()] {
+        let spec = common::conditional_spec(base, 3);
+        assert_round_trip(&spec);
+        let bytes = format::write(&spec).unwrap();
+        let model = Model::parse(&bytes).unwrap();
+        assert_eq!(model.classes(), 3);
+        let table = model.class_bias().unwrap();
+        let Some(ClassBiasData::F32 { rows, .. }) = &spec.class_bias else {
+            unreachable!()
+        };
+        // Row k of class k, the unconditional row last; none past it.
+        let row = |class| table.f32_row(class).unwrap().iter().collect::<Vec<_>>();
+        assert_eq!(row(Some(2)), rows[2 * 16..3 * 16]);
+        assert_eq!(row(None), rows[3 * 16..]);
+        assert!(table.f32_row(Some(3)).is_none());
+        assert!(table.i32_row(Some(0)).is_none());
+    }
+    // The fixed-point version stores the rows as i32.
+    let spec = common::conditional_spec(common::bias_table_spec(), 2);
+    let scales = common::trajectory_scales(&spec, 8, 2.0);
+    let fixed = tinyscore::fixed::quantize::quantize(&spec, &scales).unwrap();
+    let Some(ClassBiasData::I32 { classes: 2, rows }) = &fixed.class_bias else {
+        panic!("{:?}", fixed.class_bias)
+    };
+    let bytes = format::write(&fixed).unwrap();
+    let table = Model::parse(&bytes).unwrap().class_bias().unwrap();
+    let ClassRows::I32(stored) = table.rows() else {
+        panic!("f32 rows in a fixed-point model")
+    };
+    assert_eq!(stored.iter().collect::<Vec<_>>(), *rows);
+}
+
+#[test]
 fn round_trip_explicit_betas_and_discrete_samplers() {
     let betas: Vec<u8> = (0..50)
         .flat_map(|i| (1e-3 + 0.009 * f64::from(i)).to_le_bytes())
@@ -375,6 +424,7 @@ fn round_trip_explicit_betas_and_discrete_samplers() {
                 3,
             )),
         ],
+        class_bias: None,
         extra_sections: Vec::new(),
     };
     assert_round_trip(&spec);
@@ -769,7 +819,8 @@ fn may_accept(base: &[u8], bit: usize) -> bool {
         SectionKind::WeightsF16
         | SectionKind::WeightsFixed
         | SectionKind::FixedPlan
-        | SectionKind::Anomaly => false,
+        | SectionKind::Anomaly
+        | SectionKind::ClassBias => false,
     }
 }
 

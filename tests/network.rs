@@ -72,6 +72,7 @@ fn spec(mean: Vec<f32>, scale: Vec<f32>) -> ModelSpec<'static> {
         scale,
         schedule: schedule(),
         plans: Vec::new(),
+        class_bias: None,
         extra_sections: Vec::new(),
     }
 }

@@ -23,7 +23,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
 use tinyscore::fixed::{FixedSampler, FixedScratch};
 use tinyscore::format::{self, Model, TimeConditioning};
-use tinyscore::net::{Denoiser, TimeInput};
+use tinyscore::net::{Denoiser, Guidance, TimeInput};
 use tinyscore::plan::{Compiler, Plan, PlanSpec, SamplerKind};
 use tinyscore::sampler::Sampler;
 use tinyscore::stepper::Stepper;
@@ -103,6 +103,16 @@ fn exercise(model: &Model<'_>) {
         let mut work = vec![0.0f32; 2 * x_dim];
         procedures(&mut s, &mut x, &mut work, model, i, &mut rng);
     }
+    if model.classes() > 0 && !model.plans().is_empty() {
+        let guidance = Guidance {
+            class: model.classes() - 1,
+            weight: 1.5,
+        };
+        let mut s =
+            Sampler::embedded_guided(model, 0, guidance, &mut scratch).expect("guided sampler");
+        s.init(&mut x, &mut rng).expect("init");
+        while s.step(&mut x, &mut rng).expect("step") {}
+    }
 
     // A plan compiled on the fly, for models with a time embedding.
     if let TimeConditioning::Sinusoidal { .. } = topology.time() {
@@ -138,6 +148,16 @@ fn exercise_fixed(model: &Model<'_>, rng: &mut Xoshiro256PlusPlus) {
         }
         let mut work = vec![0i32; 2 * x_dim];
         procedures(&mut s, &mut x, &mut work, model, i, rng);
+    }
+    if model.classes() > 0 && !model.plans().is_empty() {
+        let guidance = Guidance {
+            class: model.classes() - 1,
+            weight: 3 << 15,
+        };
+        let mut s = FixedSampler::embedded_guided(model, 0, guidance, &mut acts, &mut regs)
+            .expect("guided sampler");
+        s.init(&mut x, rng).expect("init");
+        while s.step(&mut x, rng).expect("step") {}
     }
 }
 

@@ -11,20 +11,43 @@ use super::kernel;
 use super::lut::interpolate;
 use super::requantize::rounding_divide_by_pot;
 use super::{saturate_activation, saturate_i32};
-use crate::format::{FixedLayer, FixedWeights, I32s, Topology};
+use crate::format::{ClassBias, FixedLayer, FixedWeights, I32s, Topology};
 use crate::net::NetError;
 
 /// A fixed-point network reading its weights in place.
 #[derive(Clone, Copy, Debug)]
 pub struct FixedNetwork<'a> {
     weights: FixedWeights<'a>,
+    classes: Option<ClassBias<'a>>,
+    /// The class-bias row added to the first dense layer: the chosen
+    /// class's, or the unconditional one.
+    class: Option<I32s<'a>>,
 }
 
 impl<'a> FixedNetwork<'a> {
-    /// A network over validated weights (from
-    /// [`crate::format::Model::fixed_network`]).
-    pub(crate) fn new(weights: FixedWeights<'a>) -> Self {
-        FixedNetwork { weights }
+    /// A network over validated weights and class-bias rows (from
+    /// [`crate::format::Model::fixed_network`]), unconditional.
+    pub(crate) fn new(weights: FixedWeights<'a>, classes: Option<ClassBias<'a>>) -> Self {
+        FixedNetwork {
+            weights,
+            classes,
+            class: classes.and_then(|c| c.i32_row(None)),
+        }
+    }
+
+    /// The same network conditioned on `class`; `None` if the model is not
+    /// class-conditional or has no such class.
+    pub fn with_class(self, class: u32) -> Option<Self> {
+        let row = self.classes?.i32_row(Some(class))?;
+        Some(FixedNetwork {
+            class: Some(row),
+            ..self
+        })
+    }
+
+    /// Whether the model is class-conditional.
+    pub fn is_conditional(&self) -> bool {
+        self.classes.is_some()
     }
 
     /// The weights.
@@ -85,7 +108,11 @@ impl<'a> FixedNetwork<'a> {
         for layer in self.weights.layers() {
             match layer {
                 FixedLayer::Dense { output, .. } => {
-                    let extra = first_dense.then_some(time_bias);
+                    let extra = if first_dense {
+                        [Some(time_bias), self.class]
+                    } else {
+                        [None, None]
+                    };
                     let (i, o) = (w, output as usize);
                     dense(
                         &layer,
@@ -125,12 +152,13 @@ impl<'a> FixedNetwork<'a> {
     }
 }
 
-/// One dense layer: `y[o] = sat16(requant_o(b[o] (+ extra[o]) + Σ w·x))`.
+/// One dense layer: `y[o] = sat16(requant_o(b[o] (+ extra[o]…) + Σ w·x))`,
+/// the extras being the time-bias and class-bias rows of the first layer.
 ///
 /// Never inlined: one copy of the kernel's loops instead of one per caller
 /// of [`FixedNetwork::forward`] (400 bytes of flash on the Cortex-M4F).
 #[inline(never)]
-fn dense(layer: &FixedLayer<'_>, extra: Option<I32s<'_>>, x: &[i16], out: &mut [i16]) {
+fn dense(layer: &FixedLayer<'_>, extra: [Option<I32s<'_>>; 2], x: &[i16], out: &mut [i16]) {
     let FixedLayer::Dense {
         bias,
         multipliers,
@@ -142,10 +170,16 @@ fn dense(layer: &FixedLayer<'_>, extra: Option<I32s<'_>>, x: &[i16], out: &mut [
     else {
         return;
     };
-    let start = |o: usize| {
-        let extra = extra.map_or(0, |e| e.get(o).unwrap_or(0));
-        bias.get(o).unwrap_or(0).wrapping_add(extra)
+    let extra_at = |o: usize| {
+        extra
+            .iter()
+            .flatten()
+            .map(|e| i64::from(e.get(o).unwrap_or(0)))
+            .sum::<i64>()
     };
+    // The loader proved |b| + |time bias| + |class bias| fits in i32 with
+    // room for the sum of products.
+    let start = |o: usize| saturate_i32(i64::from(bias.get(o).unwrap_or(0)) + extra_at(o));
     if wide_shift == 0 {
         // The loader proved |start| + 32767·Σ|w| ≤ i32::MAX.
         kernel::rows(weights, x, start, |o, acc| {
@@ -158,9 +192,7 @@ fn dense(layer: &FixedLayer<'_>, extra: Option<I32s<'_>>, x: &[i16], out: &mut [
     }
     let n = x.len().max(1);
     for (o, (slot, row)) in out.iter_mut().zip(weights.chunks(n)).enumerate() {
-        let start = i64::from(bias.get(o).unwrap_or(0))
-            + extra.map_or(0, |e| i64::from(e.get(o).unwrap_or(0)));
-        let mut acc = start;
+        let mut acc = i64::from(bias.get(o).unwrap_or(0)) + extra_at(o);
         for (&w, &v) in row.iter().zip(x) {
             acc += i64::from(w as i8) * i64::from(v);
         }

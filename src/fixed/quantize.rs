@@ -16,8 +16,8 @@ use std::vec::Vec;
 use super::encode::activation_table;
 use super::{Coefficient, Multiplier, STATE_FRAC_BITS};
 use crate::format::{
-    Activation, COEFFICIENTS, FixedLayerData, FixedPlanData, Layer, ModelSpec, PlanData,
-    TimeConditioning, WeightsData,
+    Activation, COEFFICIENTS, ClassBiasData, FixedLayerData, FixedPlanData, Layer, ModelSpec,
+    PlanData, TimeConditioning, WeightsData,
 };
 use crate::noise::FRAC_BITS as NOISE_FRAC_BITS;
 use crate::plan::RowsPlan;
@@ -123,8 +123,9 @@ struct Quantised {
 /// accumulator units: half of `i32`, leaving the other half for `Σ w·x`.
 const BIAS_LIMIT: f64 = (1u64 << 30) as f64;
 
-/// `first_extra[o]` is the largest `|time bias|` of output `o` of the first
-/// dense layer over every plan row.
+/// `first_extra[o]` bounds what is added to the bias of output `o` of the
+/// first dense layer: its largest `|time bias|` over every plan row plus its
+/// largest `|class bias|`.
 fn quantise_layers(
     spec: &ModelSpec<'_>,
     params: &[f32],
@@ -216,6 +217,13 @@ fn quantise_layers(
     })
 }
 
+/// A first-layer bias row (time or class) in accumulator units.
+fn to_accumulator<'r>(row: &'r [f32], accumulator: &'r [f64]) -> impl Iterator<Item = i32> + 'r {
+    row.iter()
+        .zip(accumulator)
+        .map(|(&v, &acc)| round_i32(f64::from(v) / acc))
+}
+
 /// The integer form of one plan.
 fn quantise_plan(
     index: usize,
@@ -261,11 +269,7 @@ fn quantise_plan(
         let bias_row = table
             .get(r * width..(r + 1) * width)
             .ok_or(QuantizeError::Input("time-bias table too short"))?;
-        let bias = bias_row
-            .iter()
-            .zip(&net.first_accumulator)
-            .map(|(&t, &acc)| round_i32(f64::from(t) / acc))
-            .collect();
+        let bias = to_accumulator(bias_row, &net.first_accumulator).collect();
         rows.push((coefficients, bias));
     }
     Ok(FixedPlanData {
@@ -301,15 +305,33 @@ pub fn quantize<'a>(
             _ => None,
         })
         .unwrap_or(0);
-    let mut first_extra = std::vec![0f64; width];
-    for table in spec.plans.iter().filter_map(|p| p.time_bias.as_ref()) {
-        for row in table.chunks(width.max(1)) {
-            for (m, &t) in first_extra.iter_mut().zip(row) {
+    let largest = |tables: &mut dyn Iterator<Item = &Vec<f32>>| {
+        let mut largest = std::vec![0f64; width];
+        for row in tables.flat_map(|t| t.chunks(width.max(1))) {
+            for (m, &t) in largest.iter_mut().zip(row) {
                 *m = m.max(f64::from(t).abs());
             }
         }
-    }
+        largest
+    };
+    let time = largest(&mut spec.plans.iter().filter_map(|p| p.time_bias.as_ref()));
+    let class_rows = match &spec.class_bias {
+        None => None,
+        Some(ClassBiasData::F32 { classes, rows }) => Some((*classes, rows)),
+        Some(ClassBiasData::I32 { .. }) => {
+            return Err(QuantizeError::Input("class-bias rows must be f32"));
+        }
+    };
+    let class = largest(&mut class_rows.map(|(_, rows)| rows).into_iter());
+    let first_extra: Vec<f64> = time.iter().zip(&class).map(|(t, c)| t + c).collect();
     let net = quantise_layers(spec, params, scales, &first_extra)?;
+    let class_bias = class_rows.map(|(classes, rows)| ClassBiasData::I32 {
+        classes,
+        rows: rows
+            .chunks(width.max(1))
+            .flat_map(|row| to_accumulator(row, &net.first_accumulator))
+            .collect(),
+    });
     let mut plans = Vec::with_capacity(spec.plans.len());
     for (i, plan) in spec.plans.iter().enumerate() {
         plans.push(PlanData {
@@ -325,6 +347,7 @@ pub fn quantize<'a>(
             layers: net.layers,
         },
         plans,
+        class_bias,
         ..spec.clone()
     })
 }

@@ -19,8 +19,10 @@
 
 use super::Coefficient;
 use super::network::FixedNetwork;
-use super::saturate_i32;
+use super::requantize::rounding_divide_by_pot;
+use super::{STATE_FRAC_BITS, saturate_i32};
 use crate::format::{FixedPlan, FixedRow, Model};
+use crate::net::Guidance;
 use crate::noise::standard_normal_q28;
 use crate::plan::Plan;
 use crate::plan::level::has_levels;
@@ -34,16 +36,18 @@ pub struct FixedScratch {
     /// `i16` elements for the network's activations.
     pub activations: usize,
     /// `i32` elements for the sampler's registers (network output / x̂₀,
-    /// and `h`).
+    /// and `h`; for a class-conditional model also the unconditional output
+    /// of guidance).
     pub registers: usize,
 }
 
 impl FixedScratch {
     /// What a sampler over `network` needs.
     pub fn of(network: &FixedNetwork<'_>) -> Self {
+        let registers = if network.is_conditional() { 3 } else { 2 };
         FixedScratch {
             activations: network.scratch_len(),
-            registers: 2 * network.x_dim(),
+            registers: registers * network.x_dim(),
         }
     }
 
@@ -53,9 +57,18 @@ impl FixedScratch {
     }
 }
 
+/// Classifier-free guidance in integers: the unconditional network, its
+/// output buffer and the weight in Q16.16.
+struct FixedGuided<'m, 's> {
+    unconditional: FixedNetwork<'m>,
+    out: &'s mut [i32],
+    weight: i32,
+}
+
 /// Runs one embedded plan of a fixed-point model.
 pub struct FixedSampler<'m, 's> {
     network: FixedNetwork<'m>,
+    guided: Option<FixedGuided<'m, 's>>,
     plan: FixedPlan<'m>,
     activations: &'s mut [i16],
     out: &'s mut [i32],
@@ -66,7 +79,8 @@ pub struct FixedSampler<'m, 's> {
 
 impl<'m, 's> FixedSampler<'m, 's> {
     /// A sampler for embedded plan `index` of a fixed-point model, over
-    /// scratch of the sizes [`FixedScratch::of`] gives.
+    /// scratch of the sizes [`FixedScratch::of`] gives. A class-conditional
+    /// model runs unconditionally.
     pub fn embedded(
         model: &Model<'m>,
         index: usize,
@@ -74,6 +88,47 @@ impl<'m, 's> FixedSampler<'m, 's> {
         registers: &'s mut [i32],
     ) -> Result<Self, SamplerError> {
         let network = model.fixed_network().ok_or(SamplerError::Backend)?;
+        Self::over(model, network, index, activations, registers)
+    }
+
+    /// [`FixedSampler::embedded`] for a class-conditional model, generating
+    /// class `guidance.class` with classifier-free guidance of weight
+    /// `guidance.weight` (Q16.16): the network output of each row is
+    /// `o_c + round(w·(o_c − o_∅))`, as [`crate::net::Guided`] computes it
+    /// in f32, rounded half away from zero and saturated to `i32`.
+    pub fn embedded_guided(
+        model: &Model<'m>,
+        index: usize,
+        guidance: Guidance<i32>,
+        activations: &'s mut [i16],
+        registers: &'s mut [i32],
+    ) -> Result<Self, SamplerError> {
+        let unconditional = model.fixed_network().ok_or(SamplerError::Backend)?;
+        let network = unconditional
+            .with_class(guidance.class)
+            .ok_or(SamplerError::Class)?;
+        let dim = network.x_dim();
+        let short = SamplerError::Scratch {
+            needed: u32::try_from(FixedScratch::of(&network).registers).unwrap_or(u32::MAX),
+        };
+        let (registers, out) = registers.split_at_mut_checked(2 * dim).ok_or(short)?;
+        let mut sampler = Self::over(model, network, index, activations, registers)?;
+        sampler.guided = Some(FixedGuided {
+            unconditional,
+            out: out.get_mut(..dim).ok_or(short)?,
+            weight: guidance.weight,
+        });
+        Ok(sampler)
+    }
+
+    /// The sampler of plan `index` over `network`, unguided.
+    fn over(
+        model: &Model<'m>,
+        network: FixedNetwork<'m>,
+        index: usize,
+        activations: &'s mut [i16],
+        registers: &'s mut [i32],
+    ) -> Result<Self, SamplerError> {
         let plan = model.fixed_plan(index).ok_or(SamplerError::NoSuchPlan)?;
         let levels = model
             .plan(index)
@@ -88,6 +143,7 @@ impl<'m, 's> FixedSampler<'m, 's> {
         let h = rest.get_mut(..dim).ok_or(short)?;
         Ok(FixedSampler {
             network,
+            guided: None,
             plan,
             activations,
             out,
@@ -149,8 +205,7 @@ impl<'m, 's> FixedSampler<'m, 's> {
             .plan
             .row(index as usize)
             .ok_or(SamplerError::PlanRow { row: index })?;
-        self.network
-            .forward(x, row.time_bias, self.activations, self.out)?;
+        self.evaluate(x, &row, Output::Register)?;
         apply_row(&row, self.plan.clip(), x, self.out, self.h, rng);
         self.next_row += 1;
         Ok(true)
@@ -253,12 +308,52 @@ impl<'m, 's> FixedSampler<'m, 's> {
             .plan
             .row(k as usize)
             .ok_or(SamplerError::PlanRow { row: k })?;
-        self.network
-            .forward(x, row.time_bias, self.activations, out)?;
+        self.evaluate(x, &row, Output::Caller(out))?;
         let [p, q, ..] = row.coefficients;
         let clip = self.plan.clip();
         for (o, xi) in out.iter_mut().zip(x) {
             *o = x0_estimate(p, q, *xi, *o, clip);
+        }
+        Ok(())
+    }
+}
+
+/// Where [`FixedSampler::evaluate`] writes.
+enum Output<'o> {
+    /// The sampler's own output register.
+    Register,
+    /// A caller's buffer.
+    Caller(&'o mut [i32]),
+}
+
+impl FixedSampler<'_, '_> {
+    /// The network's (guided) output for `x` at `row`.
+    fn evaluate(
+        &mut self,
+        x: &[i32],
+        row: &FixedRow<'_>,
+        output: Output<'_>,
+    ) -> Result<(), SamplerError> {
+        let out = match output {
+            Output::Register => &mut *self.out,
+            Output::Caller(out) => out,
+        };
+        self.network
+            .forward(x, row.time_bias, self.activations, out)?;
+        let Some(guided) = &mut self.guided else {
+            return Ok(());
+        };
+        if guided.weight == 0 {
+            return Ok(());
+        }
+        guided
+            .unconditional
+            .forward(x, row.time_bias, self.activations, guided.out)?;
+        let w = i64::from(guided.weight);
+        for (o, u) in out.iter_mut().zip(guided.out.iter()) {
+            let gap = (i64::from(*o) - i64::from(*u)).saturating_mul(w);
+            let step = rounding_divide_by_pot(gap, STATE_FRAC_BITS);
+            *o = saturate_i32(i64::from(*o) + step);
         }
         Ok(())
     }

@@ -9,6 +9,7 @@
 //! ([`write()`], feature `std`) produces exactly what the parser accepts.
 
 mod anomaly_section;
+mod class_bias;
 mod container;
 mod crc32;
 mod cursor;
@@ -26,6 +27,7 @@ mod topology;
 mod writer;
 
 pub use anomaly_section::{AnomalyDetector, MAX_ANOMALY_LEVELS, MAX_ANOMALY_REPEATS};
+pub use class_bias::{ClassBias, ClassRows, MAX_CLASSES};
 pub use container::SectionEntry;
 pub use crc32::Crc32;
 pub use cursor::{F16s, F32s, I16s, I32s, LeValue, LeValues};
@@ -40,8 +42,8 @@ pub use time_bias::TimeBias;
 pub use topology::{Activation, Layer, TimeConditioning, Topology};
 #[cfg(feature = "std")]
 pub use writer::{
-    AnomalyData, FixedLayerData, FixedPlanData, ModelSpec, PlanData, WeightsData, append_section,
-    seal, write,
+    AnomalyData, ClassBiasData, FixedLayerData, FixedPlanData, ModelSpec, PlanData, WeightsData,
+    append_section, seal, write,
 };
 
 use core::fmt;
@@ -52,7 +54,7 @@ pub const MAGIC: [u8; 8] = *b"\x89TSM\r\n\x1a\n";
 pub const VERSION_MAJOR: u16 = 1;
 /// Minor version this crate writes; newer minors are read (unknown optional
 /// sections are skipped).
-pub const VERSION_MINOR: u16 = 1;
+pub const VERSION_MINOR: u16 = 2;
 /// Bytes of the fixed header.
 pub const HEADER_LEN: usize = 32;
 /// Bytes of one section-table entry.
@@ -98,6 +100,9 @@ pub enum SectionKind {
     /// An anomaly detector: levels, draws and calibrated threshold (code
     /// 10, since 1.1; optional).
     Anomaly,
+    /// Per-class first-layer bias rows of a class-conditional model (code
+    /// 11, since 1.2).
+    ClassBias,
 }
 
 impl SectionKind {
@@ -114,6 +119,7 @@ impl SectionKind {
             SectionKind::TimeBias => 8,
             SectionKind::FixedPlan => 9,
             SectionKind::Anomaly => 10,
+            SectionKind::ClassBias => 11,
         }
     }
 
@@ -130,6 +136,7 @@ impl SectionKind {
             8 => SectionKind::TimeBias,
             9 => SectionKind::FixedPlan,
             10 => SectionKind::Anomaly,
+            11 => SectionKind::ClassBias,
             _ => return None,
         })
     }
@@ -148,6 +155,7 @@ impl fmt::Display for SectionKind {
             SectionKind::TimeBias => "time bias",
             SectionKind::FixedPlan => "fixed-point plan",
             SectionKind::Anomaly => "anomaly detector",
+            SectionKind::ClassBias => "class bias",
         })
     }
 }

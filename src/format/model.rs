@@ -2,10 +2,10 @@
 
 use super::container::{Section, SectionEntry, read_sections};
 use super::{
-    AnomalyDetector, EmbeddedPlan, FixedPlan, FixedWeights, FloatKind, FloatWeights, FormatError,
-    MAX_PLANS, MAX_SECTIONS, Normalization, SectionKind, TimeBias, TimeConditioning, Topology,
-    anomaly_section, fixed_plan, fixed_weights, float_weights, normalization, plan_section,
-    schedule_section, time_bias, topology,
+    AnomalyDetector, ClassBias, ClassRows, EmbeddedPlan, FixedPlan, FixedWeights, FloatKind,
+    FloatWeights, FormatError, MAX_PLANS, MAX_SECTIONS, Normalization, SectionKind, TimeBias,
+    TimeConditioning, Topology, anomaly_section, class_bias, fixed_plan, fixed_weights,
+    float_weights, normalization, plan_section, schedule_section, time_bias, topology,
 };
 use crate::fixed::FixedNetwork;
 use crate::net::{Denoiser, Network};
@@ -45,6 +45,7 @@ pub struct Model<'a> {
     time_bias: heapless::Vec<TimeBias<'a>, MAX_PLANS>,
     fixed_plans: heapless::Vec<FixedPlan<'a>, MAX_PLANS>,
     anomaly: Option<AnomalyDetector<'a>>,
+    class_bias: Option<ClassBias<'a>>,
     table: heapless::Vec<SectionEntry, MAX_SECTIONS>,
 }
 
@@ -88,8 +89,13 @@ impl<'a> Model<'a> {
         let fixed = matches!(weights, Weights::Fixed(_));
         let time_bias = Self::time_bias_tables(&sections, &topology, &plans, fixed)?;
         let fixed_plans = Self::fixed_plans(&sections, &topology, &plans, fixed)?;
+        let class_bias = Self::class_bias_rows(&sections, &topology, fixed)?;
         if let Weights::Fixed(w) = &mut weights {
-            w.plan_accumulators(|o| fixed_plans.iter().map(|p| p.max_bias(o)).max().unwrap_or(0));
+            w.plan_accumulators(|o| {
+                let time = fixed_plans.iter().map(|p| p.max_bias(o)).max();
+                let class = class_bias.map_or(0, |c| c.max_i32(o));
+                time.unwrap_or(0) + class
+            });
         }
         let anomaly = Self::anomaly_detector(&sections, &plans)?;
         let table = sections.iter().map(|s| s.entry).collect();
@@ -103,8 +109,38 @@ impl<'a> Model<'a> {
             time_bias,
             fixed_plans,
             anomaly,
+            class_bias,
             table,
         })
+    }
+
+    /// The class-bias rows of a class-conditional model (at most one
+    /// section), in the element type of the backend.
+    fn class_bias_rows(
+        sections: &[Section<'a>],
+        topology: &Topology<'a>,
+        fixed: bool,
+    ) -> Result<Option<ClassBias<'a>>, FormatError> {
+        let mut found = sections
+            .iter()
+            .filter(|s| s.entry.kind == Some(SectionKind::ClassBias));
+        let Some(first) = found.next() else {
+            return Ok(None);
+        };
+        if found.next().is_some() {
+            return Err(FormatError::DuplicateSection(SectionKind::ClassBias));
+        }
+        let table = class_bias::parse(first.bytes)?;
+        let element_fits = matches!(
+            (table.rows(), fixed),
+            (ClassRows::F32(_), false) | (ClassRows::I32(_), true)
+        );
+        if !element_fits || table.width() != topology.first_dense_output() {
+            return Err(FormatError::Mismatch {
+                section: SectionKind::ClassBias,
+            });
+        }
+        Ok(Some(table))
     }
 
     /// The anomaly detector, if the file has one (at most one).
@@ -256,20 +292,35 @@ impl<'a> Model<'a> {
         }
     }
 
-    /// The network of an f32 or f16 model (`None` for fixed-point).
+    /// The network of an f32 or f16 model (`None` for fixed-point); a
+    /// class-conditional one is unconditional until
+    /// [`Network::with_class`] picks a class.
     pub fn network(&self) -> Option<Network<'a>> {
         match self.weights {
-            Weights::Float(w) => Some(Network::new(self.topology, w)),
+            Weights::Float(w) => Some(Network::new(self.topology, w, self.class_bias)),
             Weights::Fixed(_) => None,
         }
     }
 
-    /// The network of a fixed-point model (`None` for the float backends).
+    /// The network of a fixed-point model (`None` for the float backends); a
+    /// class-conditional one is unconditional until
+    /// [`FixedNetwork::with_class`] picks a class.
     pub fn fixed_network(&self) -> Option<FixedNetwork<'a>> {
         match self.weights {
-            Weights::Fixed(w) => Some(FixedNetwork::new(w)),
+            Weights::Fixed(w) => Some(FixedNetwork::new(w, self.class_bias)),
             Weights::Float(_) => None,
         }
+    }
+
+    /// The class-bias rows of a class-conditional model.
+    pub fn class_bias(&self) -> Option<ClassBias<'a>> {
+        self.class_bias
+    }
+
+    /// Number of classes of a class-conditional model, 0 for an
+    /// unconditional one.
+    pub fn classes(&self) -> u32 {
+        self.class_bias.map_or(0, |c| c.classes())
     }
 
     /// The anomaly detector stored with the model, if any.
@@ -317,10 +368,13 @@ impl<'a> Model<'a> {
 
     /// `f32` elements of scratch a [`crate::sampler::Sampler`] over this
     /// model needs: the network's activation buffers, the x̂₀ register and
-    /// the multistep register `h`. For a fixed-point model, see
-    /// [`crate::fixed::FixedScratch`] instead.
+    /// the multistep register `h`, and for a class-conditional model the
+    /// second output of guidance ([`crate::net::Guided`]). For a
+    /// fixed-point model, see [`crate::fixed::FixedScratch`] instead.
     pub fn scratch_len(&self) -> usize {
+        let dim = self.topology.x_dim() as usize;
         let net = self.network().map_or(0, |n| n.scratch_len());
-        net + crate::sampler::register_len(self.topology.x_dim() as usize)
+        let guidance = if self.class_bias.is_some() { dim } else { 0 };
+        net + guidance + crate::sampler::register_len(dim)
     }
 }

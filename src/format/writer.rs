@@ -67,6 +67,27 @@ pub enum FixedLayerData {
     },
 }
 
+/// The class-bias rows of a class-conditional model (section kind 11,
+/// [`super::ClassBias`]): `classes + 1` rows of the first dense layer's
+/// width, the unconditional row last.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClassBiasData {
+    /// For f32 and f16 models.
+    F32 {
+        /// Number of classes.
+        classes: u32,
+        /// The rows, concatenated.
+        rows: Vec<f32>,
+    },
+    /// For fixed-point models, in the first dense layer's accumulator units.
+    I32 {
+        /// Number of classes.
+        classes: u32,
+        /// The rows, concatenated.
+        rows: Vec<i32>,
+    },
+}
+
 /// The weights of a model, in one backend.
 #[derive(Clone, Debug, PartialEq)]
 pub enum WeightsData {
@@ -105,6 +126,8 @@ pub struct ModelSpec<'a> {
     pub schedule: Schedule<'a>,
     /// Embedded plans.
     pub plans: Vec<PlanData>,
+    /// Class-bias rows, for a class-conditional model.
+    pub class_bias: Option<ClassBiasData>,
     /// Further sections as `(kind code, flags, bytes)`, written after the
     /// others: sections of other backends or of newer minor versions.
     pub extra_sections: Vec<(u16, u16, Vec<u8>)>,
@@ -230,6 +253,23 @@ fn time_bias_section(index: usize, rows: usize, values: &[f32]) -> Vec<u8> {
     out
 }
 
+fn class_bias_section(table: &ClassBiasData) -> Vec<u8> {
+    let (classes, element, len) = match table {
+        ClassBiasData::F32 { classes, rows } => (*classes, 1, rows.len()),
+        ClassBiasData::I32 { classes, rows } => (*classes, 2, rows.len()),
+    };
+    let mut out = Vec::with_capacity(16 + 4 * len);
+    put_u32(&mut out, classes);
+    put_u32(&mut out, len_u32(len / (classes as usize + 1)));
+    put_u32(&mut out, element);
+    put_u32(&mut out, 0);
+    match table {
+        ClassBiasData::F32 { rows, .. } => put_f32s(&mut out, rows),
+        ClassBiasData::I32 { rows, .. } => put_i32s(&mut out, rows.iter().copied()),
+    }
+    out
+}
+
 /// The weights section's kind and bytes.
 fn weights_section(weights: &WeightsData, layers: &[Layer]) -> (SectionKind, Vec<u8>) {
     let mut out = Vec::new();
@@ -346,6 +386,10 @@ pub fn write(spec: &ModelSpec<'_>) -> Result<Vec<u8>, FormatError> {
             let body = fixed_plan_section(i, fixed);
             sections.push((SectionKind::FixedPlan.code(), FLAG_REQUIRED, body));
         }
+    }
+    if let Some(table) = &spec.class_bias {
+        let body = class_bias_section(table);
+        sections.push((SectionKind::ClassBias.code(), FLAG_REQUIRED, body));
     }
     sections.extend(spec.extra_sections.iter().cloned());
     assemble(&sections)

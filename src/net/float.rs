@@ -10,7 +10,8 @@
 
 use super::{Denoiser, NetError, TimeInput};
 use crate::format::{
-    Activation, F32s, FloatWeights, Layer, LeValue, LeValues, Matrix, TimeConditioning, Topology,
+    Activation, ClassBias, F32s, FloatWeights, Layer, LeValue, LeValues, Matrix, TimeConditioning,
+    Topology,
 };
 use crate::plan::Prediction;
 
@@ -19,13 +20,36 @@ use crate::plan::Prediction;
 pub struct Network<'a> {
     topology: Topology<'a>,
     weights: FloatWeights<'a>,
+    classes: Option<ClassBias<'a>>,
+    /// The class-bias row added to the first dense layer: the chosen
+    /// class's, or the unconditional one.
+    class: Option<F32s<'a>>,
 }
 
 impl<'a> Network<'a> {
-    /// A network over validated topology and weights (from
-    /// [`crate::format::Model::network`]).
-    pub(crate) fn new(topology: Topology<'a>, weights: FloatWeights<'a>) -> Self {
-        Network { topology, weights }
+    /// A network over validated topology, weights and class-bias rows (from
+    /// [`crate::format::Model::network`]), unconditional.
+    pub(crate) fn new(
+        topology: Topology<'a>,
+        weights: FloatWeights<'a>,
+        classes: Option<ClassBias<'a>>,
+    ) -> Self {
+        Network {
+            topology,
+            weights,
+            classes,
+            class: classes.and_then(|c| c.f32_row(None)),
+        }
+    }
+
+    /// The same network conditioned on `class`; `None` if the model is not
+    /// class-conditional or has no such class.
+    pub fn with_class(self, class: u32) -> Option<Self> {
+        let row = self.classes?.f32_row(Some(class))?;
+        Some(Network {
+            class: Some(row),
+            ..self
+        })
     }
 
     /// The weights.
@@ -107,7 +131,11 @@ impl Denoiser for Network<'_> {
                 Layer::Dense { input, output } => {
                     let (i, o) = (input as usize, output as usize);
                     let Some(weights) = denses.next() else { break };
-                    let extra = if first_dense { time_bias } else { None };
+                    let extra = if first_dense {
+                        [time_bias, self.class]
+                    } else {
+                        [None, None]
+                    };
                     let (x, y) = (
                         cur.get(..i).unwrap_or(&[]),
                         next.get_mut(..o).unwrap_or(&mut []),
@@ -141,19 +169,19 @@ fn copy_prefix(dst: &mut [f32], src: &[f32]) {
     }
 }
 
-/// `out = W·x + b (+ extra)`, `W` row-major, accumulated left to right
-/// starting from the bias.
+/// `out = W·x + b (+ time bias) (+ class bias)`, `W` row-major, accumulated
+/// left to right starting from the bias.
 fn dense<T: LeValue<N> + Into<f32>, const N: usize>(
     weights: LeValues<'_, T, N>,
     bias: F32s<'_>,
-    extra: Option<F32s<'_>>,
+    extra: [Option<F32s<'_>>; 2],
     x: &[f32],
     out: &mut [f32],
 ) {
     let n = x.len();
     for (o, slot) in out.iter_mut().enumerate() {
         let mut acc = bias.get(o).unwrap_or(0.0);
-        if let Some(e) = extra {
+        for e in extra.iter().flatten() {
             acc += e.get(o).unwrap_or(0.0);
         }
         if let Some(row) = weights.slice(o * n, n) {

@@ -1,6 +1,9 @@
 //! The ε-network forward pass: an MLP of dense layers, activations and
 //! residual adds, conditioned on time by a sinusoidal embedding appended to
-//! the input or by a per-plan-row bias added to the first dense layer.
+//! the input or by a per-plan-row bias added to the first dense layer, and
+//! for class-conditional models on a class by a per-class bias added to the
+//! same layer ([`Guided`] runs classifier-free guidance: a conditional and an
+//! unconditional evaluation per row).
 //!
 //! [`float`] runs the f32 and f16 backends (f32 arithmetic); the
 //! fixed-point backend lives in [`crate::fixed`]. Each reads its weights in
@@ -8,12 +11,14 @@
 //! gives the same bits on every target. f32 is the reference.
 
 pub mod float;
+mod guided;
 
 use crate::format::F32s;
 use crate::plan::Prediction;
 use core::fmt;
 
 pub use float::Network;
+pub use guided::{Guidance, Guided};
 
 /// A network the sampler can run: any backend, or an analytic denoiser.
 pub trait Denoiser {

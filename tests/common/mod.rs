@@ -22,7 +22,7 @@
 
 use tinyscore::fixed::quantize::{TensorScales, quantize};
 use tinyscore::format::{
-    self, Activation, Layer, ModelSpec, PlanData, TimeConditioning, WeightsData,
+    self, Activation, ClassBiasData, Layer, ModelSpec, PlanData, TimeConditioning, WeightsData,
 };
 use tinyscore::net::float::sinusoidal_embedding;
 use tinyscore::plan::{Compiler, PlanSpec, Prediction, SamplerKind};
@@ -154,6 +154,7 @@ pub fn mlp_spec(
         scale: vec![2.0, 0.25],
         schedule,
         plans: vec![plan],
+        class_bias: None,
         extra_sections: Vec::new(),
     }
 }
@@ -167,6 +168,28 @@ pub fn small_spec() -> ModelSpec<'static> {
 /// [`small_spec`] with its time embedding folded into a time-bias table.
 pub fn bias_table_spec() -> ModelSpec<'static> {
     mlp_spec(16, 8, 10, true)
+}
+
+/// `spec` made class-conditional with `classes` classes: `classes + 1`
+/// deterministic f32 class-bias rows for its first dense layer (row `k`,
+/// output `o`: `0.3·sin(1.7k + 0.9o + 0.4)`; the last row, "no class",
+/// included).
+pub fn conditional_spec(spec: ModelSpec<'static>, classes: u32) -> ModelSpec<'static> {
+    let width = spec
+        .layers
+        .iter()
+        .find_map(|l| match *l {
+            Layer::Dense { output, .. } => Some(output),
+            _ => None,
+        })
+        .expect("a dense layer");
+    let rows = (0..=classes)
+        .flat_map(|k| (0..width).map(move |o| 0.3 * (1.7 * k as f32 + 0.9 * o as f32 + 0.4).sin()))
+        .collect();
+    ModelSpec {
+        class_bias: Some(ClassBiasData::F32 { classes, rows }),
+        ..spec
+    }
 }
 
 /// [`small_spec`] written with [`format::write`].
@@ -189,12 +212,39 @@ pub fn f32_params<'s>(spec: &'s ModelSpec<'_>) -> &'s [f32] {
 
 /// A reference forward pass in f64, straight from the spec: the input
 /// vector (with the embedding, if any), then the vector after each layer.
+/// A class-conditional spec is run unconditionally.
 pub fn reference_activations(
     spec: &ModelSpec<'_>,
     x: &[f32],
     t: f32,
     bias_row: Option<&[f32]>,
 ) -> Vec<Vec<f64>> {
+    class_reference_activations(spec, x, t, bias_row, None)
+}
+
+/// [`reference_activations`] of a class-conditional spec for `class`
+/// (`None`: unconditional): the class's f32 row added to the first dense
+/// layer.
+pub fn class_reference_activations(
+    spec: &ModelSpec<'_>,
+    x: &[f32],
+    t: f32,
+    bias_row: Option<&[f32]>,
+    class: Option<u32>,
+) -> Vec<Vec<f64>> {
+    let class_row: Option<Vec<f64>> = match &spec.class_bias {
+        Some(ClassBiasData::F32 { classes, rows }) => {
+            let width = rows.len() / (*classes as usize + 1);
+            let k = class.unwrap_or(*classes) as usize;
+            Some(
+                rows[k * width..(k + 1) * width]
+                    .iter()
+                    .map(|&v| f64::from(v))
+                    .collect(),
+            )
+        }
+        _ => None,
+    };
     let mut v: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
     if let TimeConditioning::Sinusoidal {
         dim,
@@ -222,6 +272,9 @@ pub fn reference_activations(
                     .map(|r| {
                         let extra = match (first, bias_row) {
                             (true, Some(row)) => f64::from(row[r]),
+                            _ => 0.0,
+                        } + match (first, &class_row) {
+                            (true, Some(row)) => row[r],
                             _ => 0.0,
                         };
                         f64::from(b[r])

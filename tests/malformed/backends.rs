@@ -30,6 +30,19 @@ pub fn f16_base() -> Vec<u8> {
     format::write(&spec).unwrap()
 }
 
+/// The float bias-table base (hidden width 16) with three classes: four
+/// class-bias rows of 16 f32 after the section's 16-byte header.
+pub fn conditional_base() -> Vec<u8> {
+    format::write(&common::conditional_spec(common::bias_table_spec(), 3)).unwrap()
+}
+
+/// [`fixed_base`] with two classes: three class-bias rows of 4 i32.
+pub fn fixed_conditional_base() -> Vec<u8> {
+    let spec = common::conditional_spec(common::mlp_spec(4, 2, 3, true), 2);
+    let scales = common::trajectory_scales(&spec, 8, 1.25);
+    format::write(&quantize(&spec, &scales).unwrap()).unwrap()
+}
+
 /// Adds the cases of both backends.
 pub fn add_cases(cases: &mut Vec<Case>, float_base: &[u8], float_bias_table: &[u8]) {
     let mut add = |name: &'static str, bytes: Vec<u8>, expected: FormatError| {
@@ -258,6 +271,90 @@ pub fn add_cases(cases: &mut Vec<Case>, float_base: &[u8], float_bias_table: &[u
             f.sections.push((K::Anomaly.code(), 0, body));
         }),
         E::DuplicateSection(K::Anomaly),
+    );
+
+    // ---- Class bias -----------------------------------------------------------
+    let conditional = conditional_base();
+    let fixed_conditional = fixed_conditional_base();
+    let class = |edit: &dyn Fn(&mut Vec<u8>)| section(&conditional, K::ClassBias, |b| edit(b));
+    let class_limit = |offset| E::Limit {
+        section: K::ClassBias,
+        offset,
+    };
+    let class_mismatch = E::Mismatch {
+        section: K::ClassBias,
+    };
+    add(
+        "class_bias_no_classes",
+        class(&|b| put_u32(b, 0, 0)),
+        class_limit(0),
+    );
+    add(
+        "class_bias_257_classes",
+        class(&|b| put_u32(b, 0, 257)),
+        class_limit(0),
+    );
+    add(
+        "class_bias_width_zero",
+        class(&|b| put_u32(b, 4, 0)),
+        class_limit(4),
+    );
+    add(
+        "class_bias_element_code",
+        class(&|b| put_u32(b, 8, 3)),
+        E::BadCode {
+            section: K::ClassBias,
+            offset: 8,
+        },
+    );
+    add(
+        "class_bias_reserved",
+        class(&|b| put_u32(b, 12, 1)),
+        E::Reserved { offset: 12 },
+    );
+    add(
+        "class_bias_short",
+        class(&|b| b.truncate(b.len() - 4)),
+        E::SectionLength(K::ClassBias),
+    );
+    add(
+        "class_bias_nan",
+        class(&|b| put_f32(b, 16 + 4 * 17, f32::NAN)),
+        E::NonFinite {
+            section: K::ClassBias,
+            index: 17,
+        },
+    );
+    // Seven classes of width 8 fill the same 64 values: a valid section of
+    // the wrong width.
+    add(
+        "class_bias_width_mismatch",
+        class(&|b| {
+            put_u32(b, 0, 7);
+            put_u32(b, 4, 8);
+        }),
+        class_mismatch,
+    );
+    add(
+        "class_bias_i32_in_float_model",
+        class(&|b| put_u32(b, 8, 2)),
+        class_mismatch,
+    );
+    add(
+        "class_bias_f32_in_fixed_model",
+        section(&fixed_conditional, K::ClassBias, |b| {
+            put_u32(b, 8, 1);
+            b[16..].fill(0); // finite as f32
+        }),
+        class_mismatch,
+    );
+    add(
+        "class_bias_twice",
+        sections(&conditional, |f| {
+            let body = f.body(K::ClassBias).clone();
+            f.sections.push((K::ClassBias.code(), FLAG_REQUIRED, body));
+        }),
+        E::DuplicateSection(K::ClassBias),
     );
 
     // ---- f16 weights --------------------------------------------------------

@@ -28,6 +28,7 @@ use tinyscore::format::{
     self, Crc32, FLAG_REQUIRED, FormatError, HEADER_LEN, Model, SECTION_ENTRY_LEN, SectionKind,
     TimeConditioning,
 };
+use tinyscore::net::Guidance;
 use tinyscore::plan::{Compiler, Plan, PlanError, PlanSpec, SamplerKind};
 use tinyscore::sampler::Sampler;
 use tinyscore::schedule::ScheduleError;
@@ -1467,11 +1468,35 @@ pub fn exercise(model: &Model<'_>) {
                 s.step(&mut state, &mut rng).expect("step");
             }
         }
+        if model.classes() > 0 && !model.plans().is_empty() {
+            let guidance = Guidance {
+                class: model.classes() - 1,
+                weight: 3 << 15,
+            };
+            let mut s = FixedSampler::embedded_guided(model, 0, guidance, &mut acts, &mut regs)
+                .expect("guided sampler");
+            s.init(&mut state, &mut rng).expect("init");
+            for _ in 0..2 {
+                s.step(&mut state, &mut rng).expect("step");
+            }
+        }
         return;
     }
     let mut scratch = vec![0.0f32; model.scratch_len()];
     if !model.plans().is_empty() {
         let mut s = Sampler::embedded(model, 0, &mut scratch).expect("embedded sampler");
+        s.init(&mut x, &mut rng).expect("init");
+        for _ in 0..2 {
+            s.step(&mut x, &mut rng).expect("step");
+        }
+    }
+    if model.classes() > 0 && !model.plans().is_empty() {
+        let guidance = Guidance {
+            class: model.classes() - 1,
+            weight: 1.5,
+        };
+        let mut s =
+            Sampler::embedded_guided(model, 0, guidance, &mut scratch).expect("guided sampler");
         s.init(&mut x, &mut rng).expect("init");
         for _ in 0..2 {
             s.step(&mut x, &mut rng).expect("step");
@@ -1576,5 +1601,7 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         ("seed_optional_sections", optional.assemble()),
         ("seed_f16", backends::f16_base()),
         ("seed_fixed", backends::fixed_base()),
+        ("seed_conditional", backends::conditional_base()),
+        ("seed_fixed_conditional", backends::fixed_conditional_base()),
     ]
 }

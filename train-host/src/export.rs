@@ -126,6 +126,7 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
         scale: state.normalization.scale.clone(),
         schedule: schedule.0,
         plans: vec![plan],
+        class_bias: None,
         extra_sections: Vec::new(),
     };
     match opts.backend {
