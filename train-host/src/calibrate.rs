@@ -10,6 +10,9 @@
 //! layer) and each network evaluation, the largest magnitude is recorded;
 //! the tensor's clip is the `percentile` of those maxima (100 = the largest
 //! seen) times `headroom`, and its int16 scale is the clip over 32767.
+//! A class-conditional model is calibrated on guided trajectories of every
+//! class in turn ([`CALIBRATION_GUIDANCE`]), each row measured with the
+//! class and without, as guided sampling evaluates it.
 //!
 //! The default headroom is 2: one of int16's 15 bits buys room for states
 //! beyond those seen. Measured on the demo models (docs/BENCHMARKS.md), a
@@ -22,9 +25,15 @@ use crate::mlp::{Cache, Mlp};
 use crate::random::stream;
 use tinyscore::fixed::quantize::TensorScales;
 use tinyscore::format::{Layer, Model, ModelSpec, TimeConditioning, WeightsData};
+use tinyscore::net::Guidance;
 use tinyscore::net::float::sinusoidal_embedding;
 use tinyscore::plan::Plan;
 use tinyscore::sampler::Sampler;
+
+/// Guidance weight of the trajectories that calibrate a class-conditional
+/// model: w = 1, a typical weight; the headroom covers the wider states of
+/// stronger guidance.
+pub const CALIBRATION_GUIDANCE: f32 = 1.0;
 
 /// How activation ranges are measured.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -140,8 +149,6 @@ pub fn calibrate(
             "needs samples > 0, percentile in (0, 100] and headroom ≥ 1",
         ));
     }
-    let n = cal.samples;
-    let traj = host_sampling::sample(f32_model, n, cal.seed, None, true)?;
     let model = Model::parse(f32_model).map_err(host_sampling::SampleError::from)?;
     let plan = model.plan(0).ok_or(host_sampling::SampleError::NoPlan)?;
     let TimeConditioning::Sinusoidal {
@@ -154,44 +161,71 @@ pub fn calibrate(
             "needs a model with a time embedding",
         ));
     };
-    let (dim, e) = (mlp.x_dim, e as usize);
+    let (dim, e, classes) = (mlp.x_dim, e as usize, model.classes());
+    let width = mlp.input_width();
     let norm = model.normalization();
-
-    // The state before row 0: the sampler's own initial noise, per stream.
-    let mut states = vec![0f32; n * dim];
+    // Unconditional trajectories, or guided ones of every class in turn;
+    // a guided row evaluates the network with the class and without.
+    let conditions: Vec<Option<Guidance<f32>>> = if classes == 0 {
+        vec![None]
+    } else {
+        (0..classes)
+            .map(|class| {
+                Some(Guidance {
+                    class,
+                    weight: CALIBRATION_GUIDANCE,
+                })
+            })
+            .collect()
+    };
+    let n = cal.samples.div_ceil(conditions.len());
     let mut scratch = vec![0f32; model.scratch_len()];
     let mut sampler =
         Sampler::embedded(&model, 0, &mut scratch).map_err(host_sampling::SampleError::from)?;
-    for (i, x) in states.chunks_exact_mut(dim).enumerate() {
-        sampler
-            .init(x, &mut stream(cal.seed, i as u64))
-            .map_err(host_sampling::SampleError::from)?;
-    }
-
     let tensors = mlp.layers.len() + 1;
     let mut maxima: Vec<Vec<f32>> = vec![Vec::new(); tensors];
-    let mut input = vec![0f32; n * (dim + e)];
+    let mut states = vec![0f32; n * dim];
+    let mut input = vec![0f32; n * width];
     let mut cache = Cache::default();
-    for r in 0..plan.header().rows as usize {
-        if r > 0 {
-            states.copy_from_slice(&traj.trajectory[r - 1]);
-            states.chunks_exact_mut(dim).for_each(|x| norm.to_model(x));
-        }
-        let t = plan.row(r).map_or(0.0, |row| row.t);
-        for (x, slot) in states
-            .chunks_exact(dim)
-            .zip(input.chunks_exact_mut(dim + e))
-        {
-            slot[..dim].copy_from_slice(x);
-            sinusoidal_embedding(t * scale, max_period, &mut slot[dim..]);
-        }
-        mlp.forward(params, &input, n, &mut cache);
-        for (k, values) in cache.values.iter().enumerate() {
-            let width = values.len() / n;
-            // The folded network's input is the state alone.
-            let used = if k == 0 { dim } else { width };
-            for v in values.chunks_exact(width) {
-                maxima[k].push(v[..used].iter().fold(0f32, |m, x| m.max(x.abs())));
+    for (k, condition) in conditions.iter().enumerate() {
+        let seed = cal.seed.wrapping_add(k as u64);
+        let traj = host_sampling::sample(f32_model, n, seed, None, *condition, true)?;
+        for r in 0..plan.header().rows as usize {
+            if r == 0 {
+                // The state before row 0: the sampler's own initial noise.
+                for (i, x) in states.chunks_exact_mut(dim).enumerate() {
+                    sampler
+                        .init(x, &mut stream(seed, i as u64))
+                        .map_err(host_sampling::SampleError::from)?;
+                }
+            } else {
+                states.copy_from_slice(&traj.trajectory[r - 1]);
+                states.chunks_exact_mut(dim).for_each(|x| norm.to_model(x));
+            }
+            let t = plan.row(r).map_or(0.0, |row| row.t);
+            let branches = match condition {
+                Some(g) => vec![Some(g.class), None],
+                None => vec![None],
+            };
+            for class in branches {
+                for (x, slot) in states.chunks_exact(dim).zip(input.chunks_exact_mut(width)) {
+                    slot[..dim].copy_from_slice(x);
+                    sinusoidal_embedding(t * scale, max_period, &mut slot[dim..dim + e]);
+                    let onehot = &mut slot[dim + e..];
+                    onehot.iter_mut().for_each(|v| *v = 0.0);
+                    if let Some(v) = onehot.get_mut(class.unwrap_or(classes) as usize) {
+                        *v = 1.0;
+                    }
+                }
+                mlp.forward(params, &input, n, &mut cache);
+                for (k, values) in cache.values.iter().enumerate() {
+                    let w = values.len() / n;
+                    // The folded network's input is the state alone.
+                    let used = if k == 0 { dim } else { w };
+                    for v in values.chunks_exact(w) {
+                        maxima[k].push(v[..used].iter().fold(0f32, |m, x| m.max(x.abs())));
+                    }
+                }
             }
         }
     }

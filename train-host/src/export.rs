@@ -6,11 +6,15 @@
 //! and quantises with the runtime's quantiser.
 
 use crate::calibrate::{Calibration, CalibrationError, calibrate, fold_time};
+use crate::mlp::Mlp;
 use crate::restore::{Task, percentile, row_at, run};
 use crate::spec::ScheduleSpec;
-use crate::train::{MAX_PERIOD, RunState, TrainError, network, prediction};
+use crate::train::{
+    MAX_PERIOD, RunState, TrainConfig, TrainError, class_inputs, network, prediction,
+};
 use tinyscore::format::{
-    self, AnomalyData, Model, ModelSpec, PlanData, SectionKind, TimeConditioning, WeightsData,
+    self, AnomalyData, ClassBiasData, Layer, Model, ModelSpec, PlanData, SectionKind,
+    TimeConditioning, WeightsData,
 };
 use tinyscore::plan::{Compiler, PlanRow, PlanSpec, SamplerKind};
 use tinyscore::schedule::Spacing;
@@ -112,6 +116,7 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
     let dim = state.normalization.mean.len();
     let mlp = network(c, dim);
     let (plan, schedule) = plan_for(state, opts)?;
+    let (layers, params, class_bias) = fold_classes(c, &mlp, &state.ema);
     let spec = ModelSpec {
         x_dim: dim as u32,
         time: TimeConditioning::Sinusoidal {
@@ -120,29 +125,66 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
             scale: schedule.time_scale(),
         },
         prediction: prediction(&c.prediction)?,
-        layers: mlp.layers.clone(),
-        weights: WeightsData::F32(state.ema.clone()),
+        layers,
+        weights: WeightsData::F32(params.clone()),
         mean: state.normalization.mean.clone(),
         scale: state.normalization.scale.clone(),
         schedule: schedule.0,
         plans: vec![plan],
-        class_bias: None,
+        class_bias,
         extra_sections: Vec::new(),
     };
     match opts.backend {
         Backend::F32 => Ok(format::write(&spec)?),
         Backend::F16 => Ok(format::write(&ModelSpec {
-            weights: WeightsData::F16(state.ema.clone()),
+            weights: WeightsData::F16(params),
             ..spec
         })?),
         Backend::Fixed(cal) => {
             let f32_model = format::write(&spec)?;
-            let mlp = network(c, dim);
             let scales = calibrate(&f32_model, &mlp, &state.ema, &cal)?;
             let fixed = tinyscore::fixed::quantize::quantize(&fold_time(&spec), &scales)?;
             Ok(format::write(&fixed)?)
         }
     }
+}
+
+/// The exported network of a class-conditional run: the one-hot class
+/// columns of the first dense layer's `W` taken out and stored as one bias
+/// row per class (`W_c·onehot(k)` is column `k`), the unconditional slot
+/// last. Layers and parameters of an unconditional run are returned as
+/// they are.
+fn fold_classes(
+    c: &TrainConfig,
+    mlp: &Mlp,
+    params: &[f32],
+) -> (Vec<Layer>, Vec<f32>, Option<ClassBiasData>) {
+    let k = class_inputs(c);
+    let (Some(&Layer::Dense { input, output }), true) = (mlp.layers.first(), k > 0) else {
+        return (mlp.layers.clone(), params.to_vec(), None);
+    };
+    let (i, o) = (input as usize, output as usize);
+    let kept = i - k;
+    let (first, rest) = params.split_at(o * i);
+    let mut folded: Vec<f32> = first
+        .chunks(i)
+        .flat_map(|row| &row[..kept])
+        .copied()
+        .collect();
+    folded.extend_from_slice(rest);
+    let rows = (0..k)
+        .flat_map(|slot| first.chunks(i).map(move |row| row[kept + slot]))
+        .collect();
+    let mut layers = mlp.layers.clone();
+    layers[0] = Layer::Dense {
+        input: kept as u32,
+        output,
+    };
+    let table = ClassBiasData::F32 {
+        classes: c.classes,
+        rows,
+    };
+    (layers, folded, Some(table))
 }
 
 /// How the anomaly detector stored with a model is calibrated.

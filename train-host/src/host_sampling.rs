@@ -8,7 +8,7 @@
 use crate::random::stream;
 use tinyscore::fixed::{FixedSampler, FixedScratch, state_to_f32};
 use tinyscore::format::{Backend, FormatError, Model, Normalization};
-use tinyscore::net::Network;
+use tinyscore::net::{Denoiser, Guidance};
 use tinyscore::plan::{Compiler, Plan, PlanError, PlanRow, PlanSpec, RowsPlan, SamplerKind};
 use tinyscore::sampler::{Sampler, SamplerError};
 use tinyscore::schedule::Spacing;
@@ -47,6 +47,9 @@ pub enum SampleError {
         /// The data's.
         found: usize,
     },
+    /// A guidance weight the fixed-point backend cannot represent.
+    #[error("guidance weight {0} is outside what Q16.16 holds (|w| < 32768)")]
+    Guidance(f32),
     /// Fixed-point models carry their plans in integers.
     #[error(
         "a fixed-point model runs its embedded plan only: export another model for another plan"
@@ -74,12 +77,15 @@ enum Which<'a> {
 
 /// Draws `n` samples, sample `i` from its own generator
 /// [`stream`]`(seed, i)`, so the result does not depend on how many threads
-/// share the work; with the file's first embedded plan or `plan`.
+/// share the work; with the file's first embedded plan or `plan`, and for
+/// a class-conditional model of the class and weight of `guidance` (none:
+/// unconditional).
 pub fn sample(
     bytes: &[u8],
     n: usize,
     seed: u64,
     plan: Option<PlanOverride>,
+    guidance: Option<Guidance<f32>>,
     trajectory: bool,
 ) -> Result<Samples, SampleError> {
     let model = Model::parse(bytes)?;
@@ -136,30 +142,25 @@ pub fn sample(
                 let mut scratch = vec![0.0f32; model.scratch_len()];
                 let first = k * per;
                 if fixed {
-                    return draw_fixed(model, rows, traj_chunk, first, seed);
+                    return draw_fixed(model, guidance, rows, traj_chunk, first, seed);
                 }
-                match which {
-                    Which::Compiled(p) => {
+                let norm = model.normalization();
+                match (which, guidance) {
+                    (Which::Compiled(p), None) => {
                         let sampler = Sampler::new(model, p, &mut scratch)?;
-                        draw(
-                            sampler,
-                            model.normalization(),
-                            rows,
-                            traj_chunk,
-                            first,
-                            seed,
-                        )
+                        draw(sampler, norm, rows, traj_chunk, first, seed)
                     }
-                    Which::Embedded => {
+                    (Which::Compiled(p), Some(g)) => {
+                        let sampler = Sampler::guided(model, p, g, &mut scratch)?;
+                        draw(sampler, norm, rows, traj_chunk, first, seed)
+                    }
+                    (Which::Embedded, None) => {
                         let sampler = Sampler::embedded(model, 0, &mut scratch)?;
-                        draw(
-                            sampler,
-                            model.normalization(),
-                            rows,
-                            traj_chunk,
-                            first,
-                            seed,
-                        )
+                        draw(sampler, norm, rows, traj_chunk, first, seed)
+                    }
+                    (Which::Embedded, Some(g)) => {
+                        let sampler = Sampler::embedded_guided(model, 0, g, &mut scratch)?;
+                        draw(sampler, norm, rows, traj_chunk, first, seed)
                     }
                 }
             }));
@@ -187,8 +188,8 @@ pub fn sample(
 
 /// Draws the samples of `rows` (sample indices from `first`), recording
 /// each one's states in `traj` when it is not empty.
-fn draw<P: Plan>(
-    mut sampler: Sampler<'_, '_, Network<'_>, P>,
+fn draw<N: Denoiser, P: Plan>(
+    mut sampler: Sampler<'_, '_, N, P>,
     norm: Normalization<'_>,
     rows: &mut [f32],
     traj: &mut [f32],
@@ -217,9 +218,22 @@ fn draw<P: Plan>(
     Ok(())
 }
 
+/// The fixed-point form of a guidance weight: Q16.16, rounded to nearest.
+pub fn q16_guidance(g: Guidance<f32>) -> Result<Guidance<i32>, SampleError> {
+    let q = (f64::from(g.weight) * 65536.0).round();
+    if !q.is_finite() || q.abs() >= f64::from(i32::MAX) {
+        return Err(SampleError::Guidance(g.weight));
+    }
+    Ok(Guidance {
+        class: g.class,
+        weight: q as i32,
+    })
+}
+
 /// [`draw`] for a fixed-point model's embedded plan 0.
 fn draw_fixed(
     model: &Model<'_>,
+    guidance: Option<Guidance<f32>>,
     rows: &mut [f32],
     traj: &mut [f32],
     first: usize,
@@ -228,7 +242,10 @@ fn draw_fixed(
     let net = model.fixed_network().ok_or(SamplerError::Backend)?;
     let need = FixedScratch::of(&net);
     let (mut acts, mut regs) = (vec![0i16; need.activations], vec![0i32; need.registers]);
-    let mut sampler = FixedSampler::embedded(model, 0, &mut acts, &mut regs)?;
+    let mut sampler = match guidance {
+        None => FixedSampler::embedded(model, 0, &mut acts, &mut regs)?,
+        Some(g) => FixedSampler::embedded_guided(model, 0, q16_guidance(g)?, &mut acts, &mut regs)?,
+    };
     let dim = sampler.x_dim();
     let plan_rows = model.plan(0).map_or(0, |p| p.header().rows) as usize;
     let norm = model.normalization();

@@ -15,8 +15,9 @@ use tinyscore::format::{Activation, Layer};
 pub struct Mlp {
     /// Data dimension.
     pub x_dim: usize,
-    /// Width of the time embedding appended to the input.
-    pub emb_dim: usize,
+    /// Width of the conditioning appended to the input: the time embedding,
+    /// then for a class-conditional network the one-hot class.
+    pub cond_dim: usize,
     /// The layers, in the runtime's terms.
     pub layers: Vec<Layer>,
 }
@@ -63,7 +64,7 @@ impl Mlp {
     /// then `Dense(width → x)`.
     pub fn residual(
         x_dim: usize,
-        emb_dim: usize,
+        cond_dim: usize,
         width: usize,
         depth: usize,
         act: Activation,
@@ -71,7 +72,7 @@ impl Mlp {
         let w = width as u32;
         let mut layers = vec![
             Layer::Dense {
-                input: (x_dim + emb_dim) as u32,
+                input: (x_dim + cond_dim) as u32,
                 output: w,
             },
             Layer::Activation(act),
@@ -93,14 +94,14 @@ impl Mlp {
         });
         Mlp {
             x_dim,
-            emb_dim,
+            cond_dim,
             layers,
         }
     }
 
-    /// Width of the input (data plus embedding).
+    /// Width of the input (data plus conditioning).
     pub fn input_width(&self) -> usize {
-        self.x_dim + self.emb_dim
+        self.x_dim + self.cond_dim
     }
 
     /// Number of parameters.

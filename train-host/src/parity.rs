@@ -131,7 +131,7 @@ pub fn parity(
     }
     let runs: Vec<Samples> = models
         .iter()
-        .map(|b| sample(b, n, seed, None, true))
+        .map(|b| sample(b, n, seed, None, None, true))
         .collect::<Result<_, _>>()?;
     let dim = first.topology().x_dim() as usize;
     Ok(parsed

@@ -7,7 +7,7 @@
 //! checkpoint continues exactly as if it had not stopped.
 
 use crate::checkpoint::{self, Checkpoint, Tensor};
-use crate::data::{Dataset, Normalization};
+use crate::data::{Labelled, Normalization};
 use crate::fake_quant::fake_quantize;
 use crate::mlp::Mlp;
 use crate::objective::{Batch, Level, Objective, Weighting, Workspace, loss_and_grad};
@@ -77,6 +77,18 @@ pub struct TrainConfig {
     /// (quantisation-aware fine-tuning, [`crate::fake_quant`]).
     #[serde(default)]
     pub fake_quant: bool,
+    /// Where the class labels come from (`--labels`,
+    /// [`crate::data::LabelSource`]), for a class-conditional model.
+    #[serde(default)]
+    pub labels: Option<String>,
+    /// Number of classes, found in the labels when the run starts (0: an
+    /// unconditional model).
+    #[serde(default)]
+    pub classes: u32,
+    /// Probability that an example is shown without its class, which trains
+    /// the unconditional branch that classifier-free guidance needs.
+    #[serde(default)]
+    pub label_dropout: f32,
 }
 
 impl Default for TrainConfig {
@@ -105,6 +117,9 @@ impl Default for TrainConfig {
             n_data: 100_000,
             checkpoint_every: 1000,
             fake_quant: false,
+            labels: None,
+            classes: 0,
+            label_dropout: 0.1,
         }
     }
 }
@@ -202,6 +217,9 @@ impl TrainConfig {
                 c.probe
             )));
         }
+        if !(0.0..1.0).contains(&c.label_dropout) {
+            return Err(TrainError::Config("label-dropout must be in [0, 1)".into()));
+        }
         LrSchedule::new(c.lr, c.warmup, c.steps, c.lr * 0.05)?;
         Ok(Checked {
             spec,
@@ -251,9 +269,22 @@ pub fn objective(c: &TrainConfig) -> Result<Objective, TrainError> {
     }
 }
 
-/// The network a configuration trains.
+/// The network a configuration trains: its input is the data, the time
+/// embedding and, for a class-conditional model, the one-hot class with one
+/// more slot for "no class".
 pub fn network(c: &TrainConfig, x_dim: usize) -> Mlp {
-    Mlp::residual(x_dim, c.emb_dim, c.width, c.depth, Activation::Silu)
+    let cond = c.emb_dim + class_inputs(c);
+    Mlp::residual(x_dim, cond, c.width, c.depth, Activation::Silu)
+}
+
+/// Width of the one-hot class input: `classes + 1`, or 0 for an
+/// unconditional model.
+pub fn class_inputs(c: &TrainConfig) -> usize {
+    if c.classes > 0 {
+        c.classes as usize + 1
+    } else {
+        0
+    }
 }
 
 /// Maximum period of the time embedding.
@@ -281,20 +312,33 @@ pub struct RunState {
     pub importance: Option<LossSecondMoment>,
 }
 
-/// The run's training data, normalised with statistics fitted on it, and
-/// that normalisation.
-pub fn load_data(config: &TrainConfig) -> Result<(Dataset, Normalization), TrainError> {
+/// The run's training data (with its labels, for a class-conditional run),
+/// normalised with statistics fitted on it, and that normalisation.
+pub fn load_data(config: &TrainConfig) -> Result<(Labelled, Normalization), TrainError> {
     let source: crate::data::DataSource = config.data.parse()?;
-    let mut data = source.load(config.n_data, config.seed)?;
-    let normalization = Normalization::fit(&data);
-    normalization.normalize(&mut data);
+    let mut data = match &config.labels {
+        Some(labels) => source.load_labelled(config.n_data, config.seed, labels)?,
+        None => Labelled {
+            data: source.load(config.n_data, config.seed)?,
+            labels: Vec::new(),
+            classes: 0,
+        },
+    };
+    let normalization = Normalization::fit(&data.data);
+    normalization.normalize(&mut data.data);
     Ok((data, normalization))
 }
 
 impl RunState {
-    /// A new run: initial weights (PyTorch's `nn.Linear` initialisation from
-    /// the run's seed), EMA equal to them, a fresh optimiser.
-    pub fn new(config: TrainConfig, normalization: Normalization) -> Result<Self, TrainError> {
+    /// A new run on data with `classes` classes (0: unconditional): initial
+    /// weights (PyTorch's `nn.Linear` initialisation from the run's seed),
+    /// EMA equal to them, a fresh optimiser.
+    pub fn new(
+        config: TrainConfig,
+        normalization: Normalization,
+        classes: u32,
+    ) -> Result<Self, TrainError> {
+        let config = TrainConfig { classes, ..config };
         let mlp = network(&config, normalization.mean.len());
         let mut rng = crate::random::stream(config.seed, u64::MAX);
         let params = mlp.init(|| crate::random::uniform(&mut rng));
@@ -319,7 +363,7 @@ impl RunState {
 /// into `run_dir`; `progress(step, loss)` is called after every step.
 pub fn train(
     state: &mut RunState,
-    data: &Dataset,
+    data: &Labelled,
     run_dir: &Path,
     mut progress: impl FnMut(u64, f32),
 ) -> Result<(), TrainError> {
@@ -331,8 +375,15 @@ pub fn train(
         times: sampling,
     } = c.validate()?;
     let gaussian_probes = c.probe == "gaussian";
+    let (labels, data) = (&data.labels, &data.data);
+    if labels.len() != if c.classes > 0 { data.len() } else { 0 } {
+        return Err(TrainError::Config(
+            "the labels do not match the run's classes".into(),
+        ));
+    }
     let mlp = network(&c, data.dim);
     let (d, w, n) = (data.dim, mlp.input_width(), c.batch);
+    let e = c.emb_dim;
     let times = TimeSampler::new(spec.0, c.t_min);
     let schedule = LrSchedule::new(c.lr, c.warmup, c.steps, c.lr * 0.05)?;
     // One EMA update per step, so the update count is the step count.
@@ -397,7 +448,14 @@ pub fn train(
                     (level.m.alpha as f32) * x0[i * d + j] + (level.m.sigma as f32) * e;
             }
             let t_in = t as f32 * spec.time_scale();
-            sinusoidal_embedding(t_in, MAX_PERIOD, &mut input[i * w + d..(i + 1) * w]);
+            sinusoidal_embedding(t_in, MAX_PERIOD, &mut input[i * w + d..i * w + d + e]);
+            if c.classes > 0 {
+                let onehot = &mut input[i * w + d + e..(i + 1) * w];
+                let dropped = uniform(&mut rng) < f64::from(c.label_dropout);
+                let class = if dropped { c.classes } else { labels[src] };
+                onehot.iter_mut().for_each(|v| *v = 0.0);
+                onehot[class as usize] = 1.0;
+            }
         }
         grads.iter_mut().for_each(|g| *g = 0.0);
         let batch = Batch {

@@ -30,7 +30,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
     };
     eprintln!("training on {} for {} steps …", config.data, config.steps);
     let (data, normalization) = train::load_data(&config)?;
-    let mut state = RunState::new(config, normalization)?;
+    let mut state = RunState::new(config, normalization, data.classes)?;
     std::fs::create_dir_all(&run_dir)
         .map_err(|e| CliError::Input(format!("{}: {e}", run_dir.display())))?;
     fit(&mut state, &data, &run_dir)?;
@@ -66,7 +66,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
             }),
         ),
     ] {
-        let samples = sample(&bytes, N, 42, plan, false)?;
+        let samples = sample(&bytes, N, 42, plan, None, false)?;
         let report = crate::eval::evaluate(&samples.rows, &fresh_a.rows, samples.dim, 7);
         let png = args.out.join(format!("samples-{name}.png"));
         crate::plot::plot_samples(&samples.rows, samples.dim, Some(&fresh_a.rows), &png)?;

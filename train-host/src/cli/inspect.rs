@@ -40,6 +40,12 @@ pub fn run(path: &Path) -> Result<(), CliError> {
             println!("time       folded per-row first-layer bias tables")
         }
     }
+    if model.classes() > 0 {
+        println!(
+            "classes    {} (class-conditional: sample --class C --guidance W)",
+            model.classes()
+        );
+    }
     println!("schedule   {}", ScheduleSpec(model.schedule()));
     println!(
         "layers     {} ({} parameters)",

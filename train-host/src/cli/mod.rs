@@ -109,6 +109,15 @@ pub struct TrainArgs {
     /// importance sampling, Nichol & Dhariwal 2021)
     #[arg(long, default_value = "stratified")]
     pub t_sampling: String,
+    /// Train a class-conditional model: the labels are column N (from 1)
+    /// or column NAME of the data file, or `component` for the mixtures
+    /// 8gaussians and gmm:SPEC.
+    #[arg(long, value_name = "N|NAME|component")]
+    pub labels: Option<String>,
+    /// Class-conditional: probability that an example is shown without its
+    /// class (trains the unconditional branch of guidance).
+    #[arg(long, default_value_t = 0.1)]
+    pub label_dropout: f32,
     /// Continue the run in --out from its last checkpoint.
     #[arg(long)]
     pub resume: bool,
@@ -221,6 +230,14 @@ pub struct SampleArgs {
     /// Also write every intermediate state to OUT's stem + `.trajectory.csv`.
     #[arg(long)]
     pub trajectory: bool,
+    /// Class-conditional models: the class to generate (unconditional
+    /// samples without it).
+    #[arg(long)]
+    pub class: Option<u32>,
+    /// Classifier-free guidance weight w with --class: the prediction is
+    /// (1 + w)·ε̂(x, c) − w·ε̂(x, ∅).
+    #[arg(long, default_value_t = 1.0, requires = "class")]
+    pub guidance: f32,
 }
 
 /// `tinyscore eval`.

@@ -4,6 +4,7 @@ use super::{CliError, SampleArgs};
 use crate::host_sampling::{PlanOverride, sample};
 use crate::output::{csv_bytes, write_samples};
 use crate::spec;
+use tinyscore::net::Guidance;
 
 /// Runs the command.
 pub fn run(args: &SampleArgs) -> Result<(), CliError> {
@@ -23,7 +24,14 @@ pub fn run(args: &SampleArgs) -> Result<(), CliError> {
         }),
         None => None,
     };
-    let samples = sample(&bytes, args.n, args.seed, plan, args.trajectory)?;
+    let guidance = args.class.map(|class| Guidance {
+        class,
+        weight: args.guidance,
+    });
+    if !args.guidance.is_finite() {
+        return Err(CliError::Input("--guidance must be a finite number".into()));
+    }
+    let samples = sample(&bytes, args.n, args.seed, plan, guidance, args.trajectory)?;
     let io = |e: std::io::Error| CliError::Input(format!("{}: {e}", args.out.display()));
     if args.trajectory {
         let path = args.out.with_extension("trajectory.csv");

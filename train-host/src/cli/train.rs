@@ -23,13 +23,17 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         seed: args.seed,
         probe: args.probe.clone(),
         t_sampling: args.t_sampling.clone(),
+        labels: args.labels.clone(),
+        label_dropout: args.label_dropout,
         ..TrainConfig::default()
     };
     config.validate()?;
     let (mut state, data) = if args.resume {
         let state = train::load(&args.out)?;
+        // The class count is found in the data, not given.
         let same = TrainConfig {
             steps: state.config.steps,
+            classes: state.config.classes,
             ..config.clone()
         };
         if state.config != same {
@@ -53,7 +57,7 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
             )));
         }
         let (data, normalization) = train::load_data(&config)?;
-        (RunState::new(config, normalization)?, data)
+        (RunState::new(config, normalization, data.classes)?, data)
     };
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::Input(format!("{}: {e}", args.out.display())))?;
@@ -70,7 +74,7 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
 /// Trains with a progress bar (loss and throughput).
 pub(super) fn fit(
     state: &mut RunState,
-    data: &crate::data::Dataset,
+    data: &crate::data::Labelled,
     out: &Path,
 ) -> Result<(), CliError> {
     let bar = ProgressBar::new(state.config.steps);

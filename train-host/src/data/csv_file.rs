@@ -62,6 +62,37 @@ pub fn parse_csv(
     read_csv_bytes(bytes, path, expected_dim, false)
 }
 
+/// The names in the header row of a CSV file, if it has one (the rule of
+/// [`read_csv`]: a first row with a cell that is not a number).
+pub fn csv_header(path: &Path) -> Result<Option<Vec<String>>, DataError> {
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let mut record = csv::ByteRecord::new();
+    if !reader
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_error(path, e))?
+    {
+        return Ok(None);
+    }
+    let header = record
+        .iter()
+        .any(|c| matches!(classify(c), Cell::Text | Cell::Empty));
+    Ok(header.then(|| {
+        record
+            .iter()
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect()
+    }))
+}
+
 /// Reading from memory with byte records and flexible rows, the `csv`
 /// crate has nothing left to fail on; should it fail anyway, say so plainly.
 fn csv_error(path: &Path, e: csv::Error) -> DataError {

@@ -227,4 +227,33 @@ pub enum DataError {
         /// The value as stored.
         value: f64,
     },
+
+    /// `--labels` that does not fit the data source.
+    #[error("{origin}: labels {labels:?}: {reason}")]
+    LabelSpec {
+        /// The data source.
+        origin: String,
+        /// The `--labels` value as given.
+        labels: String,
+        /// Why it does not fit.
+        reason: String,
+    },
+
+    /// A label cell that is not a class number.
+    #[error(
+        "{origin}: data row {row}, column {column}: label {value} is not a class \
+         (labels are whole numbers from 0 to {max})"
+    )]
+    Label {
+        /// The file.
+        origin: String,
+        /// 1-based data row (header excluded).
+        row: usize,
+        /// 1-based column.
+        column: usize,
+        /// The value read.
+        value: f32,
+        /// The largest class number.
+        max: u32,
+    },
 }

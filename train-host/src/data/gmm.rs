@@ -178,7 +178,13 @@ impl Gmm {
     /// `n` independent samples. Per sample: one uniform draw picks the
     /// component (by cumulative weight), then `dim()` normal variates.
     pub fn sample<R: Rng + ?Sized>(&self, n: usize, rng: &mut R) -> Dataset {
+        self.sample_labelled(n, rng).0
+    }
+
+    /// [`Gmm::sample`], with the component each sample was drawn from.
+    pub fn sample_labelled<R: Rng + ?Sized>(&self, n: usize, rng: &mut R) -> (Dataset, Vec<u32>) {
         let mut data = Dataset::with_capacity(self.dim, n);
+        let mut labels = Vec::with_capacity(n);
         let mut point = vec![0f32; self.dim];
         let last = self.components.len() - 1;
         for _ in 0..n {
@@ -197,8 +203,9 @@ impl Gmm {
                 *p = (m + c.std * normal(rng)) as f32;
             }
             data.push(&point);
+            labels.push(k as u32);
         }
-        data
+        (data, labels)
     }
 
     /// `log p₀(x)`, the log density of the mixture itself.

@@ -15,8 +15,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
 
 use super::{
-    DataError, Dataset, Gmm, SineWindows, checkerboard, eight_gaussians, moons, pinwheel, read_csv,
-    read_npy, rings, swiss_roll,
+    DataError, Dataset, Gmm, SineWindows, checkerboard, eight_gaussians, eight_gaussians_mixture,
+    moons, pinwheel, read_csv, read_npy, rings, swiss_roll,
 };
 
 /// Where training data comes from.
@@ -64,6 +64,16 @@ impl DataSource {
             Self::SineWindows(p) => Some(p.len),
             Self::Gmm(g) => Some(g.dim()),
             Self::Csv(_) | Self::Npy(_) => None,
+        }
+    }
+
+    /// The Gaussian mixture behind a mixture source (`8gaussians`,
+    /// `gmm:SPEC`).
+    pub fn mixture(&self) -> Option<Gmm> {
+        match self {
+            Self::EightGaussians => Some(eight_gaussians_mixture()),
+            Self::Gmm(g) => Some(g.clone()),
+            _ => None,
         }
     }
 
