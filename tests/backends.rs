@@ -6,7 +6,8 @@
 //! - fixed: the integer sampler follows the f32 sampler on the same plan and
 //!   noise.
 //! - Golden CRCs: CRC-32 of the samples each backend draws from the fixtures
-//!   with a fixed seed, in tests/golden/backends.txt. The values were
+//!   with a fixed seed (and guided samples of the class-conditional
+//!   fixtures), in tests/golden/backends.txt. The values were
 //!   produced by this code; a change of any sample bit fails the test.
 //!   `scripts/test.sh` runs this file in the debug and the release profile,
 //!   so the bits are also checked across optimisation levels. After an
@@ -18,12 +19,13 @@
 
 mod common;
 
-use common::{crc_of, fixed_samples, float_samples};
+use common::{crc_of, fixed_samples, float_samples, guided_fixed_samples, guided_float_samples};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use tinyscore::fixed::FixedSampler;
+use tinyscore::fixed::quantize::quantize;
 use tinyscore::format::{self, Backend, Model, WeightsData};
-use tinyscore::net::{Denoiser, TimeInput};
+use tinyscore::net::{Denoiser, Guidance, TimeInput};
 use tinyscore::sampler::{Sampler, SamplerError};
 
 #[test]
@@ -111,10 +113,36 @@ fn sample_crcs_match_golden_values() {
         float_samples(&format::write(&common::f16_spec()).unwrap())
     );
     assert_eq!(fixed, fixed_samples(&common::fixed_model_bytes()).0);
+    // Guided: class 1 of the conditional fixtures at w = 1.5.
+    let conditional = common::conditional_spec(common::bias_table_spec(), 3);
+    let guided_f32 = guided_float_samples(
+        &format::write(&conditional).unwrap(),
+        Some(Guidance {
+            class: 1,
+            weight: 1.5,
+        }),
+    );
+    let scales = common::trajectory_scales(&conditional, 64, 1.25);
+    let fixed_conditional = quantize(&conditional, &scales).unwrap();
+    let (guided_fixed, _) = guided_fixed_samples(
+        &format::write(&fixed_conditional).unwrap(),
+        Some(Guidance {
+            class: 1,
+            weight: 3 << 15,
+        }),
+    );
     let got: BTreeMap<&str, u32> = [
         ("f32", crc_of(f32.iter().map(|v| v.to_le_bytes()))),
         ("f16", crc_of(f16.iter().map(|v| v.to_le_bytes()))),
         ("fixed", crc_of(fixed.iter().map(|v| v.to_le_bytes()))),
+        (
+            "f32-guided",
+            crc_of(guided_f32.iter().map(|v| v.to_le_bytes())),
+        ),
+        (
+            "fixed-guided",
+            crc_of(guided_fixed.iter().map(|v| v.to_le_bytes())),
+        ),
     ]
     .into();
     let mut text = String::from(

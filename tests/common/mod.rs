@@ -24,6 +24,7 @@ use tinyscore::fixed::quantize::{TensorScales, quantize};
 use tinyscore::format::{
     self, Activation, ClassBiasData, Layer, ModelSpec, PlanData, TimeConditioning, WeightsData,
 };
+use tinyscore::net::Guidance;
 use tinyscore::net::float::sinusoidal_embedding;
 use tinyscore::plan::{Compiler, PlanSpec, Prediction, SamplerKind};
 use tinyscore::schedule::{BetaSchedule, DiscreteSchedule, Schedule};
@@ -379,46 +380,73 @@ pub const SEED: u64 = 2026;
 /// `SAMPLES` samples (data units, concatenated) drawn with embedded plan 0
 /// of a float model, each from its own generator seeded `SEED + i`.
 pub fn float_samples(bytes: &[u8]) -> Vec<f32> {
-    use rand_xoshiro::Xoshiro256PlusPlus;
-    use rand_xoshiro::rand_core::SeedableRng;
+    guided_float_samples(bytes, None)
+}
+
+/// [`float_samples`] of a class-conditional model with guidance (`None`:
+/// unconditional).
+pub fn guided_float_samples(bytes: &[u8], guidance: Option<Guidance<f32>>) -> Vec<f32> {
     use tinyscore::sampler::Sampler;
 
     let model = tinyscore::format::Model::parse(bytes).unwrap();
+    let dim = model.topology().x_dim() as usize;
     let mut scratch = vec![0.0; model.scratch_len()];
-    let mut sampler = Sampler::embedded(&model, 0, &mut scratch).unwrap();
-    let mut out = Vec::new();
-    for i in 0..SAMPLES {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(SEED + i as u64);
-        let mut x = vec![0.0f32; sampler.x_dim()];
-        sampler.sample(&mut x, &mut rng).unwrap();
-        out.extend(x);
+    match guidance {
+        None => {
+            let mut sampler = Sampler::embedded(&model, 0, &mut scratch).unwrap();
+            draw_samples(dim, |x, rng| sampler.sample(x, rng).unwrap())
+        }
+        Some(g) => {
+            let mut sampler = Sampler::embedded_guided(&model, 0, g, &mut scratch).unwrap();
+            draw_samples(dim, |x, rng| sampler.sample(x, rng).unwrap())
+        }
     }
-    out
 }
 
 /// The same for a fixed-point model: the Q16.16 states, and the samples in
 /// data units.
 pub fn fixed_samples(bytes: &[u8]) -> (Vec<i32>, Vec<f32>) {
-    use rand_xoshiro::Xoshiro256PlusPlus;
-    use rand_xoshiro::rand_core::SeedableRng;
+    guided_fixed_samples(bytes, None)
+}
+
+/// [`fixed_samples`] of a class-conditional model with guidance (weight in
+/// Q16.16; `None`: unconditional).
+pub fn guided_fixed_samples(bytes: &[u8], guidance: Option<Guidance<i32>>) -> (Vec<i32>, Vec<f32>) {
     use tinyscore::fixed::{FixedSampler, FixedScratch, state_to_f32};
 
     let model = tinyscore::format::Model::parse(bytes).unwrap();
     let need = FixedScratch::of(&model.fixed_network().unwrap());
     let mut acts = vec![0i16; need.activations];
     let mut regs = vec![0i32; need.registers];
-    let mut sampler = FixedSampler::embedded(&model, 0, &mut acts, &mut regs).unwrap();
-    let (mut states, mut data) = (Vec::new(), Vec::new());
-    for i in 0..SAMPLES {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(SEED + i as u64);
-        let mut x = vec![0i32; sampler.x_dim()];
-        sampler.sample(&mut x, &mut rng).unwrap();
-        let mut v: Vec<f32> = x.iter().map(|&s| state_to_f32(s)).collect();
-        model.normalization().to_data(&mut v);
-        states.extend(x);
-        data.extend(v);
+    let mut sampler = match guidance {
+        None => FixedSampler::embedded(&model, 0, &mut acts, &mut regs),
+        Some(g) => FixedSampler::embedded_guided(&model, 0, g, &mut acts, &mut regs),
+    }
+    .unwrap();
+    let states = draw_samples(sampler.x_dim(), |x, rng| sampler.sample(x, rng).unwrap());
+    let mut data: Vec<f32> = states.iter().map(|&s| state_to_f32(s)).collect();
+    for v in data.chunks_exact_mut(sampler.x_dim()) {
+        model.normalization().to_data(v);
     }
     (states, data)
+}
+
+/// `SAMPLES` samples of dimension `dim`, sample `i` drawn by `sample` with
+/// a generator seeded `SEED + i`, concatenated.
+fn draw_samples<T: Clone + Default>(
+    dim: usize,
+    mut sample: impl FnMut(&mut [T], &mut rand_xoshiro::Xoshiro256PlusPlus),
+) -> Vec<T> {
+    use rand_xoshiro::rand_core::SeedableRng;
+
+    let mut out = Vec::with_capacity(SAMPLES * dim);
+    for i in 0..SAMPLES {
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(SEED + i as u64);
+        let mut x = vec![T::default(); dim];
+        sample(&mut x, &mut rng);
+        out.extend(x);
+    }
+    out
 }
 
 /// CRC-32 of 4-byte words, in order.
