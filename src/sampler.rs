@@ -126,13 +126,8 @@ impl<'m, 's, P: Plan> Sampler<'m, 's, Network<'m>, P> {
     /// (compiled on the host, on the device, or embedded). `scratch` needs
     /// [`Model::scratch_len`] elements.
     pub fn new(model: &Model<'m>, plan: P, scratch: &'s mut [f32]) -> Result<Self, SamplerError> {
-        if let TimeConditioning::BiasTable = model.topology().time() {
-            return Err(SamplerError::NeedsEmbeddedPlan);
-        }
         let network = model.network().ok_or(SamplerError::Backend)?;
-        let mut s = Self::with_denoiser(network, model.schedule(), plan, scratch)?;
-        s.normalization = Some(model.normalization());
-        Ok(s)
+        Self::of_model(model, network, plan, scratch)
     }
 }
 
@@ -144,12 +139,8 @@ impl<'m, 's> Sampler<'m, 's, Network<'m>, EmbeddedPlan<'m>> {
         index: usize,
         scratch: &'s mut [f32],
     ) -> Result<Self, SamplerError> {
-        let plan = model.plan(index).ok_or(SamplerError::NoSuchPlan)?;
         let network = model.network().ok_or(SamplerError::Backend)?;
-        let mut s = Self::with_denoiser(network, model.schedule(), plan, scratch)?;
-        s.normalization = Some(model.normalization());
-        s.bias = model.time_bias(index);
-        Ok(s)
+        Self::of_embedded(model, network, index, scratch)
     }
 }
 
@@ -174,13 +165,7 @@ impl<'m, 's, P: Plan> Sampler<'m, 's, Guided<Network<'m>>, P> {
         guidance: Guidance<f32>,
         scratch: &'s mut [f32],
     ) -> Result<Self, SamplerError> {
-        if let TimeConditioning::BiasTable = model.topology().time() {
-            return Err(SamplerError::NeedsEmbeddedPlan);
-        }
-        let network = guided(model, guidance)?;
-        let mut s = Self::with_denoiser(network, model.schedule(), plan, scratch)?;
-        s.normalization = Some(model.normalization());
-        Ok(s)
+        Self::of_model(model, guided(model, guidance)?, plan, scratch)
     }
 }
 
@@ -193,8 +178,19 @@ impl<'m, 's> Sampler<'m, 's, Guided<Network<'m>>, EmbeddedPlan<'m>> {
         guidance: Guidance<f32>,
         scratch: &'s mut [f32],
     ) -> Result<Self, SamplerError> {
+        Self::of_embedded(model, guided(model, guidance)?, index, scratch)
+    }
+}
+
+impl<'m, 's, N: Denoiser> Sampler<'m, 's, N, EmbeddedPlan<'m>> {
+    /// `network` of `model` over its embedded plan `index`.
+    fn of_embedded(
+        model: &Model<'m>,
+        network: N,
+        index: usize,
+        scratch: &'s mut [f32],
+    ) -> Result<Self, SamplerError> {
         let plan = model.plan(index).ok_or(SamplerError::NoSuchPlan)?;
-        let network = guided(model, guidance)?;
         let mut s = Self::with_denoiser(network, model.schedule(), plan, scratch)?;
         s.normalization = Some(model.normalization());
         s.bias = model.time_bias(index);
@@ -203,6 +199,21 @@ impl<'m, 's> Sampler<'m, 's, Guided<Network<'m>>, EmbeddedPlan<'m>> {
 }
 
 impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
+    /// `network` of `model`, a model with a time embedding, over `plan`.
+    fn of_model(
+        model: &Model<'m>,
+        network: N,
+        plan: P,
+        scratch: &'s mut [f32],
+    ) -> Result<Self, SamplerError> {
+        if let TimeConditioning::BiasTable = model.topology().time() {
+            return Err(SamplerError::NeedsEmbeddedPlan);
+        }
+        let mut s = Self::with_denoiser(network, model.schedule(), plan, scratch)?;
+        s.normalization = Some(model.normalization());
+        Ok(s)
+    }
+
     /// A sampler over any [`Denoiser`] conditioned on schedule time, working
     /// in model units throughout. `scratch` needs
     /// `network.scratch_len() + register_len(x_dim)` elements.
