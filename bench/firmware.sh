@@ -6,18 +6,23 @@
 # Usage: bash bench/firmware.sh [--sizes-only] [--baseline REV]
 #
 # - Instructions: trains two small models with the project's trainer (2-D
-#   moons at width 128, about 35k MACs per step; 64-D sine windows at width
-#   256, about 165k), exports each as f32, f16 and fixed with a 10-step DDIM
-#   plan, and runs firmware/qemu (feature `measure`) on mps2-an386 under
-#   `-icount shift=0`, drawing 4 samples. Counts are QEMU instructions, not
-#   cycles. Per step = counted instructions / (samples × rows), including
-#   each sample's initial noise, spread over its rows.
+#   8 Gaussians, class-conditional by component, at width 128, about 35k
+#   MACs per step; 64-D sine windows at width 256, about 165k), exports each
+#   as f32, f16 and fixed with a 10-step DDIM plan and an anomaly detector
+#   calibrated on fresh normal data, and runs firmware/qemu (feature
+#   `measure`) on mps2-an386 under `-icount shift=0`: 4 calls of each task
+#   the model supports (sample, guided, impute, score; firmware/app). Counts
+#   are QEMU instructions, not cycles. Per step = instructions of the plain
+#   samples / (samples × rows), including each sample's initial noise,
+#   spread over its rows; the other tasks are listed per call, with the
+#   stack's high-water mark during each.
 # - Sizes: `size -A` of firmware/qemu for each machine and fixture model,
 #   written to firmware/sizes/*.txt (committed, so growth shows in review),
 #   and a text / data / bss table.
 # - --baseline REV: also runs the same models through the firmware of
 #   commit REV (exported with `git archive` under target/bench-firmware and
-#   built there), and prints instructions per step of both and their ratio.
+#   built there), and prints instructions per step of both and their ratio
+#   (REV must print the per-task `cost` lines of firmware/app).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -67,45 +72,78 @@ $sizes_only && exit 0
 
 cargo build -q --release -p tinyscore-train
 tinyscore=$root/target/release/tinyscore
-train() { # name data width steps
+train() { # name data width steps [train options]
     rm -rf "${work:?}/$1"
-    "$tinyscore" train --data "$2" --width "$3" --steps "$4" --seed 1 --out "$work/$1" >/dev/null
+    "$tinyscore" train --data "$2" --width "$3" --steps "$4" --seed 1 --out "$work/$1" "${@:5}" >/dev/null
     for backend in f32 f16 fixed; do
         "$tinyscore" export "$work/$1" -o "$work/$1-$backend.tsm" --backend "$backend" \
-            --sampler ddim --steps 10 --calibration-samples 64 >/dev/null
+            --sampler ddim --steps 10 --calibration-samples 64 --anomaly-normal "$2" >/dev/null
     done
 }
-train moons moons 128 300
+train gauss8 8gaussians 128 300 --labels component
 train sine64 sine-windows:len=64 256 200
 
-# step DIR NAME BACKEND: one measured run of DIR's firmware; prints
-# "macs instructions/step stack scratch".
-step() {
-    local log=$work/$2-$3${4:-}.log
+# run DIR NAME BACKEND [SUFFIX]: one measured run of DIR's firmware; its
+# log is $work/NAME-BACKEND[SUFFIX].log.
+run() {
     TINYSCORE_MODEL=$work/$2-$3.tsm TINYSCORE_SAMPLES=4 QEMU_EXTRA="-icount shift=0" \
-        fw "$1" cargo run -q --release -p tinyscore-qemu --features measure </dev/null >"$log"
+        fw "$1" cargo run -q --release -p tinyscore-qemu --features measure </dev/null >"$work/$2-$3${4:-}.log"
+}
+
+# steps LOG: "macs instructions/step scratch" of the plain samples.
+steps() {
     awk '$1 == "model" {rows = $6; macs = $8; scratch = $12}
-         $1 == "sample" {samples++}
-         $1 == "instructions" {n = $2}
-         $1 == "stack" {stack = $2}
-         END {printf "%d %.0f %d %d\n", macs, n / (samples * rows), stack, scratch}' "$log"
+         $1 == "cost" && $2 == "sample" {printf "%d %.0f %d\n", macs, $6 / ($4 * rows), scratch}' "$1"
+}
+
+# tasks LOG: "task instructions/call stack" of every task.
+tasks() {
+    awk '$1 == "cost" {printf "%s %.0f %d\n", $2, $6 / $4, $8}' "$1"
+}
+
+# flagged LOG INPUT: anomalies flagged among the scored INPUT (normal or
+# spike) items, as "flagged/scored".
+flagged() {
+    awk -v input="$2" '$1 == "score" && $3 == input {n++; if ($5 == "true") f++}
+         END {printf "%d/%d", f, n}' "$1"
 }
 
 div() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 echo
-echo "| model | backend | MACs/step | instructions/step | instructions/MAC | stack high-water (bytes) | scratch (bytes) |"
-echo "|---|---|---|---|---|---|---|"
+echo "| model | backend | MACs/step | instructions/step | instructions/MAC | scratch (bytes) |"
+echo "|---|---|---|---|---|---|"
 rm -f "$work/current.txt.new"
-for name in moons sine64; do
+for name in gauss8 sine64; do
     for backend in f32 f16 fixed; do
-        read -r macs n stack scratch <<<"$(step "$root" "$name" "$backend")"
-        printf "| %s | %s | %d | %d | %s | %d | %d |\n" "$name" "$backend" "$macs" "$n" \
-            "$(div "$n" "$macs")" "$stack" "$scratch"
+        run "$root" "$name" "$backend"
+        read -r macs n scratch <<<"$(steps "$work/$name-$backend.log")"
+        printf "| %s | %s | %d | %d | %s | %d |\n" "$name" "$backend" "$macs" "$n" \
+            "$(div "$n" "$macs")" "$scratch"
         echo "$name $backend $n" >>"$work/current.txt.new"
     done
 done
 mv "$work/current.txt.new" "$work/current.txt"
+
+echo
+echo "Per call, next to a plain sample (instructions; stack high-water in bytes, including"
+echo "the 11 264 bytes of scratch buffers firmware/qemu keeps on the stack). Score rows:"
+echo "anomalies flagged among the model's own samples, and among them with a spike of 4σ."
+echo
+echo "| model | backend | task | instructions/call | × sample | stack | flagged: normal, spike |"
+echo "|---|---|---|---|---|---|---|"
+for name in gauss8 sine64; do
+    for backend in f32 f16 fixed; do
+        log=$work/$name-$backend.log
+        sample=$(tasks "$log" | awk '$1 == "sample" {print $2}')
+        tasks "$log" | while read -r task n stack; do
+            verdicts=
+            [ "$task" = score ] && verdicts="$(flagged "$log" normal), $(flagged "$log" spike)"
+            printf "| %s | %s | %s | %d | %s | %d | %s |\n" "$name" "$backend" "$task" "$n" \
+                "$(div "$n" "$sample")" "$stack" "$verdicts"
+        done
+    done
+done
 [ -z "$baseline" ] && exit 0
 
 base=$work/baseline
@@ -117,6 +155,7 @@ echo
 echo "| model | backend | instructions/step, $baseline | instructions/step, this tree | ratio |"
 echo "|---|---|---|---|---|"
 while read -r name backend n; do
-    read -r _ b _ _ <<<"$(step "$base" "$name" "$backend" -baseline)"
+    run "$base" "$name" "$backend" -baseline
+    read -r _ b _ <<<"$(steps "$work/$name-$backend-baseline.log")"
     printf "| %s | %s | %d | %d | %s |\n" "$name" "$backend" "$b" "$n" "$(div "$b" "$n")"
 done <"$work/current.txt"

@@ -3,30 +3,46 @@
 //!
 //! Each test builds `firmware/qemu` for one target with one model embedded,
 //! boots it in QEMU (firmware/qemu/run.sh, output decoded by `defmt-print`)
-//! and expects, line for line, the `sample` and `crc` lines the host draws
-//! with [`common::float_samples`] / [`common::fixed_samples`] (the firmware's
-//! output format is documented in firmware/app/src/lib.rs). Cortex-M4F
+//! and expects, line for line, what the host computes for the firmware's
+//! tasks with the runtime ([`expected`]): plain samples, guided samples of
+//! each class, imputations, SDEdit denoisings and anomaly verdicts (the tasks and the output
+//! format are documented in firmware/app/src/lib.rs). Cortex-M4F
 //! (`mps2-an386`) runs all three backends; Cortex-M0 (`microbit`) and RISC-V
 //! (`virt`) run the fixed-point one.
 //!
 //! The models are firmware/models/{f32,f16,fixed}.tsm: the fixtures of
-//! tests/common ([`common::small_spec`], [`common::f16_spec`],
-//! [`common::fixed_spec`]) written by this file. After a change of the
-//! fixtures or the format, regenerate them with
-//! `TINYSCORE_BLESS=1 cargo test --features std --test firmware`.
+//! tests/common made class-conditional with 3 classes
+//! ([`common::conditional_spec`] of [`common::small_spec`], its f16 version,
+//! and of [`common::bias_table_spec`] quantised), each with an anomaly
+//! detector calibrated on its own samples ([`with_detector`]), written by
+//! this file. After a change of the fixtures or the format, regenerate them
+//! with `TINYSCORE_BLESS=1 cargo test --features std --test firmware`.
 //!
 //! Nothing is skipped: a missing QEMU, `defmt-print` or rustup target fails
 //! the test with the command that installs it (`bash scripts/test.sh`
 //! installs them all).
 #![cfg(feature = "std")]
-#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_xoshiro::rand_core::SeedableRng;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
-use tinyscore::format::{self, Backend, Model};
+use tinyscore::fixed::quantize::quantize;
+use tinyscore::fixed::{FixedSampler, FixedScratch, STATE_FRAC_BITS};
+use tinyscore::format::{self, AnomalyData, Backend, Model, SectionKind, WeightsData};
+use tinyscore::net::Guidance;
+use tinyscore::plan::Plan;
+use tinyscore::sampler::Sampler;
+use tinyscore::stepper::{StateValue, Stepper};
 
 /// The QEMU binary's build output is one path per target: building and
 /// copying the ELF away is serialised, the QEMU runs are not.
@@ -43,15 +59,78 @@ fn model_path(name: &str) -> PathBuf {
     firmware_dir().join("models").join(format!("{name}.tsm"))
 }
 
+/// Classes of the fixture models.
+const CLASSES: u32 = 3;
+/// Plan rows and noise draws of the fixtures' anomaly detector.
+const DETECTOR_ROWS: [u32; 2] = [4, 7];
+const DETECTOR_REPEATS: u32 = 2;
+/// Held-out samples the detector's threshold is calibrated on (their
+/// largest score), drawn with seeds from `CALIBRATION_SEED` on.
+const CALIBRATION_SAMPLES: u64 = 64;
+const CALIBRATION_SEED: u64 = 10_000;
+
 /// The fixture model `name` as this code writes it.
 fn fixture(name: &str) -> Vec<u8> {
-    let spec = match name {
-        "f32" => common::small_spec(),
-        "f16" => common::f16_spec(),
-        "fixed" => common::fixed_spec(),
+    let mut spec = common::conditional_spec(common::small_spec(), CLASSES);
+    match name {
+        "f32" => {}
+        "f16" => spec.weights = WeightsData::F16(common::f32_params(&spec).to_vec()),
+        "fixed" => {
+            let conditional = common::conditional_spec(common::bias_table_spec(), CLASSES);
+            let scales = common::trajectory_scales(&conditional, 64, 1.25);
+            spec = quantize(&conditional, &scales).unwrap();
+        }
         other => unreachable!("no fixture {other}"),
+    }
+    with_detector(&format::write(&spec).unwrap())
+}
+
+/// `bytes` with an anomaly detector on plan 0, its threshold the largest
+/// score the model gives its own held-out samples.
+fn with_detector(bytes: &[u8]) -> Vec<u8> {
+    let model = Model::parse(bytes).unwrap();
+    let (threshold, threshold_q) = match model.backend() {
+        Backend::F32 | Backend::F16 => {
+            let mut scratch = vec![0.0; model.scratch_len()];
+            let sampler = &mut Sampler::embedded(&model, 0, &mut scratch).unwrap();
+            let max = calibration_scores(sampler).into_iter().fold(0f32, f32::max);
+            (max, (f64::from(max) * 2f64.powi(32)).round() as i64)
+        }
+        Backend::Fixed => {
+            let need = FixedScratch::of(&model.fixed_network().unwrap());
+            let (mut a, mut r) = (vec![0; need.activations], vec![0; need.registers]);
+            let sampler = &mut FixedSampler::embedded(&model, 0, &mut a, &mut r).unwrap();
+            let max = calibration_scores(sampler).into_iter().fold(0i64, i64::max);
+            ((max as f64 / 2f64.powi(32)) as f32, max)
+        }
     };
-    format::write(&spec).unwrap()
+    let detector = AnomalyData {
+        plan: 0,
+        repeats: DETECTOR_REPEATS,
+        rows: DETECTOR_ROWS.to_vec(),
+        threshold,
+        threshold_q,
+    };
+    format::append_section(bytes, SectionKind::Anomaly.code(), 0, detector.to_bytes()).unwrap()
+}
+
+/// The anomaly scores of [`CALIBRATION_SAMPLES`] of the model's samples.
+fn calibration_scores<S: Stepper>(stepper: &mut S) -> Vec<<S::Value as StateValue>::Score> {
+    let dim = common::X_DIM as usize;
+    let mut scores = Vec::new();
+    for seed in CALIBRATION_SEED..CALIBRATION_SEED + CALIBRATION_SAMPLES {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let mut x = vec![S::Value::default(); dim];
+        draw(stepper, &mut x, &mut rng);
+        let mut work = vec![S::Value::default(); 2 * dim];
+        let rows = DETECTOR_ROWS.into_iter();
+        scores.push(
+            stepper
+                .anomaly_score(&x, rows, DETECTOR_REPEATS, &mut work, &mut rng)
+                .unwrap(),
+        );
+    }
+    scores
 }
 
 const MODELS: [&str; 3] = ["f32", "f16", "fixed"];
@@ -168,33 +247,182 @@ fn run(machine: &str, elf: &Path) -> Vec<String> {
     stdout.lines().map(str::to_owned).collect()
 }
 
-/// The `sample` and `crc` lines the firmware prints for `bytes`, computed
-/// on the host.
-fn expected(bytes: &[u8]) -> Vec<String> {
-    let model = Model::parse(bytes).unwrap();
-    let dim = model.topology().x_dim() as usize;
-    let words: Vec<u32> = match model.backend() {
-        Backend::F32 | Backend::F16 => common::float_samples(bytes)
-            .iter()
-            .map(|v| v.to_bits())
-            .collect(),
-        Backend::Fixed => common::fixed_samples(bytes)
-            .0
-            .iter()
-            .map(|&v| v as u32)
-            .collect(),
-    };
-    let mut lines: Vec<String> = words
-        .chunks(dim)
-        .enumerate()
-        .map(|(i, sample)| {
-            let hex: Vec<String> = sample.iter().map(|w| format!("{w:08x}")).collect();
-            format!("sample {i} [{}]", hex.join(", "))
+/// What the firmware does with a state element, as firmware/app's
+/// `Element` does it.
+trait Element: StateValue {
+    fn word(self) -> u32;
+    fn spiked(self) -> Self;
+    fn score_bits(score: Self::Score) -> u64;
+}
+
+/// Spike of the anomaly example, model units (firmware/app `SPIKE`).
+const SPIKE: i32 = 4;
+
+impl Element for f32 {
+    fn word(self) -> u32 {
+        self.to_bits()
+    }
+    fn spiked(self) -> Self {
+        self + SPIKE as f32
+    }
+    fn score_bits(score: f32) -> u64 {
+        u64::from(score.to_bits())
+    }
+}
+
+impl Element for i32 {
+    fn word(self) -> u32 {
+        self as u32
+    }
+    fn spiked(self) -> Self {
+        self.saturating_add(SPIKE << STATE_FRAC_BITS)
+    }
+    fn score_bits(score: i64) -> u64 {
+        score as u64
+    }
+}
+
+/// The firmware's generator for item `i` (firmware/app `SEED`).
+fn item_rng(i: usize) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(common::SEED + i as u64)
+}
+
+/// One sample in model units: noise, then every row.
+fn draw<S: Stepper>(stepper: &mut S, x: &mut [S::Value], rng: &mut Xoshiro256PlusPlus) {
+    stepper.init(x, rng).unwrap();
+    while stepper.step(x, rng).unwrap() {}
+}
+
+/// `<label> [<word>, …]`, the words also added to `crc`.
+fn state_line<T: Element>(label: String, x: &[T], crc: &mut format::Crc32) -> String {
+    let hex: Vec<String> = x
+        .iter()
+        .map(|v| {
+            crc.update(&v.word().to_le_bytes());
+            format!("{:08x}", v.word())
         })
         .collect();
-    let crc = common::crc_of(words.iter().map(|w| w.to_le_bytes()));
-    lines.push(format!("crc {crc:08x}"));
+    format!("{label} [{}]", hex.join(", "))
+}
+
+/// The lines of the firmware's tasks, computed on the host with
+/// `stepper` (plan 0) and `guided(class, x, rng)`, which draws a guided
+/// sample.
+fn task_lines<S: Stepper>(
+    model: &Model<'_>,
+    stepper: &mut S,
+    mut guided: impl FnMut(u32, &mut [S::Value], &mut Xoshiro256PlusPlus),
+) -> Vec<String>
+where
+    S::Value: Element,
+{
+    let dim = model.topology().x_dim() as usize;
+    let n = common::SAMPLES;
+    let mut lines = Vec::new();
+    let mut x = vec![S::Value::default(); dim];
+    let mut crc = format::Crc32::new();
+    for i in 0..n {
+        draw(stepper, &mut x, &mut item_rng(i));
+        lines.push(state_line(format!("sample {i}"), &x, &mut crc));
+    }
+    lines.push(format!("crc {:08x}", crc.finish()));
+    if model.classes() > 0 {
+        let mut crc = format::Crc32::new();
+        for i in 0..n {
+            let class = i as u32 % model.classes();
+            guided(class, &mut x, &mut item_rng(i));
+            lines.push(state_line(
+                format!("guided {i} class {class}"),
+                &x,
+                &mut crc,
+            ));
+        }
+        lines.push(format!("crc {:08x}", crc.finish()));
+    }
+    // firmware/app's `dropped` and `RESAMPLE`
+    let mut crc = format::Crc32::new();
+    let mut observed = vec![S::Value::default(); dim];
+    for i in 0..n {
+        let mut rng = item_rng(i);
+        draw(stepper, &mut observed, &mut rng);
+        let mask: Vec<bool> = (0..dim)
+            .map(|j| j % 4 != (i % 4) % dim.clamp(1, 4))
+            .collect();
+        stepper
+            .impute(&mut x, &observed, &mask, 2, &mut rng)
+            .unwrap();
+        lines.push(state_line(format!("impute {i}"), &x, &mut crc));
+    }
+    lines.push(format!("crc {:08x}", crc.finish()));
+    // firmware/app's SDEdit from the middle row
+    let middle = model.plan(0).unwrap().header().rows / 2;
+    let mut crc = format::Crc32::new();
+    for i in 0..n {
+        let mut rng = item_rng(i);
+        draw(stepper, &mut x, &mut rng);
+        x[i % dim] = x[i % dim].spiked();
+        stepper.sdedit(&mut x, middle, &mut rng).unwrap();
+        lines.push(state_line(format!("denoise {i}"), &x, &mut crc));
+    }
+    lines.push(format!("crc {:08x}", crc.finish()));
+    if let Some(detector) = model.anomaly() {
+        assert_eq!(detector.plan(), 0, "the fixtures' detectors use plan 0");
+        let mut work = vec![S::Value::default(); 2 * dim];
+        for i in 0..n {
+            let mut rng = item_rng(i);
+            draw(stepper, &mut x, &mut rng);
+            for input in ["normal", "spike"] {
+                if input == "spike" {
+                    x[i % dim] = x[i % dim].spiked();
+                }
+                let verdict = stepper.detect(&x, &detector, &mut work, &mut rng).unwrap();
+                let bits = S::Value::score_bits(verdict.score);
+                lines.push(format!("score {i} {input} {bits:016x} {}", verdict.anomaly));
+            }
+        }
+    }
     lines
+}
+
+/// Every line but the `model` and `cost` ones the firmware prints for
+/// `bytes`, computed on the host.
+fn expected(bytes: &[u8]) -> Vec<String> {
+    let model = Model::parse(bytes).unwrap();
+    match model.backend() {
+        Backend::F32 | Backend::F16 => {
+            let mut scratch = vec![0.0; model.scratch_len()];
+            let mut guided_scratch = scratch.clone();
+            let mut sampler = Sampler::embedded(&model, 0, &mut scratch).unwrap();
+            task_lines(&model, &mut sampler, |class, x, rng| {
+                let guidance = Guidance { class, weight: 1.5 };
+                let scratch = &mut guided_scratch;
+                draw(
+                    &mut Sampler::embedded_guided(&model, 0, guidance, scratch).unwrap(),
+                    x,
+                    rng,
+                );
+            })
+        }
+        Backend::Fixed => {
+            let need = FixedScratch::of(&model.fixed_network().unwrap());
+            let (mut a, mut r) = (vec![0; need.activations], vec![0; need.registers]);
+            let (mut guided_a, mut guided_r) = (a.clone(), r.clone());
+            let mut sampler = FixedSampler::embedded(&model, 0, &mut a, &mut r).unwrap();
+            task_lines(&model, &mut sampler, |class, x, rng| {
+                // 1.5 in Q16.16, as the firmware's GUIDANCE_Q16.
+                let guidance = Guidance {
+                    class,
+                    weight: 3 << 15,
+                };
+                let (a, r) = (&mut guided_a, &mut guided_r);
+                draw(
+                    &mut FixedSampler::embedded_guided(&model, 0, guidance, a, r).unwrap(),
+                    x,
+                    rng,
+                );
+            })
+        }
+    }
 }
 
 /// Builds, runs and compares the firmware for `target` on `machine` with
@@ -213,9 +441,15 @@ fn check(target: &str, machine: &str, name: &str) {
     );
     let got: Vec<&String> = lines
         .iter()
-        .filter(|l| l.starts_with("sample ") || l.starts_with("crc "))
+        .filter(|l| !l.starts_with("model ") && !l.starts_with("cost "))
         .collect();
     let want = expected(&bytes);
+    for task in ["sample ", "guided ", "impute ", "denoise ", "score "] {
+        assert!(
+            want.iter().any(|l| l.starts_with(task)),
+            "the fixture {name} has no {task}task"
+        );
+    }
     assert_eq!(got.len(), want.len(), "{machine} {name}: output {lines:?}");
     for (g, w) in got.iter().zip(&want) {
         assert_eq!(*g, w, "{machine} {name}: the chip and the host differ");

@@ -1,35 +1,63 @@
-//! The application layer every tinyscore firmware binary shares.
+//! The application every tinyscore firmware binary shares.
 //!
 //! A binary embeds one `.tsm` file with [`include_model!`], hands it to
 //! [`run`] with scratch buffers of its own, and turns the result into its
-//! exit status. [`run`] checks the file with `Model::parse`, draws
-//! [`SAMPLES`] samples from embedded plan 0, sample `i` from its own
-//! `Xoshiro256PlusPlus` seeded `SEED + i`, and prints through `defmt`:
+//! exit status. [`run`] checks the file with `Model::parse` and runs on
+//! embedded plan 0 what the model supports, [`SAMPLES`] times each, item
+//! `i` with its own `Xoshiro256PlusPlus` seeded `SEED + i`:
+//!
+//! - **sample**: plain (unconditional) samples ([`sample`]);
+//! - **guided**: for a class-conditional model, samples of class
+//!   `i mod classes` with classifier-free guidance of weight 1.5
+//!   ([`sample`]);
+//! - **impute**: a sample of the model with a quarter of its coordinates
+//!   dropped, filled in again by replacement with RePaint resampling
+//!   ([`restore`]);
+//! - **denoise**: a sample of the model with a spike in one coordinate,
+//!   cleaned by SDEdit from the plan's middle row ([`restore`]);
+//! - **score**: for a model with a stored anomaly detector, the score and
+//!   decision of a sample of the model and of the same sample with a spike
+//!   ([`restore`]).
+//!
+//! Everything is printed through `defmt`, one line per item:
 //!
 //! ```text
-//! model <backend> dim <n> rows <r> macs <m> params <p> scratch <bytes>
-//! sample <i> [<word>, …]        (one line per sample, each word in hex)
-//! crc <crc32>                   (CRC-32 of every word, little-endian)
+//! model <backend> dim <n> rows <r> macs <m> params <p> scratch <bytes> classes <k> detector <bool>
+//! sample <i> [<word>, …]            then: crc <crc32>
+//! guided <i> class <c> [<word>, …]  then: crc <crc32>
+//! impute <i> [<word>, …]            then: crc <crc32>
+//! denoise <i> [<word>, …]           then: crc <crc32>
+//! score <i> normal <bits> <anomaly>, score <i> spike <bits> <anomaly>
+//! cost <task> calls <n> instructions <total> stack <bytes>  (when measured)
 //! ```
 //!
-//! The words are the sample's bits: `f32::to_bits` of the data-unit values
-//! for the float backends, the Q16.16 states for the fixed-point one. The
-//! host test (`tests/firmware.rs` in the root crate) draws the same samples
-//! with the runtime on the host and expects exactly these lines, so any
-//! difference in one bit between the chip and the host fails it. The seeds
-//! are those of `tests/backends.rs`, so the CRCs of the fixture models are
-//! also the golden CRCs of `tests/golden/backends.txt`.
+//! Words are the bits of the state elements: `f32::to_bits` for the float
+//! backends, the Q16.16 value for fixed point. Plain and guided samples of
+//! the float backends are in data units, everything else in model units;
+//! scores are `f32` bits or Q32.32 ([`Element`]). Each `crc` is the CRC-32
+//! of its task's words, little-endian. The host test (`tests/firmware.rs`
+//! in the root crate) computes the same lines with the runtime on the host
+//! and expects exactly these, so any difference in one bit between the
+//! chip and the host fails it.
 #![no_std]
 
-use rand_xoshiro::Xoshiro256PlusPlus;
-use rand_xoshiro::rand_core::SeedableRng;
-use tinyscore::fixed::{FixedSampler, FixedScratch};
-use tinyscore::format::{Backend, Crc32, FormatError, Layer, Model};
-use tinyscore::plan::Plan;
-use tinyscore::sampler::{Sampler, SamplerError};
+mod cost;
+mod element;
+mod engine;
+pub mod restore;
+pub mod sample;
+mod words;
 
-/// Samples drawn per run: 64 unless the build sets `TINYSCORE_SAMPLES`
-/// (the benchmarks draw fewer from their larger models).
+pub use element::Element;
+pub use engine::{Engine, Fixed, Float};
+
+use tinyscore::fixed::FixedScratch;
+use tinyscore::format::{Backend, FormatError, Layer, Model};
+use tinyscore::plan::Plan;
+use tinyscore::sampler::SamplerError;
+
+/// Items per task: 64 unless the build sets `TINYSCORE_SAMPLES` (the
+/// benchmarks run fewer on their larger models).
 pub const SAMPLES: u32 = match option_env!("TINYSCORE_SAMPLES") {
     Some(n) => match u32::from_str_radix(n, 10) {
         Ok(n) => n,
@@ -38,11 +66,17 @@ pub const SAMPLES: u32 = match option_env!("TINYSCORE_SAMPLES") {
     None => 64,
 };
 
-/// Seed of sample 0; sample `i` uses `SEED + i`.
+/// Seed of item 0; item `i` uses `SEED + i`.
 pub const SEED: u64 = 2026;
 
-/// Largest data dimension [`run`] accepts (the state lives on the stack).
+/// Largest data dimension [`run`] accepts (states live on the stack).
 pub const MAX_DIM: usize = 64;
+
+/// Guidance weight of the guided samples, 1.5 (the fixed-point value is
+/// the same in Q16.16).
+pub const GUIDANCE: f32 = 1.5;
+/// [`GUIDANCE`] in Q16.16.
+pub const GUIDANCE_Q16: i32 = 3 << 15;
 
 /// Bytes kept 16-byte aligned, as the `.tsm` format's zero-copy views need.
 #[repr(C, align(16))]
@@ -73,7 +107,7 @@ pub struct Scratch<'a> {
 pub enum Error {
     /// The model file is invalid.
     Format(FormatError),
-    /// The sampler refused the model or the scratch.
+    /// The sampler refused the model, the scratch or a request.
     Sampler(SamplerError),
     /// The model's data dimension exceeds [`MAX_DIM`].
     Dimension(u32),
@@ -91,17 +125,27 @@ impl From<SamplerError> for Error {
     }
 }
 
-/// What a binary adds to a run: a clock read around every sample (an
-/// instruction counter under QEMU's `-icount`), and what to do with each
-/// sample besides printing it (stream it, blink an LED, wait). Both do
-/// nothing by default.
+/// What a binary adds to a run: measurements (an instruction counter under
+/// QEMU's `-icount`, the stack's high-water mark), and what to do with
+/// each plain sample besides printing it (stream it, blink an LED, wait).
+/// All do nothing by default; a run prints `cost` lines only when
+/// [`Hooks::now`] counts.
 pub trait Hooks {
-    /// The current clock reading, counting up.
-    fn now(&mut self) -> u64 {
-        0
+    /// The current clock reading, counting up, if there is a clock.
+    fn now(&mut self) -> Option<u64> {
+        None
     }
 
-    /// Called after sample `index` is drawn, with its bits.
+    /// Starts a new stack measurement from the current stack pointer down.
+    fn mark_stack(&mut self) {}
+
+    /// The deepest stack use since [`Hooks::mark_stack`], in bytes from the
+    /// top of the stack, if measured.
+    fn stack_peak(&mut self) -> Option<usize> {
+        None
+    }
+
+    /// Called after plain sample `index` is drawn, with its bits.
     fn sample(&mut self, index: u32, words: &[u32]) {
         let _ = (index, words);
     }
@@ -125,69 +169,60 @@ pub fn macs_per_step(model: &Model<'_>) -> u32 {
         .fold(0, u32::saturating_add)
 }
 
-/// Checks `bytes`, samples and reports (see the crate docs). Returns the
-/// total [`Hooks::now`] reading spent sampling.
-pub fn run(bytes: &[u8], scratch: Scratch<'_>, hooks: &mut impl Hooks) -> Result<u64, Error> {
+/// Checks `bytes` and runs every task the model supports (see the crate
+/// docs).
+pub fn run(bytes: &[u8], scratch: Scratch<'_>, hooks: &mut impl Hooks) -> Result<(), Error> {
     let model = Model::parse(bytes)?;
     let dim = model.topology().x_dim();
     if dim as usize > MAX_DIM {
         return Err(Error::Dimension(dim));
     }
     let backend = model.backend();
-    let rows = model.plan(0).map_or(0, |p| p.header().rows);
     let scratch_bytes = match model.fixed_network() {
         Some(network) => FixedScratch::of(&network).bytes(),
         None => model.scratch_len() * core::mem::size_of::<f32>(),
     };
     defmt::println!(
-        "model {} dim {=u32} rows {=u32} macs {=u32} params {=u32} scratch {=usize}",
+        "model {} dim {=u32} rows {=u32} macs {=u32} params {=u32} scratch {=usize} classes {=u32} detector {=bool}",
         backend,
         dim,
-        rows,
+        model.plan(0).map_or(0, |p| p.header().rows),
         macs_per_step(&model),
         model.topology().parameter_count(),
-        scratch_bytes
+        scratch_bytes,
+        model.classes(),
+        model.anomaly().is_some()
     );
     let dim = dim as usize;
-    let elapsed = match backend {
+    match backend {
         Backend::F32 | Backend::F16 => {
-            let mut sampler = Sampler::embedded(&model, 0, scratch.float)?;
-            draw(dim, hooks, |x, rng| sampler.sample(x, rng), f32::to_bits)?
+            let mut engine = Float::new(&model, scratch.float);
+            tasks(&model, &mut engine, dim, hooks)
         }
         Backend::Fixed => {
-            let (acts, regs) = (scratch.activations, scratch.registers);
-            let mut sampler = FixedSampler::embedded(&model, 0, acts, regs)?;
-            draw(dim, hooks, |x, rng| sampler.sample(x, rng), |v| v as u32)?
+            let mut engine = Fixed::new(&model, scratch.activations, scratch.registers);
+            tasks(&model, &mut engine, dim, hooks)
         }
-    };
-    Ok(elapsed)
+    }
 }
 
-/// Draws [`SAMPLES`] samples of dimension `dim` with `sample`, timing each,
-/// and prints their bits (`word` of each element) and their CRC.
-fn draw<T: Copy + Default>(
+/// The tasks `model` supports, in the order of the crate docs.
+fn tasks<E: Engine>(
+    model: &Model<'_>,
+    engine: &mut E,
     dim: usize,
     hooks: &mut impl Hooks,
-    mut sample: impl FnMut(&mut [T], &mut Xoshiro256PlusPlus) -> Result<(), SamplerError>,
-    word: impl Fn(T) -> u32,
-) -> Result<u64, Error> {
-    let mut crc = Crc32::new();
-    let (mut x, mut words) = ([T::default(); MAX_DIM], [0u32; MAX_DIM]);
-    let x = x.get_mut(..dim).unwrap_or_default();
-    let words = words.get_mut(..dim).unwrap_or_default();
-    let mut elapsed = 0;
-    for i in 0..SAMPLES {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(SEED + u64::from(i));
-        let start = hooks.now();
-        sample(x, &mut rng)?;
-        elapsed += hooks.now().wrapping_sub(start);
-        for (w, v) in words.iter_mut().zip(x.iter()) {
-            *w = word(*v);
-            crc.update(&w.to_le_bytes());
-        }
-        defmt::println!("sample {=u32} {:08x}", i, words);
-        hooks.sample(i, words);
+) -> Result<(), Error> {
+    sample::plain(&mut engine.plain(0)?, dim, hooks)?.report("sample", hooks);
+    if model.classes() > 0 {
+        sample::guided(engine, model.classes(), dim, hooks)?.report("guided", hooks);
     }
-    defmt::println!("crc {=u32:08x}", crc.finish());
-    Ok(elapsed)
+    restore::impute(&mut engine.plain(0)?, dim, hooks)?.report("impute", hooks);
+    let middle = model.plan(0).map_or(0, |p| p.header().rows / 2);
+    restore::denoise(&mut engine.plain(0)?, middle, dim, hooks)?.report("denoise", hooks);
+    if let Some(detector) = model.anomaly() {
+        let mut stepper = engine.plain(detector.plan() as usize)?;
+        restore::score(&mut stepper, &detector, dim, hooks)?.report("score", hooks);
+    }
+    Ok(())
 }

@@ -34,10 +34,7 @@ fn app() -> ! {
         registers: &mut registers,
     };
     match run(model, scratch, &mut measure::start()) {
-        Ok(elapsed) => {
-            measure::report(elapsed);
-            exit(0)
-        }
+        Ok(()) => exit(0),
         Err(e) => {
             defmt::println!("error {}", e);
             exit(1)
@@ -93,10 +90,11 @@ mod rt {
 /// timer counts down once every 40 ns, so one tick is 40 instructions. Not
 /// cycles: QEMU does not model them.
 ///
-/// Stack: the 64 KiB below the current stack pointer are painted at start;
-/// the high-water mark is the deepest word no longer holding the paint,
-/// measured from the top of RAM (`_stack_start`), so it includes the
-/// scratch buffers `app` keeps on the stack.
+/// Stack: at each mark, the free stack (up to 64 KiB below the top) is
+/// painted from 256 bytes below the stack pointer down; the high-water mark
+/// is the deepest word no longer holding the paint, measured from the top
+/// of RAM (`_stack_start`), so it includes the scratch buffers `app` keeps
+/// on the stack.
 #[cfg(all(feature = "measure", machine = "mps2-an386"))]
 mod measure {
     use core::ptr::{addr_of, read_volatile, write_volatile};
@@ -119,43 +117,45 @@ mod measure {
         addr_of!(_stack_start) as usize
     }
 
-    pub struct Clock;
+    pub struct Meter;
 
-    pub fn start() -> Clock {
-        let sp = cortex_m::register::msp::read() as usize;
-        // SAFETY: the words between `top - PAINTED` and 256 bytes below the
-        // stack pointer are free stack on a 4 MiB RAM; TIMER0's registers
-        // are used by nothing else.
+    pub fn start() -> Meter {
+        // SAFETY: TIMER0's registers are used by nothing else.
         unsafe {
-            for word in (stack_top() - PAINTED..sp - 256).step_by(4) {
-                write_volatile(word as *mut u32, PAINT);
-            }
             write_volatile(RELOAD, u32::MAX);
             write_volatile(VALUE, u32::MAX);
             write_volatile(CTRL, 1);
         }
-        Clock
+        Meter
     }
 
-    impl tinyscore_app::Hooks for Clock {
-        fn now(&mut self) -> u64 {
+    impl tinyscore_app::Hooks for Meter {
+        fn now(&mut self) -> Option<u64> {
             // SAFETY: as above; counting down from u32::MAX, the counter
             // does not wrap within a run (2³² ticks are 1.7·10¹¹
             // instructions).
             let ticks = u32::MAX - unsafe { read_volatile(VALUE) };
-            u64::from(ticks) * INSTRUCTIONS_PER_TICK
+            Some(u64::from(ticks) * INSTRUCTIONS_PER_TICK)
         }
-    }
 
-    pub fn report(instructions: u64) {
-        let top = stack_top();
-        let mut word = top - PAINTED;
-        // SAFETY: reads the painted words back.
-        while word < top && unsafe { read_volatile(word as *const u32) } == PAINT {
-            word += 4;
+        fn mark_stack(&mut self) {
+            let sp = cortex_m::register::msp::read() as usize;
+            // SAFETY: the words between `top - PAINTED` and 256 bytes below
+            // the stack pointer are free stack on a 4 MiB RAM.
+            for word in (stack_top() - PAINTED..sp - 256).step_by(4) {
+                unsafe { write_volatile(word as *mut u32, PAINT) };
+            }
         }
-        defmt::println!("instructions {=u64}", instructions);
-        defmt::println!("stack {=usize}", top - word);
+
+        fn stack_peak(&mut self) -> Option<usize> {
+            let top = stack_top();
+            let mut word = top - PAINTED;
+            // SAFETY: reads the painted words back.
+            while word < top && unsafe { read_volatile(word as *const u32) } == PAINT {
+                word += 4;
+            }
+            Some(top - word)
+        }
     }
 }
 
@@ -166,6 +166,4 @@ mod measure {
     pub fn start() -> NoHooks {
         NoHooks
     }
-
-    pub fn report(_: u64) {}
 }
