@@ -58,6 +58,8 @@ step "board example (nRF52840-DK): clippy and release build, not run"
 
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
+# The runtime as the Cortex-M4F builds it (with the DSP kernel), without features.
+RUSTDOCFLAGS="-D warnings" cargo doc -p tinyscore --no-deps --target thumbv7em-none-eabihf
 
 for target in "${EMBEDDED_TARGETS[@]}"; do
     step "build $target (default features, then defmt)"

@@ -13,7 +13,9 @@ use std::sync::LazyLock;
 use tinyscore::fixed::encode::activation_table;
 use tinyscore::fixed::lut::{LUT_LEN, entry_input, interpolate};
 use tinyscore::fixed::quantize::{TensorScales, quantize};
-use tinyscore::fixed::requantize::{rounding_divide_by_pot, saturating_rounding_doubling_high_mul};
+use tinyscore::fixed::requantize::{
+    rounding_divide_by_pot, rounding_divide_by_pot_i32, saturating_rounding_doubling_high_mul,
+};
 use tinyscore::fixed::{Coefficient, Multiplier, STATE_FRAC_BITS};
 use tinyscore::format::{Activation, FixedLayer, I16s, Layer, Model, ModelSpec};
 
@@ -57,6 +59,11 @@ fn rounding_divide_by_pot_edge_cases() {
     assert_eq!(rounding_divide_by_pot(i64::MIN, 62), -2);
     assert_eq!(rounding_divide_by_pot(i64::MAX, 62), 2);
     assert_eq!(rounding_divide_by_pot(i64::MAX, 100), 2); // clamped to 62
+    // The 32-bit version at its ends.
+    assert_eq!(rounding_divide_by_pot_i32(i32::MIN, 31), -1);
+    assert_eq!(rounding_divide_by_pot_i32(i32::MAX, 31), 1);
+    assert_eq!(rounding_divide_by_pot_i32(-5, 1), -3);
+    assert_eq!(rounding_divide_by_pot_i32(i32::MIN, 40), -1); // clamped to 31
 }
 
 proptest! {
@@ -65,6 +72,14 @@ proptest! {
         let exact = f64::from(x) / 2f64.powi(e as i32);
         // f64 holds every value here exactly; round() is half away from zero.
         prop_assert_eq!(rounding_divide_by_pot(i64::from(x), e), exact.round() as i64);
+    }
+
+    #[test]
+    fn rounding_divide_by_pot_in_32_bits_is_the_64_bit_one(x in any::<i32>(), e in 0u32..40) {
+        prop_assert_eq!(
+            i64::from(rounding_divide_by_pot_i32(x, e)),
+            rounding_divide_by_pot(i64::from(x), e.min(31))
+        );
     }
 
     #[test]

@@ -6,16 +6,12 @@
 //! Cortex-M4 at `opt-level = "s"` the loop compiles to post-increment loads:
 //! one `ldrsh`, four `ldrsb` + `smlabb` and the loop's `subs` / `bne`,
 //! 11 instructions for 4 multiply-accumulates, where the one-row loop it
-//! replaces took 6 per multiply-accumulate. It is plain safe Rust, the same
-//! on every target.
+//! replaces took 6 per multiply-accumulate. It is plain safe Rust, and what
+//! every target but ARMv7E-M runs.
 //!
-//! SMLAD (two multiply-accumulates per instruction) is out of reach of
-//! safe, stable Rust with int8 weights: LLVM forms it only in its
-//! ARMParallelDSP pass, which runs at `opt-level = 3` only and pairs
-//! adjacent *int16* loads on both operands; SXTB16 is not selected from
-//! shifts and masks, and `core::arch::arm`'s DSP intrinsics are unstable.
-//! int16 weights would double the matrices, which the fixed-point
-//! backend's size goal does not allow.
+//! On ARMv7E-M (Cortex-M4/M7) the blocks of four rows run the DSP loop of
+//! `kernel_dsp.rs` instead, two multiply-accumulates per SMLAD, and
+//! this loop only the columns left over after its blocks of eight.
 //!
 //! Every sum is exact (the loader proves that the int32 accumulator cannot
 //! overflow, see [`crate::format::FixedWeights`]; a layer where it could
@@ -40,7 +36,7 @@ pub(super) fn rows(
         let (r1, rest) = rest.split_at(n);
         let (r2, r3) = rest.split_at(n);
         let starts = [start(o), start(o + 1), start(o + 2), start(o + 3)];
-        for (k, sum) in dot4([r0, r1, r2, r3], x, starts).into_iter().enumerate() {
+        for (k, sum) in block4([r0, r1, r2, r3], x, starts).into_iter().enumerate() {
             finish(o + k, sum);
         }
         o += 4;
@@ -50,7 +46,17 @@ pub(super) fn rows(
     }
 }
 
-/// `acc[r] + Σᵢ rows[r][i]·x[i]` for four rows (int8 weights).
+/// `acc[r] + Σᵢ rows[r][i]·x[i]` for four rows: the DSP loop on
+/// ARMv7E-M (`kernel_dsp.rs`, with [`dot4`] for the last columns),
+/// [`dot4`] elsewhere.
+fn block4(rows: [&[u8]; 4], x: &[i16], acc: [i32; 4]) -> [i32; 4] {
+    #[cfg(dsp_kernel)]
+    return super::kernel_dsp::dot4(rows, x, acc, dot4);
+    #[cfg(not(dsp_kernel))]
+    dot4(rows, x, acc)
+}
+
+/// `acc[r] + Σᵢ rows[r][i]·x[i]` for four rows (int8 weights), portable.
 ///
 /// Never inlined: the loop needs ten registers, and inlined into the
 /// sampler it lost them to spills (19 instructions per iteration, not 11).

@@ -10,7 +10,7 @@
 //! rounding.
 #![deny(clippy::float_arithmetic)]
 
-use super::requantize::rounding_divide_by_pot;
+use super::requantize::rounding_divide_by_pot_i32;
 use super::saturate_activation;
 use crate::format::I16s;
 
@@ -28,8 +28,10 @@ pub fn entry_input(j: usize) -> i32 {
 pub fn interpolate(table: I16s<'_>, q: i16) -> i16 {
     let u = (i32::from(q) + 32768) as u32;
     let j = (u >> FRACTION_BITS) as usize;
-    let frac = i64::from(u & ((1 << FRACTION_BITS) - 1));
-    let lo = i64::from(table.get(j).unwrap_or(0));
-    let hi = table.get(j + 1).map_or(lo, i64::from);
-    saturate_activation(lo + rounding_divide_by_pot((hi - lo) * frac, FRACTION_BITS))
+    let frac = (u & ((1 << FRACTION_BITS) - 1)) as i32;
+    let lo = i32::from(table.get(j).unwrap_or(0));
+    let hi = table.get(j + 1).map_or(lo, i32::from);
+    // |hi − lo| < 2¹⁶ and frac < 2⁷: the product fits i32.
+    let step = rounding_divide_by_pot_i32((hi - lo) * frac, FRACTION_BITS);
+    saturate_activation(i64::from(lo + step))
 }

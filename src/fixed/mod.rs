@@ -30,6 +30,8 @@
 pub mod coefficient;
 pub mod encode;
 mod kernel;
+#[cfg(dsp_kernel)]
+mod kernel_dsp;
 pub mod lut;
 pub mod network;
 #[cfg(feature = "std")]

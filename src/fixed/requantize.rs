@@ -36,6 +36,17 @@ pub fn rounding_divide_by_pot(x: i64, exponent: u32) -> i64 {
     (x >> exponent) + i64::from(remainder > threshold)
 }
 
+/// [`rounding_divide_by_pot`] of an `i32` (exponent above 31 treated as
+/// 31) in 32-bit arithmetic: the same result, without the 64-bit shifts a
+/// 32-bit core spends a dozen instructions on.
+pub fn rounding_divide_by_pot_i32(x: i32, exponent: u32) -> i32 {
+    let exponent = exponent.min(31);
+    let mask = ((1u32 << exponent) - 1) as i32;
+    let remainder = x & mask;
+    let threshold = (mask >> 1) + i32::from(x < 0);
+    (x >> exponent) + i32::from(remainder > threshold)
+}
+
 /// A positive real factor `m·2^(shift − 31)`; see the module docs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -75,7 +86,8 @@ impl Multiplier {
         let shift = i64::from(self.shift) + i64::from(extra);
         if shift <= 0 {
             let high = saturating_rounding_doubling_high_mul(x, self.m);
-            return rounding_divide_by_pot(i64::from(high), (-shift) as u32) as i32;
+            // −shift ≤ 31: `self.shift` ≥ −31 and `extra` ≥ 0.
+            return rounding_divide_by_pot_i32(high, (-shift) as u32);
         }
         let product = i64::from(x) * i64::from(self.m);
         if shift >= 31 {

@@ -6,7 +6,7 @@
 //! shapes from layer to layer, finite values, schedule and plan parameters —
 //! and then hands out views that read in place, so after a successful parse
 //! nothing that reads the model can fail on its contents. The writer
-//! ([`write()`], feature `std`) produces exactly what the parser accepts.
+//! (`write()`, feature `std`) produces exactly what the parser accepts.
 
 mod anomaly_section;
 mod class_bias;

@@ -1,0 +1,125 @@
+//! The dense kernel's inner loop with the Cortex-M4/M7 DSP extension: two
+//! multiply-accumulates per SMLAD instruction.
+//!
+//! This is the one module of the runtime with `unsafe` code: stable Rust
+//! has no DSP intrinsics (`core::arch::arm`'s are unstable) and LLVM forms
+//! SMLAD only at `opt-level = 3` from int16 loads on both operands, so the
+//! loop is written in assembly (`global_asm!`, a leaf function following
+//! the AAPCS) and called through one `unsafe` block, whose bounds are
+//! checked before the call.
+//!
+//! Per 4 activations and 4 rows (16 multiply-accumulates): two word loads
+//! of the activations (x0|x1, x2|x3), repacked by PKHBT / PKHTB into
+//! x0|x2 and x1|x3 once for the four rows; per row one word load of four
+//! int8 weights, SXTB16 and SXTB16 ROR 8 into w0|w2 and w1|w3, and two
+//! SMLADs. The loop does 8 activations per iteration.
+//!
+//! SMLAD adds in 32 bits with wrap-around, as the portable kernel's
+//! `wrapping_add` does, and the loader has proved that no sum overflows;
+//! integer addition being associative, the result is bit-identical to the
+//! portable kernel, which `tests/firmware.rs` checks in QEMU (the host runs
+//! the portable kernel, the Cortex-M4F this one).
+#![allow(unsafe_code)]
+
+/// What the assembly reads and updates, laid out for it (offsets 0..40).
+#[repr(C)]
+struct Job {
+    /// The four rows' weights, at least `8 · blocks` bytes each.
+    rows: [*const u8; 4],
+    /// The activations, at least `8 · blocks` of them.
+    x: *const i16,
+    /// Iterations of 8 activations (at least 1).
+    blocks: u32,
+    /// The four sums, updated in place.
+    acc: [i32; 4],
+}
+
+core::arch::global_asm!(
+    ".section .text.tinyscore_dot4_dsp,\"ax\",%progbits",
+    ".syntax unified",
+    ".thumb",
+    ".p2align 2",
+    ".type tinyscore_dot4_dsp,%function",
+    ".thumb_func",
+    "tinyscore_dot4_dsp:",
+    "    push {{r4-r11, lr}}",
+    "    push {{r0}}",
+    "    ldrd r6, r7, [r0, #24]",
+    "    ldrd r8, r9, [r0, #32]",
+    "    ldr r5, [r0, #20]",
+    "    ldr r1, [r0, #0]",
+    "    ldr r2, [r0, #4]",
+    "    ldr r3, [r0, #8]",
+    "    ldr r4, [r0, #12]",
+    "    ldr r0, [r0, #16]",
+    "    add.w r5, r0, r5, lsl #4",
+    "1:",
+    "    .rept 2",
+    "    ldr r10, [r0], #4",
+    "    ldr r11, [r0], #4",
+    "    pkhtb r12, r11, r10, asr #16",
+    "    pkhbt r10, r10, r11, lsl #16",
+    "    ldr r11, [r1], #4",
+    "    sxtb16 lr, r11",
+    "    sxtb16 r11, r11, ror #8",
+    "    smlad r6, lr, r10, r6",
+    "    smlad r6, r11, r12, r6",
+    "    ldr r11, [r2], #4",
+    "    sxtb16 lr, r11",
+    "    sxtb16 r11, r11, ror #8",
+    "    smlad r7, lr, r10, r7",
+    "    smlad r7, r11, r12, r7",
+    "    ldr r11, [r3], #4",
+    "    sxtb16 lr, r11",
+    "    sxtb16 r11, r11, ror #8",
+    "    smlad r8, lr, r10, r8",
+    "    smlad r8, r11, r12, r8",
+    "    ldr r11, [r4], #4",
+    "    sxtb16 lr, r11",
+    "    sxtb16 r11, r11, ror #8",
+    "    smlad r9, lr, r10, r9",
+    "    smlad r9, r11, r12, r9",
+    "    .endr",
+    "    cmp r0, r5",
+    "    bne 1b",
+    "    pop {{r0}}",
+    "    strd r6, r7, [r0, #24]",
+    "    strd r8, r9, [r0, #32]",
+    "    pop {{r4-r11, pc}}",
+    ".size tinyscore_dot4_dsp, . - tinyscore_dot4_dsp",
+);
+
+unsafe extern "C" {
+    /// Adds `Σᵢ rows[r][i]·x[i]` over the first `8 · blocks` columns to
+    /// `acc[r]`, for the four rows of `job`.
+    fn tinyscore_dot4_dsp(job: *mut Job);
+}
+
+/// `acc[r] + Σᵢ rows[r][i]·x[i]` for four rows (int8 weights): the columns
+/// in blocks of 8 by the DSP loop, the rest by `tail`.
+pub(super) fn dot4(
+    rows: [&[u8]; 4],
+    x: &[i16],
+    acc: [i32; 4],
+    tail: impl FnOnce([&[u8]; 4], &[i16], [i32; 4]) -> [i32; 4],
+) -> [i32; 4] {
+    let n = rows.iter().fold(x.len(), |n, r| n.min(r.len()));
+    let done = n - n % 8;
+    let mut acc = acc;
+    if done > 0 {
+        let mut job = Job {
+            rows: rows.map(<[u8]>::as_ptr),
+            x: x.as_ptr(),
+            blocks: (done / 8) as u32,
+            acc,
+        };
+        // SAFETY: every row holds at least `done` bytes and `x` at least
+        // `done` activations, the `8 · blocks` the loop reads (the loads
+        // need no alignment on ARMv7E-M); it writes only `job.acc`, and
+        // saves and restores the callee-saved registers it uses.
+        unsafe { tinyscore_dot4_dsp(&mut job) };
+        acc = job.acc;
+    }
+    let rest = rows.map(|r| r.get(done..).unwrap_or_default());
+    tail(rest, x.get(done..).unwrap_or_default(), acc)
+}
