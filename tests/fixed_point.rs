@@ -75,6 +75,19 @@ proptest! {
     }
 
     #[test]
+    fn doubling_high_mul_is_gemmlowps_nudge_and_truncation(a in any::<i32>(), b in any::<i32>()) {
+        // gemmlowp's SaturatingRoundingDoublingHighMul, written as it is there.
+        let ab = i64::from(a) * i64::from(b);
+        let nudge = if ab >= 0 { 1i64 << 30 } else { 1 - (1i64 << 30) };
+        let gemmlowp = if a == i32::MIN && b == i32::MIN {
+            i32::MAX
+        } else {
+            ((ab + nudge) / (1i64 << 31)) as i32
+        };
+        prop_assert_eq!(saturating_rounding_doubling_high_mul(a, b), gemmlowp);
+    }
+
+    #[test]
     fn rounding_divide_by_pot_in_32_bits_is_the_64_bit_one(x in any::<i32>(), e in 0u32..40) {
         prop_assert_eq!(
             i64::from(rounding_divide_by_pot_i32(x, e)),

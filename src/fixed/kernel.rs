@@ -21,16 +21,19 @@
 
 /// Calls `finish(o, start(o) + Σᵢ w[o, i]·x[i])` for every row `o` of the
 /// row-major int8 matrix `weights` of `x.len()` columns, in row order. The
-/// sums wrap (the caller has proved they fit `i32`).
+/// sums wrap (the caller has proved they fit `i32`). `x` is mutable for the
+/// DSP loop, which reorders it while the blocks run; it holds the same
+/// values again when this returns.
 pub(super) fn rows(
     weights: &[u8],
-    x: &[i16],
+    x: &mut [i16],
     start: impl Fn(usize) -> i32,
     mut finish: impl FnMut(usize, i32),
 ) {
     let n = x.len().max(1);
     let mut blocks = weights.chunks_exact(4 * n);
     let mut o = 0;
+    pair_columns(x);
     for block in &mut blocks {
         let (r0, rest) = block.split_at(n);
         let (r1, rest) = rest.split_at(n);
@@ -41,9 +44,19 @@ pub(super) fn rows(
         }
         o += 4;
     }
+    pair_columns(x);
     for (k, row) in blocks.remainder().chunks(n).enumerate() {
         finish(o + k, dot(row, x, start(o + k)));
     }
+}
+
+/// Reorders `x` for the DSP loop ([`super::kernel_dsp`]'s
+/// `pair_columns`, its own inverse); nothing elsewhere.
+fn pair_columns(x: &mut [i16]) {
+    #[cfg(dsp_kernel)]
+    super::kernel_dsp::pair_columns(x);
+    #[cfg(not(dsp_kernel))]
+    let _ = x;
 }
 
 /// `acc[r] + Σᵢ rows[r][i]·x[i]` for four rows: the DSP loop on
@@ -101,9 +114,10 @@ mod tests {
 
     fn blocked(weights: &[u8], x: &[i16], start: &[i32]) -> Vec<(usize, i32)> {
         let mut got = Vec::new();
+        let mut x = x.to_vec();
         rows(
             weights,
-            x,
+            &mut x,
             |o| start.get(o).copied().unwrap_or(0),
             |o, acc| got.push((o, acc)),
         );

@@ -117,7 +117,7 @@ impl<'a> FixedNetwork<'a> {
                     dense(
                         &layer,
                         extra,
-                        cur.get(..i).unwrap_or(&[]),
+                        cur.get_mut(..i).unwrap_or(&mut []),
                         next.get_mut(..o).unwrap_or(&mut []),
                     );
                     first_dense = false;
@@ -138,9 +138,11 @@ impl<'a> FixedNetwork<'a> {
                 }
                 FixedLayer::AddResidual { current, saved: m } => {
                     for (c, s) in cur.iter_mut().zip(saved.iter()).take(w) {
-                        let sum = i64::from(current.apply(i32::from(*c)))
-                            + i64::from(m.apply(i32::from(*s)));
-                        *c = saturate_activation(sum);
+                        // Saturating in i32 first gives the same int16.
+                        let sum = current
+                            .apply(i32::from(*c))
+                            .saturating_add(m.apply(i32::from(*s)));
+                        *c = saturate_activation(i64::from(sum));
                     }
                 }
             }
@@ -158,7 +160,7 @@ impl<'a> FixedNetwork<'a> {
 /// Never inlined: one copy of the kernel's loops instead of one per caller
 /// of [`FixedNetwork::forward`] (400 bytes of flash on the Cortex-M4F).
 #[inline(never)]
-fn dense(layer: &FixedLayer<'_>, extra: [Option<I32s<'_>>; 2], x: &[i16], out: &mut [i16]) {
+fn dense(layer: &FixedLayer<'_>, extra: [Option<I32s<'_>>; 2], x: &mut [i16], out: &mut [i16]) {
     let FixedLayer::Dense {
         bias,
         multipliers,
@@ -170,22 +172,25 @@ fn dense(layer: &FixedLayer<'_>, extra: [Option<I32s<'_>>; 2], x: &[i16], out: &
     else {
         return;
     };
-    let extra_at = |o: usize| {
-        extra
-            .iter()
-            .flatten()
-            .map(|e| i64::from(e.get(o).unwrap_or(0)))
-            .sum::<i64>()
-    };
+    let [time, class] = extra;
+    let row_of = |e: Option<I32s<'_>>, o: usize| e.map_or(0, |e| e.get(o).unwrap_or(0));
+    let extra_at = |o: usize| i64::from(row_of(time, o)) + i64::from(row_of(class, o));
     // The loader proved |b| + |time bias| + |class bias| fits in i32 with
-    // room for the sum of products.
-    let start = |o: usize| saturate_i32(i64::from(bias.get(o).unwrap_or(0)) + extra_at(o));
+    // room for the sum of products, so the saturating adds are exact.
+    let start = |o: usize| {
+        let b = bias.get(o).unwrap_or(0);
+        b.saturating_add(row_of(time, o))
+            .saturating_add(row_of(class, o))
+    };
     if wide_shift == 0 {
         // The loader proved |start| + 32767·Σ|w| ≤ i32::MAX.
-        kernel::rows(weights, x, start, |o, acc| {
-            if let Some(slot) = out.get_mut(o) {
-                let multiplier = FixedLayer::multiplier(multipliers, shifts, o);
-                *slot = saturate_activation(i64::from(multiplier.apply_shifted(acc, 0)));
+        // Rows come in order: walk the outputs and their multipliers along.
+        let mut outputs = out
+            .iter_mut()
+            .zip(FixedLayer::multipliers(multipliers, shifts));
+        kernel::rows(weights, x, start, |_, acc| {
+            if let Some((slot, multiplier)) = outputs.next() {
+                *slot = saturate_activation(i64::from(multiplier.apply(acc)));
             }
         });
         return;
@@ -193,7 +198,7 @@ fn dense(layer: &FixedLayer<'_>, extra: [Option<I32s<'_>>; 2], x: &[i16], out: &
     let n = x.len().max(1);
     for (o, (slot, row)) in out.iter_mut().zip(weights.chunks(n)).enumerate() {
         let mut acc = i64::from(bias.get(o).unwrap_or(0)) + extra_at(o);
-        for (&w, &v) in row.iter().zip(x) {
+        for (&w, &v) in row.iter().zip(x.iter()) {
             acc += i64::from(w as i8) * i64::from(v);
         }
         let acc = saturate_i32(rounding_divide_by_pot(acc, wide_shift));

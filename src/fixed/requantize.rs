@@ -19,11 +19,15 @@ use super::saturate_i32;
 /// `round(a·b / 2³¹)`, halves up (toward +∞), saturated: gemmlowp's
 /// `SaturatingRoundingDoublingHighMul`. The only input pair whose result does
 /// not fit, `i32::MIN × i32::MIN`, gives `i32::MAX`.
+///
+/// gemmlowp adds a nudge of 2³⁰ (1 − 2³⁰ for a negative product) and
+/// truncates toward zero; for every product both come to
+/// `⌊(a·b + 2³⁰) / 2³¹⌋`, an arithmetic shift, which is what is computed.
+#[inline]
 pub fn saturating_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
     let ab = i64::from(a) * i64::from(b);
-    let nudge = if ab >= 0 { 1 << 30 } else { 1 - (1 << 30) };
-    // `/` truncates toward zero, as in gemmlowp; the quotient is at most 2³¹.
-    saturate_i32((ab + nudge) / (1 << 31))
+    // |a·b| ≤ 2⁶², so the sum does not overflow; the quotient is at most 2³¹.
+    saturate_i32((ab + (1 << 30)) >> 31)
 }
 
 /// `round(x / 2^exponent)`, halves away from zero: gemmlowp's
@@ -70,6 +74,7 @@ impl Multiplier {
 
     /// `x·M`, rounded: TFLite's `MultiplyByQuantizedMultiplier`, saturated
     /// instead of overflowing.
+    #[inline]
     pub fn apply(&self, x: i32) -> i32 {
         self.apply_shifted(x, 0)
     }
@@ -82,6 +87,11 @@ impl Multiplier {
     /// `⌊(x·m + 2^(30−L)) / 2^(31−L)⌋` whenever `x·2^L` fits `i32`; that
     /// form is computed here in `i64`, so a product that fits the result is
     /// never lost to an intermediate overflow.
+    ///
+    /// Inlined: the right shift is the common case (every dense output and
+    /// residual add), a dozen instructions on a Cortex-M4; the left shift
+    /// is a function of its own, not inlined.
+    #[inline]
     pub fn apply_shifted(&self, x: i32, extra: u32) -> i32 {
         let shift = i64::from(self.shift) + i64::from(extra);
         if shift <= 0 {
@@ -89,6 +99,12 @@ impl Multiplier {
             // −shift ≤ 31: `self.shift` ≥ −31 and `extra` ≥ 0.
             return rounding_divide_by_pot_i32(high, (-shift) as u32);
         }
+        self.apply_left(x, shift)
+    }
+
+    /// [`Multiplier::apply_shifted`] for a total shift `shift > 0`.
+    #[inline(never)]
+    fn apply_left(&self, x: i32, shift: i64) -> i32 {
         let product = i64::from(x) * i64::from(self.m);
         if shift >= 31 {
             // No rounding: an integer times 2^(shift − 31), saturated.
@@ -96,7 +112,7 @@ impl Multiplier {
             let wide = i128::from(product) << up;
             return wide.clamp(i128::from(i32::MIN), i128::from(i32::MAX)) as i32;
         }
-        let k = (31 - shift) as u32;
+        let k = (31 - shift).max(1) as u32;
         saturate_i32((product + (1i64 << (k - 1))) >> k)
     }
 }
