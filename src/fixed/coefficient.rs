@@ -36,8 +36,13 @@ impl Coefficient {
     }
 
     /// `round(v·m / 2^shift)`, halves away from zero. `|v·m| < 2⁶²`, so the
-    /// product never overflows.
+    /// product never overflows. A zero coefficient (most of a row's, for
+    /// DDIM) returns at once, without the 64-bit rounding shift.
+    #[inline]
     pub fn apply(&self, v: i32) -> i64 {
+        if self.m == 0 {
+            return 0;
+        }
         rounding_divide_by_pot(i64::from(v) * i64::from(self.m), self.shift)
     }
 }

@@ -35,11 +35,8 @@ pub(super) fn rows(
     let mut o = 0;
     pair_columns(x);
     for block in &mut blocks {
-        let (r0, rest) = block.split_at(n);
-        let (r1, rest) = rest.split_at(n);
-        let (r2, r3) = rest.split_at(n);
         let starts = [start(o), start(o + 1), start(o + 2), start(o + 3)];
-        for (k, sum) in block4([r0, r1, r2, r3], x, starts).into_iter().enumerate() {
+        for (k, sum) in block4(block, x, starts).into_iter().enumerate() {
             finish(o + k, sum);
         }
         o += 4;
@@ -59,14 +56,22 @@ fn pair_columns(x: &mut [i16]) {
     let _ = x;
 }
 
-/// `acc[r] + Σᵢ rows[r][i]·x[i]` for four rows: the DSP loop on
-/// ARMv7E-M (`kernel_dsp.rs`, with [`dot4`] for the last columns),
-/// [`dot4`] elsewhere.
-fn block4(rows: [&[u8]; 4], x: &[i16], acc: [i32; 4]) -> [i32; 4] {
+/// `acc[r] + Σᵢ block[r·n + i]·x[i]` for the four rows of `block` (`4·n`
+/// bytes, `n = x.len()`): the DSP loop on ARMv7E-M (`kernel_dsp.rs`, with
+/// [`dot4`] for the last columns), [`dot4`] elsewhere.
+fn block4(block: &[u8], x: &[i16], acc: [i32; 4]) -> [i32; 4] {
     #[cfg(dsp_kernel)]
-    return super::kernel_dsp::dot4(rows, x, acc, dot4);
+    return super::kernel_dsp::dot4(block, x, acc, |from, x, acc| {
+        dot4(split4(block, x.len() + from, from), x, acc)
+    });
     #[cfg(not(dsp_kernel))]
-    dot4(rows, x, acc)
+    dot4(split4(block, x.len(), 0), x, acc)
+}
+
+/// Columns `from..n` of each of the four rows of `block` (row-major, `n`
+/// columns).
+fn split4(block: &[u8], n: usize, from: usize) -> [&[u8]; 4] {
+    core::array::from_fn(|r| block.get(r * n + from..(r + 1) * n).unwrap_or_default())
 }
 
 /// `acc[r] + Σᵢ rows[r][i]·x[i]` for four rows (int8 weights), portable.

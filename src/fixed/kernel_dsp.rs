@@ -39,11 +39,14 @@ pub(super) fn pair_columns(x: &mut [i16]) {
     }
 }
 
-/// What the assembly reads and updates, laid out for it (offsets 0..40).
+/// What the assembly reads and updates, laid out for it (offsets 0..32).
 #[repr(C)]
 struct Job {
-    /// The four rows' weights, at least `8 · blocks` bytes each.
-    rows: [*const u8; 4],
+    /// Row 0 of the four rows' weights; row `r` starts `r · stride` bytes
+    /// later, each with at least `8 · blocks` bytes.
+    weights: *const u8,
+    /// Bytes from one row to the next.
+    stride: u32,
     /// The activations, at least `8 · blocks` of them.
     x: *const i16,
     /// Iterations of 8 activations (at least 1).
@@ -81,14 +84,15 @@ core::arch::global_asm!(
     "tinyscore_dot4_dsp:",
     "    push {{r4-r11, lr}}",
     "    push {{r0}}",
-    "    ldrd r6, r7, [r0, #24]",
-    "    ldrd r8, r9, [r0, #32]",
-    "    ldr r5, [r0, #20]",
+    "    ldrd r6, r7, [r0, #16]",
+    "    ldrd r8, r9, [r0, #24]",
+    "    ldr r5, [r0, #12]",
     "    ldr r1, [r0, #0]",
-    "    ldr r2, [r0, #4]",
-    "    ldr r3, [r0, #8]",
-    "    ldr r4, [r0, #12]",
-    "    ldr r0, [r0, #16]",
+    "    ldr r10, [r0, #4]",
+    "    add r2, r1, r10",
+    "    add r3, r2, r10",
+    "    add r4, r3, r10",
+    "    ldr r0, [r0, #8]",
     "    lsls r10, r5, #31",
     "    add.w r5, r0, r5, lsl #4",
     "    beq 1f",
@@ -102,8 +106,8 @@ core::arch::global_asm!(
     "    bne 1b",
     "2:",
     "    pop {{r0}}",
-    "    strd r6, r7, [r0, #24]",
-    "    strd r8, r9, [r0, #32]",
+    "    strd r6, r7, [r0, #16]",
+    "    strd r8, r9, [r0, #24]",
     "    pop {{r4-r11, pc}}",
     ".purgem tinyscore_dot8",
     ".purgem tinyscore_row",
@@ -116,35 +120,37 @@ unsafe extern "C" {
     fn tinyscore_dot4_dsp(job: *mut Job);
 }
 
-/// `acc[r] + Σᵢ rows[r][i]·x[i]` for four rows (int8 weights): the columns
-/// in blocks of 8 by the DSP loop, the rest by `tail`. The first
-/// `8·⌊len/8⌋` columns of `x` must be in [`pair_columns`] order, the rest
-/// in their own.
+/// `acc[r] + Σᵢ block[r·n + i]·x[i]` for the four rows of `block` (`4·n`
+/// int8 weights, row-major, `n = x.len()`): the columns in blocks of 8 by
+/// the DSP loop, the rest by `tail(from, x[from..], acc)`. The first
+/// `8·⌊n/8⌋` columns of `x` must be in [`pair_columns`] order, the rest in
+/// their own.
 pub(super) fn dot4(
-    rows: [&[u8]; 4],
+    block: &[u8],
     x: &[i16],
     acc: [i32; 4],
-    tail: impl FnOnce([&[u8]; 4], &[i16], [i32; 4]) -> [i32; 4],
+    tail: impl FnOnce(usize, &[i16], [i32; 4]) -> [i32; 4],
 ) -> [i32; 4] {
-    let n = rows.iter().fold(x.len(), |n, r| n.min(r.len()));
+    let n = x.len();
     let done = n - n % 8;
-    if done == 0 {
-        return tail(rows, x, acc);
+    if done == 0 || block.len() < 4 * n {
+        return tail(0, x, acc);
     }
     let mut job = Job {
-        rows: rows.map(<[u8]>::as_ptr),
+        weights: block.as_ptr(),
+        stride: n as u32,
         x: x.as_ptr(),
         blocks: (done / 8) as u32,
         acc,
     };
-    // SAFETY: every row holds at least `done` bytes and `x` at least `done`
-    // activations, the `8 · blocks` the loop reads (the loads need no
+    // SAFETY: `block` holds 4 rows of `n ≥ done` bytes and `x` holds `n`
+    // activations, so the `8 · blocks = done` bytes the loop reads from
+    // each row and the `done` activations are in bounds (the loads need no
     // alignment on ARMv7E-M); it writes only `job.acc`, and saves and
     // restores the callee-saved registers it uses.
     unsafe { tinyscore_dot4_dsp(&mut job) };
-    if done == x.len() {
+    if done == n {
         return job.acc;
     }
-    let rest = rows.map(|r| r.get(done..).unwrap_or_default());
-    tail(rest, x.get(done..).unwrap_or_default(), job.acc)
+    tail(done, x.get(done..).unwrap_or_default(), job.acc)
 }
