@@ -5,17 +5,17 @@
 //! boots it in QEMU (firmware/qemu/run.sh, output decoded by `defmt-print`)
 //! and expects, line for line, what the host computes for the firmware's
 //! tasks with the runtime ([`expected`]): plain samples, guided samples of
-//! each class, imputations, SDEdit denoisings and anomaly verdicts (the tasks and the output
-//! format are documented in firmware/app/src/lib.rs). Cortex-M4F
-//! (`mps2-an386`) runs all three backends; Cortex-M0 (`microbit`) and RISC-V
-//! (`virt`) run the fixed-point one.
+//! each class, imputations, SDEdit denoisings and anomaly verdicts (the
+//! tasks and the output format are documented in firmware/app/src/lib.rs).
+//! Cortex-M4F (`mps2-an386`) runs all three backends; Cortex-M0
+//! (`microbit`) and RISC-V (`virt`) run the fixed-point one.
 //!
-//! The models are firmware/models/{f32,f16,fixed}.tsm: the fixtures of
-//! tests/common made class-conditional with 3 classes
+//! The models are firmware/models/{f32,f16,fixed,fixed-29}.tsm: the
+//! fixtures of tests/common made class-conditional with 3 classes
 //! ([`common::conditional_spec`] of [`common::small_spec`], its f16 version,
-//! and of [`common::bias_table_spec`] quantised), each with an anomaly
-//! detector calibrated on its own samples ([`with_detector`]), written by
-//! this file. After a change of the fixtures or the format, regenerate them
+//! and of the bias-table MLP quantised, at hidden width 16 and 29 — the
+//! latter on the Cortex-M4F only), each with an anomaly detector
+//! calibrated on its own samples ([`with_detector`]), written by this file. After a change of the fixtures or the format, regenerate them
 //! with `TINYSCORE_BLESS=1 cargo test --features std --test firmware`.
 //!
 //! Nothing is skipped: a missing QEMU, `defmt-print` or rustup target fails

@@ -184,12 +184,9 @@ fn dense(layer: &FixedLayer<'_>, extra: [Option<I32s<'_>>; 2], x: &mut [i16], ou
     };
     if wide_shift == 0 {
         // The loader proved |start| + 32767·Σ|w| ≤ i32::MAX.
-        // Rows come in order: walk the outputs and their multipliers along.
-        let mut outputs = out
-            .iter_mut()
-            .zip(FixedLayer::multipliers(multipliers, shifts));
-        kernel::rows(weights, x, start, |_, acc| {
-            if let Some((slot, multiplier)) = outputs.next() {
+        kernel::rows(weights, x, start, |o, acc| {
+            if let Some(slot) = out.get_mut(o) {
+                let multiplier = FixedLayer::multiplier(multipliers, shifts, o);
                 *slot = saturate_activation(i64::from(multiplier.apply(acc)));
             }
         });

@@ -211,7 +211,7 @@ impl<'a, T: LeValue<N>, const N: usize> LeValues<'a, T, N> {
     }
 
     /// All values in order.
-    pub fn iter(&self) -> impl Iterator<Item = T> + use<'a, T, N> {
+    pub fn iter(&self) -> impl Iterator<Item = T> + 'a {
         self.bytes.iter().map(|b| T::from_le(*b))
     }
 }

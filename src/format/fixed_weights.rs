@@ -67,19 +67,6 @@ impl FixedLayer<'_> {
             shift: shifts.get(o).map_or(0, |&s| s as i8),
         }
     }
-
-    /// The requantisations of all output channels of a dense layer, in
-    /// order ([`FixedLayer::multiplier`] of each).
-    pub fn multipliers<'a>(
-        multipliers: I32s<'a>,
-        shifts: &'a [u8],
-    ) -> impl Iterator<Item = Multiplier> + 'a {
-        let shifts = shifts.iter().map(|&s| s as i8);
-        multipliers
-            .iter()
-            .zip(shifts)
-            .map(|(m, shift)| Multiplier { m, shift })
-    }
 }
 
 /// Validated fixed-point weights, read in place.

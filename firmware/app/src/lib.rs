@@ -32,9 +32,9 @@
 //! ```
 //!
 //! Words are the bits of the state elements: `f32::to_bits` for the float
-//! backends, the Q16.16 value for fixed point. Plain and guided samples of
-//! the float backends are in data units, everything else in model units;
-//! scores are `f32` bits or Q32.32 ([`Element`]). Each `crc` is the CRC-32
+//! backends, the Q16.16 value for fixed point, all in model units (the
+//! normalised space the network works in); scores are `f32` bits or Q32.32
+//! ([`Element`]). Each `crc` is the CRC-32
 //! of its task's words, little-endian. The host test (`tests/firmware.rs`
 //! in the root crate) computes the same lines with the runtime on the host
 //! and expects exactly these, so any difference in one bit between the
@@ -72,11 +72,10 @@ pub const SEED: u64 = 2026;
 /// Largest data dimension [`run`] accepts (states live on the stack).
 pub const MAX_DIM: usize = 64;
 
-/// Guidance weight of the guided samples, 1.5 (the fixed-point value is
-/// the same in Q16.16).
+/// Guidance weight of the guided samples.
 pub const GUIDANCE: f32 = 1.5;
-/// [`GUIDANCE`] in Q16.16.
-pub const GUIDANCE_Q16: i32 = 3 << 15;
+/// [`GUIDANCE`] in Q16.16, for the fixed-point backend.
+pub const GUIDANCE_Q16: i32 = (GUIDANCE * 65536.0) as i32;
 
 /// Bytes kept 16-byte aligned, as the `.tsm` format's zero-copy views need.
 #[repr(C, align(16))]
