@@ -18,7 +18,9 @@
 #   stack's high-water mark during each.
 # - Sizes: `size -A` of firmware/qemu for each machine and fixture model,
 #   written to firmware/sizes/*.txt (committed, so growth shows in review),
-#   and a text / data / bss table.
+#   and a text / data / bss table; then the runtime's own code and
+#   read-only data without the `float` feature: firmware/fixed-only's
+#   `sample` minus its `baseline`, on the Cortex-M4F and the Cortex-M0.
 # - --baseline REV: also runs the same models through the firmware of
 #   commit REV (exported with `git archive` under target/bench-firmware and
 #   built there), and prints instructions per step of both and their ratio
@@ -67,6 +69,27 @@ for case in thumbv7em-none-eabihf:mps2-an386:f32 thumbv7em-none-eabihf:mps2-an38
         sed "1s|.*|$machine, firmware/models/$model.tsm ($(stat -c %s "firmware/models/$model.tsm") bytes)|" >"$out"
     read -r t d b <<<"$(summarise "$out")"
     echo "| $machine | $model | $t | $d | $b |"
+done
+
+# What the runtime adds to a firmware: firmware/fixed-only's `sample` (the
+# runtime without `float`: parse, fixed-point sampler, printing samples)
+# minus its `baseline` (the same program without the runtime), each built
+# on its own so that tinyscore's features are not unified with the app's.
+echo
+echo "| runtime without float | machine | code (.text) | read-only data (.rodata) |"
+echo "|---|---|---|---|"
+section() { awk -v s="$1" '$1 == s {print $2}' "$2"; }
+for case in thumbv7em-none-eabihf:mps2-an386 thumbv6m-none-eabi:microbit; do
+    IFS=: read -r target machine <<<"$case"
+    fw cargo build -q --release -p tinyscore-fixed-only --target "$target"
+    for bin in baseline sample; do
+        size -A "firmware/target/$target/release/$bin" |
+            grep -vE '^(\.(debug|comment|ARM|defmt)|Total|$)' |
+            sed "1s|.*|$machine, firmware/fixed-only $bin|" >"firmware/sizes/fixed-only-$machine-$bin.txt"
+    done
+    with=firmware/sizes/fixed-only-$machine-sample.txt without=firmware/sizes/fixed-only-$machine-baseline.txt
+    echo "| sample − baseline | $machine | $(($(section .text "$with") - $(section .text "$without"))) |" \
+        "$(($(section .rodata "$with") - $(section .rodata "$without"))) |"
 done
 $sizes_only && exit 0
 

@@ -34,18 +34,27 @@ cargo fmt --all -- --check
 
 step "minimum supported Rust version $MSRV"
 cargo "+$MSRV" check --workspace --features std
+cargo "+$MSRV" check -p tinyscore --no-default-features
 
-step "clippy (host)"
+step "clippy (host; the runtime also without float)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
+cargo clippy -p tinyscore --no-default-features -- -D warnings
 
-step "clippy (thumbv7em-none-eabihf, with and without defmt)"
+step "clippy (thumbv7em-none-eabihf, with and without defmt; Cortex-M without float)"
 cargo clippy -p tinyscore --target thumbv7em-none-eabihf -- -D warnings
 cargo clippy -p tinyscore --target thumbv7em-none-eabihf --features defmt -- -D warnings
+for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
+    cargo clippy -p tinyscore --target "$target" --no-default-features --features defmt -- -D warnings
+done
 
-step "clippy (firmware workspace, each target)"
+step "clippy (firmware workspace, each target; fixed-only on its own, Cortex-M only)"
 for target in "${EMBEDDED_TARGETS[@]}"; do
     (cd firmware && env -u RUSTUP_TOOLCHAIN -u RUSTFLAGS -u CARGO_TARGET_DIR \
-        cargo clippy --workspace --target "$target" -- -D warnings)
+        cargo clippy --workspace --exclude tinyscore-fixed-only --target "$target" -- -D warnings)
+done
+for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
+    (cd firmware && env -u RUSTUP_TOOLCHAIN -u RUSTFLAGS -u CARGO_TARGET_DIR \
+        cargo clippy -p tinyscore-fixed-only --target "$target" -- -D warnings)
 done
 (cd firmware && env -u RUSTUP_TOOLCHAIN -u RUSTFLAGS -u CARGO_TARGET_DIR \
     cargo clippy -p tinyscore-qemu --features measure -- -D warnings)
@@ -58,17 +67,23 @@ step "board example (nRF52840-DK): clippy and release build, not run"
 
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
-# The runtime as the Cortex-M4F builds it (with the DSP kernel), without features.
+# The runtime as the Cortex-M4F builds it (with the DSP kernel), with its
+# default features and without float.
 RUSTDOCFLAGS="-D warnings" cargo doc -p tinyscore --no-deps --target thumbv7em-none-eabihf
+RUSTDOCFLAGS="-D warnings" cargo doc -p tinyscore --no-deps --target thumbv7em-none-eabihf --no-default-features
 
 for target in "${EMBEDDED_TARGETS[@]}"; do
-    step "build $target (default features, then defmt)"
+    step "build $target (default features, then defmt, then without float)"
     cargo build -p tinyscore --target "$target"
     cargo build -p tinyscore --target "$target" --features defmt
+    cargo build -p tinyscore --target "$target" --no-default-features
 done
 
 step "tests (tests/firmware.rs boots the firmware in QEMU)"
 cargo test --workspace --all-features
+
+step "the runtime's unit tests without float (float files are refused)"
+cargo test -p tinyscore --no-default-features --lib
 
 step "sample bits across optimisation levels (golden CRCs in the release profile)"
 cargo test --release -p tinyscore --features std --test backends

@@ -5,11 +5,25 @@
 //! file. On the device, [`format::Model::parse`] checks the whole file once and
 //! hands out zero-copy views of it; a [`plan`] (a table of per-step coefficients
 //! compiled from a noise [`schedule`] and a sampler) drives the reverse process,
-//! and [`sampler::Sampler`] runs it with the network in [`net`] (f32 or f16
-//! weights) over a scratch buffer the caller provides; fixed-point models
-//! run with [`fixed::FixedSampler`], in integers only. Gaussian noise comes
-//! from [`noise`], which is integer-exact so that every target draws the
-//! same values.
+//! and the float `sampler::Sampler` runs it with the network in [`net`] (f32
+//! or f16 weights) over a scratch buffer the caller provides; fixed-point
+//! models run with [`fixed::FixedSampler`], in integers only. Gaussian noise
+//! comes from [`noise`], which is integer-exact so that every target draws
+//! the same values.
+//!
+//! # Features
+//!
+//! - `float` (default): the f32 and f16 backends, their sampler, plan
+//!   compilation on the device and the schedules' numerics (f64 through
+//!   `libm`). Without it the runtime reads fixed-point files only
+//!   ([`format::FormatError::FloatNotBuilt`] for the others) and runs them
+//!   with integer arithmetic: no `libm`, no f64 arithmetic, a much
+//!   smaller flash footprint (docs/BENCHMARKS.md). A discrete schedule's
+//!   `ᾱ` is then not evaluated at parse, since nothing in such a build
+//!   evaluates a schedule.
+//! - `std`: the model-file writer and `std::error::Error` impls (implies
+//!   `float`).
+//! - `defmt`: `defmt::Format` on every public error and configuration type.
 //!
 //! # Contracts
 //!
@@ -18,7 +32,8 @@
 //!   runtime path indexes out of bounds, overflows or loops without bound; the
 //!   crate denies `clippy::indexing_slicing`, `unwrap_used`, `expect_used` and
 //!   `panic` to keep it so. Scratch memory is a caller-provided buffer of
-//!   [`format::Model::scratch_len`] elements.
+//!   `format::Model::scratch_len` elements (float) or
+//!   [`fixed::FixedScratch`] (fixed point).
 //! - **Zero-copy.** Weights and plans are read in place from the file bytes.
 //! - **Determinism.** The same file, plan, seed and backend give bit-identical
 //!   samples on every target: math goes through `libm` in a fixed operation

@@ -8,7 +8,9 @@
 //! each class, imputations, SDEdit denoisings and anomaly verdicts (the
 //! tasks and the output format are documented in firmware/app/src/lib.rs).
 //! Cortex-M4F (`mps2-an386`) runs all three backends; Cortex-M0
-//! (`microbit`) and RISC-V (`virt`) run the fixed-point one.
+//! (`microbit`) and RISC-V (`virt`) run the fixed-point one. On the
+//! Cortex-M4F, `firmware/fixed-only` also runs the runtime built without its
+//! `float` feature.
 //!
 //! The models are firmware/models/{f32,f16,fixed,fixed-29}.tsm: the
 //! fixtures of tests/common made class-conditional with 3 classes
@@ -200,6 +202,14 @@ fn firmware_cargo() -> Command {
 /// Builds firmware/qemu for `target` with `model` embedded and returns a
 /// copy of the ELF of its own.
 fn build(target: &str, model: &Path, name: &str) -> PathBuf {
+    build_bin("tinyscore-qemu", "tinyscore-qemu", target, model, name)
+}
+
+/// Builds binary `bin` of firmware package `package` for `target` with
+/// `model` embedded (where the package reads `TINYSCORE_MODEL`) and returns
+/// a copy of the ELF of its own. The package is built alone, so its
+/// features are its own.
+fn build_bin(package: &str, bin: &str, target: &str, model: &Path, name: &str) -> PathBuf {
     require_target(target);
     let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     let status = firmware_cargo()
@@ -207,15 +217,17 @@ fn build(target: &str, model: &Path, name: &str) -> PathBuf {
             "build",
             "--release",
             "-p",
-            "tinyscore-qemu",
+            package,
+            "--bin",
+            bin,
             "--target",
             target,
         ])
         .env("TINYSCORE_MODEL", model)
         .status()
         .expect("cargo runs");
-    assert!(status.success(), "firmware build for {target} failed");
-    let built = firmware_dir().join(format!("target/{target}/release/tinyscore-qemu"));
+    assert!(status.success(), "{package} build for {target} failed");
+    let built = firmware_dir().join(format!("target/{target}/release/{bin}"));
     let elf = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("firmware-{name}.elf"));
     std::fs::copy(&built, &elf).unwrap();
     elf
@@ -480,6 +492,28 @@ fn cortex_m4f_fixed_is_bit_identical_to_the_host() {
 #[test]
 fn cortex_m4f_dsp_kernel_with_leftover_rows_and_columns_is_bit_identical_to_the_host() {
     check("thumbv7em-none-eabihf", "mps2-an386", "fixed-29");
+}
+
+/// firmware/fixed-only: the runtime without its `float` feature (as the
+/// firmware's size is measured) draws the same first samples as the host.
+#[test]
+fn fixed_only_runtime_is_bit_identical_to_the_host() {
+    let model = model_path("fixed");
+    let bytes = std::fs::read(&model).unwrap();
+    // Its own copy of the ELF: the size benchmark builds the same path.
+    let elf = build_bin(
+        "tinyscore-fixed-only",
+        "sample",
+        "thumbv7em-none-eabihf",
+        &model,
+        "fixed-only",
+    );
+    let got = run("mps2-an386", &elf);
+    // The first samples of the firmware's plain-sample task (SAMPLES = 4 in
+    // firmware/fixed-only/src/lib.rs).
+    let want: Vec<String> = expected(&bytes).into_iter().take(4).collect();
+    assert!(want.iter().all(|l| l.starts_with("sample ")), "{want:?}");
+    assert_eq!(got, want, "the fixed-only runtime and the host differ");
 }
 
 #[test]

@@ -671,9 +671,12 @@ fn every_defect_gives_its_exact_error() {
 }
 
 /// Index of a `FormatError` variant; exhaustive, so a new variant fails to
-/// compile here until a case covers it.
-fn variant(e: &FormatError) -> usize {
-    match e {
+/// compile here until a case covers it. `FloatNotBuilt` has no index: a
+/// build with the float backends (every host test) never reports it; the
+/// runtime's unit test `float_files_need_the_float_feature`, run without
+/// default features by scripts/test.sh, does.
+fn variant(e: &FormatError) -> Option<usize> {
+    Some(match e {
         FormatError::Truncated { .. } => 0,
         FormatError::BadMagic => 1,
         FormatError::UnsupportedVersion { .. } => 2,
@@ -696,7 +699,8 @@ fn variant(e: &FormatError) -> usize {
         FormatError::Schedule(_) => 19,
         FormatError::Plan(_) => 20,
         FormatError::Mismatch { .. } => 21,
-    }
+        FormatError::FloatNotBuilt { .. } => return None,
+    })
 }
 
 #[test]
@@ -704,7 +708,9 @@ fn defects_cover_every_error_variant_and_section() {
     let cases = malformed::cases();
     let mut seen = [false; 22];
     for c in &cases {
-        seen[variant(&c.expected)] = true;
+        if let Some(i) = variant(&c.expected) {
+            seen[i] = true;
+        }
     }
     let missing: Vec<usize> = (0..seen.len()).filter(|&i| !seen[i]).collect();
     assert!(missing.is_empty(), "variants without a case: {missing:?}");

@@ -3,7 +3,7 @@
 //!
 //! The state `x` is Q16.16 in model units and belongs to the caller. Each
 //! row evaluates the network once and then updates every element in index
-//! order, exactly like [`crate::sampler::Sampler`]:
+//! order, exactly like the float `Sampler`:
 //!
 //! ```text
 //! d  = clip(p·x + q·out)
@@ -94,7 +94,7 @@ impl<'m, 's> FixedSampler<'m, 's> {
     /// [`FixedSampler::embedded`] for a class-conditional model, generating
     /// class `guidance.class` with classifier-free guidance of weight
     /// `guidance.weight` (Q16.16): the network output of each row is
-    /// `o_c + round(w·(o_c − o_∅))`, as [`crate::net::Guided`] computes it
+    /// `o_c + round(w·(o_c − o_∅))`, as the float `Guided` computes it
     /// in f32, rounded half away from zero and saturated to `i32`.
     pub fn embedded_guided(
         model: &Model<'m>,
@@ -235,7 +235,7 @@ impl<'m, 's> FixedSampler<'m, 's> {
         Ok([alpha, sigma, back_a, back_c])
     }
 
-    /// Starts from data (SDEdit), as [`crate::sampler::Sampler::init_at`]:
+    /// Starts from data (SDEdit), as the float `Sampler::init_at`:
     /// `x ← α_k·x + σ_k·z` in Q16.16, and row `k` becomes the next one.
     pub fn init_at<R: Rng + ?Sized>(
         &mut self,
@@ -253,7 +253,7 @@ impl<'m, 's> FixedSampler<'m, 's> {
     }
 
     /// The replacement step of imputation, as
-    /// [`crate::sampler::Sampler::impose`], with `observed` in Q16.16.
+    /// the float `Sampler::impose`, with `observed` in Q16.16.
     pub fn impose<R: Rng + ?Sized>(
         &mut self,
         x: &mut [i32],
@@ -281,7 +281,7 @@ impl<'m, 's> FixedSampler<'m, 's> {
         Ok(())
     }
 
-    /// RePaint's resampling step, as [`crate::sampler::Sampler::rewind`].
+    /// RePaint's resampling step, as the float `Sampler::rewind`.
     pub fn rewind<R: Rng + ?Sized>(
         &mut self,
         x: &mut [i32],
@@ -300,7 +300,7 @@ impl<'m, 's> FixedSampler<'m, 's> {
     }
 
     /// The clean-data estimate x̂₀ (Q16.16) of `x`, a state at the level of
-    /// row `k`, as [`crate::sampler::Sampler::estimate_x0`].
+    /// row `k`, as the float `Sampler::estimate_x0`.
     pub fn estimate_x0(&mut self, x: &[i32], k: u32, out: &mut [i32]) -> Result<(), SamplerError> {
         self.check_dim(x)?;
         self.check_dim(out)?;

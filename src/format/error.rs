@@ -111,6 +111,12 @@ pub enum FormatError {
         /// The section that disagrees.
         section: SectionKind,
     },
+    /// The file is for a float backend (f32 or f16 weights, float time-bias
+    /// tables), and this build of the runtime has no `float` feature.
+    FloatNotBuilt {
+        /// The float-only section.
+        section: SectionKind,
+    },
 }
 
 impl fmt::Display for FormatError {
@@ -174,6 +180,10 @@ impl fmt::Display for FormatError {
             FormatError::Mismatch { section } => {
                 write!(f, "{section} section does not match the model")
             }
+            FormatError::FloatNotBuilt { section } => write!(
+                f,
+                "{section} section needs a runtime built with the `float` feature"
+            ),
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::fixed::coefficient::MAX_COEFFICIENT_SHIFT;
 pub(super) const FIXED_PLAN_HEADER_LEN: usize = 32;
 /// Coefficients per row: `p, q, a, b, c, d, e, f, g` as in
 /// [`crate::plan::PlanRow`], then the row's level `α, σ, back_a, back_c` as
-/// in [`crate::plan::level::RowLevel`].
+/// in `plan::level::RowLevel`.
 pub const COEFFICIENTS: usize = 13;
 /// Bytes of a row's coefficients.
 const COEFFICIENT_BYTES: usize = 8 * COEFFICIENTS;

@@ -16,11 +16,13 @@ mod cursor;
 mod error;
 mod fixed_plan;
 mod fixed_weights;
+#[cfg(feature = "float")]
 mod float_weights;
 mod model;
 mod normalization;
 mod plan_section;
 mod schedule_section;
+#[cfg(feature = "float")]
 mod time_bias;
 mod topology;
 #[cfg(feature = "std")]
@@ -34,10 +36,12 @@ pub use cursor::{F16s, F32s, I16s, I32s, LeValue, LeValues};
 pub use error::FormatError;
 pub use fixed_plan::{COEFFICIENTS, FixedPlan, FixedRow};
 pub use fixed_weights::{FixedLayer, FixedWeights};
+#[cfg(feature = "float")]
 pub use float_weights::{DenseWeights, FloatKind, FloatWeights, Matrix};
 pub use model::{Backend, Model};
 pub use normalization::Normalization;
 pub use plan_section::EmbeddedPlan;
+#[cfg(feature = "float")]
 pub use time_bias::TimeBias;
 pub use topology::{Activation, Layer, TimeConditioning, Topology};
 #[cfg(feature = "std")]

@@ -2,12 +2,15 @@
 
 use super::container::{Section, SectionEntry, read_sections};
 use super::{
-    AnomalyDetector, ClassBias, ClassRows, EmbeddedPlan, FixedPlan, FixedWeights, FloatKind,
-    FloatWeights, FormatError, MAX_PLANS, MAX_SECTIONS, Normalization, SectionKind, TimeBias,
-    TimeConditioning, Topology, anomaly_section, class_bias, fixed_plan, fixed_weights,
-    float_weights, normalization, plan_section, schedule_section, time_bias, topology,
+    AnomalyDetector, ClassBias, ClassRows, EmbeddedPlan, FixedPlan, FixedWeights, FormatError,
+    MAX_PLANS, MAX_SECTIONS, Normalization, SectionKind, TimeConditioning, Topology,
+    anomaly_section, class_bias, fixed_plan, fixed_weights, normalization, plan_section,
+    schedule_section, topology,
 };
+#[cfg(feature = "float")]
+use super::{FloatKind, FloatWeights, TimeBias, float_weights, time_bias};
 use crate::fixed::FixedNetwork;
+#[cfg(feature = "float")]
 use crate::net::{Denoiser, Network};
 use crate::plan::Plan;
 use crate::schedule::Schedule;
@@ -28,6 +31,7 @@ pub enum Backend {
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 enum Weights<'a> {
+    #[cfg(feature = "float")]
     Float(FloatWeights<'a>),
     Fixed(FixedWeights<'a>),
 }
@@ -42,6 +46,7 @@ pub struct Model<'a> {
     normalization: Normalization<'a>,
     schedule: Schedule<'a>,
     plans: heapless::Vec<EmbeddedPlan<'a>, MAX_PLANS>,
+    #[cfg(feature = "float")]
     time_bias: heapless::Vec<TimeBias<'a>, MAX_PLANS>,
     fixed_plans: heapless::Vec<FixedPlan<'a>, MAX_PLANS>,
     anomaly: Option<AnomalyDetector<'a>>,
@@ -87,9 +92,13 @@ impl<'a> Model<'a> {
         }
 
         let fixed = matches!(weights, Weights::Fixed(_));
+        #[cfg(feature = "float")]
         let time_bias = Self::time_bias_tables(&sections, &topology, &plans, fixed)?;
+        #[cfg(not(feature = "float"))]
+        Self::no_time_bias_tables(&sections)?;
         let fixed_plans = Self::fixed_plans(&sections, &topology, &plans, fixed)?;
         let class_bias = Self::class_bias_rows(&sections, &topology, fixed)?;
+        #[cfg_attr(not(feature = "float"), allow(irrefutable_let_patterns))] // fixed point only
         if let Weights::Fixed(w) = &mut weights {
             w.plan_accumulators(|o| {
                 let time = fixed_plans.iter().map(|p| p.max_bias(o)).max();
@@ -106,6 +115,7 @@ impl<'a> Model<'a> {
             normalization,
             schedule,
             plans,
+            #[cfg(feature = "float")]
             time_bias,
             fixed_plans,
             anomaly,
@@ -188,10 +198,14 @@ impl<'a> Model<'a> {
                 }
                 Weights::Fixed(fixed_weights::parse(first.bytes, topology)?)
             }
+            #[cfg(feature = "float")]
             SectionKind::WeightsF16 => {
                 Weights::Float(float_weights::parse(first.bytes, FloatKind::F16, topology)?)
             }
+            #[cfg(feature = "float")]
             _ => Weights::Float(float_weights::parse(first.bytes, FloatKind::F32, topology)?),
+            #[cfg(not(feature = "float"))]
+            _ => return Err(FormatError::FloatNotBuilt { section: kind }),
         })
     }
 
@@ -228,8 +242,24 @@ impl<'a> Model<'a> {
         Ok(out)
     }
 
+    /// Without the float backends there are no time-bias tables: a
+    /// fixed-point model keeps its time-bias rows in its integer plans.
+    #[cfg(not(feature = "float"))]
+    fn no_time_bias_tables(sections: &[Section<'a>]) -> Result<(), FormatError> {
+        if sections
+            .iter()
+            .any(|s| s.entry.kind == Some(SectionKind::TimeBias))
+        {
+            return Err(FormatError::Mismatch {
+                section: SectionKind::TimeBias,
+            });
+        }
+        Ok(())
+    }
+
     /// Time-bias tables, ordered by plan: one per plan for a bias-table
     /// model, none otherwise.
+    #[cfg(feature = "float")]
     fn time_bias_tables(
         sections: &[Section<'a>],
         topology: &Topology<'a>,
@@ -284,6 +314,7 @@ impl<'a> Model<'a> {
     /// The backend the weights are for.
     pub fn backend(&self) -> Backend {
         match self.weights {
+            #[cfg(feature = "float")]
             Weights::Float(w) => match w.kind() {
                 FloatKind::F32 => Backend::F32,
                 FloatKind::F16 => Backend::F16,
@@ -295,6 +326,7 @@ impl<'a> Model<'a> {
     /// The network of an f32 or f16 model (`None` for fixed-point); a
     /// class-conditional one is unconditional until
     /// [`Network::with_class`] picks a class.
+    #[cfg(feature = "float")]
     pub fn network(&self) -> Option<Network<'a>> {
         match self.weights {
             Weights::Float(w) => Some(Network::new(self.topology, w, self.class_bias)),
@@ -308,6 +340,7 @@ impl<'a> Model<'a> {
     pub fn fixed_network(&self) -> Option<FixedNetwork<'a>> {
         match self.weights {
             Weights::Fixed(w) => Some(FixedNetwork::new(w, self.class_bias)),
+            #[cfg(feature = "float")]
             Weights::Float(_) => None,
         }
     }
@@ -354,6 +387,7 @@ impl<'a> Model<'a> {
     }
 
     /// The folded time-bias rows of embedded plan `i` (bias-table models only).
+    #[cfg(feature = "float")]
     pub fn time_bias(&self, i: usize) -> Option<TimeBias<'a>> {
         self.time_bias.get(i).copied()
     }
@@ -361,6 +395,7 @@ impl<'a> Model<'a> {
     /// Bytes of the weights section.
     pub fn weight_bytes(&self) -> usize {
         match self.weights {
+            #[cfg(feature = "float")]
             Weights::Float(w) => w.byte_len(),
             Weights::Fixed(w) => w.byte_len(),
         }
@@ -371,10 +406,39 @@ impl<'a> Model<'a> {
     /// the multistep register `h`, and for a class-conditional model the
     /// second output of guidance ([`crate::net::Guided`]). For a
     /// fixed-point model, see [`crate::fixed::FixedScratch`] instead.
+    #[cfg(feature = "float")]
     pub fn scratch_len(&self) -> usize {
         let dim = self.topology.x_dim() as usize;
         let net = self.network().map_or(0, |n| n.scratch_len());
         let guidance = if self.class_bias.is_some() { dim } else { 0 };
         net + guidance + crate::sampler::register_len(dim)
+    }
+}
+
+#[cfg(all(test, not(feature = "float")))]
+mod tests {
+    use super::{Backend, Model};
+    use crate::format::{FormatError, SectionKind};
+
+    #[repr(C, align(16))]
+    struct Aligned<B: ?Sized>(B);
+
+    // The firmware's fixture models (written by tests/firmware.rs): the same
+    // class-conditional network with a detector, in each backend.
+    static FIXED: &Aligned<[u8]> = &Aligned(*include_bytes!("../../firmware/models/fixed.tsm"));
+    static F32: &Aligned<[u8]> = &Aligned(*include_bytes!("../../firmware/models/f32.tsm"));
+    static F16: &Aligned<[u8]> = &Aligned(*include_bytes!("../../firmware/models/f16.tsm"));
+
+    #[test]
+    fn float_files_need_the_float_feature() {
+        let fixed = Model::parse(&FIXED.0).map(|m| m.backend());
+        assert_eq!(fixed, Ok(Backend::Fixed));
+        for (file, section) in [
+            (&F32.0, SectionKind::WeightsF32),
+            (&F16.0, SectionKind::WeightsF16),
+        ] {
+            let err = Model::parse(file).err();
+            assert_eq!(err, Some(FormatError::FloatNotBuilt { section }));
+        }
     }
 }

@@ -86,7 +86,7 @@ pub enum TimeConditioning {
         scale: f32,
     },
     /// The embedding was folded at export into one first-layer bias row per
-    /// row of an embedded plan (code 2); see [`super::TimeBias`].
+    /// row of an embedded plan (code 2); see `TimeBias`.
     BiasTable,
 }
 

@@ -2,50 +2,31 @@
 //! residual adds, conditioned on time by a sinusoidal embedding appended to
 //! the input or by a per-plan-row bias added to the first dense layer, and
 //! for class-conditional models on a class by a per-class bias added to the
-//! same layer ([`Guided`] runs classifier-free guidance: a conditional and an
+//! same layer (`Guided` runs classifier-free guidance: a conditional and an
 //! unconditional evaluation per row).
 //!
-//! [`float`] runs the f32 and f16 backends (f32 arithmetic); the
-//! fixed-point backend lives in [`crate::fixed`]. Each reads its weights in
+//! `float` runs the f32 and f16 backends (f32 arithmetic, feature `float`);
+//! the fixed-point backend lives in [`crate::fixed`]. Each reads its weights in
 //! place from the model file and uses a fixed operation order, so a backend
 //! gives the same bits on every target. f32 is the reference.
 
+#[cfg(feature = "float")]
+mod denoiser;
+#[cfg(feature = "float")]
 pub mod float;
+mod guidance;
+#[cfg(feature = "float")]
 mod guided;
 
-use crate::format::F32s;
-use crate::plan::Prediction;
 use core::fmt;
 
+#[cfg(feature = "float")]
+pub use denoiser::{Denoiser, TimeInput};
+#[cfg(feature = "float")]
 pub use float::Network;
-pub use guided::{Guidance, Guided};
-
-/// A network the sampler can run: any backend, or an analytic denoiser.
-pub trait Denoiser {
-    /// Data dimension (input and output length).
-    fn x_dim(&self) -> usize;
-    /// What the output means.
-    fn prediction(&self) -> Prediction;
-    /// Scratch elements [`Denoiser::forward`] needs.
-    fn scratch_len(&self) -> usize;
-    /// Evaluates the network on `x` (model units) at `time`, writing `out`.
-    fn forward(
-        &self,
-        x: &[f32],
-        time: TimeInput<'_>,
-        scratch: &mut [f32],
-        out: &mut [f32],
-    ) -> Result<(), NetError>;
-}
-
-/// What the network is conditioned on for one evaluation.
-#[derive(Clone, Copy, Debug)]
-pub enum TimeInput<'a> {
-    /// The schedule time (models with a sinusoidal embedding).
-    Time(f32),
-    /// A folded first-layer bias row (models with a time-bias table).
-    Bias(F32s<'a>),
-}
+pub use guidance::Guidance;
+#[cfg(feature = "float")]
+pub use guided::Guided;
 
 /// Why a forward pass could not run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

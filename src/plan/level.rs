@@ -15,9 +15,12 @@
 //! evaluations per state and no such levels; neither have rows stored by
 //! format 1.0, whose `α = σ = 0`.
 
-use super::{Plan, PlanRow, SamplerKind};
+use super::SamplerKind;
+#[cfg(feature = "float")]
+use super::{Plan, PlanRow};
 
 /// The level of the state before one row, and the step back to it.
+#[cfg(feature = "float")]
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct RowLevel {
@@ -31,7 +34,7 @@ pub struct RowLevel {
     pub back_c: f64,
 }
 
-/// True when `sampler`'s states have levels ([`row_level`]).
+/// True when `sampler`'s states have levels (`row_level`).
 pub fn has_levels(sampler: SamplerKind) -> bool {
     matches!(
         sampler,
@@ -45,6 +48,7 @@ pub fn has_levels(sampler: SamplerKind) -> bool {
 
 /// The level of row `k` of `plan`; `None` past the end or for a plan
 /// without levels.
+#[cfg(feature = "float")]
 pub fn row_level<P: Plan + ?Sized>(plan: &P, k: usize) -> Option<RowLevel> {
     if !has_levels(plan.header().spec.sampler) {
         return None;

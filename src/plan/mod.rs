@@ -13,7 +13,7 @@
 //! ```
 //!
 //! A [`PlanRow`] holds one evaluation's network time and those ten numbers.
-//! [`Compiler`] derives them in `f64` from a [`PlanSpec`] and a
+//! `Compiler` derives them in `f64` from a [`PlanSpec`] and a
 //! [`Schedule`](crate::schedule::Schedule) and rounds them to `f32`; rows can
 //! be stored in a model file (see `format::EmbeddedPlan`), collected in a
 //! fixed-capacity [`heapless::Vec`], or computed one at a time on the device.
@@ -21,12 +21,15 @@
 //! finite at zero terminal SNR (α = 0), where only x̂₀- and v-prediction are
 //! defined.
 
+#[cfg(feature = "float")]
 mod compiler;
 mod error;
+#[cfg(feature = "float")]
 mod grid;
 pub mod level;
 mod spec;
 
+#[cfg(feature = "float")]
 pub use compiler::Compiler;
 pub use error::PlanError;
 pub use spec::{DdpmVariance, PlanSpec, Prediction, SamplerKind};
@@ -134,12 +137,14 @@ pub trait Plan {
 }
 
 /// A plan held in RAM with room for `N` rows.
+#[cfg(feature = "float")]
 #[derive(Clone, Debug)]
 pub struct CompiledPlan<const N: usize> {
     header: PlanHeader,
     rows: heapless::Vec<PlanRow, N>,
 }
 
+#[cfg(feature = "float")]
 impl<const N: usize> CompiledPlan<N> {
     /// Compiles every row; [`PlanError::Capacity`] if they do not fit in `N`.
     pub fn compile(compiler: &Compiler<'_>) -> Result<Self, PlanError> {
@@ -160,6 +165,7 @@ impl<const N: usize> CompiledPlan<N> {
     }
 }
 
+#[cfg(feature = "float")]
 impl<const N: usize> Plan for CompiledPlan<N> {
     fn header(&self) -> PlanHeader {
         self.header
@@ -170,7 +176,7 @@ impl<const N: usize> Plan for CompiledPlan<N> {
 }
 
 /// A plan whose rows live in a caller's buffer (filled by
-/// [`Compiler::compile_into`]).
+/// `Compiler::compile_into`).
 #[derive(Clone, Copy, Debug)]
 pub struct RowsPlan<'r> {
     header: PlanHeader,
@@ -185,6 +191,7 @@ impl<'r> RowsPlan<'r> {
     }
 
     /// Compiles into `buffer` and views the filled part.
+    #[cfg(feature = "float")]
     pub fn compile(compiler: &Compiler<'_>, buffer: &'r mut [PlanRow]) -> Result<Self, PlanError> {
         let n = compiler.compile_into(buffer)?;
         let rows = buffer.get(..n).ok_or(PlanError::Capacity)?;

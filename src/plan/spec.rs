@@ -1,7 +1,9 @@
 //! What the user asks for: sampler, steps, spacing, prediction type, clipping.
 
 use super::PlanError;
-use crate::schedule::{Marginal, Spacing};
+#[cfg(feature = "float")]
+use crate::schedule::Marginal;
+use crate::schedule::Spacing;
 
 /// What the network's output means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,6 +17,7 @@ pub enum Prediction {
     Velocity,
 }
 
+#[cfg(feature = "float")]
 impl Prediction {
     /// `(p, q)` with `x̂₀ = p·x + q·out` at marginal `m`.
     pub fn to_x0(self, m: Marginal) -> (f64, f64) {

@@ -6,7 +6,9 @@
 //! Nothing is tabulated: `ᾱ_t` is recomputed as a product when asked, so a
 //! schedule costs no RAM on the device.
 
-use super::{MAX_TRAIN_STEPS, Marginal, ScheduleError};
+#[cfg(feature = "float")]
+use super::Marginal;
+use super::{MAX_TRAIN_STEPS, ScheduleError};
 
 /// How the β of each training timestep is chosen.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -123,8 +125,17 @@ impl DiscreteSchedule<'_> {
                 }
             }
         }
-        // ᾱ must stay positive up to T − 2 (and at T − 1 unless rescaled to 0),
-        // and the rescaling needs ᾱ_0 > ᾱ_{T−1}.
+        #[cfg(feature = "float")]
+        self.validate_alpha_bar()?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "float")]
+impl DiscreteSchedule<'_> {
+    /// `ᾱ` must stay positive up to T − 2 (and at T − 1 unless rescaled to
+    /// 0), and the rescaling needs `ᾱ_0 > ᾱ_{T−1}`.
+    fn validate_alpha_bar(&self) -> Result<(), ScheduleError> {
         let first = self.raw_alpha_bar(0);
         let last = self.raw_alpha_bar(self.train_steps - 1);
         let positive = last > 0.0 && (!self.zero_terminal_snr || first > last);
@@ -215,6 +226,7 @@ impl DiscreteSchedule<'_> {
     }
 }
 
+#[cfg(feature = "float")]
 fn cosine_alpha_bar(u: f64) -> f64 {
     let c = libm::cos((u + 0.008) / 1.008 * core::f64::consts::PI / 2.0);
     c * c

@@ -1,7 +1,7 @@
 //! Noise schedules: where the forward process puts a clean sample at each time.
 //!
 //! Every schedule here is described by its Gaussian marginal
-//! `x_t = α_t·x₀ + σ_t·ε` ([`Marginal`]); the plan compiler needs nothing else
+//! `x_t = α_t·x₀ + σ_t·ε` (`Marginal`); the plan compiler needs nothing else
 //! for DDPM, DDIM, the probability-flow ODE and DPM-Solver++, and it needs the
 //! drift and diffusion of the SDE for Euler–Maruyama. All math is `f64` through
 //! `libm`, so the trainer (host) and the device compile identical plans.
@@ -24,6 +24,7 @@ pub const MAX_TRAIN_STEPS: u32 = 100_000;
 
 /// The Gaussian marginal of the forward process at one time:
 /// `x_t = alpha·x₀ + sigma·ε`, ε ~ N(0, I).
+#[cfg(feature = "float")]
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Marginal {
@@ -33,6 +34,7 @@ pub struct Marginal {
     pub sigma: f64,
 }
 
+#[cfg(feature = "float")]
 impl Marginal {
     /// The clean end of every reverse process: `α = 1, σ = 0`.
     pub const CLEAN: Marginal = Marginal {
@@ -51,6 +53,7 @@ impl Marginal {
 /// This is the regression target that denoising score matching turns into
 /// noise prediction: with `S = −ε_θ/σ_t` and weighting `σ_t²`, the loss is
 /// `‖ε_θ − ε‖²`.
+#[cfg(feature = "float")]
 pub fn conditional_score(epsilon: f64, sigma: f64) -> f64 {
     -epsilon / sigma
 }
@@ -67,13 +70,20 @@ pub enum Schedule<'a> {
 
 impl Schedule<'_> {
     /// Checks every parameter; the other methods assume a valid schedule.
+    /// Without the `float` feature a discrete schedule's `ᾱ` is not
+    /// evaluated (nothing in such a build evaluates a schedule), so only
+    /// [`ScheduleError::DegenerateAlphaBar`] goes unchecked.
     pub fn validate(&self) -> Result<(), ScheduleError> {
         match self {
             Schedule::Discrete(d) => d.validate(),
             Schedule::Sde(s) => s.validate(),
         }
     }
+}
 
+/// The numerics: what the plan compiler and the float sampler evaluate.
+#[cfg(feature = "float")]
+impl Schedule<'_> {
     /// The marginal at time `t`. A discrete schedule rounds `t` to the nearest
     /// timestep and clamps it to `0..T`; an SDE clamps `t` to `[0, T]`.
     pub fn marginal(&self, t: f64) -> Marginal {

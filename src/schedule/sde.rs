@@ -1,7 +1,9 @@
 //! Continuous-time forward SDEs `dx = f(t)·x dt + g(t) dW` (score_sde's VP,
 //! sub-VP and VE, and the Ornstein–Uhlenbeck process with constant β and σ).
 
-use super::{Marginal, ScheduleError};
+#[cfg(feature = "float")]
+use super::Marginal;
+use super::ScheduleError;
 
 /// A linear forward SDE with a Gaussian marginal.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -62,7 +64,11 @@ impl Sde {
             Err(ScheduleError::SdeParameter)
         }
     }
+}
 
+/// The numerics: what the plan compiler and the float sampler evaluate.
+#[cfg(feature = "float")]
+impl Sde {
     /// The final time T (1 except for Ornstein–Uhlenbeck).
     pub fn t_end(&self) -> f64 {
         match *self {

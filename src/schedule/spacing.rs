@@ -1,7 +1,9 @@
 //! Which training timesteps a discrete sampler visits (diffusers'
 //! `timestep_spacing`, Lin et al. 2023 Table 2).
 
+#[cfg(feature = "float")]
 use super::DiscreteSchedule;
+#[cfg(feature = "float")]
 use crate::plan::PlanError;
 
 /// How `N` inference timesteps are picked from `T` training timesteps.
@@ -16,6 +18,7 @@ pub enum Spacing {
     Linspace,
 }
 
+#[cfg(feature = "float")]
 impl Spacing {
     /// The `i`-th timestep (descending in `i`) of `n` steps over `schedule`.
     /// `steps_offset` only shifts [`Spacing::Leading`], as in diffusers.

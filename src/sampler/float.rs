@@ -1,105 +1,13 @@
-//! [`Sampler`]: runs a plan with a network over caller-provided scratch
-//! memory.
-//!
-//! The state `x` belongs to the caller and stays in model units (normalised)
-//! while stepping; [`Sampler::sample`] maps the result to data units at the
-//! end when the sampler was made from a [`Model`]. Each [`Sampler::step`] is
-//! one network evaluation, so firmware can interleave other work between
-//! steps. Noise is drawn element by element, in order, only on rows whose
-//! noise weight is non-zero: the sequence of generator calls, and with it
-//! every sample, is fixed by (file, plan, seed).
+//! [`Sampler`]: the float backends' sampler (feature `float`).
 
+use super::SamplerError;
 use crate::format::{EmbeddedPlan, Model, Normalization, TimeBias, TimeConditioning};
-use crate::net::{Denoiser, Guidance, Guided, NetError, Network, TimeInput};
+use crate::net::{Denoiser, Guidance, Guided, Network, TimeInput};
 use crate::noise::standard_normal;
 use crate::plan::level::{RowLevel, has_levels, row_level};
 use crate::plan::{Plan, PlanRow};
 use crate::schedule::Schedule;
-use core::fmt;
 use rand_core::Rng;
-
-/// Why sampling could not proceed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum SamplerError {
-    /// The scratch buffer is shorter than needed ([`Model::scratch_len`]).
-    Scratch {
-        /// Elements needed.
-        needed: u32,
-    },
-    /// A state vector does not have the model's data dimension.
-    Dimension {
-        /// The data dimension.
-        expected: u32,
-    },
-    /// The plan was compiled for another prediction type than the model's.
-    PredictionMismatch,
-    /// The model folds time into per-row bias tables: it can only run its own
-    /// embedded plans ([`Sampler::embedded`]) and cannot be evaluated at an
-    /// arbitrary time.
-    NeedsEmbeddedPlan,
-    /// No embedded plan with that index.
-    NoSuchPlan,
-    /// The plan ended before the row count its header states.
-    PlanRow {
-        /// The missing row.
-        row: u32,
-    },
-    /// The network rejected its inputs.
-    Net(NetError),
-    /// The model's backend does not suit this sampler: fixed-point models
-    /// run with [`crate::fixed::FixedSampler`], float models with [`Sampler`].
-    Backend,
-    /// The plan's states have no noise levels (Heun, Langevin and
-    /// predictor–corrector plans), so data cannot be put into them.
-    NoLevels,
-    /// Observed values and mask do not have the data dimension.
-    Mask,
-    /// The model is not class-conditional, or has no such class.
-    Class,
-}
-
-impl From<NetError> for SamplerError {
-    fn from(e: NetError) -> Self {
-        SamplerError::Net(e)
-    }
-}
-
-impl fmt::Display for SamplerError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SamplerError::Scratch { needed } => write!(f, "scratch needs {needed} f32 elements"),
-            SamplerError::Dimension { expected } => {
-                write!(f, "state must have {expected} elements")
-            }
-            SamplerError::PredictionMismatch => {
-                f.write_str("plan prediction type differs from the model's")
-            }
-            SamplerError::NeedsEmbeddedPlan => {
-                f.write_str("model folds time into bias tables: use one of its embedded plans")
-            }
-            SamplerError::NoSuchPlan => f.write_str("no embedded plan with that index"),
-            SamplerError::PlanRow { row } => write!(f, "plan has no row {row}"),
-            SamplerError::Net(e) => write!(f, "network: {e}"),
-            SamplerError::Backend => {
-                f.write_str("model backend does not suit this sampler (fixed-point vs float)")
-            }
-            SamplerError::NoLevels => f.write_str(
-                "plan has no state noise levels (Heun, Langevin, predictor-corrector): \
-                 use DDPM, DDIM, Euler-Maruyama, PF-ODE Euler or DPM-Solver++(2M)",
-            ),
-            SamplerError::Mask => {
-                f.write_str("observed values and mask must have the data dimension")
-            }
-            SamplerError::Class => {
-                f.write_str("the model is not class-conditional or has no such class")
-            }
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for SamplerError {}
 
 /// Scratch elements a sampler needs on top of its network's: the x̂₀
 /// register and the multistep register `h`.

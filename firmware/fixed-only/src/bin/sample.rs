@@ -1,0 +1,51 @@
+//! A fixed-point-only firmware: check the model, draw samples, print them
+//! (see the crate docs).
+#![no_std]
+#![no_main]
+
+use cortex_m_rt::entry;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_xoshiro::rand_core::SeedableRng;
+use tinyscore::fixed::FixedSampler;
+use tinyscore::format::{FormatError, Model};
+use tinyscore::sampler::SamplerError;
+use tinyscore_fixed_only::{MAX_DIM, MODEL, SAMPLES, SEED, Scratch, exit};
+
+/// Why the program stopped.
+#[derive(defmt::Format)]
+enum Error {
+    Format(FormatError),
+    Sampler(SamplerError),
+}
+
+fn run() -> Result<(), Error> {
+    let model = Model::parse(&MODEL.0).map_err(Error::Format)?;
+    let mut scratch = Scratch::new();
+    let mut sampler =
+        FixedSampler::embedded(&model, 0, &mut scratch.activations, &mut scratch.registers)
+            .map_err(Error::Sampler)?;
+    let mut x = [0i32; MAX_DIM];
+    let x = x.get_mut(..sampler.x_dim()).unwrap_or_default();
+    let mut words = [0u32; MAX_DIM];
+    for i in 0..SAMPLES {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(SEED + u64::from(i));
+        sampler.sample(x, &mut rng).map_err(Error::Sampler)?;
+        for (w, v) in words.iter_mut().zip(x.iter()) {
+            *w = *v as u32;
+        }
+        let words = words.get(..x.len()).unwrap_or_default();
+        defmt::println!("sample {=u32} {:08x}", i, words);
+    }
+    Ok(())
+}
+
+#[entry]
+fn main() -> ! {
+    match run() {
+        Ok(()) => exit(0),
+        Err(e) => {
+            defmt::println!("error {}", e);
+            exit(1)
+        }
+    }
+}
