@@ -74,22 +74,27 @@ done
 # What the runtime adds to a firmware: firmware/fixed-only's `sample` (the
 # runtime without `float`: parse, fixed-point sampler, printing samples)
 # minus its `baseline` (the same program without the runtime), each built
-# on its own so that tinyscore's features are not unified with the app's.
+# on its own so that tinyscore's features are not unified with the app's;
+# and for comparison `sample` with the runtime's default `float` feature.
 echo
-echo "| runtime without float | machine | code (.text) | read-only data (.rodata) |"
-echo "|---|---|---|---|"
+echo "| machine | runtime code, with float | without float | ratio | runtime read-only data, without float |"
+echo "|---|---|---|---|---|"
 section() { awk -v s="$1" '$1 == s {print $2}' "$2"; }
 for case in thumbv7em-none-eabihf:mps2-an386 thumbv6m-none-eabi:microbit; do
     IFS=: read -r target machine <<<"$case"
+    built=firmware/target/$target/release
+    fw cargo build -q --release -p tinyscore-fixed-only --target "$target" --bin sample --features tinyscore/float
+    size -A "$built/sample" >"$work/fixed-only-$machine-float.txt"
     fw cargo build -q --release -p tinyscore-fixed-only --target "$target"
     for bin in baseline sample; do
-        size -A "firmware/target/$target/release/$bin" |
-            grep -vE '^(\.(debug|comment|ARM|defmt)|Total|$)' |
+        size -A "$built/$bin" | grep -vE '^(\.(debug|comment|ARM|defmt)|Total|$)' |
             sed "1s|.*|$machine, firmware/fixed-only $bin|" >"firmware/sizes/fixed-only-$machine-$bin.txt"
     done
-    with=firmware/sizes/fixed-only-$machine-sample.txt without=firmware/sizes/fixed-only-$machine-baseline.txt
-    echo "| sample − baseline | $machine | $(($(section .text "$with") - $(section .text "$without"))) |" \
-        "$(($(section .rodata "$with") - $(section .rodata "$without"))) |"
+    base=firmware/sizes/fixed-only-$machine-baseline.txt
+    with=$(($(section .text "$work/fixed-only-$machine-float.txt") - $(section .text "$base")))
+    without=$(($(section .text "firmware/sizes/fixed-only-$machine-sample.txt") - $(section .text "$base")))
+    rodata=$(($(section .rodata "firmware/sizes/fixed-only-$machine-sample.txt") - $(section .rodata "$base")))
+    echo "| $machine | $with | $without | $(awk -v a="$with" -v b="$without" 'BEGIN {printf "%.2f", a / b}') | $rodata |"
 done
 $sizes_only && exit 0
 
