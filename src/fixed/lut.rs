@@ -11,8 +11,6 @@
 #![deny(clippy::float_arithmetic)]
 
 use super::requantize::rounding_divide_by_pot_i32;
-use super::saturate_activation;
-use crate::format::I16s;
 
 /// Entries of an activation table (512 segments).
 pub const LUT_LEN: usize = 513;
@@ -24,14 +22,23 @@ pub fn entry_input(j: usize) -> i32 {
     ((j as i32) << FRACTION_BITS) - 32768
 }
 
-/// Looks up `q` in `table` (which has [`LUT_LEN`] entries once parsed).
-pub fn interpolate(table: I16s<'_>, q: i16) -> i16 {
+/// Looks up `q` in `table`, the [`LUT_LEN`] little-endian entries of an
+/// activation layer ([`crate::format::I16s::as_array`] of its view).
+#[inline]
+pub fn interpolate(table: &[[u8; 2]; LUT_LEN], q: i16) -> i16 {
     let u = (i32::from(q) + 32768) as u32;
+    // u < 2¹⁶, so j ≤ 511 and j + 1 ≤ 512: both inside the table.
     let j = (u >> FRACTION_BITS) as usize;
     let frac = (u & ((1 << FRACTION_BITS) - 1)) as i32;
-    let lo = i32::from(table.get(j).unwrap_or(0));
-    let hi = table.get(j + 1).map_or(lo, i32::from);
+    let entry = |k: usize| {
+        table
+            .get(k)
+            .map_or(0, |b| i32::from(i16::from_le_bytes(*b)))
+    };
+    let (lo, hi) = (entry(j), entry(j + 1));
     // |hi − lo| < 2¹⁶ and frac < 2⁷: the product fits i32.
     let step = rounding_divide_by_pot_i32((hi - lo) * frac, FRACTION_BITS);
-    saturate_activation(i64::from(lo + step))
+    // 0 ≤ frac < 2⁷, so the rounded step lies between 0 and hi − lo, and
+    // lo + step between lo and hi: two int16 entries, so the cast is exact.
+    (lo + step) as i16
 }

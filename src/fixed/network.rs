@@ -8,7 +8,7 @@
 #![deny(clippy::float_arithmetic)]
 
 use super::kernel;
-use super::lut::interpolate;
+use super::lut::{LUT_LEN, interpolate};
 use super::requantize::rounding_divide_by_pot;
 use super::{saturate_activation, saturate_i32};
 use crate::format::{ClassBias, FixedLayer, FixedWeights, I32s, Topology};
@@ -125,10 +125,14 @@ impl<'a> FixedNetwork<'a> {
                     w = o;
                 }
                 FixedLayer::Relu => cur.iter_mut().take(w).for_each(|v| *v = (*v).max(0)),
-                FixedLayer::Table(table) => cur
-                    .iter_mut()
-                    .take(w)
-                    .for_each(|v| *v = interpolate(table, *v)),
+                // The parser gives every table LUT_LEN entries.
+                FixedLayer::Table(table) => {
+                    if let Some(table) = table.as_array::<LUT_LEN>() {
+                        cur.iter_mut()
+                            .take(w)
+                            .for_each(|v| *v = interpolate(table, *v));
+                    }
+                }
                 FixedLayer::SaveResidual => {
                     saved
                         .iter_mut()
@@ -137,12 +141,17 @@ impl<'a> FixedNetwork<'a> {
                         .for_each(|(s, c)| *s = *c);
                 }
                 FixedLayer::AddResidual { current, saved: m } => {
-                    for (c, s) in cur.iter_mut().zip(saved.iter()).take(w) {
-                        // Saturating in i32 first gives the same int16.
-                        let sum = current
-                            .apply(i32::from(*c))
-                            .saturating_add(m.apply(i32::from(*s)));
-                        *c = saturate_activation(i64::from(sum));
+                    let (cur, saved) = (cur.iter_mut().take(w), saved.iter());
+                    match (current.for_i16(), m.for_i16()) {
+                        (Some(a), Some(b)) => {
+                            add_residual(cur, saved, |c| a.apply(c), |s| b.apply(s))
+                        }
+                        _ => add_residual(
+                            cur,
+                            saved,
+                            |c| current.apply(i32::from(c)),
+                            |s| m.apply(i32::from(s)),
+                        ),
                     }
                 }
             }
@@ -151,6 +160,22 @@ impl<'a> FixedNetwork<'a> {
             *o = i32::from(*c);
         }
         Ok(())
+    }
+}
+
+/// `c = sat16(current(c) + saved(s))` element by element, the two
+/// rescalings given as closures so that valid multipliers run their
+/// prepared form ([`super::requantize::I16Multiplier`]).
+fn add_residual<'c>(
+    cur: impl Iterator<Item = &'c mut i16>,
+    saved: core::slice::Iter<'_, i16>,
+    current: impl Fn(i16) -> i32,
+    rescale_saved: impl Fn(i16) -> i32,
+) {
+    for (c, s) in cur.zip(saved) {
+        // Saturating in i32 first gives the same int16.
+        let sum = current(*c).saturating_add(rescale_saved(*s));
+        *c = saturate_activation(i64::from(sum));
     }
 }
 
@@ -184,23 +209,27 @@ fn dense(layer: &FixedLayer<'_>, extra: [Option<I32s<'_>>; 2], x: &mut [i16], ou
     };
     if wide_shift == 0 {
         // The loader proved |start| + 32767·Σ|w| ≤ i32::MAX.
-        kernel::rows(weights, x, start, |o, acc| {
-            if let Some(slot) = out.get_mut(o) {
-                let multiplier = FixedLayer::multiplier(multipliers, shifts, o);
+        // Rows come in order: their outputs and multipliers are walked along.
+        let mut outputs = out
+            .iter_mut()
+            .zip(FixedLayer::multipliers(multipliers, shifts));
+        kernel::rows(weights, x, start, |_, acc| {
+            if let Some((slot, multiplier)) = outputs.next() {
                 *slot = saturate_activation(i64::from(multiplier.apply(acc)));
             }
         });
         return;
     }
     let n = x.len().max(1);
-    for (o, (slot, row)) in out.iter_mut().zip(weights.chunks(n)).enumerate() {
+    let rows = weights
+        .chunks(n)
+        .zip(FixedLayer::multipliers(multipliers, shifts));
+    for (o, (slot, (row, multiplier))) in out.iter_mut().zip(rows).enumerate() {
         let mut acc = i64::from(bias.get(o).unwrap_or(0)) + extra_at(o);
         for (&w, &v) in row.iter().zip(x.iter()) {
             acc += i64::from(w as i8) * i64::from(v);
         }
         let acc = saturate_i32(rounding_divide_by_pot(acc, wide_shift));
-        *slot = saturate_activation(i64::from(
-            FixedLayer::multiplier(multipliers, shifts, o).apply_shifted(acc, wide_shift),
-        ));
+        *slot = saturate_activation(i64::from(multiplier.apply_shifted(acc, wide_shift)));
     }
 }

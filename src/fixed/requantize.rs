@@ -102,6 +102,25 @@ impl Multiplier {
         self.apply_left(x, shift)
     }
 
+    /// The multiplier prepared for many `i16` inputs (the residual adds'
+    /// case); `None` for a shift outside `[−31, 30]`.
+    pub fn for_i16(&self) -> Option<I16Multiplier> {
+        let (m, shift) = (self.m, i32::from(self.shift));
+        Some(I16Multiplier(if shift <= 0 {
+            let exponent = u32::try_from(-shift).ok().filter(|&e| e <= 31)?;
+            let mask = ((1u64 << exponent) - 1) as i32;
+            Rescale::Down {
+                m,
+                exponent,
+                mask,
+                threshold: mask >> 1,
+            }
+        } else {
+            let k = u32::try_from(31 - shift).ok().filter(|&k| k >= 1)?;
+            Rescale::Up { m, k }
+        }))
+    }
+
     /// [`Multiplier::apply_shifted`] for a total shift `shift > 0`.
     #[inline(never)]
     fn apply_left(&self, x: i32, shift: i64) -> i32 {
@@ -114,5 +133,50 @@ impl Multiplier {
         }
         let k = (31 - shift).max(1) as u32;
         saturate_i32((product + (1i64 << (k - 1))) >> k)
+    }
+}
+
+/// A [`Multiplier`] prepared for many `i16` inputs
+/// ([`Multiplier::for_i16`]): its shift's case and rounding constants
+/// worked out once, the results those of [`Multiplier::apply`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct I16Multiplier(Rescale);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rescale {
+    /// Below one: the doubling high multiply, then a rounding division by
+    /// `2^exponent` (`exponent ≤ 31`).
+    Down {
+        m: i32,
+        exponent: u32,
+        mask: i32,
+        threshold: i32,
+    },
+    /// One or more: `x·m / 2^k` rounded once, halves up (`1 ≤ k ≤ 30`), as
+    /// [`Multiplier::apply_shifted`]'s left-shift form.
+    Up { m: i32, k: u32 },
+}
+
+impl I16Multiplier {
+    /// `x·M`, rounded (and saturated when `M ≥ 1`).
+    #[inline]
+    pub fn apply(&self, x: i16) -> i32 {
+        match self.0 {
+            Rescale::Down {
+                m,
+                exponent,
+                mask,
+                threshold,
+            } => {
+                let high = saturating_rounding_doubling_high_mul(i32::from(x), m);
+                let threshold = threshold + i32::from(high < 0);
+                (high >> exponent) + i32::from(high & mask > threshold)
+            }
+            Rescale::Up { m, k } => {
+                // |x·m| < 2⁴⁶: no overflow before the shift.
+                let product = i64::from(x) * i64::from(m);
+                saturate_i32((product + (1i64 << (k - 1))) >> k)
+            }
+        }
     }
 }

@@ -197,6 +197,12 @@ impl<'a, T: LeValue<N>, const N: usize> LeValues<'a, T, N> {
         self.bytes.get(i).map(|b| T::from_le(*b))
     }
 
+    /// The stored values as an array of exactly `L` (`None` for another
+    /// count): indices below `L` need no check.
+    pub fn as_array<const L: usize>(&self) -> Option<&'a [[u8; N]; L]> {
+        self.bytes.try_into().ok()
+    }
+
     /// Values `start..start + len` as a view.
     pub fn slice(&self, start: usize, len: usize) -> Option<Self> {
         let end = start.checked_add(len)?;
@@ -211,7 +217,7 @@ impl<'a, T: LeValue<N>, const N: usize> LeValues<'a, T, N> {
     }
 
     /// All values in order.
-    pub fn iter(&self) -> impl Iterator<Item = T> + 'a {
+    pub fn iter(&self) -> impl Iterator<Item = T> + use<'a, T, N> {
         self.bytes.iter().map(|b| T::from_le(*b))
     }
 }

@@ -60,12 +60,18 @@ pub enum FixedLayer<'a> {
 }
 
 impl FixedLayer<'_> {
-    /// The requantisation of output channel `o` of a dense layer.
-    pub fn multiplier(multipliers: I32s<'_>, shifts: &[u8], o: usize) -> Multiplier {
-        Multiplier {
-            m: multipliers.get(o).unwrap_or(0),
-            shift: shifts.get(o).map_or(0, |&s| s as i8),
-        }
+    /// The requantisations of a dense layer's output channels, in order.
+    pub fn multipliers<'m>(
+        multipliers: I32s<'m>,
+        shifts: &'m [u8],
+    ) -> impl Iterator<Item = Multiplier> + 'm {
+        multipliers
+            .iter()
+            .zip(shifts)
+            .map(|(m, &shift)| Multiplier {
+                m,
+                shift: shift as i8,
+            })
     }
 }
 
@@ -262,8 +268,7 @@ fn check_record(record: &[u8], layer: Layer, start: usize) -> Result<(), FormatE
             let o = output as usize;
             let multipliers = I32s::new(record.get(4 * o..8 * o).unwrap_or(&[]));
             let shifts = record.get(8 * o..9 * o).unwrap_or(&[]);
-            for k in 0..o {
-                let m = FixedLayer::multiplier(multipliers, shifts, k);
+            for (k, m) in FixedLayer::multipliers(multipliers, shifts).enumerate() {
                 if m.m < 0 {
                     return Err(limit_at(start + 4 * o + 4 * k));
                 }
