@@ -102,11 +102,20 @@ impl<'a> FixedPlan<'a> {
         })
     }
 
-    /// Largest `|time_bias[o]|` over all rows.
+    /// Largest `|time_bias[o]|` over all rows: one word of each row read,
+    /// not the row decoded.
     pub(super) fn max_bias(&self, o: usize) -> u64 {
+        if o >= self.width as usize {
+            return 0;
+        }
+        let len = self.row_len();
+        let word = |i: usize| {
+            let at = i.checked_mul(len)?.checked_add(COEFFICIENT_BYTES + 4 * o)?;
+            self.body.get(at..)?.first_chunk::<4>().copied()
+        };
         (0..self.rows as usize)
-            .filter_map(|i| self.row(i)?.time_bias.get(o))
-            .map(|v| u64::from(v.unsigned_abs()))
+            .filter_map(word)
+            .map(|b| u64::from(i32::from_le_bytes(b).unsigned_abs()))
             .max()
             .unwrap_or(0)
     }
@@ -155,4 +164,49 @@ pub(super) fn parse(bytes: &[u8]) -> Result<FixedPlan<'_>, FormatError> {
         clip,
         body,
     })
+}
+
+// proptest collects into `Vec`s: `cargo test --features std`.
+#[cfg(all(test, feature = "std"))]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::{COEFFICIENT_BYTES, FIXED_PLAN_HEADER_LEN, parse};
+    use proptest::prelude::*;
+    use std::vec::Vec;
+
+    /// A fixed-plan section of `rows` rows of zero coefficients and the
+    /// given time-bias rows (`width` each).
+    fn section(rows: usize, width: usize, bias: &[i32]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for word in [0u32, rows as u32, width as u32, 0, 0, 0, 0, 0] {
+            bytes.extend(word.to_le_bytes());
+        }
+        assert_eq!(bytes.len(), FIXED_PLAN_HEADER_LEN);
+        for row in bias.chunks(width) {
+            bytes.extend([0u8; COEFFICIENT_BYTES]);
+            bytes.extend(row.iter().flat_map(|v| v.to_le_bytes()));
+        }
+        bytes
+    }
+
+    proptest! {
+        #[test]
+        fn max_bias_is_the_largest_time_bias_of_the_column(
+            (rows, width, bias) in (1usize..5, 1usize..6).prop_flat_map(|(rows, width)| {
+                (Just(rows), Just(width), proptest::collection::vec(any::<i32>(), rows * width))
+            })
+        ) {
+            let bytes = section(rows, width, &bias);
+            let plan = parse(&bytes).unwrap();
+            for o in 0..width + 1 {
+                // Row by row, as the sampler reads them.
+                let want = (0..rows)
+                    .filter_map(|i| plan.row(i)?.time_bias.get(o))
+                    .map(|v| u64::from(v.unsigned_abs()))
+                    .max()
+                    .unwrap_or(0);
+                prop_assert_eq!(plan.max_bias(o), want);
+            }
+        }
+    }
 }

@@ -253,6 +253,25 @@ fn limit_at(offset: usize) -> FormatError {
     }
 }
 
+/// Index of the first byte `0x80` (−128 as an `i8` weight) in `bytes`.
+/// Weights are most of a model file, so they are looked at four at a time:
+/// with `v` a word XOR `0x80808080`, `(v − 0x01010101) & !v & 0x80808080`
+/// is non-zero exactly when one of its bytes is zero.
+fn first_byte_0x80(bytes: &[u8]) -> Option<usize> {
+    let clean_words = bytes
+        .as_chunks::<4>()
+        .0
+        .iter()
+        .take_while(|w| {
+            let v = u32::from_le_bytes(**w) ^ 0x8080_8080;
+            v.wrapping_sub(0x0101_0101) & !v & 0x8080_8080 == 0
+        })
+        .count();
+    let from = 4 * clean_words;
+    let rest = bytes.get(from..).unwrap_or_default();
+    rest.iter().position(|&b| b == 0x80).map(|i| from + i)
+}
+
 /// Checks one layer's record: multipliers and shifts in range, shift words
 /// sign-extended, weights in `[−127, 127]`, padding zero.
 fn check_record(record: &[u8], layer: Layer, start: usize) -> Result<(), FormatError> {
@@ -280,7 +299,7 @@ fn check_record(record: &[u8], layer: Layer, start: usize) -> Result<(), FormatE
             zero_from(9 * o, weights_at)?;
             let n = o * input as usize;
             let weights = record.get(weights_at..weights_at + n).unwrap_or(&[]);
-            if let Some(i) = weights.iter().position(|&w| w as i8 == i8::MIN) {
+            if let Some(i) = first_byte_0x80(weights) {
                 return Err(limit_at(start + weights_at + i));
             }
             zero_from(weights_at + n, record.len())
@@ -301,6 +320,27 @@ fn check_record(record: &[u8], layer: Layer, start: usize) -> Result<(), FormatE
                 Some(at) => Err(limit_at(start + at)),
                 None => Ok(()),
             }
+        }
+    }
+}
+
+// proptest collects into `Vec`s: `cargo test --features std`.
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::first_byte_0x80;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn finds_the_first_0x80_as_a_byte_scan_does(
+            bytes in proptest::collection::vec(
+                // Bytes next to 0x80 and 0x00 make the borrows of the word
+                // test run across lanes.
+                prop_oneof![any::<u8>(), Just(0x80u8), Just(0x81), Just(0x7f), Just(0x00)],
+                0..40,
+            )
+        ) {
+            prop_assert_eq!(first_byte_0x80(&bytes), bytes.iter().position(|&b| b == 0x80));
         }
     }
 }

@@ -28,7 +28,8 @@
 //! impute <i> [<word>, …]            then: crc <crc32>
 //! denoise <i> [<word>, …]           then: crc <crc32>
 //! score <i> normal <bits> <anomaly>, score <i> spike <bits> <anomaly>
-//! cost <task> calls <n> instructions <total> stack <bytes>  (when measured)
+//! cost <task> calls <n> instructions <total> stack <bytes>  (when measured;
+//!                                   the first, `parse`, is Model::parse)
 //! ```
 //!
 //! Words are the bits of the state elements: `f32::to_bits` for the float
@@ -51,6 +52,7 @@ mod words;
 pub use element::Element;
 pub use engine::{Engine, Fixed, Float};
 
+use cost::Cost;
 use tinyscore::fixed::FixedScratch;
 use tinyscore::format::{Backend, FormatError, Layer, Model};
 use tinyscore::plan::Plan;
@@ -171,7 +173,8 @@ pub fn macs_per_step(model: &Model<'_>) -> u32 {
 /// Checks `bytes` and runs every task the model supports (see the crate
 /// docs).
 pub fn run(bytes: &[u8], scratch: Scratch<'_>, hooks: &mut impl Hooks) -> Result<(), Error> {
-    let model = Model::parse(bytes)?;
+    let mut parse = Cost::start(hooks);
+    let model = parse.call(hooks, || Model::parse(bytes))?;
     let dim = model.topology().x_dim();
     if dim as usize > MAX_DIM {
         return Err(Error::Dimension(dim));
@@ -192,6 +195,7 @@ pub fn run(bytes: &[u8], scratch: Scratch<'_>, hooks: &mut impl Hooks) -> Result
         model.classes(),
         model.anomaly().is_some()
     );
+    parse.report("parse", hooks);
     let dim = dim as usize;
     match backend {
         Backend::F32 | Backend::F16 => {
