@@ -10,8 +10,9 @@
 #   MACs per step; 64-D sine windows at width 256, about 165k), exports each
 #   as f32, f16 and fixed with a 10-step DDIM plan and an anomaly detector
 #   calibrated on fresh normal data, and runs firmware/qemu (feature
-#   `measure`) on mps2-an386 under `-icount shift=0`: 4 calls of each task
-#   the model supports (sample, guided, impute, score; firmware/app). Counts
+#   `measure`) on mps2-an386 under `-icount shift=0`: Model::parse once,
+#   then 4 calls of each task the model supports (sample, guided, impute,
+#   denoise, score; firmware/app). Counts
 #   are QEMU instructions, not cycles. Per step = instructions of the plain
 #   samples / (samples × rows), including each sample's initial noise,
 #   spread over its rows; the other tasks are listed per call, with the
