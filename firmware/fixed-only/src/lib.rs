@@ -8,7 +8,8 @@
 //!   Q16.16 states, so tests/firmware.rs compares them with the host.
 //! - `baseline` (src/bin/baseline.rs) is the same program without the
 //!   runtime: the same start-up, model bytes in flash, scratch on the
-//!   stack, `defmt` output and exit.
+//!   stack, printing of [`SAMPLES`] states ([`print_sample`], of zeros) and
+//!   exit.
 //!
 //! The difference between the two binaries' sizes is what the runtime adds
 //! to a firmware (bench/firmware.sh writes it to firmware/sizes/).
@@ -53,6 +54,17 @@ impl Scratch {
             registers: [0; 64],
         }
     }
+}
+
+/// Prints sample `i`, a state in Q16.16, as firmware/app prints a plain
+/// sample: `sample <i> [<word>, …]`.
+pub fn print_sample(i: u32, x: &[i32]) {
+    let mut words = [0u32; MAX_DIM];
+    for (w, v) in words.iter_mut().zip(x) {
+        *w = *v as u32;
+    }
+    let words = words.get(..x.len()).unwrap_or_default();
+    defmt::println!("sample {=u32} {:08x}", i, words);
 }
 
 impl Default for Scratch {

@@ -9,7 +9,7 @@ use rand_xoshiro::rand_core::SeedableRng;
 use tinyscore::fixed::FixedSampler;
 use tinyscore::format::{FormatError, Model};
 use tinyscore::sampler::SamplerError;
-use tinyscore_fixed_only::{MAX_DIM, MODEL, SAMPLES, SEED, Scratch, exit};
+use tinyscore_fixed_only::{MAX_DIM, MODEL, SAMPLES, SEED, Scratch, exit, print_sample};
 
 /// Why the program stopped.
 #[derive(defmt::Format)]
@@ -26,15 +26,10 @@ fn run() -> Result<(), Error> {
             .map_err(Error::Sampler)?;
     let mut x = [0i32; MAX_DIM];
     let x = x.get_mut(..sampler.x_dim()).unwrap_or_default();
-    let mut words = [0u32; MAX_DIM];
     for i in 0..SAMPLES {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(SEED + u64::from(i));
         sampler.sample(x, &mut rng).map_err(Error::Sampler)?;
-        for (w, v) in words.iter_mut().zip(x.iter()) {
-            *w = *v as u32;
-        }
-        let words = words.get(..x.len()).unwrap_or_default();
-        defmt::println!("sample {=u32} {:08x}", i, words);
+        print_sample(i, x);
     }
     Ok(())
 }
