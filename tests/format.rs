@@ -49,7 +49,6 @@ fn read_back<'a>(model: &Model<'a>, bytes: &'a [u8]) -> ModelSpec<'a> {
     let body = |e: &format::SectionEntry| &bytes[e.offset as usize..(e.offset + e.length) as usize];
     let weights = model
         .sections()
-        .iter()
         .find(|e| e.kind == Some(SectionKind::WeightsF32))
         .unwrap();
     ModelSpec {
@@ -57,7 +56,7 @@ fn read_back<'a>(model: &Model<'a>, bytes: &'a [u8]) -> ModelSpec<'a> {
         time: t.time(),
         prediction: t.prediction(),
         layers: t.layers().collect(),
-        weights: WeightsData::F32(f32s(body(weights))),
+        weights: WeightsData::F32(f32s(body(&weights))),
         mean: norm.mean().iter().collect(),
         scale: norm.scale().iter().collect(),
         schedule: model.schedule(),
@@ -91,11 +90,10 @@ fn read_back<'a>(model: &Model<'a>, bytes: &'a [u8]) -> ModelSpec<'a> {
         // The sections this version does not read, kept in the table.
         extra_sections: model
             .sections()
-            .iter()
             .filter(|e| e.kind.is_none())
             .map(|e| {
                 let flags = if e.required { FLAG_REQUIRED } else { 0 };
-                (e.code, flags, body(e).to_vec())
+                (e.code, flags, body(&e).to_vec())
             })
             .collect(),
     }
@@ -130,7 +128,6 @@ fn assert_round_trip(spec: &ModelSpec<'_>) {
     let entries = malformed::entries(&bytes);
     let table: Vec<malformed::Entry> = model
         .sections()
-        .iter()
         .map(|e| malformed::Entry {
             code: e.code,
             flags: u16::from(e.required),
@@ -142,7 +139,6 @@ fn assert_round_trip(spec: &ModelSpec<'_>) {
     assert!(
         model
             .sections()
-            .iter()
             .all(|e| e.kind == SectionKind::from_code(e.code))
     );
     let codes: Vec<u16> = entries.iter().map(|e| e.code).collect();

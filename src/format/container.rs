@@ -63,6 +63,26 @@ pub(super) fn align_up(n: usize) -> Option<usize> {
     n.checked_add(ALIGN - 1).map(|v| v / ALIGN * ALIGN)
 }
 
+/// Entry `i` of the section table, as stored.
+fn entry_at(bytes: &[u8], i: usize) -> SectionEntry {
+    let at = HEADER_LEN + i * SECTION_ENTRY_LEN;
+    let code = le_u16(bytes, at);
+    SectionEntry {
+        code,
+        kind: SectionKind::from_code(code),
+        required: le_u16(bytes, at + 2) & FLAG_REQUIRED != 0,
+        offset: le_u32(bytes, at + 4),
+        length: le_u32(bytes, at + 8),
+    }
+}
+
+/// The section table of a file [`read_sections`] accepted, read again
+/// from its bytes.
+pub(super) fn entries(bytes: &[u8]) -> impl Iterator<Item = SectionEntry> + '_ {
+    let count = (le_u32(bytes, 20) as usize).min(MAX_SECTIONS);
+    (0..count).map(move |i| entry_at(bytes, i))
+}
+
 /// Checks the header, CRC and table, and returns the known sections.
 pub(super) fn read_sections(bytes: &[u8]) -> Result<Sections<'_>, FormatError> {
     let got = len_u32(bytes.len());
@@ -113,19 +133,17 @@ pub(super) fn read_sections(bytes: &[u8]) -> Result<Sections<'_>, FormatError> {
     let mut sections = Sections::new();
     let mut end = header_len;
     for i in 0..count {
-        let entry = HEADER_LEN + i * SECTION_ENTRY_LEN;
-        let code = le_u16(bytes, entry);
-        let flags = le_u16(bytes, entry + 2);
-        let offset = le_u32(bytes, entry + 4) as usize;
-        let length = le_u32(bytes, entry + 8) as usize;
-        if le_u32(bytes, entry + 12) != 0 {
+        let at = HEADER_LEN + i * SECTION_ENTRY_LEN;
+        let entry = entry_at(bytes, i);
+        let (offset, length) = (entry.offset as usize, entry.length as usize);
+        if le_u32(bytes, at + 12) != 0 {
             return Err(FormatError::Reserved {
-                offset: len_u32(entry + 12),
+                offset: len_u32(at + 12),
             });
         }
-        if flags & !FLAG_REQUIRED != 0 {
+        if le_u16(bytes, at + 2) & !FLAG_REQUIRED != 0 {
             return Err(FormatError::Reserved {
-                offset: len_u32(entry + 2),
+                offset: len_u32(at + 2),
             });
         }
         let index = len_u32(i);
@@ -142,18 +160,9 @@ pub(super) fn read_sections(bytes: &[u8]) -> Result<Sections<'_>, FormatError> {
             .get(offset..offset + length)
             .ok_or(FormatError::Layout { section: index })?;
         end = offset + length;
-        let kind = SectionKind::from_code(code);
-        let required = flags & FLAG_REQUIRED != 0;
-        if kind.is_none() && required {
-            return Err(FormatError::UnknownRequiredSection { kind: code });
+        if entry.kind.is_none() && entry.required {
+            return Err(FormatError::UnknownRequiredSection { kind: entry.code });
         }
-        let entry = SectionEntry {
-            code,
-            kind,
-            required,
-            offset: len_u32(offset),
-            length: len_u32(length),
-        };
         // Capacity equals the table limit checked above.
         sections
             .push(Section { entry, bytes: body })

@@ -1,11 +1,10 @@
 //! [`Model`]: a whole validated file and the views into it.
 
-use super::container::{Section, SectionEntry, read_sections};
+use super::container::{Section, SectionEntry, entries, read_sections};
 use super::{
     AnomalyDetector, ClassBias, ClassRows, EmbeddedPlan, FixedPlan, FixedWeights, FormatError,
-    MAX_PLANS, MAX_SECTIONS, Normalization, SectionKind, TimeConditioning, Topology,
-    anomaly_section, class_bias, fixed_plan, fixed_weights, normalization, plan_section,
-    schedule_section, topology,
+    MAX_PLANS, Normalization, SectionKind, TimeConditioning, Topology, anomaly_section, class_bias,
+    fixed_plan, fixed_weights, normalization, plan_section, schedule_section, topology,
 };
 #[cfg(feature = "float")]
 use super::{FloatKind, FloatWeights, TimeBias, float_weights, time_bias};
@@ -51,7 +50,7 @@ pub struct Model<'a> {
     fixed_plans: heapless::Vec<FixedPlan<'a>, MAX_PLANS>,
     anomaly: Option<AnomalyDetector<'a>>,
     class_bias: Option<ClassBias<'a>>,
-    table: heapless::Vec<SectionEntry, MAX_SECTIONS>,
+    bytes: &'a [u8],
 }
 
 fn exactly_one<'a>(sections: &[Section<'a>], kind: SectionKind) -> Result<&'a [u8], FormatError> {
@@ -107,7 +106,6 @@ impl<'a> Model<'a> {
             });
         }
         let anomaly = Self::anomaly_detector(&sections, &plans)?;
-        let table = sections.iter().map(|s| s.entry).collect();
         Ok(Model {
             version_minor,
             topology,
@@ -120,7 +118,7 @@ impl<'a> Model<'a> {
             fixed_plans,
             anomaly,
             class_bias,
-            table,
+            bytes,
         })
     }
 
@@ -297,8 +295,8 @@ impl<'a> Model<'a> {
     }
 
     /// The section table, including sections this version skips.
-    pub fn sections(&self) -> &[SectionEntry] {
-        &self.table
+    pub fn sections(&self) -> impl Iterator<Item = SectionEntry> + use<'a> {
+        entries(self.bytes)
     }
 
     /// Minor version of the file.

@@ -438,7 +438,6 @@ pub fn append_section(
     let model = Model::parse(bytes)?;
     let mut sections: Vec<(u16, u16, Vec<u8>)> = model
         .sections()
-        .iter()
         .map(|e| {
             let (start, len) = (e.offset as usize, e.length as usize);
             let body = bytes.get(start..start + len).unwrap_or(&[]).to_vec();
