@@ -62,7 +62,6 @@ fn read_back<'a>(model: &Model<'a>, bytes: &'a [u8]) -> ModelSpec<'a> {
         schedule: model.schedule(),
         plans: model
             .plans()
-            .iter()
             .enumerate()
             .map(|(i, p)| PlanData {
                 header: p.header(),
@@ -185,7 +184,7 @@ fn assert_round_trip(spec: &ModelSpec<'_>) {
         model.scratch_len(),
         3 * t.max_width() as usize + registers * spec.x_dim as usize
     );
-    assert_eq!(model.plans().len(), spec.plans.len());
+    assert_eq!(model.plans().count(), spec.plans.len());
     for (i, p) in spec.plans.iter().enumerate() {
         let plan = model.plan(i).unwrap();
         assert!(plan.row(p.rows.len()).is_none());

@@ -55,7 +55,7 @@ fn exercise(model: &Model<'_>) {
     let schedule = model.schedule();
     let _ = schedule.marginal(schedule.t_max());
 
-    for (i, plan) in model.plans().iter().enumerate() {
+    for (i, plan) in model.plans().enumerate() {
         let rows = plan.header().rows as usize;
         for r in 0..rows {
             let row = plan.row(r).expect("every stated row is present");
@@ -94,7 +94,7 @@ fn exercise(model: &Model<'_>) {
     }
 
     // A couple of steps of every embedded plan, then the data procedures.
-    for i in 0..model.plans().len() {
+    for i in 0..model.plans().count() {
         let mut s = Sampler::embedded(model, i, &mut scratch).expect("embedded sampler");
         s.init(&mut x, &mut rng).expect("init");
         for _ in 0..2 {
@@ -103,7 +103,7 @@ fn exercise(model: &Model<'_>) {
         let mut work = vec![0.0f32; 2 * x_dim];
         procedures(&mut s, &mut x, &mut work, model, i, &mut rng);
     }
-    if model.classes() > 0 && !model.plans().is_empty() {
+    if model.classes() > 0 && model.plan(0).is_some() {
         let guidance = Guidance {
             class: model.classes() - 1,
             weight: 1.5,
@@ -140,7 +140,7 @@ fn exercise_fixed(model: &Model<'_>, rng: &mut Xoshiro256PlusPlus) {
     let (mut acts, mut regs) = (vec![0i16; need.activations], vec![0i32; need.registers]);
     let x_dim = model.topology().x_dim() as usize;
     let mut x = vec![1 << 15; x_dim];
-    for i in 0..model.plans().len() {
+    for i in 0..model.plans().count() {
         let mut s = FixedSampler::embedded(model, i, &mut acts, &mut regs).expect("sampler");
         s.init(&mut x, rng).expect("init");
         for _ in 0..2 {
@@ -149,7 +149,7 @@ fn exercise_fixed(model: &Model<'_>, rng: &mut Xoshiro256PlusPlus) {
         let mut work = vec![0i32; 2 * x_dim];
         procedures(&mut s, &mut x, &mut work, model, i, rng);
     }
-    if model.classes() > 0 && !model.plans().is_empty() {
+    if model.classes() > 0 && model.plan(0).is_some() {
         let guidance = Guidance {
             class: model.classes() - 1,
             weight: 3 << 15,

@@ -44,10 +44,6 @@ pub struct Model<'a> {
     weights: Weights<'a>,
     normalization: Normalization<'a>,
     schedule: Schedule<'a>,
-    plans: heapless::Vec<EmbeddedPlan<'a>, MAX_PLANS>,
-    #[cfg(feature = "float")]
-    time_bias: heapless::Vec<TimeBias<'a>, MAX_PLANS>,
-    fixed_plans: heapless::Vec<FixedPlan<'a>, MAX_PLANS>,
     anomaly: Option<AnomalyDetector<'a>>,
     class_bias: Option<ClassBias<'a>>,
     bytes: &'a [u8],
@@ -78,7 +74,7 @@ impl<'a> Model<'a> {
         let schedule = schedule_section::parse(exactly_one(&sections, SectionKind::Schedule)?)?;
 
         let mut weights = Self::weights(&sections, topology)?;
-        let mut plans = heapless::Vec::new();
+        let mut plans: heapless::Vec<EmbeddedPlan<'a>, MAX_PLANS> = heapless::Vec::new();
         for s in sections
             .iter()
             .filter(|s| s.entry.kind == Some(SectionKind::Plan))
@@ -91,10 +87,7 @@ impl<'a> Model<'a> {
         }
 
         let fixed = matches!(weights, Weights::Fixed(_));
-        #[cfg(feature = "float")]
-        let time_bias = Self::time_bias_tables(&sections, &topology, &plans, fixed)?;
-        #[cfg(not(feature = "float"))]
-        Self::no_time_bias_tables(&sections)?;
+        Self::check_time_bias_tables(&sections, &topology, &plans, fixed)?;
         let fixed_plans = Self::fixed_plans(&sections, &topology, &plans, fixed)?;
         let class_bias = Self::class_bias_rows(&sections, &topology, fixed)?;
         #[cfg_attr(not(feature = "float"), allow(irrefutable_let_patterns))] // fixed point only
@@ -106,16 +99,15 @@ impl<'a> Model<'a> {
             });
         }
         let anomaly = Self::anomaly_detector(&sections, &plans)?;
+        // The plans, their integer forms and the time-bias tables are checked
+        // above and read again from `bytes` when asked for: a model held for
+        // a firmware's lifetime keeps no copy of their views.
         Ok(Model {
             version_minor,
             topology,
             weights,
             normalization,
             schedule,
-            plans,
-            #[cfg(feature = "float")]
-            time_bias,
-            fixed_plans,
             anomaly,
             class_bias,
             bytes,
@@ -243,7 +235,12 @@ impl<'a> Model<'a> {
     /// Without the float backends there are no time-bias tables: a
     /// fixed-point model keeps its time-bias rows in its integer plans.
     #[cfg(not(feature = "float"))]
-    fn no_time_bias_tables(sections: &[Section<'a>]) -> Result<(), FormatError> {
+    fn check_time_bias_tables(
+        sections: &[Section<'a>],
+        _: &Topology<'a>,
+        _: &[EmbeddedPlan<'a>],
+        _: bool,
+    ) -> Result<(), FormatError> {
         if sections
             .iter()
             .any(|s| s.entry.kind == Some(SectionKind::TimeBias))
@@ -255,43 +252,43 @@ impl<'a> Model<'a> {
         Ok(())
     }
 
-    /// Time-bias tables, ordered by plan: one per plan for a bias-table
-    /// model, none otherwise.
+    /// Time-bias tables, ordered by plan: one per plan for a float
+    /// bias-table model, none otherwise.
     #[cfg(feature = "float")]
-    fn time_bias_tables(
+    fn check_time_bias_tables(
         sections: &[Section<'a>],
         topology: &Topology<'a>,
         plans: &[EmbeddedPlan<'a>],
         fixed: bool,
-    ) -> Result<heapless::Vec<TimeBias<'a>, MAX_PLANS>, FormatError> {
+    ) -> Result<(), FormatError> {
         let mismatch = FormatError::Mismatch {
             section: SectionKind::TimeBias,
         };
-        let mut tables: heapless::Vec<TimeBias<'a>, MAX_PLANS> = heapless::Vec::new();
+        let mut count = 0;
         for s in sections
             .iter()
             .filter(|s| s.entry.kind == Some(SectionKind::TimeBias))
         {
             let table = time_bias::parse(s.bytes)?;
             // Tables come in plan order: table k belongs to plan k.
-            let plan = plans.get(tables.len()).ok_or(mismatch)?;
-            let fits = table.plan() as usize == tables.len()
+            let plan = plans.get(count).ok_or(mismatch)?;
+            let fits = table.plan() as usize == count
                 && table.width() == topology.first_dense_output()
                 && table.rows() == plan.header().rows as usize;
             if !fits {
                 return Err(mismatch);
             }
-            tables.push(table).map_err(|_| mismatch)?;
+            count += 1;
         }
         // Fixed-point models keep their time-bias rows in the integer plans.
         let wanted = match topology.time() {
             TimeConditioning::BiasTable if !fixed => plans.len(),
             _ => 0,
         };
-        if tables.len() != wanted {
+        if count != wanted {
             return Err(mismatch);
         }
-        Ok(tables)
+        Ok(())
     }
 
     /// The section table, including sections this version skips.
@@ -361,7 +358,16 @@ impl<'a> Model<'a> {
 
     /// The integer form of embedded plan `i` (fixed-point models only).
     pub fn fixed_plan(&self, i: usize) -> Option<FixedPlan<'a>> {
-        self.fixed_plans.get(i).copied()
+        let body = self.bodies(SectionKind::FixedPlan).nth(i)?;
+        fixed_plan::parse(body).ok()
+    }
+
+    /// The bodies of the sections of `kind`, in file order.
+    fn bodies(&self, kind: SectionKind) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+        let bytes = self.bytes;
+        entries(bytes)
+            .filter(move |e| e.kind == Some(kind))
+            .filter_map(move |e| bytes.get(e.offset as usize..)?.get(..e.length as usize))
     }
 
     /// Data normalisation.
@@ -374,20 +380,23 @@ impl<'a> Model<'a> {
         self.schedule
     }
 
-    /// The embedded plans.
-    pub fn plans(&self) -> &[EmbeddedPlan<'a>] {
-        &self.plans
+    /// The embedded plans, in order.
+    pub fn plans(&self) -> impl Iterator<Item = EmbeddedPlan<'a>> + use<'a> {
+        let prediction = self.topology.prediction();
+        self.bodies(SectionKind::Plan)
+            .filter_map(move |body| plan_section::parse(body, prediction).ok())
     }
 
     /// Embedded plan `i`.
     pub fn plan(&self, i: usize) -> Option<EmbeddedPlan<'a>> {
-        self.plans.get(i).copied()
+        self.plans().nth(i)
     }
 
     /// The folded time-bias rows of embedded plan `i` (bias-table models only).
     #[cfg(feature = "float")]
     pub fn time_bias(&self, i: usize) -> Option<TimeBias<'a>> {
-        self.time_bias.get(i).copied()
+        let body = self.bodies(SectionKind::TimeBias).nth(i)?;
+        time_bias::parse(body).ok()
     }
 
     /// Bytes of the weights section.

@@ -1442,7 +1442,7 @@ pub fn exercise(model: &Model<'_>) {
     norm.to_model(&mut x);
     norm.to_data(&mut x);
     let _ = model.schedule().prior_std();
-    for (i, plan) in model.plans().iter().enumerate() {
+    for (i, plan) in model.plans().enumerate() {
         let rows = plan.header().rows as usize;
         for r in 0..rows {
             assert!(plan.row(r).is_some());
@@ -1461,14 +1461,14 @@ pub fn exercise(model: &Model<'_>) {
         let need = FixedScratch::of(&net);
         let (mut acts, mut regs) = (vec![0i16; need.activations], vec![0i32; need.registers]);
         let mut state = vec![0i32; x_dim];
-        for i in 0..model.plans().len() {
+        for i in 0..model.plans().count() {
             let mut s = FixedSampler::embedded(model, i, &mut acts, &mut regs).expect("sampler");
             s.init(&mut state, &mut rng).expect("init");
             for _ in 0..2 {
                 s.step(&mut state, &mut rng).expect("step");
             }
         }
-        if model.classes() > 0 && !model.plans().is_empty() {
+        if model.classes() > 0 && model.plan(0).is_some() {
             let guidance = Guidance {
                 class: model.classes() - 1,
                 weight: 3 << 15,
@@ -1483,14 +1483,14 @@ pub fn exercise(model: &Model<'_>) {
         return;
     }
     let mut scratch = vec![0.0f32; model.scratch_len()];
-    if !model.plans().is_empty() {
+    if model.plan(0).is_some() {
         let mut s = Sampler::embedded(model, 0, &mut scratch).expect("embedded sampler");
         s.init(&mut x, &mut rng).expect("init");
         for _ in 0..2 {
             s.step(&mut x, &mut rng).expect("step");
         }
     }
-    if model.classes() > 0 && !model.plans().is_empty() {
+    if model.classes() > 0 && model.plan(0).is_some() {
         let guidance = Guidance {
             class: model.classes() - 1,
             weight: 1.5,

@@ -111,7 +111,7 @@ pub fn sample(
             );
             Which::Compiled(RowsPlan::compile(&compiler, &mut rows_buf)?)
         }
-        None if model.plans().is_empty() => return Err(SampleError::NoPlan),
+        None if model.plan(0).is_none() => return Err(SampleError::NoPlan),
         None => Which::Embedded,
     };
     let plan_rows = match which {

@@ -91,7 +91,7 @@ pub fn run(path: &Path) -> Result<(), CliError> {
             4 * topo.x_dim()
         ),
     }
-    for (i, plan) in model.plans().iter().enumerate() {
+    for (i, plan) in model.plans().enumerate() {
         let h = plan.header();
         let noisy = (0..h.rows as usize)
             .filter_map(|r| plan.row(r))
