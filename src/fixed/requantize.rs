@@ -88,9 +88,9 @@ impl Multiplier {
     /// form is computed here in `i64`, so a product that fits the result is
     /// never lost to an intermediate overflow.
     ///
-    /// Inlined: the right shift is the common case (every dense output and
-    /// residual add), a dozen instructions on a Cortex-M4; the left shift
-    /// is a function of its own, not inlined.
+    /// Inlined: the right shift is the common case (every dense output), a
+    /// dozen instructions on a Cortex-M4; the left shift is a function of
+    /// its own, not inlined. Residual adds use [`Multiplier::for_i16`].
     #[inline]
     pub fn apply_shifted(&self, x: i32, extra: u32) -> i32 {
         let shift = i64::from(self.shift) + i64::from(extra);
@@ -108,13 +108,7 @@ impl Multiplier {
         let (m, shift) = (self.m, i32::from(self.shift));
         Some(I16Multiplier(if shift <= 0 {
             let exponent = u32::try_from(-shift).ok().filter(|&e| e <= 31)?;
-            let mask = ((1u64 << exponent) - 1) as i32;
-            Rescale::Down {
-                m,
-                exponent,
-                mask,
-                threshold: mask >> 1,
-            }
+            Rescale::Down { m, exponent }
         } else {
             let k = u32::try_from(31 - shift).ok().filter(|&k| k >= 1)?;
             Rescale::Up { m, k }
@@ -131,14 +125,19 @@ impl Multiplier {
             let wide = i128::from(product) << up;
             return wide.clamp(i128::from(i32::MIN), i128::from(i32::MAX)) as i32;
         }
-        let k = (31 - shift).max(1) as u32;
-        saturate_i32((product + (1i64 << (k - 1))) >> k)
+        round_right(product, (31 - shift).max(1) as u32)
     }
 }
 
+/// `round(product / 2^k)`, halves up, saturated to `i32` (`1 ≤ k ≤ 62`): a
+/// multiplier of one or more, rounded once.
+fn round_right(product: i64, k: u32) -> i32 {
+    saturate_i32((product + (1i64 << (k - 1))) >> k)
+}
+
 /// A [`Multiplier`] prepared for many `i16` inputs
-/// ([`Multiplier::for_i16`]): its shift's case and rounding constants
-/// worked out once, the results those of [`Multiplier::apply`].
+/// ([`Multiplier::for_i16`]): its shift's case worked out once, the results
+/// those of [`Multiplier::apply`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct I16Multiplier(Rescale);
 
@@ -146,13 +145,8 @@ pub struct I16Multiplier(Rescale);
 enum Rescale {
     /// Below one: the doubling high multiply, then a rounding division by
     /// `2^exponent` (`exponent ≤ 31`).
-    Down {
-        m: i32,
-        exponent: u32,
-        mask: i32,
-        threshold: i32,
-    },
-    /// One or more: `x·m / 2^k` rounded once, halves up (`1 ≤ k ≤ 30`), as
+    Down { m: i32, exponent: u32 },
+    /// One or more: `x·m / 2^k` rounded once (`1 ≤ k ≤ 30`), as
     /// [`Multiplier::apply_shifted`]'s left-shift form.
     Up { m: i32, k: u32 },
 }
@@ -162,21 +156,11 @@ impl I16Multiplier {
     #[inline]
     pub fn apply(&self, x: i16) -> i32 {
         match self.0 {
-            Rescale::Down {
-                m,
+            Rescale::Down { m, exponent } => rounding_divide_by_pot_i32(
+                saturating_rounding_doubling_high_mul(i32::from(x), m),
                 exponent,
-                mask,
-                threshold,
-            } => {
-                let high = saturating_rounding_doubling_high_mul(i32::from(x), m);
-                let threshold = threshold + i32::from(high < 0);
-                (high >> exponent) + i32::from(high & mask > threshold)
-            }
-            Rescale::Up { m, k } => {
-                // |x·m| < 2⁴⁶: no overflow before the shift.
-                let product = i64::from(x) * i64::from(m);
-                saturate_i32((product + (1i64 << (k - 1))) >> k)
-            }
+            ),
+            Rescale::Up { m, k } => round_right(i64::from(x) * i64::from(m), k),
         }
     }
 }
