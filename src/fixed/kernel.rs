@@ -1,17 +1,15 @@
 //! The int8 × int16 matrix-vector kernel of the dense layers.
 //!
-//! It works on four output rows at a time, so that each activation is
-//! loaded once for four rows, and walks them with slice iterators zipped
-//! together, so that there is no bounds check in the loop. On the
-//! Cortex-M4 at `opt-level = "s"` the loop compiles to post-increment loads:
-//! one `ldrsh`, four `ldrsb` + `smlabb` and the loop's `subs` / `bne`,
-//! 11 instructions for 4 multiply-accumulates, where the one-row loop it
-//! replaces took 6 per multiply-accumulate. It is plain safe Rust, and what
+//! It works on four output rows at a time, a block of tiles
+//! ([`crate::format::Int8Matrix`]): each tile holds the four rows' weights
+//! for eight activations, so that each activation is loaded once for four
+//! rows and one pointer walks the block. The loops index fixed-size arrays,
+//! so there is no bounds check in them. It is plain safe Rust, and what
 //! every target but ARMv7E-M runs.
 //!
-//! On ARMv7E-M (Cortex-M4/M7) the blocks of four rows run the DSP loop of
+//! On ARMv7E-M (Cortex-M4/M7) the tiles run the DSP loop of
 //! `kernel_dsp.rs` instead, two multiply-accumulates per SMLAD, and
-//! this loop only the columns left over after its blocks of eight.
+//! these loops only the columns left over after the tiles.
 //!
 //! Every sum is exact (the loader proves that the int32 accumulator cannot
 //! overflow, see [`crate::format::FixedWeights`]; a layer where it could
@@ -19,30 +17,33 @@
 //! additions is free and the result is bit-identical to the portable
 //! one-row kernel, which the tests below compare it with.
 
-/// Calls `finish(o, start(o) + Σᵢ w[o, i]·x[i])` for every row `o` of the
-/// row-major int8 matrix `weights` of `x.len()` columns, in row order. The
-/// sums wrap (the caller has proved they fit `i32`). `x` is mutable for the
-/// DSP loop, which reorders it while the blocks run; it holds the same
-/// values again when this returns.
+use crate::format::{Int8Matrix, TILE_COLUMNS, TILE_ROWS, TileBlock};
+
+/// Calls `finish(o, start(o) + Σᵢ w[o, i]·x[i])` for every row `o` of
+/// `weights` (`x.len()` columns), in row order: the blocks of a tiled
+/// matrix four rows at a time, the other rows one at a time. The sums wrap (the caller
+/// has proved they fit `i32`). `x` is mutable for the DSP loop, which
+/// reorders it while the blocks run; it holds the same values again when
+/// this returns.
 pub(super) fn rows(
-    weights: &[u8],
+    weights: Int8Matrix<'_>,
     x: &mut [i16],
     start: impl Fn(usize) -> i32,
     mut finish: impl FnMut(usize, i32),
 ) {
+    let (blocks, rest) = weights.blocks();
     let n = x.len().max(1);
-    let mut blocks = weights.chunks_exact(4 * n);
     let mut o = 0;
     pair_columns(x);
-    for block in &mut blocks {
+    for block in blocks {
         let starts = [start(o), start(o + 1), start(o + 2), start(o + 3)];
         for (k, sum) in block4(block, x, starts).into_iter().enumerate() {
             finish(o + k, sum);
         }
-        o += 4;
+        o += TILE_ROWS;
     }
     pair_columns(x);
-    for (k, row) in blocks.remainder().chunks(n).enumerate() {
+    for (k, row) in rest.chunks(n).enumerate() {
         finish(o + k, dot(row, x, start(o + k)));
     }
 }
@@ -56,28 +57,50 @@ fn pair_columns(x: &mut [i16]) {
     let _ = x;
 }
 
-/// `acc[r] + Σᵢ block[r·n + i]·x[i]` for the four rows of `block` (`4·n`
-/// bytes, `n = x.len()`): the DSP loop on ARMv7E-M (`kernel_dsp.rs`, with
-/// [`dot4`] for the last columns), [`dot4`] elsewhere.
-fn block4(block: &[u8], x: &[i16], acc: [i32; 4]) -> [i32; 4] {
+/// `acc[r] + Σᵢ w[r, i]·x[i]` for the four rows of `block`: its tiles by
+/// the DSP loop on ARMv7E-M (`kernel_dsp.rs`), by [`dot4_tiles`]
+/// elsewhere, then its tails by [`dot4`].
+fn block4(block: TileBlock<'_>, x: &[i16], acc: [i32; 4]) -> [i32; 4] {
+    let done = x.len() - x.len() % TILE_COLUMNS;
+    let (head, tail) = x.split_at(done);
     #[cfg(dsp_kernel)]
-    return super::kernel_dsp::dot4(block, x, acc, |from, x, acc| {
-        dot4(split4(block, x.len() + from, from), x, acc)
-    });
+    let acc = super::kernel_dsp::dot4(block.tiles, head, acc, dot4_tiles);
     #[cfg(not(dsp_kernel))]
-    dot4(split4(block, x.len(), 0), x, acc)
+    let acc = dot4_tiles(block.tiles, head, acc);
+    if tail.is_empty() {
+        return acc;
+    }
+    let n = tail.len();
+    let rows = core::array::from_fn(|r| block.tails.get(r * n..(r + 1) * n).unwrap_or_default());
+    dot4(rows, tail, acc)
 }
 
-/// Columns `from..n` of each of the four rows of `block` (row-major, `n`
-/// columns).
-fn split4(block: &[u8], n: usize, from: usize) -> [&[u8]; 4] {
-    core::array::from_fn(|r| block.get(r * n + from..(r + 1) * n).unwrap_or_default())
+/// `acc[r] + Σᵢ w[r, i]·x[i]` over tiles (32 bytes: four rows of eight
+/// weights), eight activations per tile, portable.
+#[inline(never)]
+fn dot4_tiles(tiles: &[u8], x: &[i16], acc: [i32; 4]) -> [i32; 4] {
+    let (tiles, _) = tiles.as_chunks::<{ TILE_ROWS * TILE_COLUMNS }>();
+    let (x, _) = x.as_chunks::<TILE_COLUMNS>();
+    let mut acc = acc;
+    for (tile, x) in tiles.iter().zip(x) {
+        for (k, &v) in x.iter().enumerate() {
+            let v = i32::from(v);
+            for (r, a) in acc.iter_mut().enumerate() {
+                let w = tile
+                    .get(TILE_COLUMNS * r + k)
+                    .map_or(0, |&w| i32::from(w as i8));
+                *a = a.wrapping_add(w * v);
+            }
+        }
+    }
+    acc
 }
 
-/// `acc[r] + Σᵢ rows[r][i]·x[i]` for four rows (int8 weights), portable.
+/// `acc[r] + Σᵢ rows[r][i]·x[i]` for four rows (int8 weights), portable:
+/// the columns of a block after its tiles.
 ///
 /// Never inlined: the loop needs ten registers, and inlined into the
-/// sampler it lost them to spills (19 instructions per iteration, not 11).
+/// sampler it lost them to spills.
 #[inline(never)]
 fn dot4(rows: [&[u8]; 4], x: &[i16], acc: [i32; 4]) -> [i32; 4] {
     let [r0, r1, r2, r3] = rows;
@@ -104,6 +127,7 @@ fn dot(row: &[u8], x: &[i16], acc: i32) -> i32 {
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::{dot, rows};
+    use crate::format::{Int8Matrix, WeightLayout, tile};
     use proptest::prelude::*;
     use std::vec;
     use std::vec::Vec;
@@ -117,11 +141,23 @@ mod tests {
             .collect()
     }
 
-    fn blocked(weights: &[u8], x: &[i16], start: &[i32]) -> Vec<(usize, i32)> {
+    /// [`rows`] on `weights` (row-major) stored in `layout`.
+    fn blocked(
+        weights: &[u8],
+        x: &[i16],
+        start: &[i32],
+        layout: WeightLayout,
+    ) -> Vec<(usize, i32)> {
         let mut got = Vec::new();
         let mut x = x.to_vec();
+        let signed: Vec<i8> = weights.iter().map(|&w| w as i8).collect();
+        let stored = match layout {
+            WeightLayout::Tiled => tile(&signed, x.len()),
+            WeightLayout::RowMajor => weights.to_vec(),
+        };
+        let matrix = Int8Matrix::new(&stored, x.len(), layout);
         rows(
-            weights,
+            matrix,
             &mut x,
             |o| start.get(o).copied().unwrap_or(0),
             |o, acc| got.push((o, acc)),
@@ -144,7 +180,9 @@ mod tests {
     proptest! {
         #[test]
         fn four_rows_at_a_time_equal_one_at_a_time((weights, x, start) in layer()) {
-            prop_assert_eq!(blocked(&weights, &x, &start), reference(&weights, &x, &start));
+            let want = reference(&weights, &x, &start);
+            prop_assert_eq!(blocked(&weights, &x, &start, WeightLayout::Tiled), want.clone());
+            prop_assert_eq!(blocked(&weights, &x, &start, WeightLayout::RowMajor), want);
         }
     }
 
@@ -155,7 +193,7 @@ mod tests {
         let x = [32767i16, 32767, 32767];
         let mut weights = vec![127u8; 12];
         weights.extend([0x80; 3]);
-        let got = blocked(&weights, &x, &[1, 2, 3, 4, 5]);
+        let got = blocked(&weights, &x, &[1, 2, 3, 4, 5], WeightLayout::Tiled);
         let top = 3 * 127 * 32767;
         let want = vec![
             (0, top + 1),

@@ -8,16 +8,21 @@
 //! the AAPCS) and called through one `unsafe` block, whose bounds are
 //! checked before the call.
 //!
-//! Per 4 activations and 4 rows (16 multiply-accumulates): two word loads
-//! of the activations; per row one word load of four int8 weights, SXTB16
-//! and SXTB16 ROR 8 into the halfword pairs w0|w2 and w1|w3, and two
-//! SMLADs. For the activations to come as the matching pairs x0|x2 and
-//! x1|x3, [`pair_columns`] swaps the middle two of every four once per
-//! layer (and back after it), instead of repacking them in the loop: 44
-//! instructions for 8 activations and 4 rows (32 multiply-accumulates).
-//! The loop runs two such blocks per iteration (one more before it for an
-//! odd count), 1.41 instructions per multiply-accumulate with the loop's
-//! compare and branch.
+//! Per tile (8 activations and 4 rows, 32 multiply-accumulates): two
+//! double-word loads of the activations; per row one double-word load of
+//! its eight int8 weights, SXTB16 and SXTB16 ROR 8 of each word into the
+//! halfword pairs w0|w2 and w1|w3 (w4|w6 and w5|w7), and four SMLADs. For
+//! the activations to come as the matching pairs x0|x2 and x1|x3,
+//! [`pair_columns`] swaps the middle two of every four once per layer (and
+//! back after it), instead of repacking them in the loop: 38 instructions
+//! per tile. The tiles of a block are contiguous (`crate::format`'s
+//! `Int8Matrix`), so one pointer walks the four rows and the loop has the
+//! registers to hold a whole tile's activations and two weight words at
+//! once. The loop runs two tiles per iteration (one more before it for an
+//! odd count), 1.22 instructions per multiply-accumulate with the loop's
+//! compare and branch. Double-word loads need word-aligned addresses, which
+//! [`dot4`] checks (the fixed-point network aligns its activations; model
+//! files are 16-byte aligned in flash).
 //!
 //! SMLAD adds in 32 bits with wrap-around, as the portable kernel's
 //! `wrapping_add` does, and the loader has proved that no sum overflows;
@@ -39,18 +44,15 @@ pub(super) fn pair_columns(x: &mut [i16]) {
     }
 }
 
-/// What the assembly reads and updates, laid out for it (offsets 0..32).
+/// What the assembly reads and updates, laid out for it (offsets 0..28).
 #[repr(C)]
 struct Job {
-    /// Row 0 of the four rows' weights; row `r` starts `r · stride` bytes
-    /// later, each with at least `8 · blocks` bytes.
+    /// The tiles, `32 · tiles` bytes, word-aligned.
     weights: *const u8,
-    /// Bytes from one row to the next.
-    stride: u32,
-    /// The activations, at least `8 · blocks` of them.
+    /// The activations, `8 · tiles` of them, word-aligned.
     x: *const i16,
-    /// Iterations of 8 activations (at least 1).
-    blocks: u32,
+    /// Tiles (at least 1).
+    tiles: u32,
     /// The four sums, updated in place.
     acc: [i32; 4],
 }
@@ -59,24 +61,27 @@ core::arch::global_asm!(
     ".section .text.tinyscore_dot4_dsp,\"ax\",%progbits",
     ".syntax unified",
     ".thumb",
-    "@ One row: acc += w0·x0 + w2·x2 + w1·x1 + w3·x3 (x0|x2 in r10, x1|x3 in r12).",
-    ".macro tinyscore_row weights, acc",
-    "    ldr r11, [\\weights], #4",
-    "    sxtb16 lr, r11",
+    "@ One row of a tile: acc += w0·x0 + w2·x2 + w1·x1 + w3·x3 + (the same",
+    "@ for w4..w7), with x0|x2, x1|x3, x4|x6, x5|x7 in r6-r9.",
+    ".macro tinyscore_row acc",
+    "    ldrd r10, r11, [r1], #8",
+    "    sxtb16 r12, r10",
+    "    sxtb16 r10, r10, ror #8",
+    "    smlad \\acc, r12, r6, \\acc",
+    "    smlad \\acc, r10, r7, \\acc",
+    "    sxtb16 r12, r11",
     "    sxtb16 r11, r11, ror #8",
-    "    smlad \\acc, lr, r10, \\acc",
-    "    smlad \\acc, r11, r12, \\acc",
+    "    smlad \\acc, r12, r8, \\acc",
+    "    smlad \\acc, r11, r9, \\acc",
     ".endm",
-    "@ 8 activations, 4 rows.",
-    ".macro tinyscore_dot8",
-    "    .rept 2",
-    "    ldr r10, [r0], #4",
-    "    ldr r12, [r0], #4",
-    "    tinyscore_row r1, r6",
-    "    tinyscore_row r2, r7",
-    "    tinyscore_row r3, r8",
-    "    tinyscore_row r4, r9",
-    "    .endr",
+    "@ One tile: 8 activations, 4 rows.",
+    ".macro tinyscore_tile",
+    "    ldrd r6, r7, [r0], #8",
+    "    ldrd r8, r9, [r0], #8",
+    "    tinyscore_row r2",
+    "    tinyscore_row r3",
+    "    tinyscore_row r4",
+    "    tinyscore_row r5",
     ".endm",
     ".p2align 2",
     ".type tinyscore_dot4_dsp,%function",
@@ -84,73 +89,71 @@ core::arch::global_asm!(
     "tinyscore_dot4_dsp:",
     "    push {{r4-r11, lr}}",
     "    push {{r0}}",
-    "    ldrd r6, r7, [r0, #16]",
-    "    ldrd r8, r9, [r0, #24]",
-    "    ldr r5, [r0, #12]",
+    "    ldrd r2, r3, [r0, #12]",
+    "    ldrd r4, r5, [r0, #20]",
     "    ldr r1, [r0, #0]",
-    "    ldr r10, [r0, #4]",
-    "    add r2, r1, r10",
-    "    add r3, r2, r10",
-    "    add r4, r3, r10",
-    "    ldr r0, [r0, #8]",
-    "    lsls r10, r5, #31",
-    "    add.w r5, r0, r5, lsl #4",
+    "    ldr lr, [r0, #8]",
+    "    ldr r0, [r0, #4]",
+    "    lsls r6, lr, #31",
+    "    add.w lr, r0, lr, lsl #4",
     "    beq 1f",
-    "    tinyscore_dot8",
-    "    cmp r0, r5",
+    "    tinyscore_tile",
+    "    cmp r0, lr",
     "    beq 2f",
     "1:",
-    "    tinyscore_dot8",
-    "    tinyscore_dot8",
-    "    cmp r0, r5",
+    "    tinyscore_tile",
+    "    tinyscore_tile",
+    "    cmp r0, lr",
     "    bne 1b",
     "2:",
     "    pop {{r0}}",
-    "    strd r6, r7, [r0, #16]",
-    "    strd r8, r9, [r0, #24]",
+    "    strd r2, r3, [r0, #12]",
+    "    strd r4, r5, [r0, #20]",
     "    pop {{r4-r11, pc}}",
-    ".purgem tinyscore_dot8",
+    ".purgem tinyscore_tile",
     ".purgem tinyscore_row",
     ".size tinyscore_dot4_dsp, . - tinyscore_dot4_dsp",
 );
 
 unsafe extern "C" {
-    /// Adds `Σᵢ rows[r][i]·x[i]` over the first `8 · blocks` columns to
-    /// `acc[r]`, for the four rows of `job`.
+    /// Adds `Σᵢ w[r, i]·x[i]` over the tiles of `job` to `acc[r]`.
     fn tinyscore_dot4_dsp(job: *mut Job);
 }
 
-/// `acc[r] + Σᵢ block[r·n + i]·x[i]` for the four rows of `block` (`4·n`
-/// int8 weights, row-major, `n = x.len()`): the columns in blocks of 8 by
-/// the DSP loop, the rest by `tail(from, x[from..], acc)`. The first
-/// `8·⌊n/8⌋` columns of `x` must be in [`pair_columns`] order, the rest in
-/// their own.
-pub(super) fn dot4(
-    block: &[u8],
-    x: &[i16],
-    acc: [i32; 4],
-    tail: impl FnOnce(usize, &[i16], [i32; 4]) -> [i32; 4],
-) -> [i32; 4] {
-    let n = x.len();
-    let done = n - n % 8;
-    if done == 0 || block.len() < 4 * n {
-        return tail(0, x, acc);
+/// A kernel over tiles: `(tiles, x, acc)` to the four rows' sums.
+pub(super) type TileKernel = fn(&[u8], &[i16], [i32; 4]) -> [i32; 4];
+
+/// `acc[r] + Σᵢ w[r, i]·x[i]` for the four rows of `tiles` (32 bytes
+/// each: four rows of eight weights) and the first `8 · tiles` activations
+/// of `x`, in [`pair_columns`] order: the DSP loop if both are word-aligned,
+/// `portable` (with `x` restored to its own order) if not.
+pub(super) fn dot4(tiles: &[u8], x: &[i16], acc: [i32; 4], portable: TileKernel) -> [i32; 4] {
+    let count = tiles.len() / 32;
+    let aligned = (tiles.as_ptr() as usize | x.as_ptr() as usize).is_multiple_of(4);
+    if count == 0 || x.len() < 8 * count {
+        return portable(tiles, x, acc);
+    }
+    if !aligned {
+        let mut own = [0i16; 8];
+        return tiles
+            .chunks_exact(32)
+            .zip(x.chunks_exact(8))
+            .fold(acc, |acc, (tile, paired)| {
+                own.copy_from_slice(paired);
+                pair_columns(&mut own);
+                portable(tile, &own, acc)
+            });
     }
     let mut job = Job {
-        weights: block.as_ptr(),
-        stride: n as u32,
+        weights: tiles.as_ptr(),
         x: x.as_ptr(),
-        blocks: (done / 8) as u32,
+        tiles: count as u32,
         acc,
     };
-    // SAFETY: `block` holds 4 rows of `n ≥ done` bytes and `x` holds `n`
-    // activations, so the `8 · blocks = done` bytes the loop reads from
-    // each row and the `done` activations are in bounds (the loads need no
-    // alignment on ARMv7E-M); it writes only `job.acc`, and saves and
-    // restores the callee-saved registers it uses.
+    // SAFETY: `tiles` holds `32 · count` bytes and `x` holds `8 · count`
+    // activations, both word-aligned (checked above), so the double-word
+    // loads the loop makes are aligned and in bounds; it writes only
+    // `job.acc`, and saves and restores the callee-saved registers it uses.
     unsafe { tinyscore_dot4_dsp(&mut job) };
-    if done == n {
-        return job.acc;
-    }
-    tail(done, x.get(done..).unwrap_or_default(), job.acc)
+    job.acc
 }

@@ -66,9 +66,11 @@ impl<'a> FixedNetwork<'a> {
     }
 
     /// `i16` scratch elements [`FixedNetwork::forward`] needs: three vectors
-    /// of the widest layer (current, next, saved residual).
+    /// of the widest layer (current, next, saved residual), each rounded up
+    /// to an even length, and one element more to start them on a word
+    /// boundary (the DSP kernel loads activations two words at a time).
     pub fn scratch_len(&self) -> usize {
-        3 * self.topology().max_width() as usize
+        3 * vector_len(self.topology()) + 1
     }
 
     /// Evaluates the network on the state `x` (Q16.16) with the time-bias
@@ -83,7 +85,6 @@ impl<'a> FixedNetwork<'a> {
     ) -> Result<(), NetError> {
         let topology = self.topology();
         let dim = topology.x_dim() as usize;
-        let width = topology.max_width() as usize;
         if x.len() != dim || out.len() != dim {
             return Err(NetError::Dimension {
                 expected: topology.x_dim(),
@@ -93,11 +94,15 @@ impl<'a> FixedNetwork<'a> {
             return Err(NetError::TimeInput);
         }
         let scratch_error = NetError::Scratch {
-            needed: 3 * topology.max_width(),
+            needed: u32::try_from(self.scratch_len()).unwrap_or(u32::MAX),
         };
-        let scratch = scratch.get_mut(..3 * width).ok_or(scratch_error)?;
-        let (mut cur, rest) = scratch.split_at_mut(width);
-        let (mut next, saved) = rest.split_at_mut(width);
+        let stride = vector_len(topology);
+        let skip = scratch.as_ptr().align_offset(4).min(1);
+        let scratch = scratch
+            .get_mut(skip..skip + 3 * stride)
+            .ok_or(scratch_error)?;
+        let (mut cur, rest) = scratch.split_at_mut(stride);
+        let (mut next, saved) = rest.split_at_mut(stride);
 
         let input = self.weights.input();
         for (c, &v) in cur.iter_mut().zip(x) {
@@ -163,6 +168,12 @@ impl<'a> FixedNetwork<'a> {
     }
 }
 
+/// Elements of each scratch vector: the widest layer, rounded up to even.
+fn vector_len(topology: Topology<'_>) -> usize {
+    let width = topology.max_width() as usize;
+    width + width % 2
+}
+
 /// `c = sat16(current(c) + saved(s))` element by element, the two
 /// rescalings given as closures so that valid multipliers run their
 /// prepared form ([`super::requantize::I16Multiplier`]).
@@ -220,14 +231,11 @@ fn dense(layer: &FixedLayer<'_>, extra: [Option<I32s<'_>>; 2], x: &mut [i16], ou
         });
         return;
     }
-    let n = x.len().max(1);
-    let rows = weights
-        .chunks(n)
-        .zip(FixedLayer::multipliers(multipliers, shifts));
-    for (o, (slot, (row, multiplier))) in out.iter_mut().zip(rows).enumerate() {
+    let multipliers = FixedLayer::multipliers(multipliers, shifts);
+    for (o, (slot, multiplier)) in out.iter_mut().zip(multipliers).enumerate() {
         let mut acc = i64::from(bias.get(o).unwrap_or(0)) + extra_at(o);
-        for (&w, &v) in row.iter().zip(x.iter()) {
-            acc += i64::from(w as i8) * i64::from(v);
+        for (w, &v) in weights.row(o).zip(x.iter()) {
+            acc += i64::from(w) * i64::from(v);
         }
         let acc = saturate_i32(rounding_divide_by_pot(acc, wide_shift));
         *slot = saturate_activation(i64::from(multiplier.apply_shifted(acc, wide_shift)));

@@ -9,6 +9,7 @@
 //! brings its int64 accumulator back into `i32` (see [`crate::fixed`]).
 
 use super::cursor::{Cursor, I16s, I32s};
+use super::int8_matrix::{Int8Matrix, WeightLayout};
 use super::{FormatError, Layer, MAX_LAYERS, SectionKind, Topology};
 use crate::fixed::lut::LUT_LEN;
 use crate::fixed::{ACTIVATION_MAX, Multiplier};
@@ -38,8 +39,8 @@ pub enum FixedLayer<'a> {
         multipliers: I32s<'a>,
         /// Requantisation shifts (`i8`), one per output.
         shifts: &'a [u8],
-        /// Weights (`i8`), output × input, row-major.
-        weights: &'a [u8],
+        /// Weights, output × input.
+        weights: Int8Matrix<'a>,
         /// 0: accumulate in `i32`. Otherwise accumulate in `i64` and shift
         /// right by this many bits (rounding) before requantising.
         wide_shift: u32,
@@ -82,6 +83,7 @@ pub struct FixedWeights<'a> {
     bytes: &'a [u8],
     topology: Topology<'a>,
     input: Multiplier,
+    layout: WeightLayout,
     wide_shifts: [u8; MAX_LAYERS as usize],
 }
 
@@ -120,7 +122,13 @@ fn multiplier_at(bytes: &[u8], at: usize) -> Option<Multiplier> {
 
 /// Decodes the record of `layer` starting at `offset` (lengths already
 /// checked by [`parse`]).
-fn decode(bytes: &[u8], layer: Layer, offset: usize, wide_shift: u32) -> FixedLayer<'_> {
+fn decode(
+    bytes: &[u8],
+    layout: WeightLayout,
+    layer: Layer,
+    offset: usize,
+    wide_shift: u32,
+) -> FixedLayer<'_> {
     let at = |start: usize, len: usize| bytes.get(offset + start..offset + start + len);
     match layer {
         Layer::Dense { input, output } => {
@@ -133,7 +141,11 @@ fn decode(bytes: &[u8], layer: Layer, offset: usize, wide_shift: u32) -> FixedLa
                 bias: I32s::new(at(0, 4 * o).unwrap_or(&[])),
                 multipliers: I32s::new(at(4 * o, 4 * o).unwrap_or(&[])),
                 shifts: at(shifts_at, o).unwrap_or(&[]),
-                weights: at(weights_at, o * input as usize).unwrap_or(&[]),
+                weights: Int8Matrix::new(
+                    at(weights_at, o * input as usize).unwrap_or(&[]),
+                    input as usize,
+                    layout,
+                ),
                 wide_shift,
             }
         }
@@ -166,7 +178,7 @@ impl<'a> FixedWeights<'a> {
 
     /// The layers with their parameters, in order.
     pub fn layers(&self) -> impl Iterator<Item = FixedLayer<'a>> + use<'a> {
-        let (bytes, shifts) = (self.bytes, self.wide_shifts);
+        let (bytes, layout, shifts) = (self.bytes, self.layout, self.wide_shifts);
         self.topology
             .layers()
             .enumerate()
@@ -174,7 +186,7 @@ impl<'a> FixedWeights<'a> {
                 let start = *offset;
                 *offset += record_len(layer)?;
                 let wide = u32::from(shifts.get(k).copied().unwrap_or(0));
-                Some(decode(bytes, layer, start, wide))
+                Some(decode(bytes, layout, layer, start, wide))
             })
     }
 
@@ -185,24 +197,13 @@ impl<'a> FixedWeights<'a> {
         let mut first = true;
         let mut shifts = [0u8; MAX_LAYERS as usize];
         for (slot, layer) in shifts.iter_mut().zip(self.layers()) {
-            let FixedLayer::Dense {
-                input,
-                bias,
-                weights,
-                ..
-            } = layer
-            else {
+            let FixedLayer::Dense { bias, weights, .. } = layer else {
                 continue;
             };
-            let n = input as usize;
             let worst = weights
-                .chunks(n.max(1))
+                .abs_sums()
                 .enumerate()
-                .map(|(o, row)| {
-                    let sum: u64 = row
-                        .iter()
-                        .map(|&w| u64::from((w as i8).unsigned_abs()))
-                        .sum();
+                .map(|(o, sum)| {
                     let b = u64::from(bias.get(o).unwrap_or(0).unsigned_abs());
                     let extra = if first { first_extra(o) } else { 0 };
                     sum * ACTIVATION_MAX as u64 + b + extra
@@ -229,7 +230,7 @@ pub(super) fn parse<'a>(
     let mut c = Cursor::new(bytes, SECTION);
     c.take(8)?;
     let input = multiplier_at(bytes, 0).ok_or(c.limit(0))?;
-    c.reserved_u32()?;
+    let layout = WeightLayout::from_code(c.u32()?).ok_or(c.bad_code(8))?;
     c.reserved_u32()?;
     for layer in topology.layers() {
         let start = c.offset() as usize;
@@ -242,6 +243,7 @@ pub(super) fn parse<'a>(
         bytes,
         topology,
         input,
+        layout,
         wide_shifts: [0; MAX_LAYERS as usize],
     })
 }

@@ -18,6 +18,7 @@ mod fixed_plan;
 mod fixed_weights;
 #[cfg(feature = "float")]
 mod float_weights;
+mod int8_matrix;
 mod model;
 mod normalization;
 mod plan_section;
@@ -38,6 +39,9 @@ pub use fixed_plan::{COEFFICIENTS, FixedPlan, FixedRow};
 pub use fixed_weights::{FixedLayer, FixedWeights};
 #[cfg(feature = "float")]
 pub use float_weights::{DenseWeights, FloatKind, FloatWeights, Matrix};
+#[cfg(feature = "std")]
+pub use int8_matrix::tile;
+pub use int8_matrix::{Int8Matrix, TILE_COLUMNS, TILE_ROWS, TileBlock, WeightLayout};
 pub use model::{Backend, Model};
 pub use normalization::Normalization;
 pub use plan_section::EmbeddedPlan;
@@ -58,7 +62,7 @@ pub const MAGIC: [u8; 8] = *b"\x89TSM\r\n\x1a\n";
 pub const VERSION_MAJOR: u16 = 1;
 /// Minor version this crate writes; newer minors are read (unknown optional
 /// sections are skipped).
-pub const VERSION_MINOR: u16 = 2;
+pub const VERSION_MINOR: u16 = 3;
 /// Bytes of the fixed header.
 pub const HEADER_LEN: usize = 32;
 /// Bytes of one section-table entry.

@@ -4,6 +4,7 @@ use std::vec;
 use std::vec::Vec;
 
 use super::container::{CRC_OFFSET, align_up, file_crc};
+use super::int8_matrix::{WeightLayout, tile};
 use super::plan_section::{PLAN_HEADER_LEN, spec_fields};
 use super::schedule_section::fields;
 use super::topology::{TOPOLOGY_HEADER_LEN, prediction_code};
@@ -295,12 +296,15 @@ fn weights_section(weights: &WeightsData, layers: &[Layer]) -> (SectionKind, Vec
             }
             (SectionKind::WeightsF16, out)
         }
-        WeightsData::Fixed { input, layers } => {
+        WeightsData::Fixed {
+            input,
+            layers: data,
+        } => {
             put_multiplier(&mut out, *input);
+            put_u32(&mut out, WeightLayout::Tiled.code());
             put_u32(&mut out, 0);
-            put_u32(&mut out, 0);
-            for layer in layers {
-                match layer {
+            for (layer, data) in layers.iter().zip(data) {
+                match data {
                     FixedLayerData::Dense {
                         bias,
                         multipliers,
@@ -310,7 +314,11 @@ fn weights_section(weights: &WeightsData, layers: &[Layer]) -> (SectionKind, Vec
                         put_i32s(&mut out, multipliers.iter().map(|m| m.m));
                         out.extend(multipliers.iter().map(|m| m.shift as u8));
                         pad4(&mut out);
-                        out.extend(weights.iter().map(|&w| w as u8));
+                        let columns = match layer {
+                            Layer::Dense { input, .. } => *input as usize,
+                            _ => 0,
+                        };
+                        out.extend(tile(weights, columns));
                         pad4(&mut out);
                     }
                     FixedLayerData::Empty => {}

@@ -95,6 +95,14 @@ pub fn add_cases(cases: &mut Vec<Case>, float_base: &[u8], float_bias_table: &[u
         limit(0),
     );
     add(
+        "fixed_weight_layout_unknown",
+        weights(&|b| put_u32(b, 8, 2)),
+        E::BadCode {
+            section: K::WeightsFixed,
+            offset: 8,
+        },
+    );
+    add(
         "fixed_header_reserved",
         weights(&|b| put_u32(b, 12, 1)),
         E::Reserved { offset: 12 },
