@@ -130,6 +130,22 @@ proptest! {
     }
 
     #[test]
+    fn valid_multipliers_apply_without_their_guards_the_same(
+        x in prop_oneof![any::<i32>(), Just(i32::MIN), Just(i32::MAX)],
+        m in prop_oneof![
+            0i32..=i32::MAX,
+            Just(i32::MAX),
+            (1i64..1 << 8, 0u32..31).prop_map(|(m, z)| ((m << z) & 0x7fff_ffff) as i32),
+        ],
+        shift in -31i8..=30,
+    ) {
+        // What every dense output runs equals the general form, extremes
+        // of the accumulator and halfway products included.
+        let multiplier = Multiplier { m, shift };
+        prop_assert_eq!(multiplier.apply_valid(x), multiplier.apply(x));
+    }
+
+    #[test]
     fn coefficients_keep_thirty_bits(v in -1e9f64..1e9, scale in -40i32..=0) {
         let v = v * 2f64.powi(scale);
         let c = Coefficient::from_real(v).unwrap();

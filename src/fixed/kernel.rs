@@ -36,8 +36,9 @@ pub(super) fn rows(
     let mut o = 0;
     pair_columns(x);
     for block in blocks {
-        let starts = [start(o), start(o + 1), start(o + 2), start(o + 3)];
-        for (k, sum) in block4(block, x, starts).into_iter().enumerate() {
+        let mut acc = [start(o), start(o + 1), start(o + 2), start(o + 3)];
+        block4(block, x, &mut acc);
+        for (k, &sum) in acc.iter().enumerate() {
             finish(o + k, sum);
         }
         o += TILE_ROWS;
@@ -57,31 +58,30 @@ fn pair_columns(x: &mut [i16]) {
     let _ = x;
 }
 
-/// `acc[r] + Σᵢ w[r, i]·x[i]` for the four rows of `block`: its tiles by
+/// Adds `Σᵢ w[r, i]·x[i]` to `acc[r]` for the four rows of `block`: its tiles by
 /// the DSP loop on ARMv7E-M (`kernel_dsp.rs`), by [`dot4_tiles`]
 /// elsewhere, then its tails by [`dot4`].
-fn block4(block: TileBlock<'_>, x: &[i16], acc: [i32; 4]) -> [i32; 4] {
+fn block4(block: TileBlock<'_>, x: &[i16], acc: &mut [i32; 4]) {
     let done = x.len() - x.len() % TILE_COLUMNS;
     let (head, tail) = x.split_at(done);
     #[cfg(dsp_kernel)]
-    let acc = super::kernel_dsp::dot4(block.tiles, head, acc, dot4_tiles);
+    super::kernel_dsp::dot4(block.tiles, head, acc, dot4_tiles);
     #[cfg(not(dsp_kernel))]
-    let acc = dot4_tiles(block.tiles, head, acc);
+    dot4_tiles(block.tiles, head, acc);
     if tail.is_empty() {
-        return acc;
+        return;
     }
     let n = tail.len();
     let rows = core::array::from_fn(|r| block.tails.get(r * n..(r + 1) * n).unwrap_or_default());
     dot4(rows, tail, acc)
 }
 
-/// `acc[r] + Σᵢ w[r, i]·x[i]` over tiles (32 bytes: four rows of eight
+/// Adds `Σᵢ w[r, i]·x[i]` to `acc[r]` over tiles (32 bytes: four rows of eight
 /// weights), eight activations per tile, portable.
 #[inline(never)]
-fn dot4_tiles(tiles: &[u8], x: &[i16], acc: [i32; 4]) -> [i32; 4] {
+fn dot4_tiles(tiles: &[u8], x: &[i16], acc: &mut [i32; 4]) {
     let (tiles, _) = tiles.as_chunks::<{ TILE_ROWS * TILE_COLUMNS }>();
     let (x, _) = x.as_chunks::<TILE_COLUMNS>();
-    let mut acc = acc;
     for (tile, x) in tiles.iter().zip(x) {
         for (k, &v) in x.iter().enumerate() {
             let v = i32::from(v);
@@ -93,18 +93,17 @@ fn dot4_tiles(tiles: &[u8], x: &[i16], acc: [i32; 4]) -> [i32; 4] {
             }
         }
     }
-    acc
 }
 
-/// `acc[r] + Σᵢ rows[r][i]·x[i]` for four rows (int8 weights), portable:
+/// Adds `Σᵢ rows[r][i]·x[i]` to `acc[r]` for four rows (int8 weights), portable:
 /// the columns of a block after its tiles.
 ///
 /// Never inlined: the loop needs ten registers, and inlined into the
 /// sampler it lost them to spills.
 #[inline(never)]
-fn dot4(rows: [&[u8]; 4], x: &[i16], acc: [i32; 4]) -> [i32; 4] {
+fn dot4(rows: [&[u8]; 4], x: &[i16], acc: &mut [i32; 4]) {
     let [r0, r1, r2, r3] = rows;
-    let [mut a0, mut a1, mut a2, mut a3] = acc;
+    let [mut a0, mut a1, mut a2, mut a3] = *acc;
     for ((((&v, &w0), &w1), &w2), &w3) in x.iter().zip(r0).zip(r1).zip(r2).zip(r3) {
         let v = i32::from(v);
         a0 = a0.wrapping_add(i32::from(w0 as i8) * v);
@@ -112,7 +111,7 @@ fn dot4(rows: [&[u8]; 4], x: &[i16], acc: [i32; 4]) -> [i32; 4] {
         a2 = a2.wrapping_add(i32::from(w2 as i8) * v);
         a3 = a3.wrapping_add(i32::from(w3 as i8) * v);
     }
-    [a0, a1, a2, a3]
+    *acc = [a0, a1, a2, a3];
 }
 
 /// `acc + Σᵢ row[i]·x[i]` (int8 weights): the rows left over after the

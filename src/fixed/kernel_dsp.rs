@@ -44,7 +44,7 @@ pub(super) fn pair_columns(x: &mut [i16]) {
     }
 }
 
-/// What the assembly reads and updates, laid out for it (offsets 0..28).
+/// What the assembly reads, laid out for it (offsets 0..16).
 #[repr(C)]
 struct Job {
     /// The tiles, `32 · tiles` bytes, word-aligned.
@@ -54,7 +54,7 @@ struct Job {
     /// Tiles (at least 1).
     tiles: u32,
     /// The four sums, updated in place.
-    acc: [i32; 4],
+    acc: *mut [i32; 4],
 }
 
 core::arch::global_asm!(
@@ -88,9 +88,9 @@ core::arch::global_asm!(
     ".thumb_func",
     "tinyscore_dot4_dsp:",
     "    push {{r4-r11, lr}}",
-    "    push {{r0}}",
-    "    ldrd r2, r3, [r0, #12]",
-    "    ldrd r4, r5, [r0, #20]",
+    "    ldr r1, [r0, #12]",
+    "    push {{r1}}",
+    "    ldm r1, {{r2-r5}}",
     "    ldr r1, [r0, #0]",
     "    ldr lr, [r0, #8]",
     "    ldr r0, [r0, #4]",
@@ -107,8 +107,7 @@ core::arch::global_asm!(
     "    bne 1b",
     "2:",
     "    pop {{r0}}",
-    "    strd r2, r3, [r0, #12]",
-    "    strd r4, r5, [r0, #20]",
+    "    stm r0, {{r2-r5}}",
     "    pop {{r4-r11, pc}}",
     ".purgem tinyscore_tile",
     ".purgem tinyscore_row",
@@ -120,14 +119,14 @@ unsafe extern "C" {
     fn tinyscore_dot4_dsp(job: *mut Job);
 }
 
-/// A kernel over tiles: `(tiles, x, acc)` to the four rows' sums.
-pub(super) type TileKernel = fn(&[u8], &[i16], [i32; 4]) -> [i32; 4];
+/// A kernel over tiles: adds `(tiles, x)`'s four rows' sums to `acc`.
+pub(super) type TileKernel = fn(&[u8], &[i16], &mut [i32; 4]);
 
-/// `acc[r] + Σᵢ w[r, i]·x[i]` for the four rows of `tiles` (32 bytes
+/// Adds `Σᵢ w[r, i]·x[i]` to `acc[r]` for the four rows of `tiles` (32 bytes
 /// each: four rows of eight weights) and the first `8 · tiles` activations
 /// of `x`, in [`pair_columns`] order: the DSP loop if both are word-aligned,
 /// `portable` (with `x` restored to its own order) if not.
-pub(super) fn dot4(tiles: &[u8], x: &[i16], acc: [i32; 4], portable: TileKernel) -> [i32; 4] {
+pub(super) fn dot4(tiles: &[u8], x: &[i16], acc: &mut [i32; 4], portable: TileKernel) {
     let count = tiles.len() / 32;
     let aligned = (tiles.as_ptr() as usize | x.as_ptr() as usize).is_multiple_of(4);
     if count == 0 || x.len() < 8 * count {
@@ -135,14 +134,12 @@ pub(super) fn dot4(tiles: &[u8], x: &[i16], acc: [i32; 4], portable: TileKernel)
     }
     if !aligned {
         let mut own = [0i16; 8];
-        return tiles
-            .chunks_exact(32)
-            .zip(x.chunks_exact(8))
-            .fold(acc, |acc, (tile, paired)| {
-                own.copy_from_slice(paired);
-                pair_columns(&mut own);
-                portable(tile, &own, acc)
-            });
+        for (tile, paired) in tiles.chunks_exact(32).zip(x.chunks_exact(8)) {
+            own.copy_from_slice(paired);
+            pair_columns(&mut own);
+            portable(tile, &own, acc);
+        }
+        return;
     }
     let mut job = Job {
         weights: tiles.as_ptr(),
@@ -152,8 +149,8 @@ pub(super) fn dot4(tiles: &[u8], x: &[i16], acc: [i32; 4], portable: TileKernel)
     };
     // SAFETY: `tiles` holds `32 · count` bytes and `x` holds `8 · count`
     // activations, both word-aligned (checked above), so the double-word
-    // loads the loop makes are aligned and in bounds; it writes only
-    // `job.acc`, and saves and restores the callee-saved registers it uses.
+    // loads the loop makes are aligned and in bounds; it writes only the
+    // four sums of `acc`, and saves and restores the callee-saved
+    // registers it uses.
     unsafe { tinyscore_dot4_dsp(&mut job) };
-    job.acc
 }

@@ -51,8 +51,13 @@ pub const STATE_FRAC_BITS: u32 = 16;
 pub const ACTIVATION_MAX: i32 = i16::MAX as i32;
 
 /// Saturates to the symmetric int16 activation range.
+///
+/// As int16 saturation and then −32768 up to −32767: of an `i32`, that
+/// is one SSAT and a compare on a Cortex-M4 (a dense layer's every output).
+#[inline]
 pub fn saturate_activation(v: i64) -> i16 {
-    v.clamp(-i64::from(ACTIVATION_MAX), i64::from(ACTIVATION_MAX)) as i16
+    let v = v.clamp(i64::from(i16::MIN), i64::from(i16::MAX)) as i16;
+    v.max(-(ACTIVATION_MAX as i16))
 }
 
 /// Saturates to `i32`.

@@ -226,7 +226,7 @@ fn dense(layer: &FixedLayer<'_>, extra: [Option<I32s<'_>>; 2], x: &mut [i16], ou
             .zip(FixedLayer::multipliers(multipliers, shifts));
         kernel::rows(weights, x, start, |_, acc| {
             if let Some((slot, multiplier)) = outputs.next() {
-                *slot = saturate_activation(i64::from(multiplier.apply(acc)));
+                *slot = saturate_activation(i64::from(multiplier.apply_valid(acc)));
             }
         });
         return;

@@ -44,7 +44,14 @@ pub fn rounding_divide_by_pot(x: i64, exponent: u32) -> i64 {
 /// 31) in 32-bit arithmetic: the same result, without the 64-bit shifts a
 /// 32-bit core spends a dozen instructions on.
 pub fn rounding_divide_by_pot_i32(x: i32, exponent: u32) -> i32 {
-    let exponent = exponent.min(31);
+    divide_by_pot_at_most_31(x, exponent.min(31))
+}
+
+/// [`rounding_divide_by_pot_i32`] for `exponent ≤ 31` (others are taken
+/// modulo 32).
+#[inline]
+fn divide_by_pot_at_most_31(x: i32, exponent: u32) -> i32 {
+    let exponent = exponent & 31;
     let mask = ((1u32 << exponent) - 1) as i32;
     let remainder = x & mask;
     let threshold = (mask >> 1) + i32::from(x < 0);
@@ -100,6 +107,23 @@ impl Multiplier {
             return rounding_divide_by_pot_i32(high, (-shift) as u32);
         }
         self.apply_left(x, shift)
+    }
+
+    /// [`Multiplier::apply`] for a valid multiplier ([`Multiplier::is_valid`],
+    /// as the loader checks every multiplier of a file), without the
+    /// guards only an invalid one needs: with `0 ≤ m < 2³¹` the doubling
+    /// multiply cannot leave `i32`, and a right shift is at most 31. For
+    /// an invalid multiplier the result is unspecified (nothing panics).
+    /// What every dense output runs.
+    #[inline]
+    pub fn apply_valid(&self, x: i32) -> i32 {
+        let shift = i32::from(self.shift);
+        if shift > 0 {
+            return self.apply_left(x, i64::from(shift));
+        }
+        // |x·m| < 2⁶²: the quotient by 2³¹ is in [−2³¹, 2³¹).
+        let high = ((i64::from(x) * i64::from(self.m) + (1 << 30)) >> 31) as i32;
+        divide_by_pot_at_most_31(high, shift.unsigned_abs())
     }
 
     /// The multiplier prepared for many `i16` inputs (the residual adds'
