@@ -25,7 +25,9 @@
 # - --baseline REV: also runs the same models through the firmware of
 #   commit REV (exported with `git archive` under target/bench-firmware and
 #   built there), and prints instructions per step of both and their ratio
-#   (REV must print the per-task `cost` lines of firmware/app).
+#   (REV must print the per-task `cost` lines of firmware/app). REV gets
+#   the fixed-point models in format 1.2 (`export --row-major`), which
+#   every runtime since 1.2 reads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -108,14 +110,19 @@ train() { # name data width steps [train options]
         "$tinyscore" export "$work/$1" -o "$work/$1-$backend.tsm" --backend "$backend" \
             --sampler ddim --steps 10 --calibration-samples 64 --anomaly-normal "$2" >/dev/null
     done
+    # The same fixed-point model in format 1.2 (row-major weights), for
+    # baselines older than format 1.3.
+    "$tinyscore" export "$work/$1" -o "$work/$1-fixed-row-major.tsm" --backend fixed --row-major \
+        --sampler ddim --steps 10 --calibration-samples 64 --anomaly-normal "$2" >/dev/null
 }
 train gauss8 8gaussians 128 300 --labels component
 train sine64 sine-windows:len=64 256 200
 
-# run DIR NAME BACKEND [SUFFIX]: one measured run of DIR's firmware; its
-# log is $work/NAME-BACKEND[SUFFIX].log.
+# run DIR NAME BACKEND [SUFFIX [MODEL]]: one measured run of DIR's firmware
+# on $work/NAME-MODEL.tsm (MODEL defaults to BACKEND); its log is
+# $work/NAME-BACKEND[SUFFIX].log.
 run() {
-    TINYSCORE_MODEL=$work/$2-$3.tsm TINYSCORE_SAMPLES=4 QEMU_EXTRA="-icount shift=0" \
+    TINYSCORE_MODEL=$work/$2-${5:-$3}.tsm TINYSCORE_SAMPLES=4 QEMU_EXTRA="-icount shift=0" \
         fw "$1" cargo run -q --release -p tinyscore-qemu --features measure </dev/null >"$work/$2-$3${4:-}.log"
 }
 
@@ -184,7 +191,10 @@ echo
 echo "| model | backend | instructions/step, $baseline | instructions/step, this tree | ratio |"
 echo "|---|---|---|---|---|"
 while read -r name backend n; do
-    run "$base" "$name" "$backend" -baseline
+    # REV may predate format 1.3: its fixed-point model is the row-major one.
+    model=$backend
+    [ "$backend" = fixed ] && model=fixed-row-major
+    run "$base" "$name" "$backend" -baseline "$model"
     read -r _ b _ <<<"$(steps "$work/$name-$backend-baseline.log")"
     printf "| %s | %s | %d | %d | %s |\n" "$name" "$backend" "$b" "$n" "$(div "$b" "$n")"
 done <"$work/current.txt"

@@ -18,7 +18,7 @@ use tinyscore::fixed::requantize::{
 };
 use tinyscore::fixed::{Coefficient, Multiplier, STATE_FRAC_BITS};
 use tinyscore::format::{
-    self, Activation, FixedLayer, I16s, Layer, Model, ModelSpec, SectionKind, WeightLayout,
+    self, Activation, FixedLayer, I16s, Layer, Model, ModelSpec, WeightLayout,
 };
 
 // ---- Requantisation ------------------------------------------------------
@@ -383,40 +383,10 @@ fn fixture_accumulates_in_i32() {
     assert_eq!(wide, vec![0, 0, 0]);
 }
 
-/// `bytes` as format 1.2 wrote it: minor version 2, the dense weights
-/// row-major with weight layout code 0 (docs/FORMAT.md, section 4).
-fn as_row_major(bytes: &[u8]) -> Vec<u8> {
-    let model = Model::parse(bytes).unwrap();
-    let mut old = bytes.to_vec();
-    old[10..12].copy_from_slice(&2u16.to_le_bytes());
-    let section = model
-        .sections()
-        .find(|e| e.kind == Some(SectionKind::WeightsFixed))
-        .unwrap();
-    let layout_at = section.offset as usize + 8;
-    old[layout_at..layout_at + 4].copy_from_slice(&0u32.to_le_bytes());
-    for layer in model.fixed_network().unwrap().weights().layers() {
-        let FixedLayer::Dense {
-            output, weights, ..
-        } = layer
-        else {
-            continue;
-        };
-        let at = weights.bytes().as_ptr() as usize - bytes.as_ptr() as usize;
-        let rows: Vec<u8> = (0..output as usize)
-            .flat_map(|o| weights.row(o))
-            .map(|w| w as u8)
-            .collect();
-        old[at..at + rows.len()].copy_from_slice(&rows);
-    }
-    format::seal(&mut old);
-    old
-}
-
 #[test]
 fn row_major_files_of_format_1_2_sample_the_same_bits() {
     let bytes = common::fixed_model_bytes();
-    let old = as_row_major(&bytes);
+    let old = format::with_row_major_weights(&bytes).unwrap();
     let model = Model::parse(&old).unwrap();
     assert_eq!(model.version_minor(), 2);
     // The fixture has whole tiles (a layer of at least 8 inputs and 4

@@ -51,7 +51,7 @@ pub use topology::{Activation, Layer, TimeConditioning, Topology};
 #[cfg(feature = "std")]
 pub use writer::{
     AnomalyData, ClassBiasData, FixedLayerData, FixedPlanData, ModelSpec, PlanData, WeightsData,
-    append_section, seal, write,
+    append_section, seal, with_row_major_weights, write,
 };
 
 use core::fmt;

@@ -9,8 +9,8 @@ use super::plan_section::{PLAN_HEADER_LEN, spec_fields};
 use super::schedule_section::fields;
 use super::topology::{TOPOLOGY_HEADER_LEN, prediction_code};
 use super::{
-    FLAG_REQUIRED, FormatError, HEADER_LEN, Layer, MAGIC, Model, SECTION_ENTRY_LEN, SectionKind,
-    TimeConditioning, VERSION_MAJOR, VERSION_MINOR,
+    FLAG_REQUIRED, FixedLayer, FormatError, HEADER_LEN, Layer, MAGIC, Model, SECTION_ENTRY_LEN,
+    SectionKind, TimeConditioning, VERSION_MAJOR, VERSION_MINOR,
 };
 use crate::fixed::{Coefficient, Multiplier};
 use crate::plan::{PlanHeader, PlanRow, Prediction};
@@ -491,6 +491,42 @@ fn assemble(sections: &[(u16, u16, Vec<u8>)]) -> Result<Vec<u8>, FormatError> {
     }
     seal(&mut out);
     Model::parse(&out)?;
+    Ok(out)
+}
+
+/// `bytes` (a valid model) as format 1.2 wrote it, for runtimes older than
+/// 1.3: minor version 2 and fixed-point dense weights row-major (weight
+/// layout 0) instead of tiled. A 1.3 reader reads both the same, the tiled
+/// ones faster on the Cortex-M4.
+pub fn with_row_major_weights(bytes: &[u8]) -> Result<Vec<u8>, FormatError> {
+    let model = Model::parse(bytes)?;
+    let mut out = bytes.to_vec();
+    out.splice(10..12, 2u16.to_le_bytes());
+    let section = model
+        .sections()
+        .find(|e| e.kind == Some(SectionKind::WeightsFixed));
+    if let (Some(section), Some(network)) = (section, model.fixed_network()) {
+        let layout_at = section.offset as usize + 8;
+        out.splice(
+            layout_at..layout_at + 4,
+            WeightLayout::RowMajor.code().to_le_bytes(),
+        );
+        for layer in network.weights().layers() {
+            let FixedLayer::Dense {
+                output, weights, ..
+            } = layer
+            else {
+                continue;
+            };
+            // The weights are a view into `bytes`: their offset in it.
+            let at = weights.bytes().as_ptr() as usize - bytes.as_ptr() as usize;
+            let rows = (0..output as usize)
+                .flat_map(|o| weights.row(o))
+                .map(|w| w as u8);
+            out.splice(at..at + weights.bytes().len(), rows);
+        }
+    }
+    seal(&mut out);
     Ok(out)
 }
 

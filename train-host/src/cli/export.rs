@@ -50,6 +50,10 @@ pub fn run(args: &ExportArgs) -> Result<(), CliError> {
         };
         bytes = add_detector(&bytes, &detector)?;
     }
+    if args.row_major {
+        bytes = tinyscore::format::with_row_major_weights(&bytes)
+            .map_err(|e| CliError::Input(format!("row-major weights: {e}")))?;
+    }
     write_atomic(&args.out, &bytes)
         .map_err(|e| CliError::Input(format!("{}: {e}", args.out.display())))?;
     eprintln!("wrote {} ({} bytes)", args.out.display(), bytes.len());

@@ -176,6 +176,11 @@ pub struct ExportArgs {
     /// The detector's noise draws per level.
     #[arg(long, default_value_t = 4)]
     pub anomaly_repeats: u32,
+    /// Write format 1.2, for runtimes older than 1.3 (which reject 1.3's
+    /// tiled fixed-point weights): the weights row-major, slower on the
+    /// Cortex-M4 and the same samples.
+    #[arg(long)]
+    pub row_major: bool,
 }
 
 /// `tinyscore parity`.
