@@ -197,6 +197,11 @@ impl<'a, T: LeValue<N>, const N: usize> LeValues<'a, T, N> {
         self.bytes.get(i).map(|b| T::from_le(*b))
     }
 
+    /// The stored values' bytes, in place.
+    pub fn as_bytes(&self) -> &'a [[u8; N]] {
+        self.bytes
+    }
+
     /// The stored values as an array of exactly `L` (`None` for another
     /// count): indices below `L` need no check.
     pub fn as_array<const L: usize>(&self) -> Option<&'a [[u8; N]; L]> {
