@@ -42,7 +42,7 @@
 //! the portable kernel, the Cortex-M4F this one).
 #![allow(unsafe_code)]
 
-use crate::format::{I32s, Int8Matrix, WeightLayout};
+use crate::format::{FixedLayer, WeightLayout};
 
 /// Swaps `x[4k + 1]` and `x[4k + 2]` in the columns [`dot4`] runs the DSP
 /// loop on (the first `8·⌊len/8⌋`), so that each word the loop loads holds
@@ -226,22 +226,26 @@ unsafe extern "C" {
 /// A whole dense layer in the DSP routine, requantisation included:
 /// `out[o] = sat16(M_o(bias[o] + Σᵢ w[o, i]·x[i]))`, bit for bit what
 /// [`Multiplier::apply_valid`] and [`saturate_activation`] give, for the
-/// layers it fits (tiled weights, columns a multiple of 8, rows a multiple
-/// of 4, every multiplier valid and below one, word-aligned weights, biases,
-/// mantissas and activations); `false`, having done nothing, for others.
-/// The caller has proved that the sums fit `i32`. `x` is reordered and
+/// layers it fits (sums in `i32`, tiled weights, columns a multiple of 8,
+/// rows a multiple of 4, every multiplier below one, word-aligned weights,
+/// biases, mantissas and activations); `false`, having done nothing, for
+/// others. Time and class rows are the caller's to rule out. `x` is reordered and
 /// restored as by [`pair_columns`].
 ///
 /// [`Multiplier::apply_valid`]: super::Multiplier::apply_valid
 /// [`saturate_activation`]: super::saturate_activation
-pub(super) fn layer(
-    weights: Int8Matrix<'_>,
-    bias: I32s<'_>,
-    multipliers: I32s<'_>,
-    shifts: &[u8],
-    x: &mut [i16],
-    out: &mut [i16],
-) -> bool {
+pub(super) fn layer(layer: &FixedLayer<'_>, x: &mut [i16], out: &mut [i16]) -> bool {
+    let FixedLayer::Dense {
+        bias,
+        multipliers,
+        shifts,
+        weights,
+        wide_shift: 0,
+        ..
+    } = *layer
+    else {
+        return false;
+    };
     let (n, o) = (x.len(), out.len());
     let shapes = weights.layout() == WeightLayout::Tiled
         && n > 0
