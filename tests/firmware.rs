@@ -12,11 +12,11 @@
 //! Cortex-M4F, `firmware/fixed-only` also runs the runtime built without its
 //! `float` feature.
 //!
-//! The models are firmware/models/{f32,f16,fixed,fixed-29}.tsm: the
-//! fixtures of tests/common made class-conditional with 3 classes
+//! The models are firmware/models/{f32,f16,fixed,fixed-29,fixed-8d}.tsm:
+//! the fixtures of tests/common made class-conditional with 3 classes
 //! ([`common::conditional_spec`] of [`common::small_spec`], its f16 version,
-//! and of the bias-table MLP quantised, at hidden width 16 and 29 — the
-//! latter on the Cortex-M4F only), each with an anomaly detector
+//! and of the bias-table MLP quantised, at hidden width 16 and 29, and for
+//! 8-dimensional data — the last two on the Cortex-M4F only), each with an anomaly detector
 //! calibrated on its own samples ([`with_detector`]), written by this file. After a change of the fixtures or the format, regenerate them
 //! with `TINYSCORE_BLESS=1 cargo test --features std --test firmware`.
 //!
@@ -77,13 +77,19 @@ fn fixture(name: &str) -> Vec<u8> {
     match name {
         "f32" => {}
         "f16" => spec.weights = WeightsData::F16(common::f32_params(&spec).to_vec()),
-        "fixed" | "fixed-29" => {
+        "fixed" | "fixed-29" | "fixed-8d" => {
             // fixed-29: hidden width 29, so that the dense kernels meet
             // rows and columns left over after their blocks (4 rows; 8
             // columns in the Cortex-M4's DSP loop, which also runs an odd
-            // number of blocks, 3).
-            let hidden = if name == "fixed" { 16 } else { 29 };
-            let base = common::mlp_spec(hidden, 8, 10, true);
+            // number of blocks, 3). fixed-8d: 8-dimensional data, so that
+            // every layer, the first with its time and class rows, runs
+            // whole in the Cortex-M4's DSP routine.
+            let (x_dim, hidden) = match name {
+                "fixed" => (common::X_DIM, 16),
+                "fixed-29" => (common::X_DIM, 29),
+                _ => (8, 16),
+            };
+            let base = common::mlp_spec_of_dim(x_dim, hidden, 8, 10, true);
             let conditional = common::conditional_spec(base, CLASSES);
             let scales = common::trajectory_scales(&conditional, 64, 1.25);
             spec = quantize(&conditional, &scales).unwrap();
@@ -101,14 +107,18 @@ fn with_detector(bytes: &[u8]) -> Vec<u8> {
         Backend::F32 | Backend::F16 => {
             let mut scratch = vec![0.0; model.scratch_len()];
             let sampler = &mut Sampler::embedded(&model, 0, &mut scratch).unwrap();
-            let max = calibration_scores(sampler).into_iter().fold(0f32, f32::max);
+            let max = calibration_scores(sampler, &model)
+                .into_iter()
+                .fold(0f32, f32::max);
             (max, (f64::from(max) * 2f64.powi(32)).round() as i64)
         }
         Backend::Fixed => {
             let need = FixedScratch::of(&model.fixed_network().unwrap());
             let (mut a, mut r) = (vec![0; need.activations], vec![0; need.registers]);
             let sampler = &mut FixedSampler::embedded(&model, 0, &mut a, &mut r).unwrap();
-            let max = calibration_scores(sampler).into_iter().fold(0i64, i64::max);
+            let max = calibration_scores(sampler, &model)
+                .into_iter()
+                .fold(0i64, i64::max);
             ((max as f64 / 2f64.powi(32)) as f32, max)
         }
     };
@@ -123,8 +133,11 @@ fn with_detector(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// The anomaly scores of [`CALIBRATION_SAMPLES`] of the model's samples.
-fn calibration_scores<S: Stepper>(stepper: &mut S) -> Vec<<S::Value as StateValue>::Score> {
-    let dim = common::X_DIM as usize;
+fn calibration_scores<S: Stepper>(
+    stepper: &mut S,
+    model: &Model<'_>,
+) -> Vec<<S::Value as StateValue>::Score> {
+    let dim = model.topology().x_dim() as usize;
     let mut scores = Vec::new();
     for seed in CALIBRATION_SEED..CALIBRATION_SEED + CALIBRATION_SAMPLES {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -141,7 +154,7 @@ fn calibration_scores<S: Stepper>(stepper: &mut S) -> Vec<<S::Value as StateValu
     scores
 }
 
-const MODELS: [&str; 4] = ["f32", "f16", "fixed", "fixed-29"];
+const MODELS: [&str; 5] = ["f32", "f16", "fixed", "fixed-29", "fixed-8d"];
 
 #[test]
 fn committed_models_are_the_fixtures() {
@@ -492,6 +505,11 @@ fn cortex_m4f_fixed_is_bit_identical_to_the_host() {
 #[test]
 fn cortex_m4f_dsp_kernel_with_leftover_rows_and_columns_is_bit_identical_to_the_host() {
     check("thumbv7em-none-eabihf", "mps2-an386", "fixed-29");
+}
+
+#[test]
+fn cortex_m4f_whole_layers_in_the_dsp_routine_are_bit_identical_to_the_host() {
+    check("thumbv7em-none-eabihf", "mps2-an386", "fixed-8d");
 }
 
 /// firmware/fixed-only: the runtime without its `float` feature (as the

@@ -17,7 +17,7 @@
 //! additions is free and the result is bit-identical to the portable
 //! one-row kernel, which the tests below compare it with.
 
-use crate::format::{FixedLayer, Int8Matrix, TILE_COLUMNS, TILE_ROWS, TileBlock};
+use crate::format::{FixedLayer, I32s, Int8Matrix, TILE_COLUMNS, TILE_ROWS, TileBlock};
 
 /// Calls `finish(o, start(o) + Σᵢ w[o, i]·x[i])` for every row `o` of
 /// `weights` (`x.len()` columns), in row order: the blocks of a tiled
@@ -49,15 +49,21 @@ pub(super) fn rows(
     }
 }
 
-/// A whole layer, requantised into `out`, by the DSP routine on ARMv7E-M
-/// when the layer fits it (`kernel_dsp.rs`); `false`, having done nothing,
-/// elsewhere or for another layer.
-pub(super) fn requantized_layer(layer: &FixedLayer<'_>, x: &mut [i16], out: &mut [i16]) -> bool {
+/// A whole layer, requantised into `out` (its biases plus the `extra`
+/// rows), by the DSP routine on ARMv7E-M when the layer fits it
+/// (`kernel_dsp.rs`); `false`, having done nothing, elsewhere or for
+/// another layer.
+pub(super) fn requantized_layer(
+    layer: &FixedLayer<'_>,
+    extra: [Option<I32s<'_>>; 2],
+    x: &mut [i16],
+    out: &mut [i16],
+) -> bool {
     #[cfg(dsp_kernel)]
-    return super::kernel_dsp::layer(layer, x, out);
+    return super::kernel_dsp::layer(layer, extra, x, out);
     #[cfg(not(dsp_kernel))]
     {
-        let _ = (layer, x, out);
+        let _ = (layer, extra, x, out);
         false
     }
 }

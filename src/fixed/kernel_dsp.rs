@@ -24,11 +24,12 @@
 //! [`dot4`] checks (the fixed-point network aligns its activations; model
 //! files are 16-byte aligned in flash).
 //!
-//! A layer without time or class rows whose columns fill whole tiles, whose
-//! rows fill whole blocks and whose multipliers are all below one (every
-//! hidden and output layer of the usual models) runs whole in assembly
-//! ([`layer`]): the blocks one after the other, each starting from its
-//! biases, and each output requantised and stored right after its block,
+//! A layer whose columns fill whole tiles, whose rows fill whole blocks
+//! and whose multipliers are all below one (every layer of the usual
+//! models with 8 inputs or more) runs whole in assembly ([`layer`]): the
+//! blocks one after the other, each starting from its biases (plus, in the
+//! first layer, its time-bias and class-bias rows), and each output
+//! requantised and stored right after its block,
 //! 23 instructions per output against about 65 for the same work in Rust
 //! (the block's starting sums, the call and the requantisation of
 //! `super::network`). The requantisation is gemmlowp's, as
@@ -42,7 +43,7 @@
 //! the portable kernel, the Cortex-M4F this one).
 #![allow(unsafe_code)]
 
-use crate::format::{FixedLayer, WeightLayout};
+use crate::format::{FixedLayer, I32s, WeightLayout};
 
 /// Swaps `x[4k + 1]` and `x[4k + 2]` in the columns [`dot4`] runs the DSP
 /// loop on (the first `8·⌊len/8⌋`), so that each word the loop loads holds
@@ -71,7 +72,7 @@ struct Job {
 }
 
 /// What the whole-layer routine reads and advances, laid out for it
-/// (offsets 0..32).
+/// (offsets 0..40).
 #[repr(C)]
 struct LayerJob {
     /// The layer's tiles, `32 · tiles · blocks` bytes, word-aligned.
@@ -90,6 +91,9 @@ struct LayerJob {
     shifts: *const u8,
     /// The outputs (`4 · blocks`); advanced.
     out: *mut i16,
+    /// Rows added to the biases (`i32`, `4 · blocks`, word-aligned; null
+    /// for none): the first layer's time-bias and class-bias rows; advanced.
+    extra: [*const u8; 2],
 }
 
 core::arch::global_asm!(
@@ -132,6 +136,19 @@ core::arch::global_asm!(
     "    cmp r0, lr",
     "    bne 1b",
     "2:",
+    ".endm",
+    "@ The next four values of the row at [r0, #at], if any, added to",
+    "@ r2-r5 with saturation, the row advanced.",
+    ".macro tinyscore_add_row at",
+    "    ldr r6, [r0, #\\at]",
+    "    cbz r6, .Ltinyscore_no_row\\@",
+    "    ldm r6!, {{r7-r10}}",
+    "    str r6, [r0, #\\at]",
+    "    qadd r2, r2, r7",
+    "    qadd r3, r3, r8",
+    "    qadd r4, r4, r9",
+    "    qadd r5, r5, r10",
+    ".Ltinyscore_no_row\\@:",
     ".endm",
     "@ The output of the sum in acc: gemmlowp's doubling high multiply by the",
     "@ mantissa at r6 (rounding halves up), its rounding division by",
@@ -190,6 +207,8 @@ core::arch::global_asm!(
     "    ldr r6, [r0, #16]",
     "    ldm r6!, {{r2-r5}}",
     "    str r6, [r0, #16]",
+    "    tinyscore_add_row 32",
+    "    tinyscore_add_row 36",
     "    ldr lr, [r0, #8]",
     "    ldr r0, [r0, #4]",
     "    tinyscore_tiles",
@@ -210,6 +229,7 @@ core::arch::global_asm!(
     "    pop {{r4-r11, pc}}",
     ".size tinyscore_layer_dsp, . - tinyscore_layer_dsp",
     ".purgem tinyscore_requantize",
+    ".purgem tinyscore_add_row",
     ".purgem tinyscore_tiles",
     ".purgem tinyscore_tile",
     ".purgem tinyscore_row",
@@ -218,8 +238,8 @@ core::arch::global_asm!(
 unsafe extern "C" {
     /// Adds `Σᵢ w[r, i]·x[i]` over the tiles of `job` to `acc[r]`.
     fn tinyscore_dot4_dsp(job: *mut Job);
-    /// `out[o] = sat16(M_o(bias[o] + Σᵢ w[o, i]·x[i]))` for every row of
-    /// `job`'s blocks.
+    /// `out[o] = sat16(M_o(bias[o] (+ extra[o]…) + Σᵢ w[o, i]·x[i]))` for
+    /// every row of `job`'s blocks.
     fn tinyscore_layer_dsp(job: *mut LayerJob);
 }
 
@@ -228,13 +248,20 @@ unsafe extern "C" {
 /// [`Multiplier::apply_valid`] and [`saturate_activation`] give, for the
 /// layers it fits (sums in `i32`, tiled weights, columns a multiple of 8,
 /// rows a multiple of 4, every multiplier below one, word-aligned weights,
-/// biases, mantissas and activations); `false`, having done nothing, for
-/// others. Time and class rows are the caller's to rule out. `x` is reordered and
+/// biases, mantissas, extra rows and activations); `false`, having done
+/// nothing, for others. The `extra` rows (the first layer's time-bias and
+/// class-bias rows) are added to the biases with saturation, as the
+/// portable path does (exact: the loader bounds the sums). `x` is reordered and
 /// restored as by [`pair_columns`].
 ///
 /// [`Multiplier::apply_valid`]: super::Multiplier::apply_valid
 /// [`saturate_activation`]: super::saturate_activation
-pub(super) fn layer(layer: &FixedLayer<'_>, x: &mut [i16], out: &mut [i16]) -> bool {
+pub(super) fn layer(
+    layer: &FixedLayer<'_>,
+    extra: [Option<I32s<'_>>; 2],
+    x: &mut [i16],
+    out: &mut [i16],
+) -> bool {
     let FixedLayer::Dense {
         bias,
         multipliers,
@@ -255,14 +282,19 @@ pub(super) fn layer(layer: &FixedLayer<'_>, x: &mut [i16], out: &mut [i16]) -> b
         && weights.bytes().len() == n * o
         && bias.len() == o
         && multipliers.len() == o
-        && shifts.len() == o;
+        && shifts.len() == o
+        && extra.iter().flatten().all(|row| row.len() == o);
     let words = [
         weights.bytes().as_ptr() as usize,
         x.as_ptr() as usize,
         bias.as_bytes().as_ptr() as usize,
         multipliers.as_bytes().as_ptr() as usize,
     ];
-    let aligned = words.iter().all(|p| p.is_multiple_of(4));
+    let rows = extra.map(|row| row.map_or(core::ptr::null(), |r| r.as_bytes().as_ptr().cast()));
+    let aligned = words
+        .iter()
+        .chain(&rows.map(|p| p as usize))
+        .all(|p| p.is_multiple_of(4));
     // The loader checked every mantissa (0 ≤ m < 2³¹) and shift (≥ −31).
     let below_one = shifts.iter().all(|&s| s as i8 <= 0);
     if !(shapes && aligned && below_one) {
@@ -277,11 +309,13 @@ pub(super) fn layer(layer: &FixedLayer<'_>, x: &mut [i16], out: &mut [i16]) -> b
         multipliers: multipliers.as_bytes().as_ptr().cast(),
         shifts: shifts.as_ptr(),
         out: out.as_mut_ptr(),
+        extra: rows,
     };
     pair_columns(x);
     // SAFETY: `weights` holds `n · o = 32 · tiles · blocks` bytes, `x` `n =
-    // 8 · tiles` activations, `bias` and `multipliers` `o = 4 · blocks`
-    // words, `shifts` and `out` `o` elements (checked above), and the
+    // 8 · tiles` activations, `bias`, `multipliers` and the extra rows
+    // `o = 4 · blocks` words, `shifts` and `out` `o` elements (checked
+    // above; a null row is not read), and the
     // double-word and multiple loads are word-aligned (checked above), so
     // every access is in bounds and aligned; the routine writes only `out`
     // and `job`, and saves and restores the callee-saved registers it uses.

@@ -220,8 +220,7 @@ fn dense(layer: &FixedLayer<'_>, extra: [Option<I32s<'_>>; 2], x: &mut [i16], ou
     };
     if wide_shift == 0 {
         // The loader proved |start| + 32767·Σ|w| ≤ i32::MAX.
-        let plain = time.is_none() && class.is_none();
-        if plain && kernel::requantized_layer(layer, x, out) {
+        if kernel::requantized_layer(layer, extra, x, out) {
             return;
         }
         // Rows come in order: their outputs and multipliers are walked along.

@@ -99,7 +99,18 @@ pub fn mlp_spec(
     plan_steps: u32,
     bias_table: bool,
 ) -> ModelSpec<'static> {
-    let input = X_DIM + emb_dim;
+    mlp_spec_of_dim(X_DIM, hidden, emb_dim, plan_steps, bias_table)
+}
+
+/// [`mlp_spec`] for data of `x_dim` dimensions.
+pub fn mlp_spec_of_dim(
+    x_dim: u32,
+    hidden: u32,
+    emb_dim: u32,
+    plan_steps: u32,
+    bias_table: bool,
+) -> ModelSpec<'static> {
+    let input = x_dim + emb_dim;
     let dense = |input, output| Layer::Dense { input, output };
     let mut layers = vec![
         dense(input, hidden),
@@ -108,7 +119,7 @@ pub fn mlp_spec(
         dense(hidden, hidden),
         Layer::Activation(Activation::Silu),
         Layer::AddResidual,
-        dense(hidden, X_DIM),
+        dense(hidden, x_dim),
     ];
     let mut weights = dense_weights(&layers);
     let schedule = schedule();
@@ -123,7 +134,7 @@ pub fn mlp_spec(
     };
 
     if bias_table {
-        let (h, inp, x) = (hidden as usize, input as usize, X_DIM as usize);
+        let (h, inp, x) = (hidden as usize, input as usize, x_dim as usize);
         let (first, rest) = weights.split_at(h * inp);
         let mut folded = Vec::with_capacity(weights.len());
         for o in 0..h {
@@ -140,19 +151,19 @@ pub fn mlp_spec(
             }
         }
         plan.time_bias = Some(table);
-        layers[0] = dense(X_DIM, hidden);
+        layers[0] = dense(x_dim, hidden);
         weights = folded;
         time = TimeConditioning::BiasTable;
     }
 
     ModelSpec {
-        x_dim: X_DIM,
+        x_dim,
         time,
         prediction: Prediction::Epsilon,
         layers,
         weights: WeightsData::F32(weights),
-        mean: vec![0.5, -1.0],
-        scale: vec![2.0, 0.25],
+        mean: (0..x_dim).map(|i| [0.5, -1.0][i as usize % 2]).collect(),
+        scale: (0..x_dim).map(|i| [2.0, 0.25][i as usize % 2]).collect(),
         schedule,
         plans: vec![plan],
         class_bias: None,
@@ -336,7 +347,7 @@ pub fn trajectory_scales(spec: &ModelSpec<'_>, samples: u64, headroom: f64) -> T
     let mut max = vec![0f64; spec.layers.len() + 1];
     for seed in 0..samples {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-        let mut x = vec![0.0f32; X_DIM as usize];
+        let mut x = vec![0.0f32; spec.x_dim as usize];
         sampler.init(&mut x, &mut rng).unwrap();
         let mut row = 0;
         loop {
