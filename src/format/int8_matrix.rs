@@ -150,30 +150,71 @@ impl<'a> Int8Matrix<'a> {
     /// the accumulators with, read block by block.
     pub fn abs_sums(&self) -> impl Iterator<Item = u64> + use<'a> {
         let (blocks, rest) = self.blocks();
-        // A row has at most `MAX_WIDTH` weights of at most 128: the sums
-        // fit `u32`.
-        let abs = |bytes: &[u8]| -> u64 {
-            let sum: u32 = bytes
-                .iter()
-                .map(|&w| u32::from((w as i8).unsigned_abs()))
-                .fold(0, u32::wrapping_add);
-            u64::from(sum)
-        };
-        let block_sums = blocks.flat_map(move |block| {
+        let block_sums = blocks.flat_map(|block| {
             let mut sums = [0u64; TILE_ROWS];
-            for (k, row) in block.tiles.chunks_exact(TILE_COLUMNS).enumerate() {
-                if let Some(sum) = sums.get_mut(k % TILE_ROWS) {
-                    *sum += abs(row);
+            let (tiles, _) = block.tiles.as_chunks::<{ TILE_ROWS * TILE_COLUMNS }>();
+            // A tile adds at most 4·128 to a lane: 64 tiles stay below 2¹⁶.
+            for group in tiles.chunks(64) {
+                let mut lanes = [0u32; TILE_ROWS];
+                for tile in group {
+                    let (rows, _) = tile.as_chunks::<TILE_COLUMNS>();
+                    for (lane, row) in lanes.iter_mut().zip(rows) {
+                        let (words, _) = row.as_chunks::<4>();
+                        for word in words {
+                            *lane += pair_lanes(abs4(u32::from_le_bytes(*word)));
+                        }
+                    }
+                }
+                for (sum, lane) in sums.iter_mut().zip(lanes) {
+                    *sum += fold_lanes(lane);
                 }
             }
             let tail = (block.tails.len() / TILE_ROWS).max(1);
             for (sum, row) in sums.iter_mut().zip(block.tails.chunks(tail)) {
-                *sum += abs(row);
+                *sum += abs_sum(row);
             }
             sums
         });
-        block_sums.chain(rest.chunks(self.columns.max(1)).map(abs))
+        block_sums.chain(rest.chunks(self.columns.max(1)).map(abs_sum))
     }
+}
+
+/// The absolute values of the four int8 weights in the bytes of `word`, in
+/// its bytes (at most 128 each, so no byte carries into the next): a
+/// negative byte's complement plus one.
+fn abs4(word: u32) -> u32 {
+    let negative = (word >> 7) & 0x0101_0101;
+    (word ^ (negative * 0xff)) + negative
+}
+
+/// The four bytes of `word` summed in pairs into its two 16-bit lanes.
+fn pair_lanes(word: u32) -> u32 {
+    (word & 0x00ff_00ff) + ((word >> 8) & 0x00ff_00ff)
+}
+
+/// The sum of the two 16-bit lanes of `lanes`.
+fn fold_lanes(lanes: u32) -> u64 {
+    u64::from((lanes & 0xffff) + (lanes >> 16))
+}
+
+/// `Σ |w|` over int8 weights, four at a time.
+fn abs_sum(bytes: &[u8]) -> u64 {
+    let (words, rest) = bytes.as_chunks::<4>();
+    // A word adds at most 2·128 to a lane: 128 words stay below 2¹⁶.
+    let whole: u64 = words
+        .chunks(128)
+        .map(|group| {
+            let lanes = group
+                .iter()
+                .fold(0, |l, w| l + pair_lanes(abs4(u32::from_le_bytes(*w))));
+            fold_lanes(lanes)
+        })
+        .sum();
+    let rest: u64 = rest
+        .iter()
+        .map(|&w| u64::from((w as i8).unsigned_abs()))
+        .sum();
+    whole + rest
 }
 
 /// `weights` (row-major, `columns` per row, as `i8`) in the tiled layout,
@@ -233,6 +274,20 @@ mod tests {
                 prop_assert_eq!(matrix.abs_sums().collect::<Vec<_>>(), sums);
                 prop_assert_eq!(matrix.row(weights.len() / columns).count(), 0);
             }
+        }
+    }
+
+    #[test]
+    fn the_widest_rows_sum_without_overflowing_a_lane() {
+        // 5 rows of 4 096 weights of magnitude 127 or 128 (two flushes of
+        // the tile lanes, 512 tiles per block, and 1 024-word rows left
+        // over): each sum is the magnitude times 4 096.
+        for w in [127i8, -127, -128] {
+            let weights = std::vec![w; 5 * 4096];
+            let tiled = tile(&weights, 4096);
+            let want = std::vec![u64::from(w.unsigned_abs()) * 4096; 5];
+            let matrix = Int8Matrix::new(&tiled, 4096, WeightLayout::Tiled);
+            assert_eq!(matrix.abs_sums().collect::<Vec<_>>(), want);
         }
     }
 
