@@ -58,6 +58,8 @@ for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
 done
 (cd firmware && env -u RUSTUP_TOOLCHAIN -u RUSTFLAGS -u CARGO_TARGET_DIR \
     cargo clippy -p tinyscore-qemu --features measure -- -D warnings)
+(cd firmware && env -u RUSTUP_TOOLCHAIN -u RUSTFLAGS -u CARGO_TARGET_DIR \
+    cargo clippy -p tinyscore-qemu --features misaligned -- -D warnings)
 
 step "board example (nRF52840-DK): clippy and release build, not run"
 (cd firmware/board && env -u RUSTUP_TOOLCHAIN -u RUSTFLAGS -u CARGO_TARGET_DIR \

@@ -214,15 +214,29 @@ fn firmware_cargo() -> Command {
 
 /// Builds firmware/qemu for `target` with `model` embedded and returns a
 /// copy of the ELF of its own.
-fn build(target: &str, model: &Path, name: &str) -> PathBuf {
-    build_bin("tinyscore-qemu", "tinyscore-qemu", target, model, name)
+fn build(target: &str, model: &Path, name: &str, features: &[&str]) -> PathBuf {
+    build_bin(
+        "tinyscore-qemu",
+        "tinyscore-qemu",
+        target,
+        model,
+        name,
+        features,
+    )
 }
 
 /// Builds binary `bin` of firmware package `package` for `target` with
 /// `model` embedded (where the package reads `TINYSCORE_MODEL`) and returns
 /// a copy of the ELF of its own. The package is built alone, so its
 /// features are its own.
-fn build_bin(package: &str, bin: &str, target: &str, model: &Path, name: &str) -> PathBuf {
+fn build_bin(
+    package: &str,
+    bin: &str,
+    target: &str,
+    model: &Path,
+    name: &str,
+    features: &[&str],
+) -> PathBuf {
     require_target(target);
     let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     let status = firmware_cargo()
@@ -236,6 +250,7 @@ fn build_bin(package: &str, bin: &str, target: &str, model: &Path, name: &str) -
             "--target",
             target,
         ])
+        .args(features.iter().flat_map(|f| ["--features", f]))
         .env("TINYSCORE_MODEL", model)
         .status()
         .expect("cargo runs");
@@ -459,9 +474,15 @@ fn expected(bytes: &[u8]) -> Vec<String> {
 /// Builds, runs and compares the firmware for `target` on `machine` with
 /// the committed model `name`.
 fn check(target: &str, machine: &str, name: &str) {
+    check_with(target, machine, name, &[]);
+}
+
+/// [`check`] of firmware/qemu built with `features`.
+fn check_with(target: &str, machine: &str, name: &str, features: &[&str]) {
     let model = model_path(name);
     let bytes = std::fs::read(&model).unwrap();
-    let elf = build(target, &model, &format!("{machine}-{name}"));
+    let elf_name = [&[machine, name][..], features].concat().join("-");
+    let elf = build(target, &model, &elf_name, features);
     let lines = run(machine, &elf);
     let backend = format!("{:?}", Model::parse(&bytes).unwrap().backend());
     assert!(
@@ -512,6 +533,19 @@ fn cortex_m4f_whole_layers_in_the_dsp_routine_are_bit_identical_to_the_host() {
     check("thumbv7em-none-eabihf", "mps2-an386", "fixed-8d");
 }
 
+#[test]
+fn cortex_m4f_model_in_unaligned_memory_is_bit_identical_to_the_host() {
+    // The model two bytes past a word boundary: the DSP routines' word
+    // loads are not allowed on its weights, so every block of tiles runs
+    // the portable loop instead.
+    check_with(
+        "thumbv7em-none-eabihf",
+        "mps2-an386",
+        "fixed-8d",
+        &["misaligned"],
+    );
+}
+
 /// firmware/fixed-only: the runtime without its `float` feature (as the
 /// firmware's size is measured) draws the same first samples as the host.
 #[test]
@@ -525,6 +559,7 @@ fn fixed_only_runtime_is_bit_identical_to_the_host() {
         "thumbv7em-none-eabihf",
         &model,
         "fixed-only",
+        &[],
     );
     let got = run("mps2-an386", &elf);
     // The first samples of the firmware's plain-sample task (SAMPLES = 4 in

@@ -23,8 +23,22 @@ const CAPACITY: (usize, usize, usize) = (2048, 1024, 256);
 #[cfg(machine = "microbit")]
 const CAPACITY: (usize, usize, usize) = (0, 256, 64);
 
+/// Bytes of the RAM copy of feature `misaligned`.
+#[cfg(feature = "misaligned")]
+const MISALIGNED_CAPACITY: usize = 16 * 1024;
+
 fn app() -> ! {
     let model = include_model!(env!("TINYSCORE_MODEL_FILE"));
+    #[cfg(feature = "misaligned")]
+    let mut copy = [0u8; MISALIGNED_CAPACITY];
+    #[cfg(feature = "misaligned")]
+    let model = match misaligned(model, &mut copy) {
+        Some(moved) => moved,
+        None => {
+            defmt::println!("error model larger than the misaligned copy");
+            exit(1)
+        }
+    };
     let mut float = [0f32; CAPACITY.0];
     let mut activations = [0i16; CAPACITY.1];
     let mut registers = [0i32; CAPACITY.2];
@@ -40,6 +54,16 @@ fn app() -> ! {
             exit(1)
         }
     }
+}
+
+/// `model` copied into `buffer` at an address two bytes past a word
+/// boundary; `None` if it does not fit.
+#[cfg(feature = "misaligned")]
+fn misaligned<'b>(model: &[u8], buffer: &'b mut [u8]) -> Option<&'b [u8]> {
+    let skip = (6 - buffer.as_ptr() as usize % 4) % 4;
+    let copy = buffer.get_mut(skip..skip + model.len())?;
+    copy.copy_from_slice(model);
+    Some(copy)
 }
 
 #[cfg(target_arch = "arm")]
