@@ -24,8 +24,6 @@ use super::{STATE_FRAC_BITS, saturate_i32};
 use crate::format::{FixedPlan, FixedRow, Model};
 use crate::net::Guidance;
 use crate::noise::standard_normal_q28;
-use crate::plan::Plan;
-use crate::plan::level::has_levels;
 use crate::sampler::SamplerError;
 use rand_core::Rng;
 
@@ -130,9 +128,7 @@ impl<'m, 's> FixedSampler<'m, 's> {
         registers: &'s mut [i32],
     ) -> Result<Self, SamplerError> {
         let plan = model.fixed_plan(index).ok_or(SamplerError::NoSuchPlan)?;
-        let levels = model
-            .plan(index)
-            .is_some_and(|p| has_levels(p.header().spec.sampler));
+        let levels = model.plan_outline(index).is_some_and(|p| p.levels);
         let need = FixedScratch::of(&network);
         let short = SamplerError::Scratch {
             needed: u32::try_from(need.activations.max(need.registers)).unwrap_or(u32::MAX),

@@ -22,6 +22,7 @@ mod int8_matrix;
 mod model;
 mod normalization;
 mod plan_section;
+#[cfg(feature = "float")]
 mod schedule_section;
 #[cfg(feature = "float")]
 mod time_bias;
@@ -44,7 +45,9 @@ pub use int8_matrix::tile;
 pub use int8_matrix::{Int8Matrix, TILE_COLUMNS, TILE_ROWS, TileBlock, WeightLayout};
 pub use model::{Backend, Model};
 pub use normalization::Normalization;
+#[cfg(feature = "float")]
 pub use plan_section::EmbeddedPlan;
+pub use plan_section::PlanOutline;
 #[cfg(feature = "float")]
 pub use time_bias::TimeBias;
 pub use topology::{Activation, Layer, TimeConditioning, Topology};

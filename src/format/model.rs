@@ -2,16 +2,18 @@
 
 use super::container::{Section, SectionEntry, entries, read_sections};
 use super::{
-    AnomalyDetector, ClassBias, ClassRows, EmbeddedPlan, FixedPlan, FixedWeights, FormatError,
-    MAX_PLANS, Normalization, SectionKind, TimeConditioning, Topology, anomaly_section, class_bias,
-    fixed_plan, fixed_weights, normalization, plan_section, schedule_section, topology,
+    AnomalyDetector, ClassBias, ClassRows, FixedPlan, FixedWeights, FormatError, MAX_PLANS,
+    Normalization, PlanOutline, SectionKind, TimeConditioning, Topology, anomaly_section,
+    class_bias, fixed_plan, fixed_weights, normalization, plan_section, topology,
 };
 #[cfg(feature = "float")]
-use super::{FloatKind, FloatWeights, TimeBias, float_weights, time_bias};
+use super::{
+    EmbeddedPlan, FloatKind, FloatWeights, TimeBias, float_weights, schedule_section, time_bias,
+};
 use crate::fixed::FixedNetwork;
 #[cfg(feature = "float")]
 use crate::net::{Denoiser, Network};
-use crate::plan::Plan;
+#[cfg(feature = "float")]
 use crate::schedule::Schedule;
 
 /// The numeric backend a model file's weights are for.
@@ -43,6 +45,7 @@ pub struct Model<'a> {
     topology: Topology<'a>,
     weights: Weights<'a>,
     normalization: Normalization<'a>,
+    #[cfg(feature = "float")]
     schedule: Schedule<'a>,
     anomaly: Option<AnomalyDetector<'a>>,
     class_bias: Option<ClassBias<'a>>,
@@ -71,15 +74,24 @@ impl<'a> Model<'a> {
             exactly_one(&sections, SectionKind::Normalization)?,
             topology.x_dim(),
         )?;
-        let schedule = schedule_section::parse(exactly_one(&sections, SectionKind::Schedule)?)?;
+        // Without `float` nothing reads the schedule or a plan's real
+        // values: that build checks the schedule section's framing and each
+        // plan's outline only (docs/FORMAT.md, "Readers without float").
+        let schedule = exactly_one(&sections, SectionKind::Schedule)?;
+        #[cfg(feature = "float")]
+        let schedule = schedule_section::parse(schedule)?;
+        #[cfg(not(feature = "float"))]
+        let _ = schedule;
 
         let mut weights = Self::weights(&sections, topology)?;
-        let mut plans: heapless::Vec<EmbeddedPlan<'a>, MAX_PLANS> = heapless::Vec::new();
+        let mut plans: heapless::Vec<PlanOutline, MAX_PLANS> = heapless::Vec::new();
         for s in sections
             .iter()
             .filter(|s| s.entry.kind == Some(SectionKind::Plan))
         {
-            let plan = plan_section::parse(s.bytes, topology.prediction())?;
+            #[cfg(feature = "float")]
+            plan_section::parse(s.bytes, topology.prediction())?;
+            let plan = plan_section::outline(s.bytes)?;
             plans.push(plan).map_err(|_| FormatError::Limit {
                 section: SectionKind::Plan,
                 offset: 0,
@@ -107,6 +119,7 @@ impl<'a> Model<'a> {
             topology,
             weights,
             normalization,
+            #[cfg(feature = "float")]
             schedule,
             anomaly,
             class_bias,
@@ -146,7 +159,7 @@ impl<'a> Model<'a> {
     /// The anomaly detector, if the file has one (at most one).
     fn anomaly_detector(
         sections: &[Section<'a>],
-        plans: &[EmbeddedPlan<'a>],
+        plans: &[PlanOutline],
     ) -> Result<Option<AnomalyDetector<'a>>, FormatError> {
         let mut found = sections
             .iter()
@@ -157,7 +170,7 @@ impl<'a> Model<'a> {
         if found.next().is_some() {
             return Err(FormatError::DuplicateSection(SectionKind::Anomaly));
         }
-        let plan_rows = |i: u32| plans.get(i as usize).map(|p| p.header().rows);
+        let plan_rows = |i: u32| plans.get(i as usize).map(|p| p.rows);
         anomaly_section::parse(first.bytes, plan_rows).map(Some)
     }
 
@@ -204,7 +217,7 @@ impl<'a> Model<'a> {
     fn fixed_plans(
         sections: &[Section<'a>],
         topology: &Topology<'a>,
-        plans: &[EmbeddedPlan<'a>],
+        plans: &[PlanOutline],
         fixed: bool,
     ) -> Result<heapless::Vec<FixedPlan<'a>, MAX_PLANS>, FormatError> {
         let mismatch = FormatError::Mismatch {
@@ -216,11 +229,11 @@ impl<'a> Model<'a> {
             .filter(|s| s.entry.kind == Some(SectionKind::FixedPlan))
         {
             let fixed_plan = fixed_plan::parse(s.bytes)?;
-            let plan = plans.get(out.len()).ok_or(mismatch)?.header();
+            let plan = plans.get(out.len()).ok_or(mismatch)?;
             let fits = fixed_plan.plan() as usize == out.len()
                 && fixed_plan.width() == topology.first_dense_output()
                 && fixed_plan.rows() == plan.rows
-                && fixed_plan.clip().is_some() == plan.spec.clip.is_some();
+                && fixed_plan.clip().is_some() == plan.clips;
             if !fits {
                 return Err(mismatch);
             }
@@ -238,7 +251,7 @@ impl<'a> Model<'a> {
     fn check_time_bias_tables(
         sections: &[Section<'a>],
         _: &Topology<'a>,
-        _: &[EmbeddedPlan<'a>],
+        _: &[PlanOutline],
         _: bool,
     ) -> Result<(), FormatError> {
         if sections
@@ -258,7 +271,7 @@ impl<'a> Model<'a> {
     fn check_time_bias_tables(
         sections: &[Section<'a>],
         topology: &Topology<'a>,
-        plans: &[EmbeddedPlan<'a>],
+        plans: &[PlanOutline],
         fixed: bool,
     ) -> Result<(), FormatError> {
         let mismatch = FormatError::Mismatch {
@@ -274,7 +287,7 @@ impl<'a> Model<'a> {
             let plan = plans.get(count).ok_or(mismatch)?;
             let fits = table.plan() as usize == count
                 && table.width() == topology.first_dense_output()
-                && table.rows() == plan.header().rows as usize;
+                && table.rows() == plan.rows as usize;
             if !fits {
                 return Err(mismatch);
             }
@@ -376,11 +389,13 @@ impl<'a> Model<'a> {
     }
 
     /// The training noise schedule.
+    #[cfg(feature = "float")]
     pub fn schedule(&self) -> Schedule<'a> {
         self.schedule
     }
 
     /// The embedded plans, in order.
+    #[cfg(feature = "float")]
     pub fn plans(&self) -> impl Iterator<Item = EmbeddedPlan<'a>> + use<'a> {
         let prediction = self.topology.prediction();
         self.bodies(SectionKind::Plan)
@@ -388,8 +403,15 @@ impl<'a> Model<'a> {
     }
 
     /// Embedded plan `i`.
+    #[cfg(feature = "float")]
     pub fn plan(&self, i: usize) -> Option<EmbeddedPlan<'a>> {
         self.plans().nth(i)
+    }
+
+    /// The outline of embedded plan `i`: what the integer side needs.
+    pub fn plan_outline(&self, i: usize) -> Option<PlanOutline> {
+        let body = self.bodies(SectionKind::Plan).nth(i)?;
+        plan_section::outline(body).ok()
     }
 
     /// The folded time-bias rows of embedded plan `i` (bias-table models only).

@@ -1,11 +1,14 @@
-//! Embedded sampling plans: a [`PlanHeader`] and its rows, read in place.
+//! Embedded sampling plans: a [`crate::plan::PlanHeader`] and its rows,
+//! read in place, and their [`PlanOutline`]: the integer facts a
+//! fixed-point sampler needs, which a build without `float` reads alone.
 
 use super::cursor::Cursor;
 use super::topology::prediction_from_code;
 use super::{FormatError, SectionKind};
-use crate::plan::{
-    DdpmVariance, Plan, PlanError, PlanHeader, PlanRow, PlanSpec, Prediction, SamplerKind,
-};
+use crate::plan::level::has_levels;
+use crate::plan::{DdpmVariance, PlanSpec, SamplerKind};
+#[cfg(feature = "float")]
+use crate::plan::{Plan, PlanError, PlanHeader, PlanRow, Prediction};
 use crate::schedule::Spacing;
 
 /// Bytes of a plan section's header.
@@ -15,6 +18,7 @@ pub(super) const PLAN_HEADER_LEN: usize = 64;
 pub(super) const ROW_LEN: usize = 48;
 
 /// A plan stored in the model file.
+#[cfg(feature = "float")]
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct EmbeddedPlan<'a> {
@@ -22,6 +26,7 @@ pub struct EmbeddedPlan<'a> {
     rows: &'a [[u8; ROW_LEN]],
 }
 
+#[cfg(feature = "float")]
 impl Plan for EmbeddedPlan<'_> {
     fn header(&self) -> PlanHeader {
         self.header
@@ -32,6 +37,7 @@ impl Plan for EmbeddedPlan<'_> {
     }
 }
 
+#[cfg(feature = "float")]
 fn decode_row(r: &[u8; ROW_LEN]) -> PlanRow {
     let words = r.as_chunks::<4>().0;
     let mut v = [0f32; 12];
@@ -42,6 +48,7 @@ fn decode_row(r: &[u8; ROW_LEN]) -> PlanRow {
 }
 
 /// The codes and parameters of a spec in their stored form.
+#[cfg(feature = "float")]
 #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the writer
 pub(super) struct SpecFields {
     pub sampler: u16,
@@ -51,6 +58,7 @@ pub(super) struct SpecFields {
     pub real_param: f64,
 }
 
+#[cfg(feature = "float")]
 pub(super) fn spec_fields(spec: &PlanSpec) -> SpecFields {
     let (sampler, int_param, real_param, denoise) = match spec.sampler {
         SamplerKind::Ddpm { variance } => (
@@ -90,8 +98,35 @@ pub(super) fn spec_fields(spec: &PlanSpec) -> SpecFields {
     }
 }
 
-pub(super) fn parse(bytes: &[u8], prediction: Prediction) -> Result<EmbeddedPlan<'_>, FormatError> {
-    let mut c = Cursor::new(bytes, SectionKind::Plan);
+/// What the integer side needs to know of a plan: read from the section's
+/// integer header fields alone, so a build without `float` reads it
+/// without checking (or linking the checks of) the real-valued ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct PlanOutline {
+    /// Number of rows (network evaluations).
+    pub rows: u32,
+    /// Whether the plan clips x̂₀.
+    pub clips: bool,
+    /// Whether its states have noise levels (`plan::level::has_levels`).
+    pub levels: bool,
+}
+
+/// A plan section's header with its codes decoded and its values as
+/// stored, unchecked.
+#[cfg_attr(not(feature = "float"), allow(dead_code))] // checked by `parse`
+struct StoredHeader {
+    spec: PlanSpec,
+    rows: u32,
+    int_param: u32,
+    flags_at: u32,
+    flags: u32,
+    clip: f32,
+    real_param: f64,
+    init_std: f32,
+}
+
+fn read_header(c: &mut Cursor<'_>) -> Result<StoredHeader, FormatError> {
     let sampler_at = c.offset();
     let sampler_code = c.u16()?;
     let spacing_at = c.offset();
@@ -105,7 +140,7 @@ pub(super) fn parse(bytes: &[u8], prediction: Prediction) -> Result<EmbeddedPlan
     let steps_offset = c.u32()?;
     let rows = c.u32()?;
     let prediction_at = c.offset();
-    let plan_prediction = prediction_from_code(c.u32()?).ok_or(c.bad_code(prediction_at))?;
+    let prediction = prediction_from_code(c.u32()?).ok_or(c.bad_code(prediction_at))?;
     let int_at = c.offset();
     let int_param = c.u32()?;
     let flags_at = c.offset();
@@ -147,18 +182,56 @@ pub(super) fn parse(bytes: &[u8], prediction: Prediction) -> Result<EmbeddedPlan
         spacing,
         steps_offset,
         t_min,
-        prediction: plan_prediction,
+        prediction,
         clip: (flags & 1 != 0).then_some(clip),
     };
+    Ok(StoredHeader {
+        spec,
+        rows,
+        int_param,
+        flags_at,
+        flags,
+        clip,
+        real_param,
+        init_std,
+    })
+}
+
+/// The outline of a plan section: its codes and its length checked, its
+/// real-valued fields not (`parse` checks those).
+pub(super) fn outline(bytes: &[u8]) -> Result<PlanOutline, FormatError> {
+    let mut c = Cursor::new(bytes, SectionKind::Plan);
+    let header = read_header(&mut c)?;
+    let table_len = (header.rows as usize)
+        .checked_mul(ROW_LEN)
+        .ok_or(FormatError::SectionLength(SectionKind::Plan))?;
+    c.take(table_len)?;
+    c.finish()?;
+    Ok(PlanOutline {
+        rows: header.rows,
+        clips: header.spec.clip.is_some(),
+        levels: has_levels(header.spec.sampler),
+    })
+}
+
+/// A whole plan section, every field checked.
+#[cfg(feature = "float")]
+pub(super) fn parse(bytes: &[u8], prediction: Prediction) -> Result<EmbeddedPlan<'_>, FormatError> {
+    let mut c = Cursor::new(bytes, SectionKind::Plan);
+    let stored = read_header(&mut c)?;
+    let (spec, rows, init_std) = (stored.spec, stored.rows, stored.init_std);
+    let t_min = spec.t_min;
     // Fields that the spec does not use must be zero, so that encoding is
     // one-to-one and the writer's output is the only valid form.
     let canonical = spec_fields(&spec);
-    if canonical.int_param != int_param
-        || canonical.flags != flags
-        || canonical.real_param.to_bits() != real_param.to_bits()
-        || (spec.clip.is_none() && clip.to_bits() != 0)
+    if canonical.int_param != stored.int_param
+        || canonical.flags != stored.flags
+        || canonical.real_param.to_bits() != stored.real_param.to_bits()
+        || (spec.clip.is_none() && stored.clip.to_bits() != 0)
     {
-        return Err(FormatError::Reserved { offset: flags_at });
+        return Err(FormatError::Reserved {
+            offset: stored.flags_at,
+        });
     }
     spec.validate_parameters().map_err(FormatError::Plan)?;
     if spec.rows().map_err(FormatError::Plan)? != rows {
@@ -167,7 +240,7 @@ pub(super) fn parse(bytes: &[u8], prediction: Prediction) -> Result<EmbeddedPlan
     if !t_min.is_finite() {
         return Err(FormatError::Plan(PlanError::TMin));
     }
-    if plan_prediction != prediction {
+    if spec.prediction != prediction {
         return Err(FormatError::Mismatch {
             section: SectionKind::Plan,
         });

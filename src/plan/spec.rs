@@ -147,6 +147,7 @@ impl PlanSpec {
             .ok_or(PlanError::Steps)
     }
 
+    #[cfg(feature = "float")]
     pub(crate) fn validate_parameters(&self) -> Result<(), PlanError> {
         let ok = match self.sampler {
             SamplerKind::Ddim { eta } => eta.is_finite() && eta >= 0.0,

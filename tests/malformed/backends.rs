@@ -4,10 +4,14 @@
 //! Byte offsets below are into the sections of [`fixed_base`] and
 //! [`f16_base`]; the layouts are in docs/FORMAT.md.
 
-use super::{Case, File, put_f32, put_u16, put_u32, section, sections};
+use super::{
+    Case, File, PLAN_ROWS, PLAN_SAMPLER, PLAN_T_MIN, ROW, put_f32, put_f64, put_u16, put_u32,
+    sch_param, section, sections,
+};
 use crate::common;
 use tinyscore::fixed::quantize::quantize;
 use tinyscore::format::{self, AnomalyData, FLAG_REQUIRED, FormatError, SectionKind, WeightsData};
+use tinyscore::plan::PlanError;
 
 /// The fixed-point version of the small bias-table base (hidden width 4,
 /// 3-step plan). Its weights section: header 0..16; dense 2→4 at 16 (bias
@@ -212,6 +216,51 @@ pub fn add_cases(cases: &mut Vec<Case>, float_base: &[u8], float_bias_table: &[u
         "fixed_plan_clip_without_plan_clip",
         plan(&|b| put_u32(b, 24, 5)),
         plan_mismatch,
+    );
+
+    // ---- Schedule and plan sections of a fixed-point model ------------------
+    // A build without `float` reads only their framing and the plans'
+    // outlines: tests/corpus/WITHOUT_FLOAT.txt lists what it makes of these.
+    let schedule = |edit: &dyn Fn(&mut Vec<u8>)| section(&fixed, K::Schedule, |b| edit(b));
+    let float_plan = |edit: &dyn Fn(&mut Vec<u8>)| section(&fixed, K::Plan, |b| edit(b));
+    add(
+        "fixed_model_schedule_beta_nan",
+        schedule(&|b| put_f64(b, sch_param(0), f64::NAN)),
+        E::NonFinite {
+            section: K::Schedule,
+            index: 0,
+        },
+    );
+    add(
+        "fixed_model_schedule_truncated",
+        schedule(&|b| b.truncate(40)),
+        E::SectionLength(K::Schedule),
+    );
+    add(
+        "fixed_model_plan_t_min_nan",
+        float_plan(&|b| put_f64(b, PLAN_T_MIN, f64::NAN)),
+        E::Plan(PlanError::TMin),
+    );
+    add(
+        "fixed_model_plan_bad_sampler",
+        float_plan(&|b| put_u16(b, PLAN_SAMPLER, 9)),
+        E::BadCode {
+            section: K::Plan,
+            offset: PLAN_SAMPLER as u32,
+        },
+    );
+    add(
+        "fixed_model_plan_extra_row",
+        float_plan(&|b| b.extend_from_slice(&[0; ROW])),
+        E::SectionLength(K::Plan),
+    );
+    add(
+        "fixed_model_plan_one_row_more",
+        float_plan(&|b| {
+            put_u32(b, PLAN_ROWS, 4);
+            b.extend_from_slice(&[0; ROW]);
+        }),
+        E::Plan(PlanError::Steps),
     );
     // Row 1, coefficient 2 (a): rows are 13 × 8 bytes of coefficients and
     // 4 × 4 bytes of time bias.
