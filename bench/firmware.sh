@@ -21,7 +21,8 @@
 #   written to firmware/sizes/*.txt (committed, so growth shows in review),
 #   and a text / data / bss table; then the runtime's own code and
 #   read-only data without the `float` feature: firmware/fixed-only's
-#   `sample` minus its `baseline`, on the Cortex-M4F and the Cortex-M0.
+#   `sample` minus its `baseline`, on the Cortex-M4F and the Cortex-M0,
+#   split into the loader (`check` minus `baseline`) and sampling.
 # - --baseline REV: also runs the same models through the firmware of
 #   commit REV (exported with `git archive` under target/bench-firmware and
 #   built there), and prints instructions per step of both and their ratio
@@ -78,10 +79,13 @@ done
 # runtime without `float`: parse, fixed-point sampler, printing samples)
 # minus its `baseline` (the same program without the runtime), each built
 # on its own so that tinyscore's features are not unified with the app's;
-# and for comparison `sample` with the runtime's default `float` feature.
+# split by `check` (baseline plus Model::parse) into the loader (check −
+# baseline) and sampling (sample − check: network, kernels, sampler,
+# noise); and for comparison `sample` with the runtime's default `float`
+# feature.
 echo
-echo "| machine | runtime code, with float | without float | ratio | runtime read-only data, without float |"
-echo "|---|---|---|---|---|"
+echo "| machine | runtime code, with float | without float | ratio | loader | sampling | runtime read-only data, without float |"
+echo "|---|---|---|---|---|---|---|"
 section() { awk -v s="$1" '$1 == s {print $2}' "$2"; }
 for case in thumbv7em-none-eabihf:mps2-an386 thumbv6m-none-eabi:microbit; do
     IFS=: read -r target machine <<<"$case"
@@ -89,15 +93,17 @@ for case in thumbv7em-none-eabihf:mps2-an386 thumbv6m-none-eabi:microbit; do
     fw cargo build -q --release -p tinyscore-fixed-only --target "$target" --bin sample --features tinyscore/float
     size -A "$built/sample" >"$work/fixed-only-$machine-float.txt"
     fw cargo build -q --release -p tinyscore-fixed-only --target "$target"
-    for bin in baseline sample; do
+    for bin in baseline check sample; do
         size -A "$built/$bin" | grep -vE '^(\.(debug|comment|ARM|defmt)|Total|$)' |
             sed "1s|.*|$machine, firmware/fixed-only $bin|" >"firmware/sizes/fixed-only-$machine-$bin.txt"
     done
-    base=firmware/sizes/fixed-only-$machine-baseline.txt
-    with=$(($(section .text "$work/fixed-only-$machine-float.txt") - $(section .text "$base")))
-    without=$(($(section .text "firmware/sizes/fixed-only-$machine-sample.txt") - $(section .text "$base")))
-    rodata=$(($(section .rodata "firmware/sizes/fixed-only-$machine-sample.txt") - $(section .rodata "$base")))
-    echo "| $machine | $with | $without | $(awk -v a="$with" -v b="$without" 'BEGIN {printf "%.2f", a / b}') | $rodata |"
+    text() { section .text "firmware/sizes/fixed-only-$machine-$1.txt"; }
+    with=$(($(section .text "$work/fixed-only-$machine-float.txt") - $(text baseline)))
+    without=$(($(text sample) - $(text baseline)))
+    rodata=$(($(section .rodata "firmware/sizes/fixed-only-$machine-sample.txt") -
+        $(section .rodata "firmware/sizes/fixed-only-$machine-baseline.txt")))
+    echo "| $machine | $with | $without | $(awk -v a="$with" -v b="$without" 'BEGIN {printf "%.2f", a / b}') |" \
+        "$(($(text check) - $(text baseline))) | $(($(text sample) - $(text check))) | $rodata |"
 done
 $sizes_only && exit 0
 

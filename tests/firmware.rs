@@ -569,6 +569,25 @@ fn fixed_only_runtime_is_bit_identical_to_the_host() {
     assert_eq!(got, want, "the fixed-only runtime and the host differ");
 }
 
+/// firmware/fixed-only's `check` (the loader alone, built to measure its
+/// size) accepts the model it is measured with: it exits 0 after the
+/// parse, printing what `baseline` prints.
+#[test]
+fn fixed_only_loader_accepts_its_model() {
+    let model = model_path("fixed");
+    let elf = build_bin(
+        "tinyscore-fixed-only",
+        "check",
+        "thumbv7em-none-eabihf",
+        &model,
+        "fixed-only-check",
+        &[],
+    );
+    let got = run("mps2-an386", &elf);
+    let len = std::fs::metadata(&model).unwrap().len();
+    assert_eq!(got.first(), Some(&format!("model {len} bytes")), "{got:?}");
+}
+
 #[test]
 fn cortex_m0_fixed_is_bit_identical_to_the_host() {
     check("thumbv6m-none-eabi", "microbit", "fixed");

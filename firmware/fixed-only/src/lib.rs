@@ -10,9 +10,11 @@
 //!   runtime: the same start-up, model bytes in flash, scratch on the
 //!   stack, printing of [`SAMPLES`] states ([`print_sample`], of zeros) and
 //!   exit.
+//! - `check` (src/bin/check.rs) is `baseline` plus `Model::parse`.
 //!
-//! The difference between the two binaries' sizes is what the runtime adds
-//! to a firmware (bench/firmware.sh writes it to firmware/sizes/).
+//! `sample`'s size minus `baseline`'s is what the runtime adds to a
+//! firmware, `check`'s minus `baseline`'s what its loader adds
+//! (bench/firmware.sh writes them to firmware/sizes/).
 #![no_std]
 
 use defmt_semihosting as _;
