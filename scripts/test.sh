@@ -38,7 +38,7 @@ cargo "+$MSRV" check -p tinyscore --no-default-features
 
 step "clippy (host; the runtime also without float)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
-cargo clippy -p tinyscore --no-default-features --lib --test corpus_without_float -- -D warnings
+cargo clippy -p tinyscore --no-default-features --lib --test corpus_without_float --test mutations_without_float -- -D warnings
 
 step "clippy (thumbv7em-none-eabihf, with and without defmt; Cortex-M without float)"
 cargo clippy -p tinyscore --target thumbv7em-none-eabihf -- -D warnings
@@ -84,8 +84,8 @@ done
 step "tests (tests/firmware.rs boots the firmware in QEMU)"
 cargo test --workspace --all-features
 
-step "the runtime without float: unit tests (float files are refused) and the malformed corpus"
-cargo test -p tinyscore --no-default-features --lib --test corpus_without_float
+step "the runtime without float: unit tests (float files are refused), the malformed corpus, mutants of the fixtures"
+cargo test -p tinyscore --no-default-features --lib --test corpus_without_float --test mutations_without_float
 
 step "sample bits across optimisation levels (golden CRCs in the release profile)"
 cargo test --release -p tinyscore --features std --test backends
