@@ -30,6 +30,18 @@ pub fn saturating_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
     saturate_i32((ab + (1 << 30)) >> 31)
 }
 
+/// [`saturating_rounding_doubling_high_mul`] of an `i16` by any `i32`:
+/// `(2x·m + 2³¹) >> 32`. Equal to it: `2x` fits `i32`, the doubled sum
+/// divides by `2³²` exactly as the sum by `2³¹`, and `|x·m| ≤ 2⁴⁶` never
+/// saturates. The rounding high multiply of that form is one SMMULR on a
+/// Cortex-M4 instead of a 64-bit multiply, add and shift: what every
+/// element of a residual add runs twice.
+#[inline]
+pub fn doubling_high_mul_i16(x: i16, m: i32) -> i32 {
+    let doubled = i64::from(i32::from(x) << 1);
+    ((doubled * i64::from(m) + (1 << 31)) >> 32) as i32
+}
+
 /// `round(x / 2^exponent)`, halves away from zero: gemmlowp's
 /// `RoundingDivideByPOT`. `exponent` above 62 is treated as 62.
 ///
@@ -187,10 +199,9 @@ impl I16Multiplier {
     #[inline]
     pub fn apply(&self, x: i16) -> i32 {
         match self.0 {
-            Rescale::Down { m, exponent } => rounding_divide_by_pot_i32(
-                saturating_rounding_doubling_high_mul(i32::from(x), m),
-                exponent,
-            ),
+            Rescale::Down { m, exponent } => {
+                divide_by_pot_at_most_31(doubling_high_mul_i16(x, m), exponent)
+            }
             Rescale::Up { m, k } => round_right(i64::from(x) * i64::from(m), k),
         }
     }
