@@ -28,8 +28,56 @@ pub(super) struct Section<'a> {
     pub bytes: &'a [u8],
 }
 
-/// All sections of a file, in file order.
-pub(super) type Sections<'a> = heapless::Vec<Section<'a>, MAX_SECTIONS>;
+/// The sections of a file [`read_sections`] accepted, read in place from
+/// its table: no copy of the table is kept.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct SectionTable<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> SectionTable<'a> {
+    /// The sections in file order.
+    pub fn iter(self) -> impl Iterator<Item = Section<'a>> {
+        let bytes = self.bytes;
+        entries(bytes).map(move |entry| Section {
+            entry,
+            bytes: bytes
+                .get(entry.offset as usize..)
+                .and_then(|b| b.get(..entry.length as usize))
+                .unwrap_or(&[]),
+        })
+    }
+
+    /// The table's entries, including sections this version skips.
+    pub fn entries(self) -> impl Iterator<Item = SectionEntry> + use<'a> {
+        entries(self.bytes)
+    }
+
+    /// The bodies of the sections of `kind`, in file order.
+    pub fn bodies(self, kind: SectionKind) -> impl Iterator<Item = &'a [u8]> {
+        let mut from = 0;
+        core::iter::from_fn(move || {
+            let (i, body) = self.find(kind, from)?;
+            from = i + 1;
+            Some(body)
+        })
+    }
+
+    /// The first section of `kind` at index `from` of the table or later:
+    /// its index and body. Out of line: every lookup of the parser calls it.
+    #[inline(never)]
+    fn find(self, kind: SectionKind, from: usize) -> Option<(usize, &'a [u8])> {
+        let bytes = self.bytes;
+        let (i, entry) = entries(bytes)
+            .enumerate()
+            .skip(from)
+            .find(|(_, e)| e.kind == Some(kind))?;
+        let body = bytes
+            .get(entry.offset as usize..)?
+            .get(..entry.length as usize)?;
+        Some((i, body))
+    }
+}
 
 fn le_u16(b: &[u8], at: usize) -> u16 {
     b.get(at..)
@@ -78,13 +126,13 @@ fn entry_at(bytes: &[u8], i: usize) -> SectionEntry {
 
 /// The section table of a file [`read_sections`] accepted, read again
 /// from its bytes.
-pub(super) fn entries(bytes: &[u8]) -> impl Iterator<Item = SectionEntry> + '_ {
+fn entries(bytes: &[u8]) -> impl Iterator<Item = SectionEntry> + '_ {
     let count = (le_u32(bytes, 20) as usize).min(MAX_SECTIONS);
     (0..count).map(move |i| entry_at(bytes, i))
 }
 
-/// Checks the header, CRC and table, and returns the known sections.
-pub(super) fn read_sections(bytes: &[u8]) -> Result<Sections<'_>, FormatError> {
+/// Checks the header, CRC and table, and returns the table.
+pub(super) fn read_sections(bytes: &[u8]) -> Result<SectionTable<'_>, FormatError> {
     let got = len_u32(bytes.len());
     if bytes.len() < HEADER_LEN {
         return Err(FormatError::Truncated {
@@ -130,7 +178,6 @@ pub(super) fn read_sections(bytes: &[u8]) -> Result<Sections<'_>, FormatError> {
         return Err(FormatError::HeaderLength);
     }
 
-    let mut sections = Sections::new();
     let mut end = header_len;
     for i in 0..count {
         let at = HEADER_LEN + i * SECTION_ENTRY_LEN;
@@ -156,17 +203,10 @@ pub(super) fn read_sections(bytes: &[u8]) -> Result<Sections<'_>, FormatError> {
         if padding.iter().any(|&b| b != 0) {
             return Err(FormatError::Padding { section: index });
         }
-        let body = bytes
-            .get(offset..offset + length)
-            .ok_or(FormatError::Layout { section: index })?;
         end = offset + length;
         if entry.kind.is_none() && entry.required {
             return Err(FormatError::UnknownRequiredSection { kind: entry.code });
         }
-        // Capacity equals the table limit checked above.
-        sections
-            .push(Section { entry, bytes: body })
-            .map_err(|_| FormatError::TooManySections)?;
     }
     if end != bytes.len() {
         return Err(FormatError::FileLength {
@@ -174,5 +214,5 @@ pub(super) fn read_sections(bytes: &[u8]) -> Result<Sections<'_>, FormatError> {
             actual: got,
         });
     }
-    Ok(sections)
+    Ok(SectionTable { bytes })
 }

@@ -1,6 +1,6 @@
 //! [`Model`]: a whole validated file and the views into it.
 
-use super::container::{Section, SectionEntry, entries, read_sections};
+use super::container::{SectionEntry, SectionTable, read_sections};
 use super::{
     AnomalyDetector, ClassBias, ClassRows, FixedPlan, FixedWeights, FormatError, MAX_PLANS,
     Normalization, PlanOutline, SectionKind, TimeConditioning, Topology, anomaly_section,
@@ -49,16 +49,26 @@ pub struct Model<'a> {
     schedule: Schedule<'a>,
     anomaly: Option<AnomalyDetector<'a>>,
     class_bias: Option<ClassBias<'a>>,
-    bytes: &'a [u8],
+    sections: SectionTable<'a>,
 }
 
-fn exactly_one<'a>(sections: &[Section<'a>], kind: SectionKind) -> Result<&'a [u8], FormatError> {
-    let mut found = sections.iter().filter(|s| s.entry.kind == Some(kind));
-    let first = found.next().ok_or(FormatError::MissingSection(kind))?;
+/// The body of the file's section of `kind`, if it has one; a second one
+/// is an error.
+fn at_most_one<'a>(
+    sections: SectionTable<'a>,
+    kind: SectionKind,
+) -> Result<Option<&'a [u8]>, FormatError> {
+    let mut found = sections.bodies(kind);
+    let first = found.next();
     if found.next().is_some() {
         return Err(FormatError::DuplicateSection(kind));
     }
-    Ok(first.bytes)
+    Ok(first)
+}
+
+/// The body of the file's one section of `kind`.
+fn exactly_one<'a>(sections: SectionTable<'a>, kind: SectionKind) -> Result<&'a [u8], FormatError> {
+    at_most_one(sections, kind)?.ok_or(FormatError::MissingSection(kind))
 }
 
 impl<'a> Model<'a> {
@@ -69,29 +79,26 @@ impl<'a> Model<'a> {
             .get(10..12)
             .and_then(|b| b.first_chunk::<2>())
             .map_or(0, |b| u16::from_le_bytes(*b));
-        let topology = topology::parse(exactly_one(&sections, SectionKind::Topology)?)?;
+        let topology = topology::parse(exactly_one(sections, SectionKind::Topology)?)?;
         let normalization = normalization::parse(
-            exactly_one(&sections, SectionKind::Normalization)?,
+            exactly_one(sections, SectionKind::Normalization)?,
             topology.x_dim(),
         )?;
         // Without `float` nothing reads the schedule or a plan's real
         // values: that build checks the schedule section's framing and each
-        // plan's outline only (docs/FORMAT.md, "Readers without float").
-        let schedule = exactly_one(&sections, SectionKind::Schedule)?;
+        // plan's outline only (docs/FORMAT.md, "Runtimes without float").
+        let schedule = exactly_one(sections, SectionKind::Schedule)?;
         #[cfg(feature = "float")]
         let schedule = schedule_section::parse(schedule)?;
         #[cfg(not(feature = "float"))]
         let _ = schedule;
 
-        let mut weights = Self::weights(&sections, topology)?;
+        let mut weights = Self::weights(sections, topology)?;
         let mut plans: heapless::Vec<PlanOutline, MAX_PLANS> = heapless::Vec::new();
-        for s in sections
-            .iter()
-            .filter(|s| s.entry.kind == Some(SectionKind::Plan))
-        {
+        for body in sections.bodies(SectionKind::Plan) {
             #[cfg(feature = "float")]
-            plan_section::parse(s.bytes, topology.prediction())?;
-            let plan = plan_section::outline(s.bytes)?;
+            plan_section::parse(body, topology.prediction())?;
+            let plan = plan_section::outline(body)?;
             plans.push(plan).map_err(|_| FormatError::Limit {
                 section: SectionKind::Plan,
                 offset: 0,
@@ -99,9 +106,9 @@ impl<'a> Model<'a> {
         }
 
         let fixed = matches!(weights, Weights::Fixed(_));
-        Self::check_time_bias_tables(&sections, &topology, &plans, fixed)?;
-        let fixed_plans = Self::fixed_plans(&sections, &topology, &plans, fixed)?;
-        let class_bias = Self::class_bias_rows(&sections, &topology, fixed)?;
+        Self::check_time_bias_tables(sections, &topology, &plans, fixed)?;
+        let fixed_plans = Self::fixed_plans(sections, &topology, &plans, fixed)?;
+        let class_bias = Self::class_bias_rows(sections, &topology, fixed)?;
         #[cfg_attr(not(feature = "float"), allow(irrefutable_let_patterns))] // fixed point only
         if let Weights::Fixed(w) = &mut weights {
             w.plan_accumulators(|o| {
@@ -110,10 +117,10 @@ impl<'a> Model<'a> {
                 time.unwrap_or(0) + class
             });
         }
-        let anomaly = Self::anomaly_detector(&sections, &plans)?;
+        let anomaly = Self::anomaly_detector(sections, &plans)?;
         // The plans, their integer forms and the time-bias tables are checked
-        // above and read again from `bytes` when asked for: a model held for
-        // a firmware's lifetime keeps no copy of their views.
+        // above and read again from the file when asked for: a model held
+        // for a firmware's lifetime keeps no copy of their views.
         Ok(Model {
             version_minor,
             topology,
@@ -123,27 +130,21 @@ impl<'a> Model<'a> {
             schedule,
             anomaly,
             class_bias,
-            bytes,
+            sections,
         })
     }
 
     /// The class-bias rows of a class-conditional model (at most one
     /// section), in the element type of the backend.
     fn class_bias_rows(
-        sections: &[Section<'a>],
+        sections: SectionTable<'a>,
         topology: &Topology<'a>,
         fixed: bool,
     ) -> Result<Option<ClassBias<'a>>, FormatError> {
-        let mut found = sections
-            .iter()
-            .filter(|s| s.entry.kind == Some(SectionKind::ClassBias));
-        let Some(first) = found.next() else {
+        let Some(body) = at_most_one(sections, SectionKind::ClassBias)? else {
             return Ok(None);
         };
-        if found.next().is_some() {
-            return Err(FormatError::DuplicateSection(SectionKind::ClassBias));
-        }
-        let table = class_bias::parse(first.bytes)?;
+        let table = class_bias::parse(body)?;
         let element_fits = matches!(
             (table.rows(), fixed),
             (ClassRows::F32(_), false) | (ClassRows::I32(_), true)
@@ -158,25 +159,19 @@ impl<'a> Model<'a> {
 
     /// The anomaly detector, if the file has one (at most one).
     fn anomaly_detector(
-        sections: &[Section<'a>],
+        sections: SectionTable<'a>,
         plans: &[PlanOutline],
     ) -> Result<Option<AnomalyDetector<'a>>, FormatError> {
-        let mut found = sections
-            .iter()
-            .filter(|s| s.entry.kind == Some(SectionKind::Anomaly));
-        let Some(first) = found.next() else {
+        let Some(body) = at_most_one(sections, SectionKind::Anomaly)? else {
             return Ok(None);
         };
-        if found.next().is_some() {
-            return Err(FormatError::DuplicateSection(SectionKind::Anomaly));
-        }
         let plan_rows = |i: u32| plans.get(i as usize).map(|p| p.rows);
-        anomaly_section::parse(first.bytes, plan_rows).map(Some)
+        anomaly_section::parse(body, plan_rows).map(Some)
     }
 
     /// The one weights section, whichever backend it is for.
     fn weights(
-        sections: &[Section<'a>],
+        sections: SectionTable<'a>,
         topology: Topology<'a>,
     ) -> Result<Weights<'a>, FormatError> {
         let mut found = sections.iter().filter(|s| {
@@ -215,7 +210,7 @@ impl<'a> Model<'a> {
     /// Integer plans, ordered by plan: one per plan for a fixed-point
     /// model, none otherwise.
     fn fixed_plans(
-        sections: &[Section<'a>],
+        sections: SectionTable<'a>,
         topology: &Topology<'a>,
         plans: &[PlanOutline],
         fixed: bool,
@@ -224,11 +219,8 @@ impl<'a> Model<'a> {
             section: SectionKind::FixedPlan,
         };
         let mut out: heapless::Vec<FixedPlan<'a>, MAX_PLANS> = heapless::Vec::new();
-        for s in sections
-            .iter()
-            .filter(|s| s.entry.kind == Some(SectionKind::FixedPlan))
-        {
-            let fixed_plan = fixed_plan::parse(s.bytes)?;
+        for body in sections.bodies(SectionKind::FixedPlan) {
+            let fixed_plan = fixed_plan::parse(body)?;
             let plan = plans.get(out.len()).ok_or(mismatch)?;
             let fits = fixed_plan.plan() as usize == out.len()
                 && fixed_plan.width() == topology.first_dense_output()
@@ -249,15 +241,12 @@ impl<'a> Model<'a> {
     /// fixed-point model keeps its time-bias rows in its integer plans.
     #[cfg(not(feature = "float"))]
     fn check_time_bias_tables(
-        sections: &[Section<'a>],
+        sections: SectionTable<'a>,
         _: &Topology<'a>,
         _: &[PlanOutline],
         _: bool,
     ) -> Result<(), FormatError> {
-        if sections
-            .iter()
-            .any(|s| s.entry.kind == Some(SectionKind::TimeBias))
-        {
+        if sections.bodies(SectionKind::TimeBias).next().is_some() {
             return Err(FormatError::Mismatch {
                 section: SectionKind::TimeBias,
             });
@@ -269,7 +258,7 @@ impl<'a> Model<'a> {
     /// bias-table model, none otherwise.
     #[cfg(feature = "float")]
     fn check_time_bias_tables(
-        sections: &[Section<'a>],
+        sections: SectionTable<'a>,
         topology: &Topology<'a>,
         plans: &[PlanOutline],
         fixed: bool,
@@ -278,11 +267,8 @@ impl<'a> Model<'a> {
             section: SectionKind::TimeBias,
         };
         let mut count = 0;
-        for s in sections
-            .iter()
-            .filter(|s| s.entry.kind == Some(SectionKind::TimeBias))
-        {
-            let table = time_bias::parse(s.bytes)?;
+        for body in sections.bodies(SectionKind::TimeBias) {
+            let table = time_bias::parse(body)?;
             // Tables come in plan order: table k belongs to plan k.
             let plan = plans.get(count).ok_or(mismatch)?;
             let fits = table.plan() as usize == count
@@ -306,7 +292,7 @@ impl<'a> Model<'a> {
 
     /// The section table, including sections this version skips.
     pub fn sections(&self) -> impl Iterator<Item = SectionEntry> + use<'a> {
-        entries(self.bytes)
+        self.sections.entries()
     }
 
     /// Minor version of the file.
@@ -377,10 +363,7 @@ impl<'a> Model<'a> {
 
     /// The bodies of the sections of `kind`, in file order.
     fn bodies(&self, kind: SectionKind) -> impl Iterator<Item = &'a [u8]> + use<'a> {
-        let bytes = self.bytes;
-        entries(bytes)
-            .filter(move |e| e.kind == Some(kind))
-            .filter_map(move |e| bytes.get(e.offset as usize..)?.get(..e.length as usize))
+        self.sections.bodies(kind)
     }
 
     /// Data normalisation.
