@@ -140,7 +140,7 @@ pub(super) fn read_sections(bytes: &[u8]) -> Result<SectionTable<'_>, FormatErro
             got,
         });
     }
-    if bytes.get(..8) != Some(&MAGIC[..]) {
+    if bytes.first_chunk::<8>() != Some(&MAGIC) {
         return Err(FormatError::BadMagic);
     }
     let major = le_u16(bytes, 8);
