@@ -5,20 +5,26 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 EMBEDDED_TARGETS=(thumbv6m-none-eabi thumbv7em-none-eabihf riscv32imac-unknown-none-elf)
+# A 32-bit host, where `usize` is as narrow as on the chips.
+HOST_32=i686-unknown-linux-gnu
 MSRV=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "setup: rustup components, embedded targets, MSRV toolchain $MSRV"
+step "setup: rustup components, embedded and 32-bit host targets, MSRV toolchain $MSRV"
 rustup component add rustfmt clippy
-rustup target add "${EMBEDDED_TARGETS[@]}"
+rustup target add "${EMBEDDED_TARGETS[@]}" "$HOST_32"
 rustup toolchain install "$MSRV" --profile minimal
 
-step "setup: QEMU and defmt-print (firmware tests), if missing"
+step "setup: QEMU and defmt-print (firmware tests), gcc-multilib (32-bit host tests), if missing"
 sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+apt_updated=false
+apt_install() {
+    $apt_updated || { $sudo apt-get update -qq && apt_updated=true; }
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+}
+dpkg -s gcc-multilib >/dev/null 2>&1 || apt_install gcc-multilib
 if ! command -v qemu-system-arm >/dev/null || ! command -v qemu-system-riscv32 >/dev/null; then
-    $sudo apt-get update -qq
-    apt_install() { $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"; }
     # Where qemu-utils comes from backports it breaks the release's QEMU:
     # take the release's qemu-utils along with it.
     apt_install qemu-system-arm qemu-system-misc ||
@@ -86,6 +92,10 @@ cargo test --workspace --all-features
 
 step "the runtime without float: unit tests (float files are refused), the malformed corpus, mutants of the fixtures"
 cargo test -p tinyscore --no-default-features --lib --test corpus_without_float --test mutations_without_float
+
+step "the parser with a 32-bit usize ($HOST_32): malformed corpus, format round trips, mutants without float"
+cargo test --target "$HOST_32" -p tinyscore --features std --test corpus_replay --test format
+cargo test --target "$HOST_32" -p tinyscore --no-default-features --test corpus_without_float --test mutations_without_float
 
 step "sample bits across optimisation levels (golden CRCs in the release profile)"
 cargo test --release -p tinyscore --features std --test backends

@@ -4,7 +4,7 @@
 //! export, in that layer's accumulator units).
 
 use super::cursor::{Cursor, I32s};
-use super::{FormatError, SectionKind};
+use super::{FormatError, MAX_WIDTH, SectionKind};
 use crate::fixed::Coefficient;
 use crate::fixed::coefficient::MAX_COEFFICIENT_SHIFT;
 
@@ -138,7 +138,10 @@ pub(super) fn parse(bytes: &[u8]) -> Result<FixedPlan<'_>, FormatError> {
     if rows == 0 {
         return Err(c.limit(rows_at));
     }
-    if width == 0 {
+    // A row is then at most 104 + 4·4096 bytes: its length cannot wrap a
+    // 32-bit usize (and the width must equal the first dense layer's, at
+    // most MAX_WIDTH, anyway).
+    if width == 0 || width > MAX_WIDTH {
         return Err(c.limit(width_at));
     }
     if clip < 0 {

@@ -198,6 +198,12 @@ pub fn add_cases(cases: &mut Vec<Case>, float_base: &[u8], float_bias_table: &[u
         E::SectionLength(K::FixedPlan),
     );
     add(
+        // 104 + 4·width wraps to 0 in 32-bit arithmetic.
+        "fixed_plan_width_huge",
+        plan(&|b| put_u32(b, 8, 0x3fff_ffe6)),
+        plan_limit(8),
+    );
+    add(
         "fixed_plan_reserved",
         plan(&|b| put_u32(b, 12, 1)),
         E::Reserved { offset: 12 },
