@@ -17,7 +17,7 @@ use tinyscore::fixed::requantize::{
     doubling_high_mul_i16, rounding_divide_by_pot, rounding_divide_by_pot_i32,
     saturating_rounding_doubling_high_mul,
 };
-use tinyscore::fixed::{Coefficient, Multiplier, STATE_FRAC_BITS};
+use tinyscore::fixed::{Coefficient, Multiplier, STATE_FRAC_BITS, saturate_i32};
 use tinyscore::format::{
     self, Activation, FixedLayer, I16s, Layer, Model, ModelSpec, WeightLayout,
 };
@@ -88,6 +88,17 @@ proptest! {
             ((ab + nudge) / (1i64 << 31)) as i32
         };
         prop_assert_eq!(saturating_rounding_doubling_high_mul(a, b), gemmlowp);
+    }
+
+    #[test]
+    fn saturate_i32_is_a_clamp(
+        v in prop_oneof![
+            any::<i64>(),
+            // Around the bounds, where the high word changes.
+            (-2i64..2, -3i64..3).prop_map(|(k, d)| k * (1i64 << 31) + d),
+        ]
+    ) {
+        prop_assert_eq!(saturate_i32(v), v.clamp(i32::MIN.into(), i32::MAX.into()) as i32);
     }
 
     #[test]

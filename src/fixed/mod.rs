@@ -61,8 +61,18 @@ pub fn saturate_activation(v: i64) -> i16 {
 }
 
 /// Saturates to `i32`.
+///
+/// Written as "fits, or the bound of its sign" rather than a clamp: on a
+/// 32-bit core that is a compare of the high word with the low word's sign
+/// instead of two 64-bit compares, at each of the sampler's updates.
 pub fn saturate_i32(v: i64) -> i32 {
-    v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+    let low = v as i32;
+    if i64::from(low) == v {
+        low
+    } else {
+        // i32::MAX for a positive `v`, i32::MIN (its complement) otherwise.
+        ((v >> 63) as i32) ^ i32::MAX
+    }
 }
 
 /// A Q16.16 state value in model units as `f32` (exact for |v| < 2⁸, rounded

@@ -98,11 +98,12 @@ impl<'a> FixedNetwork<'a> {
         };
         let stride = vector_len(topology);
         let skip = scratch.as_ptr().align_offset(4).min(1);
-        let scratch = scratch
-            .get_mut(skip..skip + 3 * stride)
-            .ok_or(scratch_error)?;
-        let (mut cur, rest) = scratch.split_at_mut(stride);
-        let (mut next, saved) = rest.split_at_mut(stride);
+        // Checked splits: with `split_at_mut`, a panic path (and the
+        // formatting it links) the compiler cannot rule out.
+        let scratch = scratch.get_mut(skip..).ok_or(scratch_error)?;
+        let (mut cur, rest) = scratch.split_at_mut_checked(stride).ok_or(scratch_error)?;
+        let (mut next, rest) = rest.split_at_mut_checked(stride).ok_or(scratch_error)?;
+        let saved = rest.get_mut(..stride).ok_or(scratch_error)?;
 
         let input = self.weights.input();
         for (c, &v) in cur.iter_mut().zip(x) {

@@ -206,7 +206,7 @@ impl<'a> FixedWeights<'a> {
                 .map(|(o, sum)| {
                     let b = u64::from(bias.get(o).unwrap_or(0).unsigned_abs());
                     let extra = if first { first_extra(o) } else { 0 };
-                    sum * ACTIVATION_MAX as u64 + b + extra
+                    u64::from(sum) * ACTIVATION_MAX as u64 + b + extra
                 })
                 .max()
                 .unwrap_or(0);

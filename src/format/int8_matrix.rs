@@ -147,11 +147,12 @@ impl<'a> Int8Matrix<'a> {
     }
 
     /// `Σᵢ |w[o, i]|` for every row `o`, in order: what the loader bounds
-    /// the accumulators with, read block by block.
-    pub fn abs_sums(&self) -> impl Iterator<Item = u64> + use<'a> {
+    /// the accumulators with, read block by block. A row has at most
+    /// [`crate::format::MAX_WIDTH`] columns, so its sum fits a `u32`.
+    pub fn abs_sums(&self) -> impl Iterator<Item = u32> + use<'a> {
         let (blocks, rest) = self.blocks();
         let block_sums = blocks.flat_map(|block| {
-            let mut sums = [0u64; TILE_ROWS];
+            let mut sums = [0u32; TILE_ROWS];
             let (tiles, _) = block.tiles.as_chunks::<{ TILE_ROWS * TILE_COLUMNS }>();
             // A tile adds at most 4·128 to a lane: 64 tiles stay below 2¹⁶.
             for group in tiles.chunks(64) {
@@ -193,15 +194,15 @@ fn pair_lanes(word: u32) -> u32 {
 }
 
 /// The sum of the two 16-bit lanes of `lanes`.
-fn fold_lanes(lanes: u32) -> u64 {
-    u64::from((lanes & 0xffff) + (lanes >> 16))
+fn fold_lanes(lanes: u32) -> u32 {
+    (lanes & 0xffff) + (lanes >> 16)
 }
 
 /// `Σ |w|` over int8 weights, four at a time.
-fn abs_sum(bytes: &[u8]) -> u64 {
+fn abs_sum(bytes: &[u8]) -> u32 {
     let (words, rest) = bytes.as_chunks::<4>();
     // A word adds at most 2·128 to a lane: 128 words stay below 2¹⁶.
-    let whole: u64 = words
+    let whole: u32 = words
         .chunks(128)
         .map(|group| {
             let lanes = group
@@ -210,9 +211,9 @@ fn abs_sum(bytes: &[u8]) -> u64 {
             fold_lanes(lanes)
         })
         .sum();
-    let rest: u64 = rest
+    let rest: u32 = rest
         .iter()
-        .map(|&w| u64::from((w as i8).unsigned_abs()))
+        .map(|&w| u32::from((w as i8).unsigned_abs()))
         .sum();
     whole + rest
 }
@@ -267,9 +268,9 @@ mod tests {
                 for (o, want) in weights.chunks(columns).enumerate() {
                     prop_assert_eq!(matrix.row(o).collect::<Vec<_>>(), want.to_vec());
                 }
-                let sums: Vec<u64> = weights
+                let sums: Vec<u32> = weights
                     .chunks(columns)
-                    .map(|row| row.iter().map(|w| u64::from(w.unsigned_abs())).sum())
+                    .map(|row| row.iter().map(|w| u32::from(w.unsigned_abs())).sum())
                     .collect();
                 prop_assert_eq!(matrix.abs_sums().collect::<Vec<_>>(), sums);
                 prop_assert_eq!(matrix.row(weights.len() / columns).count(), 0);
@@ -285,7 +286,7 @@ mod tests {
         for w in [127i8, -127, -128] {
             let weights = std::vec![w; 5 * 4096];
             let tiled = tile(&weights, 4096);
-            let want = std::vec![u64::from(w.unsigned_abs()) * 4096; 5];
+            let want = std::vec![u32::from(w.unsigned_abs()) * 4096; 5];
             let matrix = Int8Matrix::new(&tiled, 4096, WeightLayout::Tiled);
             assert_eq!(matrix.abs_sums().collect::<Vec<_>>(), want);
         }
