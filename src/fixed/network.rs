@@ -98,12 +98,14 @@ impl<'a> FixedNetwork<'a> {
         };
         let stride = vector_len(topology);
         let skip = scratch.as_ptr().align_offset(4).min(1);
-        // Checked splits: with `split_at_mut`, a panic path (and the
-        // formatting it links) the compiler cannot rule out.
-        let scratch = scratch.get_mut(skip..).ok_or(scratch_error)?;
+        // Checked splits: `split_at_mut` has a panic path (and links the
+        // formatting it prints with) the compiler cannot rule out.
+        let end = stride.checked_mul(3).and_then(|n| n.checked_add(skip));
+        let scratch = end
+            .and_then(|end| scratch.get_mut(skip..end))
+            .ok_or(scratch_error)?;
         let (mut cur, rest) = scratch.split_at_mut_checked(stride).ok_or(scratch_error)?;
-        let (mut next, rest) = rest.split_at_mut_checked(stride).ok_or(scratch_error)?;
-        let saved = rest.get_mut(..stride).ok_or(scratch_error)?;
+        let (mut next, saved) = rest.split_at_mut_checked(stride).ok_or(scratch_error)?;
 
         let input = self.weights.input();
         for (c, &v) in cur.iter_mut().zip(x) {
