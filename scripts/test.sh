@@ -11,8 +11,8 @@ MSRV=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "setup: rustup components, embedded and 32-bit host targets, MSRV toolchain $MSRV"
-rustup component add rustfmt clippy
+step "setup: rustup components (llvm-tools: llvm-objdump for the no-panic check), embedded and 32-bit host targets, MSRV toolchain $MSRV"
+rustup component add rustfmt clippy llvm-tools
 rustup target add "${EMBEDDED_TARGETS[@]}" "$HOST_32"
 rustup toolchain install "$MSRV" --profile minimal
 

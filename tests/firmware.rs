@@ -20,9 +20,12 @@
 //! calibrated on its own samples ([`with_detector`]), written by this file. After a change of the fixtures or the format, regenerate them
 //! with `TINYSCORE_BLESS=1 cargo test --features std --test firmware`.
 //!
-//! Nothing is skipped: a missing QEMU, `defmt-print` or rustup target fails
-//! the test with the command that installs it (`bash scripts/test.sh`
-//! installs them all).
+//! The Arm builds are also disassembled, to show that no function of the
+//! runtime can reach a panic ([`runtime_code_on_arm_has_no_panic_path`]).
+//!
+//! Nothing is skipped: a missing QEMU, `defmt-print`, rustup target or
+//! `llvm-tools` component fails the test with the command that installs it
+//! (`bash scripts/test.sh` installs them all).
 #![cfg(feature = "std")]
 #![allow(
     clippy::unwrap_used,
@@ -596,4 +599,140 @@ fn cortex_m0_fixed_is_bit_identical_to_the_host() {
 #[test]
 fn riscv32_fixed_is_bit_identical_to_the_host() {
     check("riscv32imac-unknown-none-elf", "virt", "fixed");
+}
+
+// ---- No panic path ----------------------------------------------------------
+
+/// `llvm-objdump` of the toolchain's `llvm-tools` component.
+fn llvm_objdump() -> PathBuf {
+    let rustc = |args: &[&str]| {
+        let out = Command::new("rustc")
+            .args(args)
+            .output()
+            .expect("rustc runs");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let host = rustc(&["-vV"])
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .unwrap()
+        .to_owned();
+    let sysroot = rustc(&["--print", "sysroot"]);
+    let path = Path::new(sysroot.trim()).join(format!("lib/rustlib/{host}/bin/llvm-objdump"));
+    assert!(
+        path.exists(),
+        "llvm-objdump is missing; install it with: rustup component add llvm-tools"
+    );
+    path
+}
+
+/// Whether `symbol` is one of core's panic entry points: `core::panicking`,
+/// the slice index failures, `unwrap_failed` and `expect_failed`.
+fn is_panic_entry(symbol: &str) -> bool {
+    [
+        "panicking",
+        "index_fail",
+        "index_len_fail",
+        "index_order_fail",
+    ]
+    .iter()
+    .chain(&["unwrap_failed", "expect_failed"])
+    .any(|p| symbol.contains(p))
+}
+
+/// The runtime's functions that branch to a panic entry point, from an
+/// `llvm-objdump -d` listing (Arm: a branch shows its target as
+/// `<symbol>`; mapping symbols such as `$t` and `$d` are not functions).
+fn runtime_functions_that_panic(listing: &str) -> Vec<String> {
+    let mut function = "";
+    let mut found: Vec<String> = Vec::new();
+    for line in listing.lines() {
+        if let Some((_, label)) = line.strip_suffix(">:").and_then(|l| l.split_once(" <")) {
+            if !label.starts_with('$') {
+                function = label;
+            }
+            continue;
+        }
+        let target = line.rsplit_once('<').map(|(_, t)| t);
+        if target.is_some_and(is_panic_entry)
+            && function.contains("tinyscore")
+            && !found.iter().any(|f| f == function)
+        {
+            found.push(function.to_owned());
+        }
+    }
+    found
+}
+
+#[test]
+fn the_panic_scan_finds_a_branch_to_a_panic() {
+    // Shaped as llvm-objdump prints Thumb code (this one from forward's
+    // unchecked scratch split, which had such a branch).
+    let listing = "\
+00003198 <_ZN9tinyscore5fixed7network12FixedNetwork7forward17h890c2f173064beffE>:
+    3198:      \tpush\t{r4, r5, r6, r7, lr}
+00003372 <$t>:
+    37c0:      \tbl\t0x1e0c <_RNvNtCs7ldSeZOOJos_4core9panicking9panic_fmt> @ imm = #-6584
+00003800 <_ZN4defmt6export3fmt17h9023c3592cc79f10E>:
+    3804:      \tbl\t0x1e0c <_RNvNtCs7ldSeZOOJos_4core9panicking9panic_fmt> @ imm = #-6648
+";
+    assert_eq!(
+        runtime_functions_that_panic(listing),
+        ["_ZN9tinyscore5fixed7network12FixedNetwork7forward17h890c2f173064beffE"]
+    );
+}
+
+/// No panic after load, as the compiler sees it: in the Arm firmware
+/// (Cortex-M4F with the float backends and with the fixed-point one and its
+/// DSP kernel, Cortex-M0, and the runtime without `float`), no function of
+/// the runtime branches to a panic, so no input can reach one. (RISC-V is
+/// left out: its far calls do not show their target in the listing.)
+#[test]
+fn runtime_code_on_arm_has_no_panic_path() {
+    let objdump = llvm_objdump();
+    let elves = [
+        build(
+            "thumbv7em-none-eabihf",
+            &model_path("f32"),
+            "nopanic-m4f-f32",
+            &[],
+        ),
+        build(
+            "thumbv7em-none-eabihf",
+            &model_path("fixed"),
+            "nopanic-m4f-fixed",
+            &[],
+        ),
+        build(
+            "thumbv6m-none-eabi",
+            &model_path("fixed"),
+            "nopanic-m0-fixed",
+            &[],
+        ),
+        build_bin(
+            "tinyscore-fixed-only",
+            "sample",
+            "thumbv7em-none-eabihf",
+            &model_path("fixed"),
+            "nopanic-fixed-only",
+            &[],
+        ),
+    ];
+    for elf in elves {
+        let out = Command::new(&objdump)
+            .args(["-d", "--no-show-raw-insn"])
+            .arg(&elf)
+            .output()
+            .expect("llvm-objdump runs");
+        assert!(out.status.success(), "llvm-objdump {}", elf.display());
+        let listing = String::from_utf8_lossy(&out.stdout);
+        // The scan must see the runtime at all.
+        assert!(listing.contains("tinyscore"), "{}", elf.display());
+        let found = runtime_functions_that_panic(&listing);
+        assert!(
+            found.is_empty(),
+            "{}: these functions of the runtime can panic: {found:#?}",
+            elf.display()
+        );
+    }
 }

@@ -397,7 +397,10 @@ fn noised<R: Rng + ?Sized>(a: Coefficient, c: Coefficient, v: i32, rng: &mut R) 
 fn x0_estimate(p: Coefficient, q: Coefficient, x: i32, out: i32, clip: Option<i32>) -> i32 {
     let x0 = saturate_i32(p.apply(x).saturating_add(q.apply(out)));
     match clip {
-        Some(bound) => x0.clamp(-bound, bound),
+        // Not `clamp`, which panics on an empty range: the bound is
+        // positive ([`crate::format::FixedPlan::clip`]), but nothing here
+        // tells the compiler so.
+        Some(bound) => x0.max(-bound).min(bound),
         None => x0,
     }
 }
