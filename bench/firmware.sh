@@ -22,7 +22,8 @@
 #   and a text / data / bss table; then the runtime's own code and
 #   read-only data without the `float` feature: firmware/fixed-only's
 #   `sample` minus its `baseline`, on the Cortex-M4F and the Cortex-M0,
-#   split into the loader (`check` minus `baseline`) and sampling.
+#   split into the loader (`check` minus `baseline`) and sampling, and
+#   by source crate (bench/code_by_crate.py; needs llvm-symbolizer).
 # - --baseline REV: also runs the same models through the firmware of
 #   commit REV (exported with `git archive` under target/bench-firmware and
 #   built there), and prints instructions per step of both and their ratio
@@ -104,6 +105,17 @@ for case in thumbv7em-none-eabihf:mps2-an386 thumbv6m-none-eabi:microbit; do
         $(section .rodata "firmware/sizes/fixed-only-$machine-baseline.txt")))
     echo "| $machine | $with | $without | $(awk -v a="$with" -v b="$without" 'BEGIN {printf "%.2f", a / b}') |" \
         "$(($(text check) - $(text baseline))) | $(($(text sample) - $(text check))) | $rodata |"
+done
+# The same difference by source crate (bench/code_by_crate.py): the
+# runtime's own code, with what it inlines from core, apart from what it
+# links from core, compiler-builtins (memcpy, memset), defmt, the RNG.
+for case in thumbv7em-none-eabihf:mps2-an386 thumbv6m-none-eabi:microbit; do
+    IFS=: read -r target machine <<<"$case"
+    built=firmware/target/$target/release
+    echo
+    echo "$machine, firmware/fixed-only \`sample\` against \`baseline\`, bytes of .text by crate:"
+    echo
+    python3 bench/code_by_crate.py "$built/baseline" "$built/sample"
 done
 $sizes_only && exit 0
 
