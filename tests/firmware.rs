@@ -20,8 +20,8 @@
 //! calibrated on its own samples ([`with_detector`]), written by this file. After a change of the fixtures or the format, regenerate them
 //! with `TINYSCORE_BLESS=1 cargo test --features std --test firmware`.
 //!
-//! The Arm builds are also disassembled, to show that no function of the
-//! runtime can reach a panic ([`runtime_code_on_arm_has_no_panic_path`]).
+//! The builds are also disassembled, to show that no function of the
+//! runtime can reach a panic ([`runtime_code_has_no_panic_path`]).
 //!
 //! Nothing is skipped: a missing QEMU, `defmt-print`, rustup target or
 //! `llvm-tools` component fails the test with the command that installs it
@@ -38,6 +38,7 @@ mod common;
 
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
@@ -641,19 +642,51 @@ fn is_panic_entry(symbol: &str) -> bool {
 }
 
 /// The runtime's functions that branch to a panic entry point, from an
-/// `llvm-objdump -d` listing (Arm: a branch shows its target as
-/// `<symbol>`; mapping symbols such as `$t` and `$d` are not functions).
+/// `llvm-objdump -d` listing. An Arm branch shows its target as
+/// `<symbol>`; a RISC-V call is `auipc` and `jalr`/`jr` through a register,
+/// whose target is worked out here and looked up among the listing's
+/// labels. Mapping symbols such as `$t` and `$d` are not functions.
 fn runtime_functions_that_panic(listing: &str) -> Vec<String> {
+    let labels: HashMap<u64, &str> = listing.lines().filter_map(label).collect();
     let mut function = "";
+    let mut registers: HashMap<String, u64> = HashMap::new();
     let mut found: Vec<String> = Vec::new();
     for line in listing.lines() {
-        if let Some((_, label)) = line.strip_suffix(">:").and_then(|l| l.split_once(" <")) {
-            if !label.starts_with('$') {
-                function = label;
+        if let Some((_, name)) = label(line) {
+            if !name.starts_with('$') {
+                function = name;
             }
             continue;
         }
-        let target = line.rsplit_once('<').map(|(_, t)| t);
+        let mut fields = line.split_whitespace();
+        let address = fields.next().and_then(|a| a.strip_suffix(':'));
+        let address = address.and_then(|a| u64::from_str_radix(a, 16).ok());
+        let (Some(address), Some(op)) = (address, fields.next()) else {
+            continue;
+        };
+        let operands: String = fields.collect();
+        let target = match op {
+            // auipc rd, imm20: rd = pc + sign-extended imm20 · 4096.
+            "auipc" => {
+                if let Some((rd, imm)) = operands.split_once(',') {
+                    let imm: i64 = imm.parse().unwrap_or(0);
+                    let imm = if imm >= 1 << 19 { imm - (1 << 20) } else { imm };
+                    registers.insert(rd.to_owned(), address.wrapping_add_signed(imm << 12));
+                }
+                None
+            }
+            // jalr/jr offset(rs), after an auipc of rs.
+            "jalr" | "jr" => operands.strip_suffix(')').and_then(|o| {
+                let (offset, rs) = o.split_once('(')?;
+                let base = registers.get(rs)?;
+                Some(base.wrapping_add_signed(offset.parse().ok()?))
+            }),
+            _ => None,
+        };
+        let target = match target {
+            Some(t) => labels.get(&t).copied(),
+            None => line.rsplit_once('<').map(|(_, t)| t),
+        };
         if target.is_some_and(is_panic_entry)
             && function.contains("tinyscore")
             && !found.iter().any(|f| f == function)
@@ -664,11 +697,17 @@ fn runtime_functions_that_panic(listing: &str) -> Vec<String> {
     found
 }
 
+/// The address and name of a label line (`80001000 <name>:`).
+fn label(line: &str) -> Option<(u64, &str)> {
+    let (address, name) = line.strip_suffix(">:")?.split_once(" <")?;
+    Some((u64::from_str_radix(address, 16).ok()?, name))
+}
+
 #[test]
 fn the_panic_scan_finds_a_branch_to_a_panic() {
     // Shaped as llvm-objdump prints Thumb code (this one from forward's
     // unchecked scratch split, which had such a branch).
-    let listing = "\
+    let arm = "\
 00003198 <_ZN9tinyscore5fixed7network12FixedNetwork7forward17h890c2f173064beffE>:
     3198:      \tpush\t{r4, r5, r6, r7, lr}
 00003372 <$t>:
@@ -677,18 +716,34 @@ fn the_panic_scan_finds_a_branch_to_a_panic() {
     3804:      \tbl\t0x1e0c <_RNvNtCs7ldSeZOOJos_4core9panicking9panic_fmt> @ imm = #-6648
 ";
     assert_eq!(
-        runtime_functions_that_panic(listing),
+        runtime_functions_that_panic(arm),
         ["_ZN9tinyscore5fixed7network12FixedNetwork7forward17h890c2f173064beffE"]
+    );
+    // RISC-V: 0x80001000 + 1·4096 − 8 = 0x80001ff8, the panic; the second
+    // call, 0x80001008 − 4096 − 8 = 0x80000000, is to `sample`.
+    let riscv = "\
+80000000 <_ZN9tinyscore5fixed7sampler6sample17h0000000000000000E>:
+80000004:      \tret
+80001000 <_ZN9tinyscore5fixed7sampler11x0_estimate17h0000000000000000E>:
+80001000:      \tauipc\tra, 1
+80001004:      \tjalr\t-8(ra)
+80001008:      \tauipc\tra, 1048575
+8000100c:      \tjalr\t-8(ra)
+80001ff8 <_RNvNtCscB4ypgrvJIh_4core9panicking9panic_fmt>:
+80001ff8:      \tj\t0x80001ff8 <_RNvNtCscB4ypgrvJIh_4core9panicking9panic_fmt>
+";
+    assert_eq!(
+        runtime_functions_that_panic(riscv),
+        ["_ZN9tinyscore5fixed7sampler11x0_estimate17h0000000000000000E"]
     );
 }
 
-/// No panic after load, as the compiler sees it: in the Arm firmware
+/// No panic after load, as the compiler sees it: in the firmware
 /// (Cortex-M4F with the float backends and with the fixed-point one and its
-/// DSP kernel, Cortex-M0, and the runtime without `float`), no function of
-/// the runtime branches to a panic, so no input can reach one. (RISC-V is
-/// left out: its far calls do not show their target in the listing.)
+/// DSP kernel, Cortex-M0, RISC-V, and the runtime without `float`), no
+/// function of the runtime branches to a panic, so no input can reach one.
 #[test]
-fn runtime_code_on_arm_has_no_panic_path() {
+fn runtime_code_has_no_panic_path() {
     let objdump = llvm_objdump();
     let elves = [
         build(
@@ -707,6 +762,12 @@ fn runtime_code_on_arm_has_no_panic_path() {
             "thumbv6m-none-eabi",
             &model_path("fixed"),
             "nopanic-m0-fixed",
+            &[],
+        ),
+        build(
+            "riscv32imac-unknown-none-elf",
+            &model_path("fixed"),
+            "nopanic-riscv32-fixed",
             &[],
         ),
         build_bin(
