@@ -630,15 +630,15 @@ fn llvm_objdump() -> PathBuf {
 /// Whether `symbol` is one of core's panic entry points: `core::panicking`,
 /// the slice index failures, `unwrap_failed` and `expect_failed`.
 fn is_panic_entry(symbol: &str) -> bool {
-    [
+    const ENTRIES: [&str; 6] = [
         "panicking",
         "index_fail",
         "index_len_fail",
         "index_order_fail",
-    ]
-    .iter()
-    .chain(&["unwrap_failed", "expect_failed"])
-    .any(|p| symbol.contains(p))
+        "unwrap_failed",
+        "expect_failed",
+    ];
+    ENTRIES.iter().any(|p| symbol.contains(p))
 }
 
 /// The runtime's functions that branch to a panic entry point, from an
