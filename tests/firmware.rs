@@ -16,8 +16,10 @@
 //! the fixtures of tests/common made class-conditional with 3 classes
 //! ([`common::conditional_spec`] of [`common::small_spec`], its f16 version,
 //! and of the bias-table MLP quantised, at hidden width 16 and 29, and for
-//! 8-dimensional data — the last two on the Cortex-M4F only), each with an anomaly detector
-//! calibrated on its own samples ([`with_detector`]), written by this file. After a change of the fixtures or the format, regenerate them
+//! 8-dimensional data — the last two on the Cortex-M4F only), each with a
+//! data range whose x̂₀ clip acts on its samples ([`with_data_range`]) and
+//! an anomaly detector calibrated on its own samples ([`with_detector`]),
+//! written by this file. After a change of the fixtures or the format, regenerate them
 //! with `TINYSCORE_BLESS=1 cargo test --features std --test firmware`.
 //!
 //! The builds are also disassembled, to show that no function of the
@@ -43,7 +45,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 use tinyscore::fixed::quantize::quantize;
-use tinyscore::fixed::{FixedSampler, FixedScratch, STATE_FRAC_BITS};
+use tinyscore::fixed::{FixedSampler, FixedScratch, STATE_FRAC_BITS, state_to_f32};
 use tinyscore::format::{self, AnomalyData, Backend, Model, SectionKind, WeightsData};
 use tinyscore::net::Guidance;
 use tinyscore::plan::Plan;
@@ -100,7 +102,29 @@ fn fixture(name: &str) -> Vec<u8> {
         }
         other => unreachable!("no fixture {other}"),
     }
-    with_detector(&format::write(&spec).unwrap())
+    with_detector(&with_data_range(&format::write(&spec).unwrap()))
+}
+
+/// `bytes` with a data range whose clip acts: in every dimension, half the
+/// largest |value| (model units) of the model's own unclipped samples.
+fn with_data_range(bytes: &[u8]) -> Vec<u8> {
+    let model = Model::parse(bytes).unwrap();
+    let dim = model.topology().x_dim() as usize;
+    let model_units: Vec<f32> = match model.backend() {
+        Backend::Fixed => common::fixed_samples(bytes)
+            .0
+            .into_iter()
+            .map(state_to_f32)
+            .collect(),
+        Backend::F32 | Backend::F16 => {
+            let mut x = common::float_samples(bytes);
+            x.chunks_exact_mut(dim)
+                .for_each(|v| model.normalization().to_model(v));
+            x
+        }
+    };
+    let half = model_units.iter().fold(0f32, |m, v| m.max(v.abs())) / 2.0;
+    common::with_data_range(bytes, half, true)
 }
 
 /// `bytes` with an anomaly detector on plan 0, its threshold the largest

@@ -821,7 +821,8 @@ fn may_accept(base: &[u8], bit: usize) -> bool {
         | SectionKind::WeightsFixed
         | SectionKind::FixedPlan
         | SectionKind::Anomaly
-        | SectionKind::ClassBias => false,
+        | SectionKind::ClassBias
+        | SectionKind::DataRange => false,
     }
 }
 

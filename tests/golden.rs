@@ -28,7 +28,9 @@
 //!   before predictor at each time, as score_sde.
 //! - (f) PF-ODE Euler/Heun are k-diffusion's `sample_euler`/`sample_heun` in
 //!   x/α over σ/α, last step Euler; DPM-Solver++(2M) is `sample_dpmpp_2m`
-//!   (= diffusers' dpmsolver++ 2M midpoint, final_sigmas_type="zero"). At
+//!   (= diffusers' dpmsolver++ 2M midpoint, final_sigmas_type="zero",
+//!   lower_order_final: first order on the step before the last below 15
+//!   steps, where k-diffusion is second order). At
 //!   zero terminal SNR the runtime uses ᾱ = 0 exactly (λ = −∞, so the step
 //!   after it is first order) where diffusers' DPM-Solver clamps ᾱ to 2⁻²⁴.
 //! - (g) Annealed Langevin levels are the grid points (geometric σ for VE,
@@ -44,7 +46,9 @@
     clippy::panic
 )]
 
-use tinyscore::plan::{Compiler, DdpmVariance, PlanError, PlanSpec, Prediction, SamplerKind};
+use tinyscore::plan::{
+    Compiler, DdpmVariance, PlanError, PlanSpec, Prediction, SamplerKind, x0_bounds,
+};
 use tinyscore::schedule::{BetaSchedule, DiscreteSchedule, ExplicitBetas, Schedule, Sde, Spacing};
 
 /// `tests/golden/schedules.txt`: ᾱ tables (diffusers) and SDE marginals (score_sde).
@@ -479,7 +483,8 @@ fn trajectories_match_reference_samplers() {
             );
             let out = net(x, row.t, c.w);
             for j in 0..2 {
-                let (xn, hn, _) = row.update(x[j], out[j], h[j], r.z[j], c.spec.clip);
+                let (xn, hn, _) =
+                    row.update(x[j], out[j], h[j], r.z[j], x0_bounds(c.spec.clip, None));
                 x[j] = xn;
                 h[j] = hn;
             }

@@ -6,7 +6,7 @@
 //! order, exactly like the float `Sampler`:
 //!
 //! ```text
-//! d  = clip(p·x + q·out)
+//! d  = clip(p·x + q·out)       (the plan's ±clip and the data range's bounds)
 //! x' = a·x + b·d + c·z + d·h
 //! h' = e·x + f·d + g·h
 //! ```
@@ -21,9 +21,10 @@ use super::Coefficient;
 use super::network::FixedNetwork;
 use super::requantize::rounding_divide_by_pot;
 use super::{STATE_FRAC_BITS, saturate_i32};
-use crate::format::{FixedPlan, FixedRow, Model};
+use crate::format::{DataRange, FixedPlan, FixedRow, Model};
 use crate::net::Guidance;
 use crate::noise::standard_normal_q28;
+use crate::plan::x0_bounds;
 use crate::sampler::SamplerError;
 use rand_core::Rng;
 
@@ -68,6 +69,7 @@ pub struct FixedSampler<'m, 's> {
     network: FixedNetwork<'m>,
     guided: Option<FixedGuided<'m, 's>>,
     plan: FixedPlan<'m>,
+    range: Option<DataRange<'m>>,
     activations: &'s mut [i16],
     out: &'s mut [i32],
     h: &'s mut [i32],
@@ -141,6 +143,7 @@ impl<'m, 's> FixedSampler<'m, 's> {
             network,
             guided: None,
             plan,
+            range: model.data_range().filter(DataRange::clips),
             activations,
             out,
             h,
@@ -202,7 +205,7 @@ impl<'m, 's> FixedSampler<'m, 's> {
             .row(index as usize)
             .ok_or(SamplerError::PlanRow { row: index })?;
         self.evaluate(x, &row, Output::Register)?;
-        apply_row(&row, self.plan.clip(), x, self.out, self.h, rng);
+        apply_row(&row, self.bounds(), x, self.out, self.h, rng);
         self.next_row += 1;
         Ok(true)
     }
@@ -306,9 +309,8 @@ impl<'m, 's> FixedSampler<'m, 's> {
             .ok_or(SamplerError::PlanRow { row: k })?;
         self.evaluate(x, &row, Output::Caller(out))?;
         let [p, q, ..] = row.coefficients;
-        let clip = self.plan.clip();
-        for (o, xi) in out.iter_mut().zip(x) {
-            *o = x0_estimate(p, q, *xi, *o, clip);
+        for ((o, xi), bounds) in out.iter_mut().zip(x).zip(self.bounds()) {
+            *o = x0_estimate(p, q, *xi, *o, bounds);
         }
         Ok(())
     }
@@ -322,7 +324,17 @@ enum Output<'o> {
     Caller(&'o mut [i32]),
 }
 
-impl FixedSampler<'_, '_> {
+impl<'m> FixedSampler<'m, '_> {
+    /// Each element's x̂₀ clip bounds (Q16.16), in index order and then
+    /// forever ([`x0_bounds`]).
+    fn bounds(&self) -> impl Iterator<Item = Option<(i32, i32)>> + use<'m> {
+        let clip = self.plan.clip();
+        let range = self.range.into_iter().flat_map(|r| r.bounds_q()).map(Some);
+        range
+            .chain(core::iter::repeat(None))
+            .map(move |range| x0_bounds(clip, range))
+    }
+
     /// The network's (guided) output for `x` at `row`.
     fn evaluate(
         &mut self,
@@ -358,7 +370,7 @@ impl FixedSampler<'_, '_> {
 /// One row's register update, element by element in index order.
 fn apply_row<R: Rng + ?Sized>(
     row: &FixedRow<'_>,
-    clip: Option<i32>,
+    bounds: impl Iterator<Item = Option<(i32, i32)>>,
     x: &mut [i32],
     out: &mut [i32],
     h: &mut [i32],
@@ -366,9 +378,10 @@ fn apply_row<R: Rng + ?Sized>(
 ) {
     let [p, q, a, b, c, d, e, f, g, ..] = row.coefficients;
     let noisy = !c.is_zero();
-    for ((xi, oi), hi) in x.iter_mut().zip(out.iter_mut()).zip(h.iter_mut()) {
+    let elements = x.iter_mut().zip(out.iter_mut()).zip(h.iter_mut());
+    for (((xi, oi), hi), bounds) in elements.zip(bounds) {
         let z = if noisy { standard_normal_q28(rng) } else { 0 };
-        let x0 = x0_estimate(p, q, *xi, *oi, clip);
+        let x0 = x0_estimate(p, q, *xi, *oi, bounds);
         let x_new = a
             .apply(*xi)
             .saturating_add(b.apply(x0))
@@ -393,14 +406,20 @@ fn noised<R: Rng + ?Sized>(a: Coefficient, c: Coefficient, v: i32, rng: &mut R) 
     saturate_i32(a.apply(v).saturating_add(c.apply(z)))
 }
 
-/// `clip(p·x + q·out)`: the row's x̂₀ in Q16.16.
-fn x0_estimate(p: Coefficient, q: Coefficient, x: i32, out: i32, clip: Option<i32>) -> i32 {
+/// `p·x + q·out` clipped to `bounds`: the row's x̂₀ in Q16.16.
+fn x0_estimate(
+    p: Coefficient,
+    q: Coefficient,
+    x: i32,
+    out: i32,
+    bounds: Option<(i32, i32)>,
+) -> i32 {
     let x0 = saturate_i32(p.apply(x).saturating_add(q.apply(out)));
-    match clip {
-        // Not `clamp`, which panics on an empty range: the bound is
-        // positive ([`crate::format::FixedPlan::clip`]), but nothing here
-        // tells the compiler so.
-        Some(bound) => x0.max(-bound).min(bound),
+    match bounds {
+        // Not `clamp`, which panics on an empty range: the bounds are
+        // ordered (the parser checks them), but nothing here tells the
+        // compiler so.
+        Some((low, high)) => x0.max(low).min(high),
         None => x0,
     }
 }

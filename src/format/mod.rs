@@ -13,6 +13,7 @@ mod class_bias;
 mod container;
 mod crc32;
 mod cursor;
+mod data_range;
 mod error;
 mod fixed_plan;
 mod fixed_weights;
@@ -35,6 +36,7 @@ pub use class_bias::{ClassBias, ClassRows, MAX_CLASSES};
 pub use container::SectionEntry;
 pub use crc32::Crc32;
 pub use cursor::{F16s, F32s, I16s, I32s, LeValue, LeValues};
+pub use data_range::{DATA_RANGE_HEADER_LEN, DataRange};
 pub use error::FormatError;
 pub use fixed_plan::{COEFFICIENTS, FixedPlan, FixedRow};
 pub use fixed_weights::{FixedLayer, FixedWeights};
@@ -53,8 +55,8 @@ pub use time_bias::TimeBias;
 pub use topology::{Activation, Layer, TimeConditioning, Topology};
 #[cfg(feature = "std")]
 pub use writer::{
-    AnomalyData, ClassBiasData, FixedLayerData, FixedPlanData, ModelSpec, PlanData, WeightsData,
-    append_section, seal, with_row_major_weights, write,
+    AnomalyData, ClassBiasData, DataRangeData, FixedLayerData, FixedPlanData, ModelSpec, PlanData,
+    WeightsData, append_section, seal, with_row_major_weights, write,
 };
 
 use core::fmt;
@@ -65,7 +67,7 @@ pub const MAGIC: [u8; 8] = *b"\x89TSM\r\n\x1a\n";
 pub const VERSION_MAJOR: u16 = 1;
 /// Minor version this crate writes; newer minors are read (unknown optional
 /// sections are skipped).
-pub const VERSION_MINOR: u16 = 3;
+pub const VERSION_MINOR: u16 = 4;
 /// Bytes of the fixed header.
 pub const HEADER_LEN: usize = 32;
 /// Bytes of one section-table entry.
@@ -114,6 +116,9 @@ pub enum SectionKind {
     /// Per-class first-layer bias rows of a class-conditional model (code
     /// 11, since 1.2).
     ClassBias,
+    /// The training data's range and the x̂₀ clip bounds (code 12, since
+    /// 1.4; optional).
+    DataRange,
 }
 
 impl SectionKind {
@@ -131,6 +136,7 @@ impl SectionKind {
             SectionKind::FixedPlan => 9,
             SectionKind::Anomaly => 10,
             SectionKind::ClassBias => 11,
+            SectionKind::DataRange => 12,
         }
     }
 
@@ -148,6 +154,7 @@ impl SectionKind {
             9 => SectionKind::FixedPlan,
             10 => SectionKind::Anomaly,
             11 => SectionKind::ClassBias,
+            12 => SectionKind::DataRange,
             _ => return None,
         })
     }
@@ -167,6 +174,7 @@ impl fmt::Display for SectionKind {
             SectionKind::FixedPlan => "fixed-point plan",
             SectionKind::Anomaly => "anomaly detector",
             SectionKind::ClassBias => "class bias",
+            SectionKind::DataRange => "data range",
         })
     }
 }

@@ -2,9 +2,10 @@
 
 use super::container::{SectionEntry, SectionTable, read_sections};
 use super::{
-    AnomalyDetector, ClassBias, ClassRows, FixedPlan, FixedWeights, FormatError, MAX_PLANS,
-    Normalization, PlanOutline, SectionKind, TimeConditioning, Topology, anomaly_section,
-    class_bias, fixed_plan, fixed_weights, normalization, plan_section, topology,
+    AnomalyDetector, ClassBias, ClassRows, DataRange, FixedPlan, FixedWeights, FormatError,
+    MAX_PLANS, Normalization, PlanOutline, SectionKind, TimeConditioning, Topology,
+    anomaly_section, class_bias, data_range, fixed_plan, fixed_weights, normalization,
+    plan_section, topology,
 };
 #[cfg(feature = "float")]
 use super::{
@@ -118,8 +119,11 @@ impl<'a> Model<'a> {
             });
         }
         let anomaly = Self::anomaly_detector(sections, &plans)?;
-        // The plans, their integer forms and the time-bias tables are checked
-        // above and read again from the file when asked for: a model held
+        if let Some(body) = at_most_one(sections, SectionKind::DataRange)? {
+            data_range::parse(body, topology.x_dim())?;
+        }
+        // The plans, their integer forms, the time-bias tables and the data
+        // range are checked above and read again from the file when asked for: a model held
         // for a firmware's lifetime keeps no copy of their views.
         Ok(Model {
             version_minor,
@@ -353,6 +357,13 @@ impl<'a> Model<'a> {
     /// The anomaly detector stored with the model, if any.
     pub fn anomaly(&self) -> Option<AnomalyDetector<'a>> {
         self.anomaly
+    }
+
+    /// The training data's range and the x̂₀ clip bounds, if the file has
+    /// them (read again from the file: a sampler asks once).
+    pub fn data_range(&self) -> Option<DataRange<'a>> {
+        let body = self.bodies(SectionKind::DataRange).next()?;
+        data_range::parse(body, self.topology.x_dim()).ok()
     }
 
     /// The integer form of embedded plan `i` (fixed-point models only).

@@ -434,6 +434,62 @@ impl AnomalyData {
     }
 }
 
+/// The training data's range and the x̂₀ clip bounds (section kind 12,
+/// [`super::DataRange`]), all in model units.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataRangeData {
+    /// Whether the samplers clip x̂₀ to the bounds.
+    pub clips: bool,
+    /// The bounds' reach past the range, as a fraction of its width.
+    pub margin: f32,
+    /// Smallest training value per dimension.
+    pub low: Vec<f32>,
+    /// Largest training value per dimension.
+    pub high: Vec<f32>,
+}
+
+impl DataRangeData {
+    /// The clip bounds of a dimension with range `[low, high]`: the range
+    /// widened by `margin` times its width on each side, in f32 and in
+    /// Q16.16 (rounded outwards, saturated).
+    fn bounds(&self, low: f32, high: f32) -> ([f32; 2], [i32; 2]) {
+        let (low, high) = (f64::from(low), f64::from(high));
+        let reach = f64::from(self.margin) * (high - low);
+        let (l, h) = (low - reach, high + reach);
+        let q = |v: f64| (v * 65536.0).clamp(f64::from(i32::MIN), f64::from(i32::MAX));
+        (
+            [l as f32, h as f32],
+            [q(l).floor() as i32, q(h).ceil() as i32],
+        )
+    }
+
+    /// The section's bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let dim = self.low.len();
+        let mut out = Vec::with_capacity(super::DATA_RANGE_HEADER_LEN + 24 * dim);
+        put_u32(&mut out, u32::from(self.clips));
+        put_u32(&mut out, len_u32(dim));
+        put_f32s(&mut out, &[self.margin]);
+        put_u32(&mut out, 0);
+        put_f32s(&mut out, &self.low);
+        put_f32s(&mut out, &self.high);
+        let (float, fixed): (Vec<[f32; 2]>, Vec<[i32; 2]>) = self
+            .low
+            .iter()
+            .zip(&self.high)
+            .map(|(&l, &h)| self.bounds(l, h))
+            .unzip();
+        for side in [0, 1] {
+            let values: Vec<f32> = float.iter().filter_map(|b| b.get(side).copied()).collect();
+            put_f32s(&mut out, &values);
+        }
+        for side in [0, 1] {
+            put_i32s(&mut out, fixed.iter().filter_map(|b| b.get(side).copied()));
+        }
+        out
+    }
+}
+
 /// `bytes` (a valid model file) with one more section at the end, checked
 /// with [`Model::parse`]: how a tool adds, say, an anomaly detector to a
 /// model it has already written.

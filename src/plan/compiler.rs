@@ -296,18 +296,28 @@ fn heun(grid: &Grid<'_>, index: u32, n: u32) -> Result<(Point, Row), PlanError> 
     }
 }
 
+/// Plans of fewer steps than this take DPM-Solver++(2M)'s second-to-last
+/// step at first order too (diffusers' `lower_order_final`, on by default,
+/// with the same threshold).
+pub(super) const LOWER_ORDER_FINAL_BELOW: u32 = 15;
+
 /// DPM-Solver++(2M) in k-diffusion's form: `x_s = (σ_s/σ_t)·x + φ·D'` with
 /// `φ = α_s − α_t·σ_s/σ_t` (= −α_s(e^{−h} − 1)) and
 /// `D' = (1 + 1/2r)·D − (1/2r)·D_prev`, `r = h_prev/h`, `h = λ_s − λ_t`.
-/// First order on the first step, onto the clean end, and after a point of
-/// zero SNR. `h` always receives the current x̂₀.
+/// First order on the first step, onto the clean end, after a point of
+/// zero SNR, and, below [`LOWER_ORDER_FINAL_BELOW`] steps, on the step
+/// before the last: there the log-SNR step into the grid's smallest noise
+/// level is many times the previous one, and the second-order term would
+/// extrapolate `D − D_prev` with a weight of several units. `h` always
+/// receives the current x̂₀.
 fn dpm_solver_pp_2m(grid: &Grid<'_>, index: u32, n: u32) -> Result<(Point, Row), PlanError> {
     let t = grid.point(index)?;
     let s = grid.point(index + 1)?;
     let first = ddim(t.m, s.m, 0.0);
     let phi = first.b;
     let mut row = Row { f: 1.0, ..first };
-    if index > 0 && index + 1 < n {
+    let lower_order_second = index + 2 == n && n < LOWER_ORDER_FINAL_BELOW;
+    if index > 0 && index + 1 < n && !lower_order_second {
         let prev = grid.point(index - 1)?.m.log_snr();
         let (lt, ls) = (t.m.log_snr(), s.m.log_snr());
         if prev.is_finite() {

@@ -74,13 +74,21 @@ impl PlanRow {
     }
 
     /// The update of one element, in the runtime's fixed operation order:
-    /// `d = clip(p·x + q·out)`, then `x' = ((a·x + b·d) + c·z) + d·h` and
-    /// `h' = (e·x + f·d) + g·h`. Returns `(x', h', d)`. `clip` uses
-    /// `max`/`min`, so no value of it can panic.
-    pub fn update(&self, x: f32, out: f32, h: f32, z: f32, clip: Option<f32>) -> (f32, f32, f32) {
+    /// `d = p·x + q·out` clipped to `bounds = (low, high)` if given, then
+    /// `x' = ((a·x + b·d) + c·z) + d·h` and `h' = (e·x + f·d) + g·h`.
+    /// Returns `(x', h', d)`. The clip is `max(low)` then `min(high)`, so
+    /// no bounds can panic ([`x0_bounds`] gives them).
+    pub fn update(
+        &self,
+        x: f32,
+        out: f32,
+        h: f32,
+        z: f32,
+        bounds: Option<(f32, f32)>,
+    ) -> (f32, f32, f32) {
         let mut d = self.p * x + self.q * out;
-        if let Some(c) = clip {
-            d = d.max(-c).min(c);
+        if let Some((low, high)) = bounds {
+            d = d.max(low).min(high);
         }
         let x_new = self.a * x + self.b * d + self.c * z + self.d * h;
         let h_new = self.e * x + self.f * d + self.g * h;
@@ -113,6 +121,25 @@ impl PlanRow {
             alpha,
             sigma,
         }
+    }
+}
+
+/// The interval one element's x̂₀ is clipped to: the plan's symmetric clip
+/// `±clip`, the element's bounds from the model's data range
+/// (`format::DataRange`), their intersection when both are set, or none.
+/// For `f32` (float backends) and `i32` (Q16.16, fixed point); the values
+/// are the parser's validated ones (finite, `clip > 0`), so the compares
+/// below are those of `max`/`min`.
+pub fn x0_bounds<T>(clip: Option<T>, range: Option<(T, T)>) -> Option<(T, T)>
+where
+    T: Copy + PartialOrd + core::ops::Neg<Output = T>,
+{
+    let larger = |a: T, b: T| if b > a { b } else { a };
+    let smaller = |a: T, b: T| if b < a { b } else { a };
+    match (clip, range) {
+        (None, range) => range,
+        (Some(c), None) => Some((-c, c)),
+        (Some(c), Some((low, high))) => Some((larger(low, -c), smaller(high, c))),
     }
 }
 

@@ -1,11 +1,11 @@
 //! [`Sampler`]: the float backends' sampler (feature `float`).
 
 use super::SamplerError;
-use crate::format::{EmbeddedPlan, Model, Normalization, TimeBias, TimeConditioning};
+use crate::format::{DataRange, EmbeddedPlan, Model, Normalization, TimeBias, TimeConditioning};
 use crate::net::{Denoiser, Guidance, Guided, Network, TimeInput};
 use crate::noise::standard_normal;
 use crate::plan::level::{RowLevel, has_levels, row_level};
-use crate::plan::{Plan, PlanRow};
+use crate::plan::{Plan, PlanRow, x0_bounds};
 use crate::schedule::Schedule;
 use rand_core::Rng;
 
@@ -21,6 +21,7 @@ pub struct Sampler<'m, 's, N: Denoiser, P: Plan> {
     plan: P,
     schedule: Schedule<'m>,
     normalization: Option<Normalization<'m>>,
+    range: Option<DataRange<'m>>,
     bias: Option<TimeBias<'m>>,
     rows: u32,
     net_scratch: &'s mut [f32],
@@ -101,6 +102,7 @@ impl<'m, 's, N: Denoiser> Sampler<'m, 's, N, EmbeddedPlan<'m>> {
         let plan = model.plan(index).ok_or(SamplerError::NoSuchPlan)?;
         let mut s = Self::with_denoiser(network, model.schedule(), plan, scratch)?;
         s.normalization = Some(model.normalization());
+        s.range = clip_range(model);
         s.bias = model.time_bias(index);
         Ok(s)
     }
@@ -119,6 +121,7 @@ impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
         }
         let mut s = Self::with_denoiser(network, model.schedule(), plan, scratch)?;
         s.normalization = Some(model.normalization());
+        s.range = clip_range(model);
         Ok(s)
     }
 
@@ -150,6 +153,7 @@ impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
             plan,
             schedule,
             normalization: None,
+            range: None,
             bias: None,
             rows: header.rows,
             net_scratch,
@@ -220,7 +224,8 @@ impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
             None => TimeInput::Time(row.t),
         };
         self.network.forward(x, time, self.net_scratch, self.x0)?;
-        apply_row(&row, self.plan.header().spec.clip, x, self.x0, self.h, rng);
+        let clip = self.plan.header().spec.clip;
+        apply_row(&row, clip, self.range, x, self.x0, self.h, rng);
         self.next_row += 1;
         Ok(true)
     }
@@ -330,8 +335,8 @@ impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
         };
         self.network.forward(x, time, self.net_scratch, out)?;
         let clip = self.plan.header().spec.clip;
-        for (o, xi) in out.iter_mut().zip(x) {
-            (_, _, *o) = row.update(*xi, *o, 0.0, 0.0, clip);
+        for ((o, xi), range) in out.iter_mut().zip(x).zip(range_bounds(self.range)) {
+            (_, _, *o) = row.update(*xi, *o, 0.0, 0.0, x0_bounds(clip, range));
         }
         Ok(())
     }
@@ -376,19 +381,36 @@ fn noised<R: Rng + ?Sized>(a: f32, c: f32, v: f32, rng: &mut R) -> f32 {
     }
 }
 
+/// The data range of `model` if its samplers are to clip x̂₀ to it.
+fn clip_range<'m>(model: &Model<'m>) -> Option<DataRange<'m>> {
+    model.data_range().filter(DataRange::clips)
+}
+
+/// Each element's clip bounds from `range`, then `None` past its
+/// dimensions (or from the start without one).
+fn range_bounds(range: Option<DataRange<'_>>) -> impl Iterator<Item = Option<(f32, f32)>> {
+    range
+        .into_iter()
+        .flat_map(|r| r.bounds())
+        .map(Some)
+        .chain(core::iter::repeat(None))
+}
+
 /// One row's register update, element by element in index order.
 fn apply_row<R: Rng + ?Sized>(
     row: &PlanRow,
     clip: Option<f32>,
+    range: Option<DataRange<'_>>,
     x: &mut [f32],
     out: &mut [f32],
     h: &mut [f32],
     rng: &mut R,
 ) {
     let noisy = row.draws_noise();
-    for ((xi, oi), hi) in x.iter_mut().zip(out.iter_mut()).zip(h.iter_mut()) {
+    let elements = x.iter_mut().zip(out.iter_mut()).zip(h.iter_mut());
+    for (((xi, oi), hi), range) in elements.zip(range_bounds(range)) {
         let z = if noisy { standard_normal(rng) } else { 0.0 };
-        (*xi, *hi, *oi) = row.update(*xi, *oi, *hi, z, clip);
+        (*xi, *hi, *oi) = row.update(*xi, *oi, *hi, z, x0_bounds(clip, range));
     }
 }
 

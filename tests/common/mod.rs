@@ -468,3 +468,18 @@ pub fn crc_of(words: impl IntoIterator<Item = [u8; 4]>) -> u32 {
     }
     crc.finish()
 }
+
+/// `bytes` with a data range (section 12) of `[-half, half]` in every
+/// dimension (model units) and no margin; its samplers clip x̂₀ to it if
+/// `clips`.
+pub fn with_data_range(bytes: &[u8], half: f32, clips: bool) -> Vec<u8> {
+    let dim = format::Model::parse(bytes).unwrap().topology().x_dim() as usize;
+    let range = format::DataRangeData {
+        clips,
+        margin: 0.0,
+        low: vec![-half; dim],
+        high: vec![half; dim],
+    };
+    let code = format::SectionKind::DataRange.code();
+    format::append_section(bytes, code, 0, range.to_bytes()).unwrap()
+}

@@ -10,7 +10,9 @@ use super::{
 };
 use crate::common;
 use tinyscore::fixed::quantize::quantize;
-use tinyscore::format::{self, AnomalyData, FLAG_REQUIRED, FormatError, SectionKind, WeightsData};
+use tinyscore::format::{
+    self, AnomalyData, DataRangeData, FLAG_REQUIRED, FormatError, SectionKind, WeightsData,
+};
 use tinyscore::plan::PlanError;
 
 /// The fixed-point version of the small bias-table base (hidden width 4,
@@ -334,6 +336,92 @@ pub fn add_cases(cases: &mut Vec<Case>, float_base: &[u8], float_bias_table: &[u
             f.sections.push((K::Anomaly.code(), 0, body));
         }),
         E::DuplicateSection(K::Anomaly),
+    );
+
+    // ---- Data range -----------------------------------------------------------
+    // A valid range of the 2-D bases: header 0..16, low 16..24, high
+    // 24..32, float bounds 32..48, Q16.16 bounds 48..64.
+    let range = DataRangeData {
+        clips: true,
+        margin: 0.05,
+        low: vec![-1.0, -2.0],
+        high: vec![1.0, 2.0],
+    };
+    let with_range = |model: &[u8]| {
+        format::append_section(model, K::DataRange.code(), 0, range.to_bytes()).unwrap()
+    };
+    let (float_ranged, fixed_ranged) = (with_range(float_base), with_range(&fixed));
+    let float_range =
+        |edit: &dyn Fn(&mut Vec<u8>)| section(&float_ranged, K::DataRange, |b| edit(b));
+    let fixed_range =
+        |edit: &dyn Fn(&mut Vec<u8>)| section(&fixed_ranged, K::DataRange, |b| edit(b));
+    let range_mismatch = E::Mismatch {
+        section: K::DataRange,
+    };
+    add(
+        "data_range_unknown_flag",
+        fixed_range(&|b| put_u32(b, 0, 3)),
+        E::BadCode {
+            section: K::DataRange,
+            offset: 0,
+        },
+    );
+    add(
+        "data_range_dimension_mismatch",
+        fixed_range(&|b| put_u32(b, 4, 3)),
+        E::Limit {
+            section: K::DataRange,
+            offset: 4,
+        },
+    );
+    add(
+        "data_range_reserved",
+        fixed_range(&|b| put_u32(b, 12, 1)),
+        E::Reserved { offset: 12 },
+    );
+    add(
+        "data_range_short",
+        fixed_range(&|b| b.truncate(60)),
+        E::SectionLength(K::DataRange),
+    );
+    add(
+        "data_range_q_bounds_unordered",
+        fixed_range(&|b| put_u32(b, 48, 0x7fff_ffff)),
+        range_mismatch,
+    );
+    add(
+        "data_range_twice",
+        sections(&fixed_ranged, |f| {
+            let body = f.body(K::DataRange).clone();
+            f.sections.push((K::DataRange.code(), 0, body));
+        }),
+        E::DuplicateSection(K::DataRange),
+    );
+    add(
+        "data_range_margin_negative",
+        float_range(&|b| put_f32(b, 8, -0.5)),
+        E::Limit {
+            section: K::DataRange,
+            offset: 8,
+        },
+    );
+    add(
+        "data_range_bound_nan",
+        float_range(&|b| put_f32(b, 36, f32::NAN)),
+        E::NonFinite {
+            section: K::DataRange,
+            index: 5,
+        },
+    );
+    add(
+        "data_range_low_above_high",
+        float_range(&|b| put_f32(b, 16, 1.5)),
+        range_mismatch,
+    );
+    add(
+        "data_range_float_bounds_unordered",
+        float_range(&|b| put_f32(b, 32, 9.0)),
+        range_mismatch,
     );
 
     // ---- Class bias -----------------------------------------------------------

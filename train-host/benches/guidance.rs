@@ -19,7 +19,7 @@ use tinyscore::plan::SamplerKind;
 use tinyscore::schedule::Spacing;
 use tinyscore_train::calibrate::Calibration;
 use tinyscore_train::data::{EIGHT_GAUSSIANS_STD, eight_gaussians_mixture};
-use tinyscore_train::export::{Backend, ExportOptions, export};
+use tinyscore_train::export::{Backend, ExportOptions, X0Clip, export};
 use tinyscore_train::host_sampling::sample;
 
 const PER_CLASS: usize = 250;
@@ -49,7 +49,7 @@ fn main() {
             sampler: SamplerKind::Ddim { eta: 0.0 },
             steps: 50,
             spacing: Spacing::Trailing,
-            clip: None,
+            clip: X0Clip::default(),
         };
         let bytes = export(&state, &opts).expect("export");
         let name = if matches!(backend, Backend::F32) {

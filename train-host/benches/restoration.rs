@@ -26,7 +26,7 @@ use tinyscore::plan::{DdpmVariance, Plan, SamplerKind};
 use tinyscore::schedule::Spacing;
 use tinyscore_train::calibrate::Calibration;
 use tinyscore_train::data::{Dataset, SineWindows};
-use tinyscore_train::export::{Backend, ExportOptions, export};
+use tinyscore_train::export::{Backend, ExportOptions, X0Clip, export};
 use tinyscore_train::random::{below, normal, stream, uniform};
 use tinyscore_train::restore::{Task, row_alpha, row_at, run};
 
@@ -57,7 +57,7 @@ fn main() {
             },
             steps: 100,
             spacing: Spacing::Trailing,
-            clip: None,
+            clip: X0Clip::default(),
         };
         let bytes = export(&state, &opts).expect("export");
         let model = Model::parse(&bytes).expect("valid model");

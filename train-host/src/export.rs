@@ -6,6 +6,7 @@
 //! and quantises with the runtime's quantiser.
 
 use crate::calibrate::{Calibration, CalibrationError, calibrate, fold_time};
+use crate::data::Normalization;
 use crate::mlp::Mlp;
 use crate::restore::{Task, percentile, row_at, run};
 use crate::spec::ScheduleSpec;
@@ -13,8 +14,8 @@ use crate::train::{
     MAX_PERIOD, RunState, TrainConfig, TrainError, class_inputs, network, prediction,
 };
 use tinyscore::format::{
-    self, AnomalyData, ClassBiasData, Layer, Model, ModelSpec, PlanData, SectionKind,
-    TimeConditioning, WeightsData,
+    self, AnomalyData, ClassBiasData, DataRangeData, Layer, Model, ModelSpec, PlanData,
+    SectionKind, TimeConditioning, WeightsData,
 };
 use tinyscore::plan::{Compiler, PlanRow, PlanSpec, SamplerKind};
 use tinyscore::schedule::Spacing;
@@ -41,8 +42,65 @@ pub struct ExportOptions {
     pub steps: u32,
     /// Its timestep spacing (discrete schedules).
     pub spacing: Spacing,
-    /// Clip x̂₀ to ±clip (normalised units).
-    pub clip: Option<f32>,
+    /// How x̂₀ is clipped at every row.
+    pub clip: X0Clip,
+}
+
+/// How the exported samplers clip the clean-sample estimate x̂₀. The
+/// training data's range is stored in every file (for reports); this says
+/// whether and how the samplers use it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum X0Clip {
+    /// To the training data's range widened by `margin` times its width on
+    /// each side, per dimension (the default).
+    Range {
+        /// Fraction of the range's width.
+        margin: f32,
+    },
+    /// To `±bound` in every dimension (model units).
+    Bound(f32),
+    /// Not at all.
+    None,
+}
+
+impl X0Clip {
+    /// The default margin of [`X0Clip::Range`].
+    pub const DEFAULT_MARGIN: f32 = 0.05;
+}
+
+impl Default for X0Clip {
+    fn default() -> Self {
+        X0Clip::Range {
+            margin: Self::DEFAULT_MARGIN,
+        }
+    }
+}
+
+impl std::str::FromStr for X0Clip {
+    type Err = String;
+    /// `range`, `range:MARGIN`, `none` or a positive bound.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let positive = |v: &str, what: &str, zero_ok: bool| {
+            v.parse::<f32>()
+                .ok()
+                .filter(|x| x.is_finite() && (*x > 0.0 || (zero_ok && *x == 0.0)))
+                .ok_or_else(|| format!("--clip {s}: {what}"))
+        };
+        match s {
+            "none" => Ok(X0Clip::None),
+            "range" => Ok(X0Clip::default()),
+            _ => match s.strip_prefix("range:") {
+                Some(m) => Ok(X0Clip::Range {
+                    margin: positive(m, "the margin must be a finite number >= 0", true)?,
+                }),
+                None => Ok(X0Clip::Bound(positive(
+                    s,
+                    "expected range, range:MARGIN, none or a bound > 0",
+                    false,
+                )?)),
+            },
+        }
+    }
 }
 
 /// Why export failed.
@@ -90,7 +148,10 @@ pub fn plan_for(
         steps_offset: 0,
         t_min: c.t_min,
         prediction: prediction(&c.prediction)?,
-        clip: opts.clip,
+        clip: match opts.clip {
+            X0Clip::Bound(b) => Some(b),
+            X0Clip::Range { .. } | X0Clip::None => None,
+        },
     };
     let plan_error = |source| ExportError::Plan {
         sampler: crate::spec::sampler_name(opts.sampler),
@@ -134,19 +195,54 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
         class_bias,
         extra_sections: Vec::new(),
     };
+    let range = data_range(state, opts.clip)?.to_bytes();
+    let with_range = |bytes: Vec<u8>| {
+        format::append_section(&bytes, SectionKind::DataRange.code(), 0, range.clone())
+    };
     match opts.backend {
-        Backend::F32 => Ok(format::write(&spec)?),
-        Backend::F16 => Ok(format::write(&ModelSpec {
+        Backend::F32 => Ok(with_range(format::write(&spec)?)?),
+        Backend::F16 => Ok(with_range(format::write(&ModelSpec {
             weights: WeightsData::F16(params),
             ..spec
-        })?),
+        })?)?),
         Backend::Fixed(cal) => {
-            let f32_model = format::write(&spec)?;
+            // Calibrated on the trajectories the exported samplers will
+            // take: clipped like them.
+            let f32_model = with_range(format::write(&spec)?)?;
             let scales = calibrate(&f32_model, &mlp, &state.ema, &cal)?;
             let fixed = tinyscore::fixed::quantize::quantize(&fold_time(&spec), &scales)?;
-            Ok(format::write(&fixed)?)
+            Ok(with_range(format::write(&fixed)?)?)
         }
     }
+}
+
+/// The data range section of a run's model: the training data's range in
+/// model units (recorded at training; reloaded from the training data for
+/// runs saved before it was) and whether the samplers clip to it.
+fn data_range(state: &RunState, clip: X0Clip) -> Result<DataRangeData, ExportError> {
+    let range = match state.normalization.model_range() {
+        Some(range) => range,
+        None => {
+            let (_, fitted) = crate::train::load_data(&state.config)?;
+            let refit = Normalization {
+                range: fitted.range,
+                ..state.normalization.clone()
+            };
+            refit.model_range().ok_or_else(|| {
+                TrainError::Config("the training data is empty: no data range".into())
+            })?
+        }
+    };
+    let (clips, margin) = match clip {
+        X0Clip::Range { margin } => (true, margin),
+        X0Clip::Bound(_) | X0Clip::None => (false, X0Clip::DEFAULT_MARGIN),
+    };
+    Ok(DataRangeData {
+        clips,
+        margin,
+        low: range.low,
+        high: range.high,
+    })
 }
 
 /// The exported network of a class-conditional run: the one-hot class

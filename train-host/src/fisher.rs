@@ -140,6 +140,7 @@ pub fn fisher_divergence(
     let norm = Normalization {
         mean: model.normalization().mean().iter().collect(),
         scale: model.normalization().scale().iter().collect(),
+        range: None,
     };
     let mixture = ModelUnitMixture::new(gmm, &norm);
     // Score evaluation needs a sampler; any plan of the model's prediction

@@ -7,7 +7,7 @@
 //! checkpoint continues exactly as if it had not stopped.
 
 use crate::checkpoint::{self, Checkpoint, Tensor};
-use crate::data::{Labelled, Normalization};
+use crate::data::{Labelled, Normalization, ValueRange};
 use crate::fake_quant::fake_quantize;
 use crate::mlp::Mlp;
 use crate::objective::{Batch, Level, Objective, Weighting, Workspace, loss_and_grad};
@@ -504,6 +504,11 @@ pub fn train(
     Ok(())
 }
 
+/// Checkpoint tensors of the training data's range (runs saved before it
+/// was recorded have none).
+const RANGE_LOW: &str = "normalization.low";
+/// See [`RANGE_LOW`].
+const RANGE_HIGH: &str = "normalization.high";
 /// Checkpoint tensor of the importance-sampling loss history.
 const IMPORTANCE_HISTORY: &str = "t_sampling.history";
 /// Checkpoint tensor of the losses held per bucket.
@@ -532,6 +537,10 @@ pub fn save(state: &RunState, run_dir: &Path) -> Result<(), TrainError> {
         flat("normalization.scale", &state.normalization.scale),
         flat("steps", &counters),
     ];
+    if let Some(range) = &state.normalization.range {
+        tensors.push(flat(RANGE_LOW, &range.low));
+        tensors.push(flat(RANGE_HIGH, &range.high));
+    }
     if let Some(history) = &state.importance {
         tensors.push(Tensor {
             name: IMPORTANCE_HISTORY.into(),
@@ -572,6 +581,18 @@ pub fn load(run_dir: &Path) -> Result<RunState, TrainError> {
     };
     let mean = tensor("normalization.mean")?;
     let scale = tensor("normalization.scale")?;
+    let range = match (ckpt.tensor(RANGE_LOW), ckpt.tensor(RANGE_HIGH)) {
+        (Some(low), Some(high))
+            if low.data.len() == mean.len() && high.data.len() == mean.len() =>
+        {
+            Some(ValueRange {
+                low: low.data.clone(),
+                high: high.data.clone(),
+            })
+        }
+        (None, None) => None,
+        _ => return Err(bad("the data range tensors do not match the normalisation")),
+    };
     let counters = tensor("steps")?;
     let [step, adam_step] = counters[..] else {
         return Err(bad("tensor `steps` must hold 2 values"));
@@ -603,7 +624,7 @@ pub fn load(run_dir: &Path) -> Result<RunState, TrainError> {
         ema: tensor("ema")?,
         params,
         adam,
-        normalization: Normalization { mean, scale },
+        normalization: Normalization { mean, scale, range },
         step: step as u64,
         losses,
         importance,

@@ -3,7 +3,7 @@
 use tinyscore::format::Activation;
 use tinyscore::schedule::Marginal;
 use tinyscore_train::data::{DataSource, Gmm};
-use tinyscore_train::export::{Backend, ExportOptions, export};
+use tinyscore_train::export::{Backend, ExportOptions, X0Clip, export};
 use tinyscore_train::fisher::fisher_divergence;
 use tinyscore_train::mlp::{Cache, Mlp, Tangents};
 use tinyscore_train::random::{normal, stream, uniform};
@@ -86,7 +86,7 @@ fn fisher(state: &RunState, gmm: &Gmm) -> f64 {
         sampler: tinyscore::plan::SamplerKind::Ddim { eta: 0.0 },
         steps: 10,
         spacing: tinyscore::schedule::Spacing::Trailing,
-        clip: None,
+        clip: X0Clip::None,
     };
     let bytes = export(state, &opts).unwrap();
     [100.0, 250.0, 500.0]

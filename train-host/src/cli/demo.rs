@@ -43,7 +43,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         },
         steps: 1000,
         spacing: Spacing::Trailing,
-        clip: None,
+        clip: crate::export::X0Clip::default(),
     };
     let bytes = export(&state, &opts)?;
     let model_path = args.out.join("model.tsm");
@@ -68,22 +68,28 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
     ] {
         let samples = sample(&bytes, N, 42, plan, None, false)?;
         let report = crate::eval::evaluate(&samples.rows, &fresh_a.rows, samples.dim, 7);
+        let model = tinyscore::format::Model::parse(&bytes)
+            .map_err(|e| CliError::Input(format!("{}: {e}", model_path.display())))?;
+        let outside = crate::eval::training_range_line(&model, &samples.rows);
         let png = args.out.join(format!("samples-{name}.png"));
         crate::plot::plot_samples(&samples.rows, samples.dim, Some(&fresh_a.rows), &png)?;
-        results.push((name, report, png));
+        results.push((name, report, png, outside));
     }
     println!("model: {} ({} bytes)", model_path.display(), bytes.len());
     println!(
         "sliced Wasserstein to fresh data (two fresh sets: {:.4}):",
         baseline.sliced_wasserstein
     );
-    for (name, report, png) in &results {
+    for (name, report, png, outside) in &results {
         println!(
             "  {name:<10} {:.4}  ({:.2}× the fresh-data distance)  plot: {}",
             report.sliced_wasserstein,
             report.sliced_wasserstein / baseline.sliced_wasserstein,
             png.display()
         );
+        if let Some(line) = outside {
+            println!("  {:<10} {line}", "");
+        }
     }
     Ok(())
 }

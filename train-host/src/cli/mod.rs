@@ -146,9 +146,16 @@ pub struct ExportArgs {
     /// leading | trailing | linspace
     #[arg(long, default_value = "trailing")]
     pub spacing: String,
-    /// Clip x̂₀ to ±CLIP (normalised units).
-    #[arg(long)]
-    pub clip: Option<f32>,
+    /// How every sampler row clips its clean-sample estimate x̂₀: `range`
+    /// (to the training data's range, widened by 5 % of its width on each
+    /// side), `range:MARGIN` (another margin, a fraction of the width),
+    /// `none`, or a number B (to ±B in normalised units).
+    #[arg(
+        long,
+        default_value = "range",
+        value_name = "range|range:MARGIN|none|B"
+    )]
+    pub clip: crate::export::X0Clip,
     /// fixed: trajectories sampled to calibrate activation ranges.
     #[arg(long, default_value_t = 256)]
     pub calibration_samples: usize,

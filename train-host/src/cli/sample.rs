@@ -46,5 +46,10 @@ pub fn run(args: &SampleArgs) -> Result<(), CliError> {
     }
     write_samples(&args.out, &samples.rows, samples.dim).map_err(io)?;
     eprintln!("wrote {} samples to {}", args.n, args.out.display());
+    if let Ok(model) = tinyscore::format::Model::parse(&bytes)
+        && let Some(line) = crate::eval::training_range_line(&model, &samples.rows)
+    {
+        eprintln!("{line}");
+    }
     Ok(())
 }

@@ -36,7 +36,7 @@ pub use dataset::Dataset;
 pub use error::{DataError, VALID_SOURCES};
 pub use gmm::{Gmm, GmmComponent};
 pub use labels::{LabelSource, Labelled};
-pub use normalization::Normalization;
+pub use normalization::{Normalization, ValueRange};
 pub use npy_file::{parse_npy, read_npy};
 pub use sine_windows::{SineWindows, sine_windows};
 pub use source::DataSource;

@@ -11,13 +11,27 @@
 
 use super::Dataset;
 
-/// Per-dimension mean and scale: data `x` ↔ model `(x − mean)/scale`.
+/// Per-dimension mean and scale: data `x` ↔ model `(x − mean)/scale`;
+/// and the range of the data it was fitted on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Normalization {
     /// The mean of each dimension.
     pub mean: Vec<f32>,
     /// The scale of each dimension: finite and positive.
     pub scale: Vec<f32>,
+    /// The smallest and largest value of each dimension of the fitted
+    /// data, in data units (`None` when not known: a run saved before the
+    /// range was recorded, or the identity).
+    pub range: Option<ValueRange>,
+}
+
+/// Per-dimension smallest and largest values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValueRange {
+    /// The smallest value of each dimension.
+    pub low: Vec<f32>,
+    /// The largest value of each dimension.
+    pub high: Vec<f32>,
 }
 
 impl Normalization {
@@ -26,6 +40,7 @@ impl Normalization {
         Self {
             mean: vec![0.0; dim],
             scale: vec![1.0; dim],
+            range: None,
         }
     }
 
@@ -61,10 +76,30 @@ impl Normalization {
                 }
             })
             .collect();
+        let range = (!data.is_empty()).then_some(ValueRange {
+            low: min,
+            high: max,
+        });
         Self {
             mean: mean.iter().map(|&m| m as f32).collect(),
             scale,
+            range,
         }
+    }
+
+    /// The fitted data's range in model units (`(v − mean)/scale`, the
+    /// runtime's arithmetic), if known.
+    pub fn model_range(&self) -> Option<ValueRange> {
+        let r = self.range.as_ref()?;
+        let to_model = |values: &[f32]| {
+            let mut v = values.to_vec();
+            self.normalize_point(&mut v);
+            v
+        };
+        Some(ValueRange {
+            low: to_model(&r.low),
+            high: to_model(&r.high),
+        })
     }
 
     /// The number of dimensions.

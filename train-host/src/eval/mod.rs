@@ -11,7 +11,9 @@
 //! * [`energy_distance()`] — distance-based two-sample statistic, no
 //!   bandwidth, exactly 0 for identical sets;
 //! * [`mean_error()`] and [`covariance_error()`] — the first two moments,
-//!   exact and interpretable.
+//!   exact and interpretable;
+//! * [`share_outside()`] — the fraction of sample values outside the
+//!   reference's range widened by 5 % (outliers a distance averages away).
 //!
 //! Each metric's submodule states its precise definition and estimator.
 //! [`evaluate()`] computes all of them into a serialisable [`Report`]; the
@@ -29,6 +31,7 @@ pub mod energy;
 mod error;
 pub mod mmd;
 pub mod moments;
+pub mod out_of_range;
 mod pairwise;
 mod points;
 pub mod report;
@@ -41,5 +44,8 @@ pub use energy::energy_distance;
 pub use error::EvalError;
 pub use mmd::{MAX_PAIRWISE_POINTS, MEDIAN_POINTS, Mmd, median_bandwidth, mmd2, mmd2_rbf};
 pub use moments::{covariance_error, mean_error};
+pub use out_of_range::{
+    REPORT_MARGIN, range_of, share_outside, training_range, training_range_line,
+};
 pub use report::{Report, evaluate, try_evaluate};
 pub use sliced_wasserstein::{DEFAULT_PROJECTIONS, sliced_wasserstein};

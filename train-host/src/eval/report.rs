@@ -9,6 +9,7 @@ use super::EvalError;
 use super::energy::energy_distance;
 use super::mmd::{MAX_PAIRWISE_POINTS, mmd2};
 use super::moments::{covariance_error, mean_error};
+use super::out_of_range::{REPORT_MARGIN, range_of, share_outside};
 use super::points::Points;
 use super::sliced_wasserstein::{DEFAULT_PROJECTIONS, sliced_wasserstein};
 
@@ -46,6 +47,9 @@ pub struct Report {
     /// `‖Cov(samples) − Cov(reference)‖_F`
     /// ([`covariance_error`]).
     pub cov_error: f64,
+    /// Fraction of the sample values outside the reference's range widened
+    /// by [`REPORT_MARGIN`] of its width, per dimension ([`share_outside`]).
+    pub outside_range: f64,
 }
 
 /// All metrics of `samples` against `reference` (row-major, dimension
@@ -86,6 +90,12 @@ pub fn evaluate(samples: &[f32], reference: &[f32], dim: usize, seed: u64) -> Re
         pairwise_points: MAX_PAIRWISE_POINTS,
         mean_error: nan(mean_error(samples, reference, dim)),
         cov_error: nan(covariance_error(samples, reference, dim)),
+        outside_range: if reference.len() < dim.max(1) {
+            f64::NAN
+        } else {
+            let (low, high) = range_of(reference, dim);
+            share_outside(samples, &low, &high, REPORT_MARGIN)
+        },
     }
 }
 
