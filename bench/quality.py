@@ -10,6 +10,9 @@ Python packages. Not part of the tests.
 Real data (loaded here, never by tinyscore at run time):
   digits        scikit-learn's `load_digits`: 1 797 handwritten digits, 8×8
                 pixels of 0–16 (64 columns); 1 500 train, 297 held out.
+  italypower    aeon's `load_italy_power_demand`: 1 096 days of Italy's
+                hourly electricity demand (24 columns); 900 train, 196 held
+                out.
   basicmotions  aeon's `load_basic_motions`: 80 recordings of a wrist-worn
                 3-axis accelerometer and gyroscope (10 Hz, 100 samples);
                 the accelerometer cut into windows of 32 samples, stride 8
@@ -60,12 +63,17 @@ def write_csv(path, rows):
 def real_sets(work):
     """(name, train.csv, held-out.csv) of the real data sets."""
     from sklearn.datasets import load_digits
-    from aeon.datasets import load_basic_motions
+    from aeon.datasets import load_basic_motions, load_italy_power_demand
 
     digits = load_digits().data.astype(np.float64)
     order = np.random.default_rng(0).permutation(len(digits))
     write_csv(work / "digits-train.csv", digits[order[:1500]])
     write_csv(work / "digits-heldout.csv", digits[order[1500:]])
+
+    days = np.concatenate([load_italy_power_demand(split=s)[0][:, 0, :] for s in ("train", "test")])
+    order = np.random.default_rng(0).permutation(len(days))
+    write_csv(work / "italypower-train.csv", days[order[:900]])
+    write_csv(work / "italypower-heldout.csv", days[order[900:]])
 
     x_train, _ = load_basic_motions(split="train")
     x_test, _ = load_basic_motions(split="test")
@@ -83,6 +91,7 @@ def real_sets(work):
     write_csv(work / "basicmotions-heldout.csv", windows(order[64:]))
     return [
         ("digits", work / "digits-train.csv", work / "digits-heldout.csv"),
+        ("italypower", work / "italypower-train.csv", work / "italypower-heldout.csv"),
         ("basicmotions", work / "basicmotions-train.csv", work / "basicmotions-heldout.csv"),
     ]
 

@@ -12,11 +12,13 @@
 //! Cortex-M4F, `firmware/fixed-only` also runs the runtime built without its
 //! `float` feature.
 //!
-//! The models are firmware/models/{f32,f16,fixed,fixed-29,fixed-8d}.tsm:
+//! The models are firmware/models/{f32,f16,fixed,fixed-29,fixed-8d,fixed-edm}.tsm:
 //! the fixtures of tests/common made class-conditional with 3 classes
 //! ([`common::conditional_spec`] of [`common::small_spec`], its f16 version,
 //! and of the bias-table MLP quantised, at hidden width 16 and 29, and for
-//! 8-dimensional data — the last two on the Cortex-M4F only), each with a
+//! 8-dimensional data, and an EDM-parameterised one (`Sde::Edm`,
+//! v-prediction, DPM-Solver++(2M) on its ρ-grid) — the last three on the
+//! Cortex-M4F only), each with a
 //! data range whose x̂₀ clip acts on its samples ([`with_data_range`]) and
 //! an anomaly detector calibrated on its own samples ([`with_detector`]),
 //! written by this file. After a change of the fixtures or the format, regenerate them
@@ -48,8 +50,9 @@ use tinyscore::fixed::quantize::quantize;
 use tinyscore::fixed::{FixedSampler, FixedScratch, STATE_FRAC_BITS, state_to_f32};
 use tinyscore::format::{self, AnomalyData, Backend, Model, SectionKind, WeightsData};
 use tinyscore::net::Guidance;
-use tinyscore::plan::Plan;
+use tinyscore::plan::{Plan, PlanSpec, Prediction, SamplerKind};
 use tinyscore::sampler::Sampler;
+use tinyscore::schedule::{Schedule, Sde};
 use tinyscore::stepper::{StateValue, Stepper};
 
 /// The QEMU binary's build output is one path per target: building and
@@ -83,6 +86,24 @@ fn fixture(name: &str) -> Vec<u8> {
     match name {
         "f32" => {}
         "f16" => spec.weights = WeightsData::F16(common::f32_params(&spec).to_vec()),
+        "fixed-edm" => {
+            // EDM: Karras et al.'s noise levels (σ 0.002 to 80, ρ = 7) as a
+            // VP process, v-prediction (EDM's preconditioning), and
+            // DPM-Solver++(2M) on its ρ-grid.
+            let edm = Schedule::Sde(Sde::Edm {
+                sigma_min: 0.002,
+                sigma_max: 80.0,
+                rho: 7.0,
+            });
+            let plan = PlanSpec {
+                prediction: Prediction::Velocity,
+                ..PlanSpec::new(SamplerKind::DpmSolverPp2m, 10)
+            };
+            let base = common::mlp_spec_on(edm, plan, common::X_DIM, 16, 8, true);
+            let conditional = common::conditional_spec(base, CLASSES);
+            let scales = common::trajectory_scales(&conditional, 64, 1.25);
+            spec = quantize(&conditional, &scales).unwrap();
+        }
         "fixed" | "fixed-29" | "fixed-8d" => {
             // fixed-29: hidden width 29, so that the dense kernels meet
             // rows and columns left over after their blocks (4 rows; 8
@@ -182,7 +203,7 @@ fn calibration_scores<S: Stepper>(
     scores
 }
 
-const MODELS: [&str; 5] = ["f32", "f16", "fixed", "fixed-29", "fixed-8d"];
+const MODELS: [&str; 6] = ["f32", "f16", "fixed", "fixed-29", "fixed-8d", "fixed-edm"];
 
 #[test]
 fn committed_models_are_the_fixtures() {
@@ -559,6 +580,11 @@ fn cortex_m4f_dsp_kernel_with_leftover_rows_and_columns_is_bit_identical_to_the_
 #[test]
 fn cortex_m4f_whole_layers_in_the_dsp_routine_are_bit_identical_to_the_host() {
     check("thumbv7em-none-eabihf", "mps2-an386", "fixed-8d");
+}
+
+#[test]
+fn cortex_m4f_edm_model_is_bit_identical_to_the_host() {
+    check("thumbv7em-none-eabihf", "mps2-an386", "fixed-edm");
 }
 
 #[test]

@@ -504,6 +504,14 @@ fn round_trip_every_schedule_kind() {
             },
             Prediction::Velocity,
         ),
+        (
+            Sde::Edm {
+                sigma_min: 0.002,
+                sigma_max: 80.0,
+                rho: 7.0,
+            },
+            Prediction::Velocity,
+        ),
     ];
     for (sde, prediction) in sdes {
         let schedule = Schedule::Sde(sde);

@@ -121,6 +121,11 @@ fn schedule<'a>(tok: &[&str], betas: &'a [u8]) -> Schedule<'a> {
             sigma: num(tok[2]),
             t_end: num(tok[3]),
         }),
+        "edm" => Schedule::Sde(Sde::Edm {
+            sigma_min: num(tok[1]),
+            sigma_max: num(tok[2]),
+            rho: num(tok[3]),
+        }),
         k => panic!("schedule {k}"),
     }
 }
@@ -195,13 +200,14 @@ fn discrete_alpha_bar_matches_diffusers() {
 }
 
 /// Marginal (α_t, σ_t), drift f(t) and g(t)² of `Sde::Vp{0.1, 20}`,
-/// `SubVp{0.1, 20}`, `Ve{0.01, 50}` and `OrnsteinUhlenbeck{1.5, 0.8, 2}` at
-/// eleven times from 0 to T.
+/// `SubVp{0.1, 20}`, `Ve{0.01, 50}`, `OrnsteinUhlenbeck{1.5, 0.8, 2}` and
+/// `Edm{0.002, 80, 7}` at eleven times from 0 to T.
 ///
 /// Reference: golden.py `VPSDE`, `SubVPSDE`, `VESDE` (score_sde `sde_lib`:
 /// `sde` and `marginal_prob`, with −expm1 for 1 − exp so that the f64
 /// reference is itself accurate at t → 0) and `OUSDE` (γ_t = e^{−βt},
-/// σ_t² = σ²/(2β)(1 − e^{−2βt}), f = −β, g² = σ²).
+/// σ_t² = σ²/(2β)(1 − e^{−2βt}), f = −β, g² = σ²) and `EDMSDE` (Karras et
+/// al.'s level s(t) with α = 1/√(1 + s²), σ = s·α, f = d log α/dt, g² = −2f).
 ///
 /// Tolerance 1e-12 relative: closed forms in f64 on both sides.
 #[test]
@@ -230,7 +236,7 @@ fn sde_coefficients_match_score_sde() {
             _ => {}
         }
     }
-    assert_eq!(checked, 44);
+    assert_eq!(checked, 55);
 }
 
 fn spacing(s: &str) -> Spacing {
@@ -439,7 +445,10 @@ const TRAJECTORY_RTOL: f64 = 1e-4;
 /// (k-diffusion, with `DiscreteEpsDDPMDenoiser` / `DiscreteVDDPMDenoiser`),
 /// `dpm_solver_pp_2m` (diffusers `DPMSolverMultistepScheduler`, dpmsolver++,
 /// order 2, midpoint, final_sigmas_type="zero"; the script asserts that
-/// k-diffusion `sample_dpmpp_2m` gives the same trajectory),
+/// k-diffusion `sample_dpmpp_2m` gives the same trajectory), and on the
+/// EDM schedule `sample_heun` (the script asserts that Karras et al.'s
+/// Algorithm 1, written in EDM's own variables and preconditioning, gives
+/// the same sample),
 /// `euler_maruyama` (score_sde `EulerMaruyamaPredictor`),
 /// `predictor_corrector` (score_sde `get_pc_sampler` with
 /// `LangevinCorrector` and `EulerMaruyamaPredictor`), `annealed_langevin`
@@ -449,7 +458,7 @@ const TRAJECTORY_RTOL: f64 = 1e-4;
 #[test]
 fn trajectories_match_reference_samplers() {
     let cases = parse_cases(PLANS);
-    assert_eq!(cases.len(), 53);
+    assert_eq!(cases.len(), 56);
     let mut worst = (0.0f64, "");
     for c in &cases {
         let name = format!("{} [{}]", c.name, c.reference);

@@ -48,6 +48,11 @@ fn sde() -> impl Strategy<Value = Sde> {
         }),
         (0.1f64..3.0, 0.1f64..3.0, 0.5f64..5.0)
             .prop_map(|(beta, sigma, t_end)| { Sde::OrnsteinUhlenbeck { beta, sigma, t_end } }),
+        (1e-3f64..0.1, 10.0f64..1000.0, 1.0f64..10.0).prop_map(|(a, b, rho)| Sde::Edm {
+            sigma_min: a,
+            sigma_max: a * b,
+            rho
+        }),
     ]
 }
 
@@ -116,13 +121,18 @@ proptest! {
         }
     }
 
-    /// SDE marginals: α decreasing from 1 (VE: constant 1), σ increasing
-    /// from 0 (VE: from σ_min), both finite.
+    /// SDE marginals: α decreasing from 1 (VE: constant 1; EDM: from
+    /// 1/√(1 + σ_min²)), σ increasing from 0 (VE: from σ_min; EDM: from
+    /// σ_min·α), both finite.
     #[test]
     fn sde_marginals_are_monotone(s in sde()) {
         let t_end = s.t_end();
         let mut prev = s.marginal(0.0);
-        prop_assert!((prev.alpha - 1.0).abs() < 1e-12);
+        let start = match s {
+            Sde::Edm { sigma_min, .. } => 1.0 / (1.0 + sigma_min * sigma_min).sqrt(),
+            _ => 1.0,
+        };
+        prop_assert!((prev.alpha - start).abs() < 1e-12);
         for k in 1..=200 {
             let m = s.marginal(t_end * f64::from(k) / 200.0);
             prop_assert!(m.alpha.is_finite() && m.sigma.is_finite());

@@ -43,6 +43,11 @@ pub(super) fn fields(s: &Schedule<'_>) -> Fields {
                     sigma_max,
                 } => (4, [sigma_min, sigma_max, 0.0, 0.0]),
                 Sde::OrnsteinUhlenbeck { beta, sigma, t_end } => (5, [beta, sigma, t_end, 0.0]),
+                Sde::Edm {
+                    sigma_min,
+                    sigma_max,
+                    rho,
+                } => (6, [sigma_min, sigma_max, rho, 0.0]),
             };
             Fields {
                 kind,
@@ -136,6 +141,14 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Schedule<'_>, FormatError> {
                 beta: p[0],
                 sigma: p[1],
                 t_end: p[2],
+            })
+        }
+        6 => {
+            discrete_only(&c)?;
+            Schedule::Sde(Sde::Edm {
+                sigma_min: p[0],
+                sigma_max: p[1],
+                rho: p[2],
             })
         }
         _ => return Err(c.bad_code(kind_at)),

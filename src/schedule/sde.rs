@@ -33,6 +33,23 @@ pub enum Sde {
         /// Largest noise level.
         sigma_max: f64,
     },
+    /// Karras et al.'s (2022, "EDM") noise levels as a variance-preserving
+    /// process on `[0, 1]`: level `s(t) = (s_min^{1/ρ} + t(s_max^{1/ρ} −
+    /// s_min^{1/ρ}))^ρ`, `α = 1/√(1 + s²)`, `σ = s/√(1 + s²)`, `f = d ln α/dt`,
+    /// `g² = −2f`. EDM's state `x/α` carries noise of standard deviation
+    /// `s`; with σ_data = 1 (the trainer's normalised data) its
+    /// preconditioning `c_in = α`, `c_skip/c_in = α`, `c_out = σ`, `c_noise`
+    /// a function of `s` is v-prediction on this process (EDM's `F` is
+    /// `−v`). Evenly spaced `t` are EDM's ρ-grid, and the PF-ODE Heun plan,
+    /// which steps in `x/α` over `σ/α = s`, is EDM's deterministic sampler.
+    Edm {
+        /// Smallest level `s` (EDM: 0.002).
+        sigma_min: f64,
+        /// Largest level (EDM: 80).
+        sigma_max: f64,
+        /// Grid exponent ρ ≥ 1 (EDM: 7).
+        rho: f64,
+    },
     /// Ornstein–Uhlenbeck `dX = −βX dt + σ dW` on `[0, t_end]`:
     /// `γ_t = e^{−βt}`, `σ_t² = σ²/(2β)(1 − e^{−2βt})`.
     OrnsteinUhlenbeck {
@@ -57,6 +74,17 @@ impl Sde {
                 sigma_max,
             } => pos(sigma_min) && pos(sigma_max) && sigma_min < sigma_max,
             Sde::OrnsteinUhlenbeck { beta, sigma, t_end } => pos(beta) && pos(sigma) && pos(t_end),
+            Sde::Edm {
+                sigma_min,
+                sigma_max,
+                rho,
+            } => {
+                pos(sigma_min)
+                    && sigma_min < sigma_max
+                    && sigma_max.is_finite()
+                    && rho >= 1.0
+                    && rho.is_finite()
+            }
         };
         if ok {
             Ok(())
@@ -93,9 +121,34 @@ impl Sde {
         (beta_min + slope * t, beta_min * t + 0.5 * slope * t * t)
     }
 
+    /// The level `s(t)` of [`Sde::Edm`] and its derivative `ds/dt`.
+    fn edm_level(sigma_min: f64, sigma_max: f64, rho: f64, t: f64) -> (f64, f64) {
+        let (lo, hi) = (
+            libm::pow(sigma_min, 1.0 / rho),
+            libm::pow(sigma_max, 1.0 / rho),
+        );
+        let root = lo + t * (hi - lo);
+        (
+            libm::pow(root, rho),
+            rho * libm::pow(root, rho - 1.0) * (hi - lo),
+        )
+    }
+
     /// The marginal `(α_t, σ_t)` at time `t`.
     pub fn marginal(&self, t: f64) -> Marginal {
         match *self {
+            Sde::Edm {
+                sigma_min,
+                sigma_max,
+                rho,
+            } => {
+                let (s, _) = Self::edm_level(sigma_min, sigma_max, rho, t);
+                let norm = libm::sqrt(1.0 + s * s);
+                Marginal {
+                    alpha: 1.0 / norm,
+                    sigma: s / norm,
+                }
+            }
             Sde::Vp { beta_min, beta_max } => {
                 let (_, b) = Self::beta_and_integral(beta_min, beta_max, t);
                 Marginal {
@@ -132,6 +185,14 @@ impl Sde {
             }
             Sde::Ve { .. } => 0.0,
             Sde::OrnsteinUhlenbeck { beta, .. } => -beta,
+            Sde::Edm {
+                sigma_min,
+                sigma_max,
+                rho,
+            } => {
+                let (s, ds) = Self::edm_level(sigma_min, sigma_max, rho, t);
+                -s * ds / (1.0 + s * s)
+            }
         }
     }
 
@@ -151,6 +212,7 @@ impl Sde {
                 s * s * 2.0 * libm::log(sigma_max / sigma_min)
             }
             Sde::OrnsteinUhlenbeck { sigma, .. } => sigma * sigma,
+            Sde::Edm { .. } => -2.0 * self.drift(t),
         }
     }
 }

@@ -26,7 +26,7 @@ use tinyscore::format::{
 };
 use tinyscore::net::Guidance;
 use tinyscore::net::float::sinusoidal_embedding;
-use tinyscore::plan::{Compiler, PlanSpec, Prediction, SamplerKind};
+use tinyscore::plan::{Compiler, PlanSpec, SamplerKind};
 use tinyscore::schedule::{BetaSchedule, DiscreteSchedule, Schedule};
 
 /// Data dimension of every fixture model.
@@ -110,6 +110,21 @@ pub fn mlp_spec_of_dim(
     plan_steps: u32,
     bias_table: bool,
 ) -> ModelSpec<'static> {
+    let plan = PlanSpec::new(SamplerKind::Ddim { eta: 0.0 }, plan_steps);
+    mlp_spec_on(schedule(), plan, x_dim, hidden, emb_dim, bias_table)
+}
+
+/// The fixture MLP of [`mlp_spec_of_dim`] on another schedule and plan
+/// (the network predicts what `plan.prediction` says).
+pub fn mlp_spec_on(
+    schedule: Schedule<'static>,
+    plan: PlanSpec,
+    x_dim: u32,
+    hidden: u32,
+    emb_dim: u32,
+    bias_table: bool,
+) -> ModelSpec<'static> {
+    let prediction = plan.prediction;
     let input = x_dim + emb_dim;
     let dense = |input, output| Layer::Dense { input, output };
     let mut layers = vec![
@@ -122,11 +137,7 @@ pub fn mlp_spec_of_dim(
         dense(hidden, x_dim),
     ];
     let mut weights = dense_weights(&layers);
-    let schedule = schedule();
-    let mut plan = compile_plan(
-        schedule,
-        PlanSpec::new(SamplerKind::Ddim { eta: 0.0 }, plan_steps),
-    );
+    let mut plan = compile_plan(schedule, plan);
     let mut time = TimeConditioning::Sinusoidal {
         dim: emb_dim,
         max_period: MAX_PERIOD,
@@ -159,7 +170,7 @@ pub fn mlp_spec_of_dim(
     ModelSpec {
         x_dim,
         time,
-        prediction: Prediction::Epsilon,
+        prediction,
         layers,
         weights: WeightsData::F32(weights),
         mean: (0..x_dim).map(|i| [0.5, -1.0][i as usize % 2]).collect(),

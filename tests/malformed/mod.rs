@@ -940,7 +940,7 @@ pub fn cases() -> Vec<Case> {
     };
     add(
         "schedule_bad_kind",
-        sched(&|b| put_u32(b, SCH_KIND, 6)),
+        sched(&|b| put_u32(b, SCH_KIND, 7)),
         E::BadCode {
             section: K::Schedule,
             offset: SCH_KIND as u32,

@@ -209,8 +209,33 @@ class OUSDE:
         return np.exp(-self.beta * t), np.sqrt(var)
 
 
+class EDMSDE:
+    """Karras et al. 2022 (EDM) noise levels as a variance-preserving
+    process (not in score_sde): level s(t) = (s_min^(1/ρ) + t·(s_max^(1/ρ) −
+    s_min^(1/ρ)))^ρ on [0, 1], EDM state x_edm = x/α with α = 1/√(1 + s²),
+    σ = s·α; f = d log α/dt, g² = −2f (VP: α² + σ² = 1)."""
+
+    T = 1.0
+
+    def __init__(self, sigma_min, sigma_max, rho):
+        self.lo, self.hi, self.rho = sigma_min ** (1 / rho), sigma_max ** (1 / rho), rho
+
+    def level(self, t):
+        return (self.lo + t * (self.hi - self.lo)) ** self.rho
+
+    def sde(self, t):
+        s = self.level(t)
+        ds = self.rho * (self.lo + t * (self.hi - self.lo)) ** (self.rho - 1) * (self.hi - self.lo)
+        f = -s * ds / (1 + s * s)
+        return f, -2 * f
+
+    def marginal_prob(self, t):
+        s = self.level(t)
+        return 1 / np.sqrt(1 + s * s), s / np.sqrt(1 + s * s)
+
+
 def make_sde(kind, p):
-    return {"vp": VPSDE, "subvp": SubVPSDE, "ve": VESDE, "ou": OUSDE}[kind](*p)
+    return {"vp": VPSDE, "subvp": SubVPSDE, "ve": VESDE, "ou": OUSDE, "edm": EDMSDE}[kind](*p)
 
 
 # ---------------------------------------------------------------------------
@@ -721,6 +746,7 @@ VP = ("vp", 0.1, 20.0)
 SUBVP = ("subvp", 0.1, 20.0)
 VE = ("ve", 0.01, 50.0)
 OU = ("ou", 1.5, 0.8, 2.0)
+EDM = ("edm", 0.002, 80.0, 7.0)
 
 
 def case(name, schedule, sampler, steps, spacing="leading", offset=0, t_min=1e-3,
@@ -792,7 +818,41 @@ CASES = [
     case("ou_em", OU, ("em",), 50, t_min=1e-3),
     case("ou_heun", OU, ("heun",), 10, t_min=1e-3),
     case("ou_dpmpp2m", OU, ("dpmpp2m",), 10, t_min=1e-3),
+    # EDM: its ρ-grid, v-prediction (its preconditioning at σ_data = 1)
+    case("edm_heun", EDM, ("heun",), 18, prediction="v"),
+    case("edm_dpmpp2m", EDM, ("dpmpp2m",), 10, prediction="v"),
+    case("edm_euler_x0", EDM, ("euler",), 8, prediction="x0"),
 ]
+
+
+def edm_algorithm_1(grid, case, x):
+    """Karras et al. 2022, Algorithm 1 (deterministic Heun), in EDM's own
+    variables: the ρ-grid σ_i = (σ_max^(1/ρ) + i/(N−1)·(σ_last^(1/ρ) −
+    σ_max^(1/ρ)))^ρ with σ_last the grid's smallest level, then 0; the
+    denoiser D(x; σ) = c_skip·x + c_out·F(c_in·x; σ) with σ_data = 1
+    (c_skip = 1/(σ²+1), c_out = σ/√(σ²+1), c_in = 1/√(σ²+1)) and F = −v,
+    the network evaluated at the schedule time of σ. Returns the final
+    sample."""
+    sde, n, rho = grid.sde, case["steps"], case["schedule"][3]
+    s_max, s_last = sde.level(1.0), sde.level(case["t_min"])
+    sig = [(s_max ** (1 / rho) + i / (n - 1) * (s_last ** (1 / rho) - s_max ** (1 / rho))) ** rho
+           for i in range(n)] + [0.0]
+    times = [p.t for p in grid.points]
+
+    def denoise(xe, i):
+        s = sig[i]
+        f = -net(xe / np.sqrt(s * s + 1), times[i], case["w"])
+        return xe / (s * s + 1) + s / np.sqrt(s * s + 1) * f
+
+    xe = x * np.sqrt(1 + sig[0] ** 2)
+    for i in range(n):
+        d = (xe - denoise(xe, i)) / sig[i]
+        nxt = xe + (sig[i + 1] - sig[i]) * d
+        if sig[i + 1] != 0:
+            d2 = (nxt - denoise(nxt, i + 1)) / sig[i + 1]
+            nxt = xe + (sig[i + 1] - sig[i]) * (d + d2) / 2
+        xe = nxt
+    return xe
 
 
 def schedule_tokens(s):
@@ -833,6 +893,10 @@ def run_case(c, index):
         kd = sample_dpmpp_2m_kdiffusion(grid, c, x.copy())
         for (_, a, _), b in zip(rows, kd):
             assert np.allclose(a, b, rtol=1e-9, atol=1e-9), (c["name"], a, b)
+    if c["schedule"][0] == "edm" and c["sampler"][0] == "heun":
+        # Cross-check: EDM's own Heun sampler gives the same sample.
+        final = edm_algorithm_1(grid, c, x.copy())
+        assert np.allclose(rows[-1][1], final, rtol=1e-9, atol=1e-9), (c["name"], rows[-1][1], final)
     every = 1 if n_rows <= 64 else -(-n_rows // 48)
     lines = [
         f"case {c['name']}",
@@ -884,9 +948,9 @@ def schedules_file():
                 lines.append(f"ab {i} {f64(ab[i])}")
     lines.append("# SDE marginals, drift f(t) and g(t)^2: score_sde sde_lib (OU: closed form)")
     sdes = [("vp", (0.1, 20.0, 0.0)), ("subvp", (0.1, 20.0, 0.0)), ("ve", (0.01, 50.0, 0.0)),
-            ("ou", (1.5, 0.8, 2.0))]
+            ("ou", (1.5, 0.8, 2.0)), ("edm", (0.002, 80.0, 7.0))]
     for kind, p in sdes:
-        sde = make_sde(kind, p[:2] if kind != "ou" else p)
+        sde = make_sde(kind, p[:2] if kind not in ("ou", "edm") else p)
         lines.append(f"sde {kind} " + " ".join(f64(v) for v in p))
         for u in (0.0, 1e-7, 1e-5, 1e-3, 0.05, 0.1, 0.25, 0.5, 0.77, 0.9, 1.0):
             t = u * sde.T

@@ -103,6 +103,12 @@ impl std::str::FromStr for X0Clip {
     }
 }
 
+/// The largest factor from the network output to x̂₀ (`|q|` of a plan row)
+/// an unclipped plan may have: beyond it one unit of network error is more
+/// than a hundred data standard deviations (ε-prediction where α < 0.01,
+/// e.g. the cosine schedule's last timestep, where α = 4.9e-5).
+pub const MAX_UNCLIPPED_GAIN: f32 = 100.0;
+
 /// Why export failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -129,6 +135,19 @@ pub enum ExportError {
     /// The model cannot be represented in fixed point.
     #[error("quantisation: {0}")]
     Quantize(#[from] tinyscore::fixed::quantize::QuantizeError),
+    /// An unclipped plan would multiply the network's error beyond
+    /// [`MAX_UNCLIPPED_GAIN`].
+    #[error(
+        "--clip none with this plan: a row of schedule {schedule} turns the network's output \
+         into x̂₀ with a factor of {gain:.0} (α near 0 with ε-prediction), so samples explode; \
+         keep the default --clip range, or train with --prediction v or x0"
+    )]
+    Unclipped {
+        /// The largest |q| of the plan.
+        gain: f32,
+        /// The run's schedule.
+        schedule: String,
+    },
 }
 
 /// Compiles the plan of `opts` for a run.
@@ -160,6 +179,13 @@ pub fn plan_for(
     let compiler = Compiler::new(schedule.0, spec).map_err(plan_error)?;
     let mut rows = vec![PlanRow::from_array([0.0; 12]); compiler.header().rows as usize];
     compiler.compile_into(&mut rows).map_err(plan_error)?;
+    let gain = rows.iter().map(|r| r.q.abs()).fold(0.0, f32::max);
+    if opts.clip == X0Clip::None && gain > MAX_UNCLIPPED_GAIN {
+        return Err(ExportError::Unclipped {
+            gain,
+            schedule: schedule.to_string(),
+        });
+    }
     Ok((
         PlanData {
             header: compiler.header(),

@@ -4,7 +4,8 @@
 //! Schedules: `linear`, `scaled-linear`, `cosine`, `sigmoid` (discrete,
 //! `T = 1000` unless `:T` follows, `+ztsnr` for zero terminal SNR, e.g.
 //! `cosine:500+ztsnr`); `vp[:β_min,β_max]`, `subvp[:β_min,β_max]`,
-//! `ve[:σ_min,σ_max]`, `ou[:β,σ,T]`.
+//! `ve[:σ_min,σ_max]`, `ou[:β,σ,T]`, `edm[:σ_min,σ_max,ρ]` (Karras et al.'s
+//! noise levels as a VP process, `tinyscore::schedule::Sde::Edm`).
 //! Samplers: `ddpm`, `ddpm-large`, `ddim`, `euler-maruyama`, `pf-ode-euler`,
 //! `pf-ode-heun`, `dpmpp-2m`, `langevin`, `pc`.
 
@@ -65,7 +66,7 @@ impl FromStr for ScheduleSpec<'static> {
                 None => Ok(default),
             }
         };
-        if ztsnr && matches!(name, "vp" | "subvp" | "ve" | "ou") {
+        if ztsnr && matches!(name, "vp" | "subvp" | "ve" | "ou" | "edm") {
             return Err(SpecError(
                 "+ztsnr applies to discrete schedules only".into(),
             ));
@@ -109,10 +110,24 @@ impl FromStr for ScheduleSpec<'static> {
                 };
                 ScheduleSpec(Schedule::Sde(Sde::OrnsteinUhlenbeck { beta, sigma, t_end }))
             }
+            "edm" => {
+                let [sigma_min, sigma_max, rho] = match args {
+                    Some(a) => {
+                        let v = numbers(a, 3, "edm")?;
+                        [v[0], v[1], v[2]]
+                    }
+                    None => [0.002, 80.0, 7.0],
+                };
+                ScheduleSpec(Schedule::Sde(Sde::Edm {
+                    sigma_min,
+                    sigma_max,
+                    rho,
+                }))
+            }
             _ => {
                 return Err(SpecError(format!(
                     "unknown schedule `{s}`: expected linear, scaled-linear, cosine, sigmoid \
-                     (with optional :T and +ztsnr), vp, subvp, ve or ou"
+                     (with optional :T and +ztsnr), vp, subvp, ve, ou or edm"
                 )));
             }
         };
@@ -148,6 +163,11 @@ impl fmt::Display for ScheduleSpec<'_> {
             Schedule::Sde(Sde::OrnsteinUhlenbeck { beta, sigma, t_end }) => {
                 write!(f, "ou:{beta},{sigma},{t_end}")
             }
+            Schedule::Sde(Sde::Edm {
+                sigma_min,
+                sigma_max,
+                rho,
+            }) => write!(f, "edm:{sigma_min},{sigma_max},{rho}"),
         }
     }
 }

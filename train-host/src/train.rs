@@ -20,7 +20,7 @@ use std::path::Path;
 use tinyscore::format::Activation;
 use tinyscore::net::float::sinusoidal_embedding;
 use tinyscore::plan::Prediction;
-use tinyscore::schedule::Schedule;
+use tinyscore::schedule::{Schedule, Sde};
 
 /// Everything that defines a training run (stored in the run's config.json).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -192,6 +192,14 @@ impl TrainConfig {
         if matches!(obj, Objective::Dsm(Weighting::Likelihood)) && !sde {
             return Err(TrainError::Config(
                 "likelihood weighting needs an SDE schedule (vp, subvp, ve, ou)".into(),
+            ));
+        }
+        if matches!(spec.0, Schedule::Sde(Sde::Edm { .. })) && pred == Prediction::Epsilon {
+            return Err(TrainError::Config(
+                "ε-prediction on the edm schedule: at its largest level α = 0.0125, so \
+                 x̂₀ = (x − σ·ε̂)/α multiplies the network's error 80-fold; use --prediction v \
+                 (EDM's preconditioning for data of unit variance) or x0"
+                    .into(),
             ));
         }
         let shape_ok = c.batch > 0 && c.width > 0 && c.depth > 0 && c.emb_dim > 0;

@@ -8,7 +8,10 @@
 //! distribution of [`LossSecondMoment`] and weights each example so that
 //! the loss stays an unbiased estimate of the uniform one.
 //!
-//! [`TimeSampler`] turns a quantile into a time and its noise level. For
+//! [`TimeSampler`] turns a quantile into a time and its noise level: for
+//! the EDM schedule through EDM's log-normal distribution of noise levels
+//! (its quantile `u` is the level `exp(P_mean + P_std·Φ⁻¹(u))`), for every
+//! other schedule uniformly in time. For
 //! importance sampling it splits the times into buckets: one per timestep
 //! of a discrete schedule with up to [`MAX_DISCRETE_BUCKETS`] timesteps,
 //! else that many groups of consecutive timesteps; [`SDE_BUCKETS`] equal
@@ -21,7 +24,7 @@ pub use importance::{HISTORY, LossSecondMoment, UNIFORM_FLOOR};
 use crate::objective::Level;
 use std::fmt;
 use std::str::FromStr;
-use tinyscore::schedule::{Marginal, Schedule};
+use tinyscore::schedule::{Marginal, Schedule, Sde};
 
 /// Most buckets of a discrete schedule (one per timestep up to this).
 pub const MAX_DISCRETE_BUCKETS: usize = 1000;
@@ -132,7 +135,14 @@ impl TimeSampler {
             }
             Schedule::Sde(s) => {
                 let u = (b as f64 + v) / parts as f64;
-                let t = self.t_min + u * (s.t_end() - self.t_min);
+                let t = match s {
+                    Sde::Edm {
+                        sigma_min,
+                        sigma_max,
+                        rho,
+                    } => edm_time(u, sigma_min, sigma_max, rho).clamp(self.t_min, s.t_end()),
+                    _ => self.t_min + u * (s.t_end() - self.t_min),
+                };
                 let level = Level {
                     m: s.marginal(t),
                     g2: s.diffusion_squared(t),
@@ -142,6 +152,24 @@ impl TimeSampler {
             }
         }
     }
+}
+
+/// EDM's training distribution of noise levels (Karras et al. 2022):
+/// `ln s ~ N(P_mean, P_std²)`.
+pub const EDM_P_MEAN: f64 = -1.2;
+/// See [`EDM_P_MEAN`].
+pub const EDM_P_STD: f64 = 1.2;
+
+/// The time of [`Sde::Edm`] whose level is quantile `u` of EDM's
+/// log-normal level distribution (`t` from inverting `s(t)`; outside
+/// `[0, 1]` when the level is outside `[s_min, s_max]`).
+fn edm_time(u: f64, sigma_min: f64, sigma_max: f64, rho: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let standard = Normal::standard();
+    let u = u.clamp(f64::EPSILON, 1.0 - f64::EPSILON);
+    let level = (EDM_P_MEAN + EDM_P_STD * standard.inverse_cdf(u)).exp();
+    let (lo, hi) = (sigma_min.powf(1.0 / rho), sigma_max.powf(1.0 / rho));
+    (level.powf(1.0 / rho) - lo) / (hi - lo)
 }
 
 #[cfg(test)]
@@ -179,6 +207,24 @@ mod tests {
         assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         assert_eq!(large.at(1, 1000, 0.0).0, 2.0);
         assert_eq!(large.at(1, 1000, 0.999).0, 4.0);
+    }
+
+    #[test]
+    fn edm_levels_are_log_normal() {
+        // Quantile 0.5 is the median level e^{P_mean}; quantile Φ(1) ≈
+        // 0.841 345 is e^{P_mean + P_std}.
+        let edm = sampler("edm");
+        for (u, level) in [
+            (0.5, EDM_P_MEAN.exp()),
+            (0.841_344_746, (EDM_P_MEAN + EDM_P_STD).exp()),
+        ] {
+            let (_, at) = edm.at(0, 1, u);
+            let s = at.m.sigma / at.m.alpha;
+            assert!((s / level - 1.0).abs() < 1e-6, "{s} vs {level}");
+        }
+        // The tails are clamped to [t_min, 1].
+        assert_eq!(edm.at(0, 1, 0.0).0, 1e-3);
+        assert_eq!(edm.at(0, 1, 0.999_999_999).0, 1.0);
     }
 
     #[test]
