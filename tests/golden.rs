@@ -35,6 +35,10 @@
 //!   after it is first order) where diffusers' DPM-Solver clamps ᾱ to 2⁻²⁴.
 //! - (g) Annealed Langevin levels are the grid points (geometric σ for VE,
 //!   as NCSN), step `ε·σ_i²/σ_L²`, optional final Tweedie denoising.
+//! - (h) Heun steps from a level σ̃ = σ/α above 100 (where α is near 0) take
+//!   the trapezoid rule in x̂₀, `x̃_s = r·x̃ + (1 − r)·½(D₁ + D₂)` with
+//!   `r = σ̃_s/σ̃_t`, instead of k-diffusion's in ε̂, whose correction
+//!   multiplies `ε̂₂ − ε̂₁` by `½·α_s·σ̃_t`.
 //!
 //! Also modelled (not a library formula): `trailing` spacing always has N
 //! points, the first N of diffusers' `np.arange(T, 0, −T/N)`, which for some

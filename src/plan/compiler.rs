@@ -262,9 +262,24 @@ fn denoise() -> Row {
     }
 }
 
+/// Above this noise level `σ̃ = σ/α` a Heun step takes the trapezoid rule
+/// in x̂₀ instead of in `ε̂`: above EDM's largest level (80), below the
+/// linear schedule's (157).
+pub(super) const HEUN_SIGMA_LIMIT: f64 = 100.0;
+
 /// Heun on the PF-ODE `dx̃/dσ̃ = ε̂` (`x̃ = x/α`, `σ̃ = σ/α`), as k-diffusion's
-/// `sample_heun`: two rows per step (Euler predictor into `x`, half-slope
-/// accumulator into `h`; then `x ← h + ½·α_s·Δσ̃·ε̂₂`), Euler onto the clean end.
+/// `sample_heun` and Karras et al.'s Algorithm 1: two rows per step (Euler
+/// predictor into `x`, half-slope accumulator into `h`; then
+/// `x ← h + ½·α_s·Δσ̃·ε̂₂`), Euler onto the clean end.
+///
+/// A step from `σ̃_t` above [`HEUN_SIGMA_LIMIT`] (the first steps of a VP
+/// schedule, where α is near 0: σ̃ = 157 at the linear schedule's last
+/// timestep, 20 291 at the cosine one's) would multiply `ε̂₂ − ε̂₁` by
+/// `½·α_s·σ̃_t`, several hundred, so any inconsistency of the network
+/// between the two evaluations explodes. Such a step takes the same
+/// trapezoid rule in x̂₀, the exponential integrator's form:
+/// `x_s = (σ_s/σ_t)·x + φ·½(D₁ + D₂)`, `φ = α_s − α_t·σ_s/σ_t`, whose
+/// coefficients stay below 1 and whose x̂₀ are clipped.
 fn heun(grid: &Grid<'_>, index: u32, n: u32) -> Result<(Point, Row), PlanError> {
     let step = index / 2;
     let t = grid.point(step)?;
@@ -272,9 +287,32 @@ fn heun(grid: &Grid<'_>, index: u32, n: u32) -> Result<(Point, Row), PlanError> 
         return Ok((t, denoise()));
     }
     let s = grid.point(step + 1)?;
+    let euler = ddim(t.m, s.m, 0.0);
+    let predictor = index.is_multiple_of(2);
+    if t.m.sigma > HEUN_SIGMA_LIMIT * t.m.alpha {
+        let phi = euler.b;
+        return Ok(if predictor {
+            (
+                t,
+                Row {
+                    e: euler.a,
+                    f: 0.5 * phi,
+                    ..euler
+                },
+            )
+        } else {
+            (
+                s,
+                Row {
+                    b: 0.5 * phi,
+                    d: 1.0,
+                    ..Row::default()
+                },
+            )
+        });
+    }
     let half = 0.5 * (s.m.sigma - s.m.alpha * t.m.sigma / t.m.alpha);
-    if index.is_multiple_of(2) {
-        let euler = ddim(t.m, s.m, 0.0);
+    if predictor {
         Ok((
             t,
             Row {

@@ -489,6 +489,15 @@ def sample_heun(grid, case, x, zs):
         if sigmas[i + 1] == 0:
             xt = xt + d * dt
             rows.append((grid.points[i].t, model.to_x(xt, i + 1), False))
+        elif sigmas[i] > 100.0:
+            # RUNTIME CHOICE (h): above σ̃ = 100 the trapezoid rule in x̂₀
+            # (the exponential integrator's form) instead of in ε̂.
+            ratio = sigmas[i + 1] / sigmas[i]
+            x_2 = ratio * xt + (1 - ratio) * denoised
+            rows.append((grid.points[i].t, model.to_x(x_2, i + 1), False))
+            denoised_2 = model(x_2, i + 1)
+            xt = ratio * xt + (1 - ratio) * (denoised + denoised_2) / 2
+            rows.append((grid.points[i + 1].t, model.to_x(xt, i + 1), False))
         else:
             x_2 = xt + d * dt
             rows.append((grid.points[i].t, model.to_x(x_2, i + 1), False))
