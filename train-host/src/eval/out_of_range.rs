@@ -10,6 +10,13 @@
 /// The margin `sample`, `demo` and `eval` report with: 5 % of the width.
 pub const REPORT_MARGIN: f64 = 0.05;
 
+/// Values this close to a bound, relative to the dimension's scale
+/// (`max(width, |low|, |high|)`), count as inside: the samplers clip x̂₀ to
+/// exactly the bounds of the default margin, and a value on a bound comes
+/// back from model units (f32, or Q16.16 in fixed point) a rounding away
+/// from it.
+pub const ROUNDING: f64 = 1e-4;
+
 /// The smallest and largest value of each dimension of `rows` (row-major,
 /// dimension `dim`); `(+∞, −∞)` for a dimension without rows.
 pub fn range_of(rows: &[f32], dim: usize) -> (Vec<f32>, Vec<f32>) {
@@ -54,16 +61,18 @@ pub fn training_range_line(
 
 /// The fraction of the values of `samples` (row-major, dimension
 /// `low.len()`) outside `[low − m·w, high + m·w]` of their dimension, with
-/// `w = high − low` and `m = margin`. A non-finite value counts as
-/// outside. 0 for no samples.
+/// `w = high − low` and `m = margin`, up to [`ROUNDING`]. A non-finite
+/// value counts as outside. 0 for no samples.
 pub fn share_outside(samples: &[f32], low: &[f32], high: &[f32], margin: f64) -> f64 {
     let dim = low.len().max(1);
     let bounds: Vec<(f64, f64)> = low
         .iter()
         .zip(high)
         .map(|(&l, &h)| {
-            let reach = margin * (f64::from(h) - f64::from(l));
-            (f64::from(l) - reach, f64::from(h) + reach)
+            let (l, h) = (f64::from(l), f64::from(h));
+            let scale = (h - l).max(l.abs()).max(h.abs());
+            let reach = margin * (h - l) + ROUNDING * scale;
+            (l - reach, h + reach)
         })
         .collect();
     let mut outside = 0usize;
@@ -100,6 +109,10 @@ mod tests {
         let samples = [10.4, 1.05, -0.6, 0.0, 3.0, 1.2, f32::NAN, 0.0];
         // Outside: −0.6 (below −0.5), 1.2 (above 1.1), NaN: 3 of 8.
         assert_eq!(share_outside(&samples, &low, &high, 0.05), 3.0 / 8.0);
+        // On a bound, up to rounding, is inside: −0.5000002 (the f32 round
+        // trip of −0.5), not −0.502 (0.02 % of the width 10 beyond).
+        assert_eq!(share_outside(&[-0.500_000_2, 0.0], &low, &high, 0.05), 0.0);
+        assert_eq!(share_outside(&[-0.502, 0.0], &low, &high, 0.05), 0.5);
         // Without a margin 10.4 and 1.05 are outside too.
         assert_eq!(share_outside(&samples, &low, &high, 0.0), 5.0 / 8.0);
         assert_eq!(share_outside(&[], &low, &high, 0.05), 0.0);
