@@ -66,6 +66,7 @@ pub fn coin<R: Rng + ?Sized>(rng: &mut R) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand_xoshiro::rand_core::SeedableRng;
 
     #[test]
     fn streams_differ_and_repeat() {
