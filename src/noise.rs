@@ -27,8 +27,8 @@ mod quantiles;
 mod stream;
 
 use quantiles::{OCTAVES, QUANTILES, SEGMENTS};
-pub use stream::{Generator, stream};
 use rand_core::Rng;
+pub use stream::{Generator, stream};
 
 /// Fraction bits of [`standard_normal_q28`]'s result.
 pub const FRAC_BITS: u32 = 28;

@@ -36,6 +36,7 @@
 
 mod common;
 
+use common::tasks::{draw, expected};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
 use std::collections::HashMap;
@@ -43,10 +44,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 use tinyscore::fixed::quantize::quantize;
-use tinyscore::fixed::{FixedSampler, FixedScratch, STATE_FRAC_BITS};
+use tinyscore::fixed::{FixedSampler, FixedScratch};
 use tinyscore::format::{self, AnomalyData, Backend, Model, SectionKind, WeightsData};
-use tinyscore::net::Guidance;
-use tinyscore::plan::Plan;
 use tinyscore::sampler::Sampler;
 use tinyscore::stepper::{StateValue, Stepper};
 
@@ -295,184 +294,6 @@ fn run(machine: &str, elf: &Path) -> Vec<String> {
         String::from_utf8_lossy(&out.stderr)
     );
     stdout.lines().map(str::to_owned).collect()
-}
-
-/// What the firmware does with a state element, as firmware/app's
-/// `Element` does it.
-trait Element: StateValue {
-    fn word(self) -> u32;
-    fn spiked(self) -> Self;
-    fn score_bits(score: Self::Score) -> u64;
-}
-
-/// Spike of the anomaly example, model units (firmware/app `SPIKE`).
-const SPIKE: i32 = 4;
-
-impl Element for f32 {
-    fn word(self) -> u32 {
-        self.to_bits()
-    }
-    fn spiked(self) -> Self {
-        self + SPIKE as f32
-    }
-    fn score_bits(score: f32) -> u64 {
-        u64::from(score.to_bits())
-    }
-}
-
-impl Element for i32 {
-    fn word(self) -> u32 {
-        self as u32
-    }
-    fn spiked(self) -> Self {
-        self.saturating_add(SPIKE << STATE_FRAC_BITS)
-    }
-    fn score_bits(score: i64) -> u64 {
-        score as u64
-    }
-}
-
-/// The firmware's generator for item `i` (firmware/app `SEED`).
-fn item_rng(i: usize) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(common::SEED + i as u64)
-}
-
-/// One sample in model units: noise, then every row.
-fn draw<S: Stepper>(stepper: &mut S, x: &mut [S::Value], rng: &mut Xoshiro256PlusPlus) {
-    stepper.init(x, rng).unwrap();
-    while stepper.step(x, rng).unwrap() {}
-}
-
-/// `<label> [<word>, …]`, the words also added to `crc`.
-fn state_line<T: Element>(label: String, x: &[T], crc: &mut format::Crc32) -> String {
-    let hex: Vec<String> = x
-        .iter()
-        .map(|v| {
-            crc.update(&v.word().to_le_bytes());
-            format!("{:08x}", v.word())
-        })
-        .collect();
-    format!("{label} [{}]", hex.join(", "))
-}
-
-/// The lines of the firmware's tasks, computed on the host with
-/// `stepper` (plan 0) and `guided(class, x, rng)`, which draws a guided
-/// sample.
-fn task_lines<S: Stepper>(
-    model: &Model<'_>,
-    stepper: &mut S,
-    mut guided: impl FnMut(u32, &mut [S::Value], &mut Xoshiro256PlusPlus),
-) -> Vec<String>
-where
-    S::Value: Element,
-{
-    let dim = model.topology().x_dim() as usize;
-    let n = common::SAMPLES;
-    let mut lines = Vec::new();
-    let mut x = vec![S::Value::default(); dim];
-    let mut crc = format::Crc32::new();
-    for i in 0..n {
-        draw(stepper, &mut x, &mut item_rng(i));
-        lines.push(state_line(format!("sample {i}"), &x, &mut crc));
-    }
-    lines.push(format!("crc {:08x}", crc.finish()));
-    if model.classes() > 0 {
-        let mut crc = format::Crc32::new();
-        for i in 0..n {
-            let class = i as u32 % model.classes();
-            guided(class, &mut x, &mut item_rng(i));
-            lines.push(state_line(
-                format!("guided {i} class {class}"),
-                &x,
-                &mut crc,
-            ));
-        }
-        lines.push(format!("crc {:08x}", crc.finish()));
-    }
-    // firmware/app's `dropped` and `RESAMPLE`
-    let mut crc = format::Crc32::new();
-    let mut observed = vec![S::Value::default(); dim];
-    for i in 0..n {
-        let mut rng = item_rng(i);
-        draw(stepper, &mut observed, &mut rng);
-        let mask: Vec<bool> = (0..dim)
-            .map(|j| j % 4 != (i % 4) % dim.clamp(1, 4))
-            .collect();
-        stepper
-            .impute(&mut x, &observed, &mask, 2, &mut rng)
-            .unwrap();
-        lines.push(state_line(format!("impute {i}"), &x, &mut crc));
-    }
-    lines.push(format!("crc {:08x}", crc.finish()));
-    // firmware/app's SDEdit from the middle row
-    let middle = model.plan(0).unwrap().header().rows / 2;
-    let mut crc = format::Crc32::new();
-    for i in 0..n {
-        let mut rng = item_rng(i);
-        draw(stepper, &mut x, &mut rng);
-        x[i % dim] = x[i % dim].spiked();
-        stepper.sdedit(&mut x, middle, &mut rng).unwrap();
-        lines.push(state_line(format!("denoise {i}"), &x, &mut crc));
-    }
-    lines.push(format!("crc {:08x}", crc.finish()));
-    if let Some(detector) = model.anomaly() {
-        assert_eq!(detector.plan(), 0, "the fixtures' detectors use plan 0");
-        let mut work = vec![S::Value::default(); 2 * dim];
-        for i in 0..n {
-            let mut rng = item_rng(i);
-            draw(stepper, &mut x, &mut rng);
-            for input in ["normal", "spike"] {
-                if input == "spike" {
-                    x[i % dim] = x[i % dim].spiked();
-                }
-                let verdict = stepper.detect(&x, &detector, &mut work, &mut rng).unwrap();
-                let bits = S::Value::score_bits(verdict.score);
-                lines.push(format!("score {i} {input} {bits:016x} {}", verdict.anomaly));
-            }
-        }
-    }
-    lines
-}
-
-/// Every line but the `model` and `cost` ones the firmware prints for
-/// `bytes`, computed on the host.
-fn expected(bytes: &[u8]) -> Vec<String> {
-    let model = Model::parse(bytes).unwrap();
-    match model.backend() {
-        Backend::F32 | Backend::F16 => {
-            let mut scratch = vec![0.0; model.scratch_len()];
-            let mut guided_scratch = scratch.clone();
-            let mut sampler = Sampler::embedded(&model, 0, &mut scratch).unwrap();
-            task_lines(&model, &mut sampler, |class, x, rng| {
-                let guidance = Guidance { class, weight: 1.5 };
-                let scratch = &mut guided_scratch;
-                draw(
-                    &mut Sampler::embedded_guided(&model, 0, guidance, scratch).unwrap(),
-                    x,
-                    rng,
-                );
-            })
-        }
-        Backend::Fixed => {
-            let need = FixedScratch::of(&model.fixed_network().unwrap());
-            let (mut a, mut r) = (vec![0; need.activations], vec![0; need.registers]);
-            let (mut guided_a, mut guided_r) = (a.clone(), r.clone());
-            let mut sampler = FixedSampler::embedded(&model, 0, &mut a, &mut r).unwrap();
-            task_lines(&model, &mut sampler, |class, x, rng| {
-                // 1.5 in Q16.16, as the firmware's GUIDANCE_Q16.
-                let guidance = Guidance {
-                    class,
-                    weight: 3 << 15,
-                };
-                let (a, r) = (&mut guided_a, &mut guided_r);
-                draw(
-                    &mut FixedSampler::embedded_guided(&model, 0, guidance, a, r).unwrap(),
-                    x,
-                    rng,
-                );
-            })
-        }
-    }
 }
 
 /// Builds, runs and compares the firmware for `target` on `machine` with

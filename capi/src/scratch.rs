@@ -24,7 +24,8 @@ pub(crate) fn bytes(model: &Model<'_>) -> usize {
     match model.fixed_network() {
         Some(network) => {
             let need = FixedScratch::of(&network);
-            size_of::<i32>() * (need.registers + work) + size_of::<i16>() * need.activations
+            // The activations take whole words, two `i16` each.
+            size_of::<u32>() * (need.registers + work + need.activations.div_ceil(2))
         }
         None => size_of::<f32>() * (float_len(model) + work),
     }
