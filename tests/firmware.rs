@@ -36,10 +36,11 @@
 
 mod common;
 
+use common::panic_scan::{functions_that_panic_in, runtime_functions_that_panic};
+use common::programs::{output_lines, require};
 use common::tasks::{draw, expected};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
@@ -175,15 +176,6 @@ fn committed_models_are_the_fixtures() {
     }
 }
 
-/// Fails with `install` unless `program args` runs.
-fn require(program: &str, args: &[&str], install: &str) {
-    let ok = Command::new(program)
-        .args(args)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(ok, "`{program}` is missing; install it with: {install}");
-}
-
 fn require_target(target: &str) {
     let out = Command::new("rustup")
         .args(["target", "list", "--installed"])
@@ -281,19 +273,12 @@ fn run(machine: &str, elf: &Path) -> Vec<String> {
         &["--version"],
         "cargo install defmt-print --version 1.2.0 --locked",
     );
-    let out = Command::new(firmware_dir().join("qemu/run.sh"))
-        .args([machine.as_ref(), elf.as_os_str()])
-        .env("QEMU_TIMEOUT", QEMU_TIMEOUT)
-        .output()
-        .expect("qemu/run.sh runs");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "QEMU {machine} exited with {}\nstdout:\n{stdout}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout.lines().map(str::to_owned).collect()
+    output_lines(
+        Command::new(firmware_dir().join("qemu/run.sh"))
+            .args([machine.as_ref(), elf.as_os_str()])
+            .env("QEMU_TIMEOUT", QEMU_TIMEOUT),
+        &format!("QEMU {machine}"),
+    )
 }
 
 /// Builds, runs and compares the firmware for `target` on `machine` with
@@ -425,105 +410,6 @@ fn riscv32_fixed_is_bit_identical_to_the_host() {
 
 // ---- No panic path ----------------------------------------------------------
 
-/// `llvm-objdump` of the toolchain's `llvm-tools` component.
-fn llvm_objdump() -> PathBuf {
-    let rustc = |args: &[&str]| {
-        let out = Command::new("rustc")
-            .args(args)
-            .output()
-            .expect("rustc runs");
-        String::from_utf8(out.stdout).unwrap()
-    };
-    let host = rustc(&["-vV"])
-        .lines()
-        .find_map(|l| l.strip_prefix("host: "))
-        .unwrap()
-        .to_owned();
-    let sysroot = rustc(&["--print", "sysroot"]);
-    let path = Path::new(sysroot.trim()).join(format!("lib/rustlib/{host}/bin/llvm-objdump"));
-    assert!(
-        path.exists(),
-        "llvm-objdump is missing; install it with: rustup component add llvm-tools"
-    );
-    path
-}
-
-/// Whether `symbol` is one of core's panic entry points: `core::panicking`,
-/// the slice index failures, `unwrap_failed` and `expect_failed`.
-fn is_panic_entry(symbol: &str) -> bool {
-    const ENTRIES: [&str; 6] = [
-        "panicking",
-        "index_fail",
-        "index_len_fail",
-        "index_order_fail",
-        "unwrap_failed",
-        "expect_failed",
-    ];
-    ENTRIES.iter().any(|p| symbol.contains(p))
-}
-
-/// The runtime's functions that branch to a panic entry point, from an
-/// `llvm-objdump -d` listing. An Arm branch shows its target as
-/// `<symbol>`; a RISC-V call is `auipc` and `jalr`/`jr` through a register,
-/// whose target is worked out here and looked up among the listing's
-/// labels. Mapping symbols such as `$t` and `$d` are not functions.
-fn runtime_functions_that_panic(listing: &str) -> Vec<String> {
-    let labels: HashMap<u64, &str> = listing.lines().filter_map(label).collect();
-    let mut function = "";
-    let mut registers: HashMap<String, u64> = HashMap::new();
-    let mut found: Vec<String> = Vec::new();
-    for line in listing.lines() {
-        if let Some((_, name)) = label(line) {
-            if !name.starts_with('$') {
-                function = name;
-            }
-            continue;
-        }
-        let mut fields = line.split_whitespace();
-        let address = fields.next().and_then(|a| a.strip_suffix(':'));
-        let address = address.and_then(|a| u64::from_str_radix(a, 16).ok());
-        let (Some(address), Some(op)) = (address, fields.next()) else {
-            continue;
-        };
-        let operands: String = fields.collect();
-        let target = match op {
-            // auipc rd, imm20: rd = pc + sign-extended imm20 · 4096.
-            "auipc" => {
-                if let Some((rd, imm)) = operands.split_once(',') {
-                    let imm: i64 = imm.parse().unwrap_or(0);
-                    let imm = if imm >= 1 << 19 { imm - (1 << 20) } else { imm };
-                    registers.insert(rd.to_owned(), address.wrapping_add_signed(imm << 12));
-                }
-                None
-            }
-            // jalr/jr offset(rs), after an auipc of rs.
-            "jalr" | "jr" => operands.strip_suffix(')').and_then(|o| {
-                let (offset, rs) = o.split_once('(')?;
-                let base = registers.get(rs)?;
-                Some(base.wrapping_add_signed(offset.parse().ok()?))
-            }),
-            _ => None,
-        };
-        let target = match target {
-            Some(t) => labels.get(&t).copied(),
-            None => line.rsplit_once('<').map(|(_, t)| t),
-        };
-        if target.is_some_and(is_panic_entry)
-            && function.contains("tinyscore")
-            && !found.iter().any(|f| f == function)
-        {
-            found.push(function.to_owned());
-        }
-    }
-    found
-}
-
-/// The address and name of a label line (`80001000 <name>:`).
-fn label(line: &str) -> Option<(u64, &str)> {
-    let (address, name) = line.strip_suffix(">:")?.split_once(" <")?;
-    Some((u64::from_str_radix(address, 16).ok()?, name))
-}
-
 #[test]
 fn the_panic_scan_finds_a_branch_to_a_panic() {
     // Shaped as llvm-objdump prints Thumb code (this one from forward's
@@ -565,7 +451,6 @@ fn the_panic_scan_finds_a_branch_to_a_panic() {
 /// function of the runtime branches to a panic, so no input can reach one.
 #[test]
 fn runtime_code_has_no_panic_path() {
-    let objdump = llvm_objdump();
     let elves = [
         build(
             "thumbv7em-none-eabihf",
@@ -601,16 +486,7 @@ fn runtime_code_has_no_panic_path() {
         ),
     ];
     for elf in elves {
-        let out = Command::new(&objdump)
-            .args(["-d", "--no-show-raw-insn"])
-            .arg(&elf)
-            .output()
-            .expect("llvm-objdump runs");
-        assert!(out.status.success(), "llvm-objdump {}", elf.display());
-        let listing = String::from_utf8_lossy(&out.stdout);
-        // The scan must see the runtime at all.
-        assert!(listing.contains("tinyscore"), "{}", elf.display());
-        let found = runtime_functions_that_panic(&listing);
+        let found = functions_that_panic_in(&elf);
         assert!(
             found.is_empty(),
             "{}: these functions of the runtime can panic: {found:#?}",

@@ -113,6 +113,13 @@ static tinyscore_status score(struct run *r, tinyscore_rng *rng, const state *x,
     return s;
 }
 
+/* Prints "score <i> <input> <bits, 16 hex digits> <anomaly>" (two halves:
+ * not every C library prints 64-bit integers). */
+static void print_score(uint32_t i, const char *input, uint64_t bits, bool anomaly) {
+    printf("score %" PRIu32 " %s %08" PRIx32 "%08" PRIx32 " %s\n", i, input, (uint32_t)(bits >> 32),
+           (uint32_t)bits, anomaly ? "true" : "false");
+}
+
 /* Adds SPIKE model units to coordinate i mod dim (saturating in Q16.16). */
 static void spike(struct run *r, state *x, uint32_t i) {
     uint32_t at = i % r->info.dim;
@@ -150,15 +157,16 @@ int tasks_run(const uint8_t *bytes, size_t len, void *scratch, size_t scratch_by
         return 1;
     }
     if (r.info.scratch_bytes > scratch_bytes) {
-        printf("error scratch needs %zu bytes, has %zu\n", r.info.scratch_bytes, scratch_bytes);
+        printf("error scratch needs %lu bytes, has %lu\n", (unsigned long)r.info.scratch_bytes,
+               (unsigned long)scratch_bytes);
         return 1;
     }
     TRY(tinyscore_plan_rows(&r.model, 0, &rows));
     r.scratch = scratch;
     r.scratch_bytes = scratch_bytes;
     r.fixed = r.info.backend == TINYSCORE_BACKEND_FIXED;
-    printf("model %s dim %" PRIu32 " rows %" PRIu32 " scratch %zu classes %" PRIu32 " detector %s\n",
-           backend_name(r.info.backend), dim, rows, r.info.scratch_bytes, r.info.classes,
+    printf("model %s dim %" PRIu32 " rows %" PRIu32 " scratch %lu classes %" PRIu32 " detector %s\n",
+           backend_name(r.info.backend), dim, rows, (unsigned long)r.info.scratch_bytes, r.info.classes,
            r.info.has_detector ? "true" : "false");
 
     uint32_t crc = 0xffffffffu;
@@ -213,10 +221,10 @@ int tasks_run(const uint8_t *bytes, size_t len, void *scratch, size_t scratch_by
             tinyscore_rng_init(&rng, SEED, i);
             TRY(draw(&r, &rng, &x));
             TRY(score(&r, &rng, &x, &bits, &anomaly));
-            printf("score %" PRIu32 " normal %016" PRIx64 " %s\n", i, bits, anomaly ? "true" : "false");
+            print_score(i, "normal", bits, anomaly);
             spike(&r, &x, i);
             TRY(score(&r, &rng, &x, &bits, &anomaly));
-            printf("score %" PRIu32 " spike %016" PRIx64 " %s\n", i, bits, anomaly ? "true" : "false");
+            print_score(i, "spike", bits, anomaly);
         }
     }
     return 0;

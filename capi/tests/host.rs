@@ -20,6 +20,7 @@
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
+use common::programs::output_lines;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tinyscore::format::{self, Model};
@@ -68,15 +69,10 @@ fn compile(sources: &[&str], name: &str) -> PathBuf {
 /// Runs `program` with `args`; its stdout as lines, after checking it
 /// exited 0.
 fn run(program: &Path, args: &[PathBuf]) -> Vec<String> {
-    let out = Command::new(program).args(args).output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{} exited with {}:\n{stdout}",
-        program.display(),
-        out.status
-    );
-    stdout.lines().map(str::to_owned).collect()
+    output_lines(
+        Command::new(program).args(args),
+        &program.display().to_string(),
+    )
 }
 
 fn firmware_model(name: &str) -> PathBuf {

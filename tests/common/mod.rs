@@ -20,6 +20,8 @@
     clippy::panic
 )]
 
+pub mod panic_scan;
+pub mod programs;
 pub mod tasks;
 
 use tinyscore::fixed::quantize::{TensorScales, quantize};
