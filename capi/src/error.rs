@@ -1,10 +1,14 @@
 //! [`tinyscore_error`]: a failed parse's status and its message, the
 //! runtime's own description of the defect (which section, which byte,
 //! which limit), written into the caller's struct without allocating.
+//! Formatting those details links `core::fmt` (about 16 KB on a
+//! Cortex-M4F); a library built without feature `messages` writes each
+//! status's fixed text instead.
 
 use crate::status::tinyscore_status;
 use core::ffi::c_char;
 use core::fmt::{self, Write};
+
 
 /// Bytes of `tinyscore_error.message`, its terminating NUL included.
 pub const TINYSCORE_MESSAGE_LEN: usize = 120;
@@ -21,16 +25,24 @@ pub struct tinyscore_error {
 }
 
 impl tinyscore_error {
-    /// Records `status` with `detail` as its message.
-    pub(crate) fn set(&mut self, status: tinyscore_status, detail: &dyn fmt::Display) {
+    /// Records `status` with the runtime's description `detail` as its
+    /// message when the library is built with feature `messages`, with
+    /// the status's text otherwise (and for a status with no detail); the
+    /// message of success is empty.
+    pub(crate) fn set(&mut self, status: tinyscore_status, detail: Option<&dyn fmt::Display>) {
         self.status = status;
         let mut message = Message {
             buffer: &mut self.message,
             len: 0,
             full: false,
         };
-        // `Message` never fails; a `Display` that does leaves what it wrote.
-        let _ = write!(message, "{detail}");
+        match detail {
+            // `Message` never fails; a `Display` that does leaves what it wrote.
+            #[cfg(feature = "messages")]
+            Some(detail) => drop(write!(message, "{detail}")),
+            _ if status == tinyscore_status::Ok => {}
+            _ => drop(message.write_str(status.text().to_str().unwrap_or_default())),
+        }
         let end = message.len;
         if let Some(nul) = self.message.get_mut(end) {
             *nul = 0;

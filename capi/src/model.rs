@@ -112,25 +112,24 @@ pub unsafe extern "C" fn tinyscore_model_parse(
             unsafe { ptr::write(model.storage.as_mut_ptr().cast::<Model<'static>>(), parsed) };
             model.tag = PARSED;
             if let Some(error) = error {
-                error.set(tinyscore_status::Ok, &"");
+                error.set(tinyscore_status::Ok, None);
             }
             tinyscore_status::Ok
         }
         Err(e) => {
             let status = tinyscore_status::from(e);
             if let Some(error) = error {
-                error.set(status, &e);
+                error.set(status, Some(&e));
             }
             status
         }
     }
 }
 
-/// `status`, also recorded in `error` with its description.
+/// `status`, also recorded in `error`.
 fn report(error: Option<&mut tinyscore_error>, status: tinyscore_status) -> tinyscore_status {
     if let Some(error) = error {
-        let text = status.text().to_str().unwrap_or_default();
-        error.set(status, &text);
+        error.set(status, None);
     }
     status
 }
