@@ -9,7 +9,6 @@ use crate::status::tinyscore_status;
 use core::ffi::c_char;
 use core::fmt::{self, Write};
 
-
 /// Bytes of `tinyscore_error.message`, its terminating NUL included.
 pub const TINYSCORE_MESSAGE_LEN: usize = 120;
 

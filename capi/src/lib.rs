@@ -26,7 +26,7 @@
 //! Feature `float` (default) builds the f32 and f16 backends; without it
 //! the library is fixed-point only and much smaller. On bare-metal targets
 //! the library brings the `#[panic_handler]` a `no_std` static library
-//! needs ([`panic`]).
+//! needs ([`mod@panic`]).
 #![no_std]
 
 // Hosted targets (the host's C tests) link the standard library and its
