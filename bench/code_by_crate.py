@@ -49,7 +49,9 @@ def crate_of(location):
     """The crate a source location is in, or None for core and unknown ones."""
     if location.startswith(ROOT + "/src/"):
         return "tinyscore"
-    if location.startswith(ROOT + "/firmware/"):
+    if location.startswith(ROOT + "/capi/src/"):
+        return "tinyscore-c"
+    if location.startswith(ROOT + "/firmware/") or location.startswith(ROOT + "/capi/examples/"):
         return "app"
     if "compiler-builtins" in location or "compiler_builtins" in location:
         return "compiler_builtins"

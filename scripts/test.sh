@@ -16,7 +16,7 @@ rustup component add rustfmt clippy llvm-tools
 rustup target add "${EMBEDDED_TARGETS[@]}" "$HOST_32"
 rustup toolchain install "$MSRV" --profile minimal
 
-step "setup: QEMU and defmt-print (firmware tests), gcc-multilib (32-bit host tests), if missing"
+step "setup: QEMU and defmt-print (firmware tests), gcc-multilib (32-bit host tests), arm-none-eabi-gcc with newlib (C firmware), if missing"
 sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
 apt_updated=false
 apt_install() {
@@ -24,6 +24,9 @@ apt_install() {
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
 }
 dpkg -s gcc-multilib >/dev/null 2>&1 || apt_install gcc-multilib
+if ! command -v arm-none-eabi-gcc >/dev/null || ! dpkg -s libnewlib-arm-none-eabi >/dev/null 2>&1; then
+    apt_install gcc-arm-none-eabi libnewlib-arm-none-eabi
+fi
 if ! command -v qemu-system-arm >/dev/null || ! command -v qemu-system-riscv32 >/dev/null; then
     # Where qemu-utils comes from backports it breaks the release's QEMU:
     # take the release's qemu-utils along with it.
@@ -51,6 +54,12 @@ cargo clippy -p tinyscore --target thumbv7em-none-eabihf -- -D warnings
 cargo clippy -p tinyscore --target thumbv7em-none-eabihf --features defmt -- -D warnings
 for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
     cargo clippy -p tinyscore --target "$target" --no-default-features --features defmt -- -D warnings
+done
+
+step "clippy (the C library for each embedded target, with and without float)"
+for target in "${EMBEDDED_TARGETS[@]}"; do
+    cargo clippy -p tinyscore-c --target "$target" -- -D warnings
+    cargo clippy -p tinyscore-c --target "$target" --no-default-features -- -D warnings
 done
 
 step "clippy (firmware workspace, each target; fixed-only on its own, Cortex-M only)"
@@ -81,13 +90,15 @@ RUSTDOCFLAGS="-D warnings" cargo doc -p tinyscore --no-deps --target thumbv7em-n
 RUSTDOCFLAGS="-D warnings" cargo doc -p tinyscore --no-deps --target thumbv7em-none-eabihf --no-default-features
 
 for target in "${EMBEDDED_TARGETS[@]}"; do
-    step "build $target (default features, then defmt, then without float)"
+    step "build $target (default features, then defmt, then without float; the C library)"
     cargo build -p tinyscore --target "$target"
     cargo build -p tinyscore --target "$target" --features defmt
     cargo build -p tinyscore --target "$target" --no-default-features
+    cargo build -p tinyscore-c --target "$target" --profile embedded
+    cargo build -p tinyscore-c --target "$target" --profile embedded --no-default-features
 done
 
-step "tests (tests/firmware.rs boots the firmware in QEMU)"
+step "tests (tests/firmware.rs boots the firmware in QEMU; capi/tests the C API from C, on the host and in QEMU)"
 cargo test --workspace --all-features
 
 step "the runtime without float: unit tests (float files are refused), the malformed corpus, mutants of the fixtures"

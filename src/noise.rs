@@ -17,11 +17,18 @@
 //! this crate; the golden tests in `tests/noise.rs` pin them. The
 //! distribution differs from N(0, 1) by the interpolation error of the table
 //! (under 2·10⁻⁴ in the quantile) and is truncated at ±6.34.
+//!
+//! # Seeds
+//!
+//! [`stream`] is the generator of item `i` of seed `s`, the one seeding
+//! convention of the host tools, the firmware and the C API.
 
 mod quantiles;
+mod stream;
 
 use quantiles::{OCTAVES, QUANTILES, SEGMENTS};
 use rand_core::Rng;
+pub use stream::{Generator, stream};
 
 /// Fraction bits of [`standard_normal_q28`]'s result.
 pub const FRAC_BITS: u32 = 28;

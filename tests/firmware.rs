@@ -40,17 +40,18 @@
 
 mod common;
 
+use common::panic_scan::{functions_that_panic_in, runtime_functions_that_panic};
+use common::programs::{output_lines, require};
+use common::tasks::{draw, expected};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 use tinyscore::fixed::quantize::quantize;
-use tinyscore::fixed::{FixedSampler, FixedScratch, STATE_FRAC_BITS, state_to_f32};
+use tinyscore::fixed::{FixedSampler, FixedScratch, state_to_f32};
 use tinyscore::format::{self, AnomalyData, Backend, Model, SectionKind, WeightsData};
-use tinyscore::net::Guidance;
-use tinyscore::plan::{Plan, PlanSpec, Prediction, SamplerKind};
+use tinyscore::plan::{PlanSpec, Prediction, SamplerKind};
 use tinyscore::sampler::Sampler;
 use tinyscore::schedule::{Schedule, Sde};
 use tinyscore::stepper::{StateValue, Stepper};
@@ -221,15 +222,6 @@ fn committed_models_are_the_fixtures() {
     }
 }
 
-/// Fails with `install` unless `program args` runs.
-fn require(program: &str, args: &[&str], install: &str) {
-    let ok = Command::new(program)
-        .args(args)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(ok, "`{program}` is missing; install it with: {install}");
-}
-
 fn require_target(target: &str) {
     let out = Command::new("rustup")
         .args(["target", "list", "--installed"])
@@ -327,197 +319,12 @@ fn run(machine: &str, elf: &Path) -> Vec<String> {
         &["--version"],
         "cargo install defmt-print --version 1.2.0 --locked",
     );
-    let out = Command::new(firmware_dir().join("qemu/run.sh"))
-        .args([machine.as_ref(), elf.as_os_str()])
-        .env("QEMU_TIMEOUT", QEMU_TIMEOUT)
-        .output()
-        .expect("qemu/run.sh runs");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "QEMU {machine} exited with {}\nstdout:\n{stdout}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout.lines().map(str::to_owned).collect()
-}
-
-/// What the firmware does with a state element, as firmware/app's
-/// `Element` does it.
-trait Element: StateValue {
-    fn word(self) -> u32;
-    fn spiked(self) -> Self;
-    fn score_bits(score: Self::Score) -> u64;
-}
-
-/// Spike of the anomaly example, model units (firmware/app `SPIKE`).
-const SPIKE: i32 = 4;
-
-impl Element for f32 {
-    fn word(self) -> u32 {
-        self.to_bits()
-    }
-    fn spiked(self) -> Self {
-        self + SPIKE as f32
-    }
-    fn score_bits(score: f32) -> u64 {
-        u64::from(score.to_bits())
-    }
-}
-
-impl Element for i32 {
-    fn word(self) -> u32 {
-        self as u32
-    }
-    fn spiked(self) -> Self {
-        self.saturating_add(SPIKE << STATE_FRAC_BITS)
-    }
-    fn score_bits(score: i64) -> u64 {
-        score as u64
-    }
-}
-
-/// The firmware's generator for item `i` (firmware/app `SEED`).
-fn item_rng(i: usize) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(common::SEED + i as u64)
-}
-
-/// One sample in model units: noise, then every row.
-fn draw<S: Stepper>(stepper: &mut S, x: &mut [S::Value], rng: &mut Xoshiro256PlusPlus) {
-    stepper.init(x, rng).unwrap();
-    while stepper.step(x, rng).unwrap() {}
-}
-
-/// `<label> [<word>, …]`, the words also added to `crc`.
-fn state_line<T: Element>(label: String, x: &[T], crc: &mut format::Crc32) -> String {
-    let hex: Vec<String> = x
-        .iter()
-        .map(|v| {
-            crc.update(&v.word().to_le_bytes());
-            format!("{:08x}", v.word())
-        })
-        .collect();
-    format!("{label} [{}]", hex.join(", "))
-}
-
-/// The lines of the firmware's tasks, computed on the host with
-/// `stepper` (plan 0) and `guided(class, x, rng)`, which draws a guided
-/// sample.
-fn task_lines<S: Stepper>(
-    model: &Model<'_>,
-    stepper: &mut S,
-    mut guided: impl FnMut(u32, &mut [S::Value], &mut Xoshiro256PlusPlus),
-) -> Vec<String>
-where
-    S::Value: Element,
-{
-    let dim = model.topology().x_dim() as usize;
-    let n = common::SAMPLES;
-    let mut lines = Vec::new();
-    let mut x = vec![S::Value::default(); dim];
-    let mut crc = format::Crc32::new();
-    for i in 0..n {
-        draw(stepper, &mut x, &mut item_rng(i));
-        lines.push(state_line(format!("sample {i}"), &x, &mut crc));
-    }
-    lines.push(format!("crc {:08x}", crc.finish()));
-    if model.classes() > 0 {
-        let mut crc = format::Crc32::new();
-        for i in 0..n {
-            let class = i as u32 % model.classes();
-            guided(class, &mut x, &mut item_rng(i));
-            lines.push(state_line(
-                format!("guided {i} class {class}"),
-                &x,
-                &mut crc,
-            ));
-        }
-        lines.push(format!("crc {:08x}", crc.finish()));
-    }
-    // firmware/app's `dropped` and `RESAMPLE`
-    let mut crc = format::Crc32::new();
-    let mut observed = vec![S::Value::default(); dim];
-    for i in 0..n {
-        let mut rng = item_rng(i);
-        draw(stepper, &mut observed, &mut rng);
-        let mask: Vec<bool> = (0..dim)
-            .map(|j| j % 4 != (i % 4) % dim.clamp(1, 4))
-            .collect();
-        stepper
-            .impute(&mut x, &observed, &mask, 2, &mut rng)
-            .unwrap();
-        lines.push(state_line(format!("impute {i}"), &x, &mut crc));
-    }
-    lines.push(format!("crc {:08x}", crc.finish()));
-    // firmware/app's SDEdit from the middle row
-    let middle = model.plan(0).unwrap().header().rows / 2;
-    let mut crc = format::Crc32::new();
-    for i in 0..n {
-        let mut rng = item_rng(i);
-        draw(stepper, &mut x, &mut rng);
-        x[i % dim] = x[i % dim].spiked();
-        stepper.sdedit(&mut x, middle, &mut rng).unwrap();
-        lines.push(state_line(format!("denoise {i}"), &x, &mut crc));
-    }
-    lines.push(format!("crc {:08x}", crc.finish()));
-    if let Some(detector) = model.anomaly() {
-        assert_eq!(detector.plan(), 0, "the fixtures' detectors use plan 0");
-        let mut work = vec![S::Value::default(); 2 * dim];
-        for i in 0..n {
-            let mut rng = item_rng(i);
-            draw(stepper, &mut x, &mut rng);
-            for input in ["normal", "spike"] {
-                if input == "spike" {
-                    x[i % dim] = x[i % dim].spiked();
-                }
-                let verdict = stepper.detect(&x, &detector, &mut work, &mut rng).unwrap();
-                let bits = S::Value::score_bits(verdict.score);
-                lines.push(format!("score {i} {input} {bits:016x} {}", verdict.anomaly));
-            }
-        }
-    }
-    lines
-}
-
-/// Every line but the `model` and `cost` ones the firmware prints for
-/// `bytes`, computed on the host.
-fn expected(bytes: &[u8]) -> Vec<String> {
-    let model = Model::parse(bytes).unwrap();
-    match model.backend() {
-        Backend::F32 | Backend::F16 => {
-            let mut scratch = vec![0.0; model.scratch_len()];
-            let mut guided_scratch = scratch.clone();
-            let mut sampler = Sampler::embedded(&model, 0, &mut scratch).unwrap();
-            task_lines(&model, &mut sampler, |class, x, rng| {
-                let guidance = Guidance { class, weight: 1.5 };
-                let scratch = &mut guided_scratch;
-                draw(
-                    &mut Sampler::embedded_guided(&model, 0, guidance, scratch).unwrap(),
-                    x,
-                    rng,
-                );
-            })
-        }
-        Backend::Fixed => {
-            let need = FixedScratch::of(&model.fixed_network().unwrap());
-            let (mut a, mut r) = (vec![0; need.activations], vec![0; need.registers]);
-            let (mut guided_a, mut guided_r) = (a.clone(), r.clone());
-            let mut sampler = FixedSampler::embedded(&model, 0, &mut a, &mut r).unwrap();
-            task_lines(&model, &mut sampler, |class, x, rng| {
-                // 1.5 in Q16.16, as the firmware's GUIDANCE_Q16.
-                let guidance = Guidance {
-                    class,
-                    weight: 3 << 15,
-                };
-                let (a, r) = (&mut guided_a, &mut guided_r);
-                draw(
-                    &mut FixedSampler::embedded_guided(&model, 0, guidance, a, r).unwrap(),
-                    x,
-                    rng,
-                );
-            })
-        }
-    }
+    output_lines(
+        Command::new(firmware_dir().join("qemu/run.sh"))
+            .args([machine.as_ref(), elf.as_os_str()])
+            .env("QEMU_TIMEOUT", QEMU_TIMEOUT),
+        &format!("QEMU {machine}"),
+    )
 }
 
 /// Builds, runs and compares the firmware for `target` on `machine` with
@@ -654,105 +461,6 @@ fn riscv32_fixed_is_bit_identical_to_the_host() {
 
 // ---- No panic path ----------------------------------------------------------
 
-/// `llvm-objdump` of the toolchain's `llvm-tools` component.
-fn llvm_objdump() -> PathBuf {
-    let rustc = |args: &[&str]| {
-        let out = Command::new("rustc")
-            .args(args)
-            .output()
-            .expect("rustc runs");
-        String::from_utf8(out.stdout).unwrap()
-    };
-    let host = rustc(&["-vV"])
-        .lines()
-        .find_map(|l| l.strip_prefix("host: "))
-        .unwrap()
-        .to_owned();
-    let sysroot = rustc(&["--print", "sysroot"]);
-    let path = Path::new(sysroot.trim()).join(format!("lib/rustlib/{host}/bin/llvm-objdump"));
-    assert!(
-        path.exists(),
-        "llvm-objdump is missing; install it with: rustup component add llvm-tools"
-    );
-    path
-}
-
-/// Whether `symbol` is one of core's panic entry points: `core::panicking`,
-/// the slice index failures, `unwrap_failed` and `expect_failed`.
-fn is_panic_entry(symbol: &str) -> bool {
-    const ENTRIES: [&str; 6] = [
-        "panicking",
-        "index_fail",
-        "index_len_fail",
-        "index_order_fail",
-        "unwrap_failed",
-        "expect_failed",
-    ];
-    ENTRIES.iter().any(|p| symbol.contains(p))
-}
-
-/// The runtime's functions that branch to a panic entry point, from an
-/// `llvm-objdump -d` listing. An Arm branch shows its target as
-/// `<symbol>`; a RISC-V call is `auipc` and `jalr`/`jr` through a register,
-/// whose target is worked out here and looked up among the listing's
-/// labels. Mapping symbols such as `$t` and `$d` are not functions.
-fn runtime_functions_that_panic(listing: &str) -> Vec<String> {
-    let labels: HashMap<u64, &str> = listing.lines().filter_map(label).collect();
-    let mut function = "";
-    let mut registers: HashMap<String, u64> = HashMap::new();
-    let mut found: Vec<String> = Vec::new();
-    for line in listing.lines() {
-        if let Some((_, name)) = label(line) {
-            if !name.starts_with('$') {
-                function = name;
-            }
-            continue;
-        }
-        let mut fields = line.split_whitespace();
-        let address = fields.next().and_then(|a| a.strip_suffix(':'));
-        let address = address.and_then(|a| u64::from_str_radix(a, 16).ok());
-        let (Some(address), Some(op)) = (address, fields.next()) else {
-            continue;
-        };
-        let operands: String = fields.collect();
-        let target = match op {
-            // auipc rd, imm20: rd = pc + sign-extended imm20 · 4096.
-            "auipc" => {
-                if let Some((rd, imm)) = operands.split_once(',') {
-                    let imm: i64 = imm.parse().unwrap_or(0);
-                    let imm = if imm >= 1 << 19 { imm - (1 << 20) } else { imm };
-                    registers.insert(rd.to_owned(), address.wrapping_add_signed(imm << 12));
-                }
-                None
-            }
-            // jalr/jr offset(rs), after an auipc of rs.
-            "jalr" | "jr" => operands.strip_suffix(')').and_then(|o| {
-                let (offset, rs) = o.split_once('(')?;
-                let base = registers.get(rs)?;
-                Some(base.wrapping_add_signed(offset.parse().ok()?))
-            }),
-            _ => None,
-        };
-        let target = match target {
-            Some(t) => labels.get(&t).copied(),
-            None => line.rsplit_once('<').map(|(_, t)| t),
-        };
-        if target.is_some_and(is_panic_entry)
-            && function.contains("tinyscore")
-            && !found.iter().any(|f| f == function)
-        {
-            found.push(function.to_owned());
-        }
-    }
-    found
-}
-
-/// The address and name of a label line (`80001000 <name>:`).
-fn label(line: &str) -> Option<(u64, &str)> {
-    let (address, name) = line.strip_suffix(">:")?.split_once(" <")?;
-    Some((u64::from_str_radix(address, 16).ok()?, name))
-}
-
 #[test]
 fn the_panic_scan_finds_a_branch_to_a_panic() {
     // Shaped as llvm-objdump prints Thumb code (this one from forward's
@@ -794,7 +502,6 @@ fn the_panic_scan_finds_a_branch_to_a_panic() {
 /// function of the runtime branches to a panic, so no input can reach one.
 #[test]
 fn runtime_code_has_no_panic_path() {
-    let objdump = llvm_objdump();
     let elves = [
         build(
             "thumbv7em-none-eabihf",
@@ -830,16 +537,7 @@ fn runtime_code_has_no_panic_path() {
         ),
     ];
     for elf in elves {
-        let out = Command::new(&objdump)
-            .args(["-d", "--no-show-raw-insn"])
-            .arg(&elf)
-            .output()
-            .expect("llvm-objdump runs");
-        assert!(out.status.success(), "llvm-objdump {}", elf.display());
-        let listing = String::from_utf8_lossy(&out.stdout);
-        // The scan must see the runtime at all.
-        assert!(listing.contains("tinyscore"), "{}", elf.display());
-        let found = runtime_functions_that_panic(&listing);
+        let found = functions_that_panic_in(&elf);
         assert!(
             found.is_empty(),
             "{}: these functions of the runtime can panic: {found:#?}",

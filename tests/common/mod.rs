@@ -20,6 +20,10 @@
     clippy::panic
 )]
 
+pub mod panic_scan;
+pub mod programs;
+pub mod tasks;
+
 use tinyscore::fixed::quantize::{TensorScales, quantize};
 use tinyscore::format::{
     self, Activation, ClassBiasData, Layer, ModelSpec, PlanData, TimeConditioning, WeightsData,
@@ -393,10 +397,9 @@ pub fn fixed_model_bytes() -> Vec<u8> {
     format::write(&fixed_spec()).expect("fixture model writes")
 }
 
-/// Samples drawn by [`float_samples`] and [`fixed_samples`]; the firmware
-/// (firmware/app) draws as many.
+/// Samples drawn by [`float_samples`] and [`fixed_samples`].
 pub const SAMPLES: usize = 64;
-/// Seed of sample 0; sample `i` uses `SEED + i` (as the firmware does).
+/// Seed of sample 0; sample `i` uses `SEED + i`.
 pub const SEED: u64 = 2026;
 
 /// `SAMPLES` samples (data units, concatenated) drawn with embedded plan 0

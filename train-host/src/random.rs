@@ -11,19 +11,17 @@
 //! device uses too.
 
 use rand_xoshiro::Xoshiro256PlusPlus;
-use rand_xoshiro::rand_core::{Rng, SeedableRng};
+use rand_xoshiro::rand_core::Rng;
 
 /// The generator used everywhere on the host.
 pub type HostRng = Xoshiro256PlusPlus;
 
 /// An independent generator for `(seed, stream)`: training step `k` uses
 /// stream `k`, so a resumed run draws exactly what an uninterrupted one
-/// would. The pair is mixed with SplitMix64's finaliser.
+/// would; sample `i` uses stream `i`, as the firmware and the C API do
+/// ([`tinyscore::noise::stream`], the one seeding convention).
 pub fn stream(seed: u64, stream: u64) -> HostRng {
-    let mut z = seed ^ stream.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    HostRng::seed_from_u64(z ^ (z >> 31))
+    tinyscore::noise::stream(seed, stream)
 }
 
 /// Uniform in `[0, 1)`: the top 53 bits of one `next_u64`, times 2⁻⁵³.
@@ -68,6 +66,7 @@ pub fn coin<R: Rng + ?Sized>(rng: &mut R) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand_xoshiro::rand_core::SeedableRng;
 
     #[test]
     fn streams_differ_and_repeat() {

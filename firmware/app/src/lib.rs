@@ -4,7 +4,8 @@
 //! [`run`] with scratch buffers of its own, and turns the result into its
 //! exit status. [`run`] checks the file with `Model::parse` and runs on
 //! embedded plan 0 what the model supports, [`SAMPLES`] times each, item
-//! `i` with its own `Xoshiro256PlusPlus` seeded `SEED + i`:
+//! `i` with the random stream of item `i` of seed [`SEED`]
+//! (`tinyscore::noise::stream`, as the host tool and the C API draw it):
 //!
 //! - **sample**: plain (unconditional) samples ([`sample`]);
 //! - **guided**: for a class-conditional model, samples of class
@@ -68,7 +69,7 @@ pub const SAMPLES: u32 = match option_env!("TINYSCORE_SAMPLES") {
     None => 64,
 };
 
-/// Seed of item 0; item `i` uses `SEED + i`.
+/// The seed of every task; item `i` draws from its stream `i`.
 pub const SEED: u64 = 2026;
 
 /// Largest data dimension [`run`] accepts (states live on the stack).

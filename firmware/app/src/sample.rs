@@ -4,13 +4,15 @@ use crate::cost::Cost;
 use crate::words::Words;
 use crate::{Element, Engine, Error, Hooks, MAX_DIM, SAMPLES, SEED};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use rand_xoshiro::rand_core::SeedableRng;
 use tinyscore::sampler::SamplerError;
 use tinyscore::stepper::Stepper;
 
-/// The generator of item `i` of every task, seeded `SEED + i`.
+/// The generator of item `i` of every task: the stream of item `i` of
+/// [`SEED`], the runtime's one seeding convention, so that sample `i` is
+/// sample `i` of `tinyscore sample --seed 2026` and of the C API's
+/// `tinyscore_rng_init(rng, 2026, i)`.
 pub fn item_rng(i: u32) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(SEED + u64::from(i))
+    tinyscore::noise::stream(SEED, u64::from(i))
 }
 
 /// Draws one sample into `x` (model units): noise, then every row.

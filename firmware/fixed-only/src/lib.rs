@@ -3,7 +3,7 @@
 //! - `sample` (src/bin/sample.rs) builds the runtime without its `float`
 //!   feature: it checks the embedded fixed-point fixture with
 //!   `Model::parse`, draws [`SAMPLES`] samples with the fixed-point sampler
-//!   (item `i` seeded `SEED + i`, as firmware/app) and prints each as
+//!   (item `i` from stream `i` of `SEED`, as firmware/app) and prints each as
 //!   firmware/app prints a plain sample, `sample <i> [<word>, …]` with the
 //!   Q16.16 states, so tests/firmware.rs compares them with the host.
 //! - `baseline` (src/bin/baseline.rs) is the same program without the

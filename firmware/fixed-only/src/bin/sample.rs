@@ -4,8 +4,6 @@
 #![no_main]
 
 use cortex_m_rt::entry;
-use rand_xoshiro::Xoshiro256PlusPlus;
-use rand_xoshiro::rand_core::SeedableRng;
 use tinyscore::fixed::FixedSampler;
 use tinyscore::format::{FormatError, Model};
 use tinyscore::sampler::SamplerError;
@@ -27,7 +25,7 @@ fn run() -> Result<(), Error> {
     let mut x = [0i32; MAX_DIM];
     let x = x.get_mut(..sampler.x_dim()).unwrap_or_default();
     for i in 0..SAMPLES {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(SEED + u64::from(i));
+        let mut rng = tinyscore::noise::stream(SEED, u64::from(i));
         sampler.sample(x, &mut rng).map_err(Error::Sampler)?;
         print_sample(i, x);
     }
