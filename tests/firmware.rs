@@ -17,7 +17,12 @@
 //! ([`common::conditional_spec`] of [`common::small_spec`], its f16 version,
 //! and of the bias-table MLP quantised, at hidden width 16 and 29, and for
 //! 8-dimensional data — the last two on the Cortex-M4F only), each with an anomaly detector
-//! calibrated on its own samples ([`with_detector`]), written by this file. After a change of the fixtures or the format, regenerate them
+//! calibrated on its own samples ([`with_detector`]), written by this file,
+//! and firmware/models/f32-overflow.tsm, the f32 model with first-layer
+//! biases of 3·10³⁸ that every parse check accepts and whose outputs would
+//! not be finite: the firmware must report the error, not print samples
+//! ([`cortex_m4f_reports_a_model_whose_outputs_would_not_be_finite`]).
+//! After a change of the fixtures or the format, regenerate them
 //! with `TINYSCORE_BLESS=1 cargo test --features std --test firmware`.
 //!
 //! The builds are also disassembled, to show that no function of the
@@ -98,9 +103,29 @@ fn fixture(name: &str) -> Vec<u8> {
             let scales = common::trajectory_scales(&conditional, 64, 1.25);
             spec = quantize(&conditional, &scales).unwrap();
         }
+        "f32-overflow" => return overflowing(&fixture("f32")),
         other => unreachable!("no fixture {other}"),
     }
     with_detector(&format::write(&spec).unwrap())
+}
+
+/// The f32 model `bytes` with its first layer's biases (after the 16 × 10
+/// weights of the fixtures' first layer) set to 3·10³⁸, re-sealed: finite
+/// numbers, accepted by every check of the parser, that overflow f32 on the
+/// way to the output (the chip reports layer 6, the last).
+fn overflowing(bytes: &[u8]) -> Vec<u8> {
+    let model = Model::parse(bytes).unwrap();
+    let weights = model
+        .sections()
+        .find(|s| s.kind == Some(SectionKind::WeightsF32))
+        .unwrap();
+    let mut out = bytes.to_vec();
+    let first_bias = weights.offset as usize + 4 * 16 * 10;
+    for b in out[first_bias..first_bias + 4 * 16].chunks_exact_mut(4) {
+        b.copy_from_slice(&3e38f32.to_le_bytes());
+    }
+    format::seal(&mut out);
+    out
 }
 
 /// `bytes` with an anomaly detector on plan 0, its threshold the largest
@@ -158,7 +183,14 @@ fn calibration_scores<S: Stepper>(
     scores
 }
 
-const MODELS: [&str; 5] = ["f32", "f16", "fixed", "fixed-29", "fixed-8d"];
+const MODELS: [&str; 6] = [
+    "f32",
+    "f16",
+    "fixed",
+    "fixed-29",
+    "fixed-8d",
+    "f32-overflow",
+];
 
 #[test]
 fn committed_models_are_the_fixtures() {
@@ -267,6 +299,18 @@ fn build_bin(
 
 /// Runs `elf` on `machine` and returns the decoded defmt lines.
 fn run(machine: &str, elf: &Path) -> Vec<String> {
+    let (status, lines, stderr) = run_with_status(machine, elf);
+    assert!(
+        status.success(),
+        "QEMU {machine} exited with {status}\nstdout:\n{}\nstderr:\n{stderr}",
+        lines.join("\n")
+    );
+    lines
+}
+
+/// Runs `elf` on `machine` and returns QEMU's exit status (the firmware's),
+/// the decoded defmt lines and what went to stderr.
+fn run_with_status(machine: &str, elf: &Path) -> (std::process::ExitStatus, Vec<String>, String) {
     let qemu = if machine == "virt" {
         ("qemu-system-riscv32", "qemu-system-misc")
     } else {
@@ -287,14 +331,13 @@ fn run(machine: &str, elf: &Path) -> Vec<String> {
         .env("QEMU_TIMEOUT", QEMU_TIMEOUT)
         .output()
         .expect("qemu/run.sh runs");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "QEMU {machine} exited with {}\nstdout:\n{stdout}\nstderr:\n{}",
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines = stdout.lines().map(str::to_owned).collect();
+    (
         out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout.lines().map(str::to_owned).collect()
+        lines,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// What the firmware does with a state element, as firmware/app's
@@ -515,6 +558,33 @@ fn check_with(target: &str, machine: &str, name: &str, features: &[&str]) {
 #[test]
 fn cortex_m4f_f32_is_bit_identical_to_the_host() {
     check("thumbv7em-none-eabihf", "mps2-an386", "f32");
+}
+
+#[test]
+fn cortex_m4f_reports_a_model_whose_outputs_would_not_be_finite() {
+    let name = "f32-overflow";
+    let model = model_path(name);
+    let bytes = std::fs::read(&model).unwrap();
+    // The host refuses the first sample with the finite-output contract's
+    // error ...
+    let parsed = Model::parse(&bytes).expect("every parse check accepts it");
+    let mut scratch = vec![0.0; parsed.scratch_len()];
+    let mut sampler = Sampler::embedded(&parsed, 0, &mut scratch).unwrap();
+    let mut x = vec![0.0; common::X_DIM as usize];
+    let refused = sampler.sample(&mut x, &mut item_rng(0)).unwrap_err();
+    assert!(refused.is_non_finite(), "{refused:?}");
+    // ... and so does the chip: it reports the error and exits with status
+    // 1, and prints no sample.
+    let elf = build("thumbv7em-none-eabihf", &model, name, &[]);
+    let (status, lines, stderr) = run_with_status("mps2-an386", &elf);
+    assert_eq!(status.code(), Some(1), "{lines:?} {stderr}");
+    assert!(lines.first().is_some_and(|l| l.starts_with("model F32 ")));
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[1].starts_with("error Sampler(Net(NonFinite")
+            || lines[1].starts_with("error Sampler(NonFinite"),
+        "{lines:?}"
+    );
 }
 
 #[test]
