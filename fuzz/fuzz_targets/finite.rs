@@ -90,7 +90,9 @@ fn fixed(model: &Model<'_>) {
     let mut x = vec![0i32; dim];
     let mut data = vec![0.0f32; dim];
     let mut to_data = |x: &[i32]| {
-        data.iter_mut().zip(x).for_each(|(d, s)| *d = state_to_f32(*s));
+        data.iter_mut()
+            .zip(x)
+            .for_each(|(d, s)| *d = state_to_f32(*s));
         model.normalization().to_data(&mut data);
         assert!(data.iter().all(|v| v.is_finite()), "{data:?}");
     };
