@@ -3,8 +3,8 @@
 //! `println!` and `eprintln!` panic when stdout or stderr cannot be
 //! written: `tinyscore inspect m.tsm | head -c1` (the reader has gone) and
 //! `tinyscore inspect m.tsm > /dev/full` (the disk is full) both ended in a
-//! panic and exit status 101. The commands print with [`outln!`] and
-//! [`note!`] instead, which return a write's failure as a
+//! panic and exit status 101. The commands print with [`outln!`](crate::outln!) and
+//! [`note!`](crate::note!) instead, which return a write's failure as a
 //! [`ConsoleError`]; `main` exits quietly, with status 0, when the reader
 //! has gone (the reader chose to stop, as with `head`), and reports any
 //! other failure as an error.
@@ -46,12 +46,12 @@ fn write_to(
         })
 }
 
-/// Writes `args` and a newline to stdout ([`outln!`]).
+/// Writes `args` and a newline to stdout ([`outln!`](crate::outln!)).
 pub fn stdout_line(args: fmt::Arguments<'_>) -> Result<(), ConsoleError> {
     write_to(io::stdout().lock(), "stdout", format_args!("{args}\n"))
 }
 
-/// Writes `args` and a newline to stderr ([`note!`]).
+/// Writes `args` and a newline to stderr ([`note!`](crate::note!)).
 pub fn stderr_line(args: fmt::Arguments<'_>) -> Result<(), ConsoleError> {
     write_to(io::stderr().lock(), "stderr", format_args!("{args}\n"))
 }

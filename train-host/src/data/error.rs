@@ -28,7 +28,7 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 const QUOTED_CHARS: usize = 24;
 
 /// A cell's text for a message: whole if short, else its first
-/// [`QUOTED_CHARS`] characters, an ellipsis and its length (a message
+/// `QUOTED_CHARS` (24) characters, an ellipsis and its length (a message
 /// never repeats a 10 MB cell). Invalid UTF-8 becomes U+FFFD.
 pub fn quoted(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
