@@ -15,7 +15,8 @@ step "setup: rustup components (llvm-tools: llvm-objdump for the no-panic check)
 rustup component add rustfmt clippy llvm-tools
 rustup target add "${EMBEDDED_TARGETS[@]}" "$HOST_32"
 rustup toolchain install "$MSRV" --profile minimal
-rustup toolchain install nightly --profile minimal
+# cargo-fuzz needs nightly; an installed one is kept, not updated on every run.
+rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.13.2 --locked
 
 step "setup: QEMU and defmt-print (firmware tests), gcc-multilib (32-bit host tests), if missing"
