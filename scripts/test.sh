@@ -11,10 +11,13 @@ MSRV=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "setup: rustup components (llvm-tools: llvm-objdump for the no-panic check), embedded and 32-bit host targets, MSRV toolchain $MSRV"
+step "setup: rustup components (llvm-tools: llvm-objdump for the no-panic check), embedded and 32-bit host targets, MSRV toolchain $MSRV, nightly and cargo-fuzz (fuzzing)"
 rustup component add rustfmt clippy llvm-tools
 rustup target add "${EMBEDDED_TARGETS[@]}" "$HOST_32"
 rustup toolchain install "$MSRV" --profile minimal
+# cargo-fuzz needs nightly; an installed one is kept, not updated on every run.
+rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.13.2 --locked
 
 step "setup: QEMU and defmt-print (firmware tests), gcc-multilib (32-bit host tests), arm-none-eabi-gcc with newlib (C firmware), if missing"
 sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
@@ -40,6 +43,7 @@ step "format"
 cargo fmt --all -- --check
 (cd firmware && cargo fmt --all -- --check)
 (cd firmware/board && cargo fmt --all -- --check)
+(cd fuzz && cargo fmt --all -- --check)
 
 step "minimum supported Rust version $MSRV"
 cargo "+$MSRV" check --workspace --features std
@@ -110,3 +114,8 @@ cargo test --target "$HOST_32" -p tinyscore --no-default-features --test corpus_
 
 step "sample bits across optimisation levels (golden CRCs in the release profile)"
 cargo test --release -p tinyscore --features std --test backends
+
+step "fuzz: a minute per target, replaying the committed seeds first (fuzz/run.sh; a finding fails)"
+for target in parse finite; do
+    bash fuzz/run.sh "$target" 60
+done

@@ -38,6 +38,15 @@
 //! - **Determinism.** The same file, plan, seed and backend give bit-identical
 //!   samples on every target: math goes through `libm` in a fixed operation
 //!   order, and noise is generated with integer arithmetic only.
+//! - **Finite outputs.** An accepted model never yields a NaN or an
+//!   infinity silently: every state, estimate and score a sampler hands
+//!   out is finite, or the call returns the typed refusal
+//!   ([`sampler::SamplerError::is_non_finite`]); an anomaly detector whose
+//!   score is not finite returns that error instead of a verdict. Fixed
+//!   point keeps it by bounds proven at parse, the float backends by a
+//!   check where values are produced; guidance weights must be finite and
+//!   below [`net::MAX_GUIDANCE`] in magnitude in every backend. The
+//!   [`finite`] module says why each way.
 //! - **One source of truth.** Schedules, plan compilation and the file format
 //!   live here; the host trainer uses them.
 #![no_std]
@@ -45,6 +54,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod finite;
 pub mod fixed;
 pub mod format;
 pub mod net;

@@ -23,6 +23,8 @@ pub trait StateValue: Copy + Default {
     fn mean(sum: Self::Score, count: u32) -> Self::Score;
     /// The detector's threshold in these units.
     fn threshold(detector: &AnomalyDetector<'_>) -> Self::Score;
+    /// Whether a score is a number (integer scores always are).
+    fn is_finite(score: Self::Score) -> bool;
 }
 
 impl StateValue for f32 {
@@ -37,6 +39,9 @@ impl StateValue for f32 {
     }
     fn threshold(detector: &AnomalyDetector<'_>) -> f32 {
         detector.threshold()
+    }
+    fn is_finite(score: f32) -> bool {
+        score.is_finite()
     }
 }
 
@@ -54,6 +59,9 @@ impl StateValue for i32 {
     }
     fn threshold(detector: &AnomalyDetector<'_>) -> i64 {
         detector.threshold_q()
+    }
+    fn is_finite(_: i64) -> bool {
+        true
     }
 }
 
@@ -145,7 +153,8 @@ pub trait Stepper {
     /// The anomaly score of `x` (model units): the mean squared error of the
     /// clean-data estimate over `repeats` noisings of `x` to the level of
     /// each row in `rows` (`init_at`, then `estimate_x0`), summed in that
-    /// order. `work` holds two states (`2·x.len()` elements).
+    /// order. `work` holds two states (`2·x.len()` elements). A score that
+    /// is not finite is [`SamplerError::NonFinite`], never a verdict.
     fn anomaly_score<R: Rng + ?Sized>(
         &mut self,
         x: &[Self::Value],
@@ -171,7 +180,12 @@ pub trait Stepper {
                 count = count.saturating_add(u32::try_from(x.len()).unwrap_or(u32::MAX));
             }
         }
-        Ok(Self::Value::mean(sum, count))
+        let score = Self::Value::mean(sum, count);
+        if Self::Value::is_finite(score) {
+            Ok(score)
+        } else {
+            Err(SamplerError::NonFinite)
+        }
     }
 
     /// [`Stepper::anomaly_score`] with a model's stored detector, and its

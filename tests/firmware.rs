@@ -21,7 +21,12 @@
 //! Cortex-M4F only), each with a
 //! data range whose x̂₀ clip acts on its samples ([`with_data_range`]) and
 //! an anomaly detector calibrated on its own samples ([`with_detector`]),
-//! written by this file. After a change of the fixtures or the format, regenerate them
+//! written by this file; and firmware/models/f32-overflow.tsm, the f32
+//! model with first-layer biases of 3·10³⁸ that every parse check accepts
+//! and whose outputs would not be finite: the firmware must report the
+//! error, not print samples
+//! ([`cortex_m4f_reports_a_model_whose_outputs_would_not_be_finite`]).
+//! After a change of the fixtures or the format, regenerate them
 //! with `TINYSCORE_BLESS=1 cargo test --features std --test firmware`.
 //!
 //! The builds are also disassembled, to show that no function of the
@@ -41,8 +46,8 @@
 mod common;
 
 use common::panic_scan::{functions_that_panic_in, runtime_functions_that_panic};
-use common::programs::{output_lines, require};
-use common::tasks::{draw, expected};
+use common::programs::{output, require};
+use common::tasks::{draw, expected, item_rng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
 use std::path::{Path, PathBuf};
@@ -122,9 +127,29 @@ fn fixture(name: &str) -> Vec<u8> {
             let scales = common::trajectory_scales(&conditional, 64, 1.25);
             spec = quantize(&conditional, &scales).unwrap();
         }
+        "f32-overflow" => return overflowing(&fixture("f32")),
         other => unreachable!("no fixture {other}"),
     }
     with_detector(&with_data_range(&format::write(&spec).unwrap()))
+}
+
+/// The f32 model `bytes` with its first layer's biases (after the 16 × 10
+/// weights of the fixtures' first layer) set to 3·10³⁸, re-sealed: finite
+/// numbers, accepted by every check of the parser, that overflow f32 on the
+/// way to the output (the chip reports layer 6, the last).
+fn overflowing(bytes: &[u8]) -> Vec<u8> {
+    let model = Model::parse(bytes).unwrap();
+    let weights = model
+        .sections()
+        .find(|s| s.kind == Some(SectionKind::WeightsF32))
+        .unwrap();
+    let mut out = bytes.to_vec();
+    let first_bias = weights.offset as usize + 4 * 16 * 10;
+    for b in out[first_bias..first_bias + 4 * 16].chunks_exact_mut(4) {
+        b.copy_from_slice(&3e38f32.to_le_bytes());
+    }
+    format::seal(&mut out);
+    out
 }
 
 /// `bytes` with a data range whose clip acts: in every dimension, half the
@@ -204,7 +229,15 @@ fn calibration_scores<S: Stepper>(
     scores
 }
 
-const MODELS: [&str; 6] = ["f32", "f16", "fixed", "fixed-29", "fixed-8d", "fixed-edm"];
+const MODELS: [&str; 7] = [
+    "f32",
+    "f16",
+    "fixed",
+    "fixed-29",
+    "fixed-8d",
+    "fixed-edm",
+    "f32-overflow",
+];
 
 #[test]
 fn committed_models_are_the_fixtures() {
@@ -302,8 +335,21 @@ fn build_bin(
     elf
 }
 
-/// Runs `elf` on `machine` and returns the decoded defmt lines.
+/// Runs `elf` on `machine` and returns the decoded defmt lines; fails
+/// unless the firmware exits 0.
 fn run(machine: &str, elf: &Path) -> Vec<String> {
+    let (status, lines, stderr) = run_with_status(machine, elf);
+    assert!(
+        status.success(),
+        "QEMU {machine} exited with {status}\nstdout:\n{}\nstderr:\n{stderr}",
+        lines.join("\n")
+    );
+    lines
+}
+
+/// Runs `elf` on `machine` and returns QEMU's exit status (the firmware's),
+/// the decoded defmt lines and what went to stderr.
+fn run_with_status(machine: &str, elf: &Path) -> (std::process::ExitStatus, Vec<String>, String) {
     let qemu = if machine == "virt" {
         ("qemu-system-riscv32", "qemu-system-misc")
     } else {
@@ -319,7 +365,7 @@ fn run(machine: &str, elf: &Path) -> Vec<String> {
         &["--version"],
         "cargo install defmt-print --version 1.2.0 --locked",
     );
-    output_lines(
+    output(
         Command::new(firmware_dir().join("qemu/run.sh"))
             .args([machine.as_ref(), elf.as_os_str()])
             .env("QEMU_TIMEOUT", QEMU_TIMEOUT),
@@ -367,6 +413,33 @@ fn check_with(target: &str, machine: &str, name: &str, features: &[&str]) {
 #[test]
 fn cortex_m4f_f32_is_bit_identical_to_the_host() {
     check("thumbv7em-none-eabihf", "mps2-an386", "f32");
+}
+
+#[test]
+fn cortex_m4f_reports_a_model_whose_outputs_would_not_be_finite() {
+    let name = "f32-overflow";
+    let model = model_path(name);
+    let bytes = std::fs::read(&model).unwrap();
+    // The host refuses the first sample with the finite-output contract's
+    // error ...
+    let parsed = Model::parse(&bytes).expect("every parse check accepts it");
+    let mut scratch = vec![0.0; parsed.scratch_len()];
+    let mut sampler = Sampler::embedded(&parsed, 0, &mut scratch).unwrap();
+    let mut x = vec![0.0; common::X_DIM as usize];
+    let refused = sampler.sample(&mut x, &mut item_rng(0)).unwrap_err();
+    assert!(refused.is_non_finite(), "{refused:?}");
+    // ... and so does the chip: it reports the error and exits with status
+    // 1, and prints no sample.
+    let elf = build("thumbv7em-none-eabihf", &model, name, &[]);
+    let (status, lines, stderr) = run_with_status("mps2-an386", &elf);
+    assert_eq!(status.code(), Some(1), "{lines:?} {stderr}");
+    assert!(lines.first().is_some_and(|l| l.starts_with("model F32 ")));
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[1].starts_with("error Sampler(Net(NonFinite")
+            || lines[1].starts_with("error Sampler(NonFinite"),
+        "{lines:?}"
+    );
 }
 
 #[test]

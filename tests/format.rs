@@ -702,6 +702,7 @@ fn variant(e: &FormatError) -> Option<usize> {
         FormatError::Schedule(_) => 19,
         FormatError::Plan(_) => 20,
         FormatError::Mismatch { .. } => 21,
+        FormatError::NormalizationRange { .. } => 22,
         FormatError::FloatNotBuilt { .. } => return None,
     })
 }
@@ -709,7 +710,7 @@ fn variant(e: &FormatError) -> Option<usize> {
 #[test]
 fn defects_cover_every_error_variant_and_section() {
     let cases = malformed::cases();
-    let mut seen = [false; 22];
+    let mut seen = [false; 23];
     for c in &cases {
         if let Some(i) = variant(&c.expected) {
             seen[i] = true;

@@ -146,6 +146,11 @@ enum tinyscore_status
    */
   TINYSCORE_STATUS_FLOAT_NOT_BUILT = 122,
   /**
+   * A normalisation mean or scale so large that some states would map
+   * to ±∞ in data units.
+   */
+  TINYSCORE_STATUS_NORMALIZATION_RANGE = 123,
+  /**
    * The scratch buffer is smaller than `tinyscore_info.scratch_bytes`.
    */
   TINYSCORE_STATUS_SCRATCH = 200,
@@ -191,6 +196,15 @@ enum tinyscore_status
    * The model is not class-conditional, or has no such class.
    */
   TINYSCORE_STATUS_CLASS = 210,
+  /**
+   * A value the model computed is not finite (the finite-output
+   * contract: the model's numbers overflow; nothing is returned).
+   */
+  TINYSCORE_STATUS_NON_FINITE_OUTPUT = 211,
+  /**
+   * The guidance weight is not finite or not below 32768 in magnitude.
+   */
+  TINYSCORE_STATUS_GUIDANCE = 212,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

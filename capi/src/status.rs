@@ -74,6 +74,9 @@ pub enum tinyscore_status {
     /// The model is for a float backend and the library was built without
     /// feature `float`.
     FloatNotBuilt = 122,
+    /// A normalisation mean or scale so large that some states would map
+    /// to ±∞ in data units.
+    NormalizationRange = 123,
     /// The scratch buffer is smaller than `tinyscore_info.scratch_bytes`.
     Scratch = 200,
     /// A vector's length is not the model's data dimension.
@@ -98,11 +101,16 @@ pub enum tinyscore_status {
     Mask = 209,
     /// The model is not class-conditional, or has no such class.
     Class = 210,
+    /// A value the model computed is not finite (the finite-output
+    /// contract: the model's numbers overflow; nothing is returned).
+    NonFiniteOutput = 211,
+    /// The guidance weight is not finite or not below 32768 in magnitude.
+    Guidance = 212,
 }
 
 impl tinyscore_status {
     /// All codes, in numeric order.
-    pub(crate) const ALL: [tinyscore_status; 39] = {
+    pub(crate) const ALL: [tinyscore_status; 42] = {
         use tinyscore_status::*;
         [
             Ok,
@@ -133,6 +141,7 @@ impl tinyscore_status {
             Plan,
             Mismatch,
             FloatNotBuilt,
+            NormalizationRange,
             Scratch,
             Dimension,
             PredictionMismatch,
@@ -144,6 +153,8 @@ impl tinyscore_status {
             NoLevels,
             Mask,
             Class,
+            NonFiniteOutput,
+            Guidance,
         ]
     };
 
@@ -179,6 +190,7 @@ impl tinyscore_status {
             Plan => c"invalid embedded plan",
             Mismatch => c"a plan, table or detector does not match the model",
             FloatNotBuilt => c"float model, and the library was built without float",
+            NormalizationRange => c"normalisation mean or scale out of range",
             Scratch => c"scratch buffer too small",
             Dimension => c"a vector does not have the model's data dimension",
             PredictionMismatch => c"plan prediction type differs from the model's",
@@ -190,6 +202,8 @@ impl tinyscore_status {
             NoLevels => c"the plan's states have no noise levels (Heun, Langevin, PC)",
             Mask => c"observed values and mask must have the data dimension",
             Class => c"the model is not class-conditional or has no such class",
+            NonFiniteOutput => c"the model's output would not be finite",
+            Guidance => c"guidance weight not finite or not below 32768",
         }
     }
 }
@@ -221,6 +235,7 @@ impl From<FormatError> for tinyscore_status {
             FormatError::Plan(_) => S::Plan,
             FormatError::Mismatch { .. } => S::Mismatch,
             FormatError::FloatNotBuilt { .. } => S::FloatNotBuilt,
+            FormatError::NormalizationRange { .. } => S::NormalizationRange,
         }
     }
 }
@@ -244,6 +259,11 @@ impl From<SamplerError> for tinyscore_status {
             SamplerError::NoLevels => S::NoLevels,
             SamplerError::Mask => S::Mask,
             SamplerError::Class => S::Class,
+            SamplerError::NonFinite
+            | SamplerError::Net(NetError::NonFinite { .. } | NetError::GuidanceOverflow) => {
+                S::NonFiniteOutput
+            }
+            SamplerError::Guidance => S::Guidance,
         }
     }
 }

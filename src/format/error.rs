@@ -101,6 +101,12 @@ pub enum FormatError {
         /// Index of the value inside the section's array.
         index: u32,
     },
+    /// A normalisation mean above [`super::MAX_MEAN`] in magnitude or a
+    /// scale above [`super::MAX_SCALE`]: some states would map to ±∞.
+    NormalizationRange {
+        /// Index of the value in the section's array (means, then scales).
+        index: u32,
+    },
     /// The stored schedule is invalid.
     Schedule(ScheduleError),
     /// An embedded plan's header is invalid.
@@ -175,6 +181,10 @@ impl fmt::Display for FormatError {
                     "{section} section: value {index} is not finite or not positive"
                 )
             }
+            FormatError::NormalizationRange { index } => write!(
+                f,
+                "normalisation section: value {index} is out of range (|mean| ≤ 2^126, scale ≤ 2^110)"
+            ),
             FormatError::Schedule(e) => write!(f, "schedule section: {e}"),
             FormatError::Plan(e) => write!(f, "plan section: {e}"),
             FormatError::Mismatch { section } => {

@@ -46,7 +46,7 @@ pub use float_weights::{DenseWeights, FloatKind, FloatWeights, Matrix};
 pub use int8_matrix::tile;
 pub use int8_matrix::{Int8Matrix, TILE_COLUMNS, TILE_ROWS, TileBlock, WeightLayout};
 pub use model::{Backend, Model};
-pub use normalization::Normalization;
+pub use normalization::{MAX_MEAN, MAX_SCALE, Normalization};
 #[cfg(feature = "float")]
 pub use plan_section::EmbeddedPlan;
 pub use plan_section::PlanOutline;

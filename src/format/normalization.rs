@@ -1,8 +1,18 @@
 //! Per-dimension data normalisation: the network works on `(x − mean)/scale`;
 //! samples are mapped back with `x·scale + mean` so they come out in data units.
+//!
+//! Means and scales are bounded ([`MAX_MEAN`], [`MAX_SCALE`]) so that every
+//! model-unit value of magnitude up to 2¹⁵, every fixed-point state among
+//! them, maps to a finite data value: the fixed-point backend's part of the
+//! finite-output contract ([`crate::finite`]), proven here once.
 
 use super::cursor::F32s;
 use super::{FormatError, SectionKind};
+
+/// Largest magnitude of a mean: 2¹²⁶.
+pub const MAX_MEAN: f32 = (1u128 << 126) as f32;
+/// Largest scale: 2¹¹⁰, so that `2¹⁵·scale + |mean| < 2¹²⁷`.
+pub const MAX_SCALE: f32 = (1u128 << 110) as f32;
 
 /// Mean and scale of each data dimension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,7 +28,7 @@ impl<'a> Normalization<'a> {
         self.mean
     }
 
-    /// The per-dimension scales (all finite and positive).
+    /// The per-dimension scales (positive, at most [`MAX_SCALE`]).
     pub fn scale(&self) -> F32s<'a> {
         self.scale
     }
@@ -57,6 +67,18 @@ pub(super) fn parse(bytes: &[u8], x_dim: u32) -> Result<Normalization<'_>, Forma
     }
     if let Some(i) = scale.iter().position(|s| !(s.is_finite() && s > 0.0)) {
         return Err(bad(n + i));
+    }
+    let range = |i: usize| FormatError::NormalizationRange {
+        index: u32::try_from(i).unwrap_or(u32::MAX),
+    };
+    // Compared as bits, which order finite non-negative floats as their
+    // values: no float compare in a runtime without float.
+    let above = |limit: f32| move |v: f32| v.abs().to_bits() > limit.to_bits();
+    if let Some(i) = mean.iter().position(above(MAX_MEAN)) {
+        return Err(range(i));
+    }
+    if let Some(i) = scale.iter().position(above(MAX_SCALE)) {
+        return Err(range(n + i));
     }
     Ok(Normalization { mean, scale })
 }

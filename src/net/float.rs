@@ -9,6 +9,7 @@
 //! operations in the same order.
 
 use super::{Denoiser, NetError, TimeInput};
+use crate::finite::all_finite;
 use crate::format::{
     Activation, ClassBias, F32s, FloatWeights, Layer, LeValue, LeValues, Matrix, TimeConditioning,
     Topology,
@@ -126,7 +127,7 @@ impl Denoiser for Network<'_> {
 
         let mut denses = self.weights.dense_layers(self.topology);
         let mut first_dense = true;
-        for layer in self.topology.layers() {
+        for (index, layer) in self.topology.layers().enumerate() {
             match layer {
                 Layer::Dense { input, output } => {
                     let (i, o) = (input as usize, output as usize);
@@ -144,6 +145,9 @@ impl Denoiser for Network<'_> {
                         Matrix::F32(w) => dense(w, weights.bias, extra, x, y),
                         Matrix::F16(w) => dense(w, weights.bias, extra, x, y),
                     }
+                    if !all_finite(y) {
+                        return Err(non_finite(index));
+                    }
                     first_dense = false;
                     core::mem::swap(&mut cur, &mut next);
                     w = o;
@@ -158,7 +162,18 @@ impl Denoiser for Network<'_> {
             }
         }
         copy_prefix(out, cur.get(..dim).unwrap_or(&[]));
+        if !all_finite(out) {
+            return Err(non_finite(self.topology.len()));
+        }
         Ok(())
+    }
+}
+
+/// [`NetError::NonFinite`] for the layer at `index` (the topology's length
+/// for the output after its last layer).
+fn non_finite(index: usize) -> NetError {
+    NetError::NonFinite {
+        layer: u32::try_from(index).unwrap_or(u32::MAX),
     }
 }
 

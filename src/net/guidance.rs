@@ -11,3 +11,15 @@ pub struct Guidance<W> {
     /// `w·2¹⁶`) for the fixed-point one.
     pub weight: W,
 }
+
+/// Guidance weights must be finite and below this in magnitude, in every
+/// backend: the range the fixed-point backend's Q16.16 weight holds.
+pub const MAX_GUIDANCE: f32 = 32768.0;
+
+#[cfg(feature = "float")]
+impl Guidance<f32> {
+    /// `self` if its weight is finite and `|w| < MAX_GUIDANCE`.
+    pub fn checked(self) -> Option<Self> {
+        (self.weight.abs() < MAX_GUIDANCE).then_some(self)
+    }
+}

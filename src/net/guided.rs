@@ -9,6 +9,7 @@
 //! affine in the output. At `w = 0` the unconditional evaluation is skipped.
 
 use super::{Denoiser, NetError, TimeInput};
+use crate::finite::all_finite;
 use crate::plan::Prediction;
 
 /// A conditional and an unconditional network, run as one [`Denoiser`].
@@ -66,6 +67,9 @@ impl<N: Denoiser> Denoiser for Guided<N> {
         let w = self.weight;
         for (o, u) in out.iter_mut().zip(plain.iter()) {
             *o += w * (*o - *u);
+        }
+        if !all_finite(out) {
+            return Err(NetError::GuidanceOverflow);
         }
         Ok(())
     }

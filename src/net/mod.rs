@@ -24,7 +24,7 @@ use core::fmt;
 pub use denoiser::{Denoiser, TimeInput};
 #[cfg(feature = "float")]
 pub use float::Network;
-pub use guidance::Guidance;
+pub use guidance::{Guidance, MAX_GUIDANCE};
 #[cfg(feature = "float")]
 pub use guided::Guided;
 
@@ -46,6 +46,15 @@ pub enum NetError {
     /// for a bias-table model, a bias row for an embedding model, or a bias
     /// row of the wrong width).
     TimeInput,
+    /// A layer's output is NaN or infinite: the model's weights or biases
+    /// overflow f32 on this input (the finite-output contract,
+    /// [`crate::finite`]).
+    NonFinite {
+        /// Index of the layer in the topology.
+        layer: u32,
+    },
+    /// The guided combination `o_c + w·(o_c − o_∅)` overflows f32.
+    GuidanceOverflow,
 }
 
 impl fmt::Display for NetError {
@@ -54,6 +63,13 @@ impl fmt::Display for NetError {
             NetError::Scratch { needed } => write!(f, "scratch needs {needed} f32 elements"),
             NetError::Dimension { expected } => write!(f, "vectors must have {expected} elements"),
             NetError::TimeInput => f.write_str("time input does not match the time conditioning"),
+            NetError::NonFinite { layer } => write!(
+                f,
+                "layer {layer}'s output is not finite: the weights overflow f32 on this input"
+            ),
+            NetError::GuidanceOverflow => {
+                f.write_str("the guided output is not finite: the guidance weight is too large")
+            }
         }
     }
 }

@@ -43,6 +43,25 @@ pub enum SamplerError {
     Mask,
     /// The model is not class-conditional, or has no such class.
     Class,
+    /// A state, estimate or score is NaN or infinite: the model's numbers
+    /// (plan coefficients, `init_std`, normalisation) overflow f32 on this
+    /// input (the finite-output contract, [`crate::finite`]).
+    NonFinite,
+    /// A guidance weight that is not finite or not below
+    /// [`crate::net::MAX_GUIDANCE`] in magnitude.
+    Guidance,
+}
+
+impl SamplerError {
+    /// Whether this is the finite-output contract's refusal ([`crate::finite`]):
+    /// a state, score, network layer or guided output that is not finite.
+    pub fn is_non_finite(&self) -> bool {
+        matches!(
+            self,
+            SamplerError::NonFinite
+                | SamplerError::Net(NetError::NonFinite { .. } | NetError::GuidanceOverflow)
+        )
+    }
 }
 
 impl From<NetError> for SamplerError {
@@ -80,6 +99,14 @@ impl fmt::Display for SamplerError {
             SamplerError::Class => {
                 f.write_str("the model is not class-conditional or has no such class")
             }
+            SamplerError::NonFinite => f.write_str(
+                "a state or score is not finite: the model's numbers overflow f32 on this input",
+            ),
+            SamplerError::Guidance => write!(
+                f,
+                "the guidance weight must be finite and within ±{}",
+                crate::net::MAX_GUIDANCE
+            ),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! [`Sampler`]: the float backends' sampler (feature `float`).
 
 use super::SamplerError;
+use crate::finite::check;
 use crate::format::{DataRange, EmbeddedPlan, Model, Normalization, TimeBias, TimeConditioning};
 use crate::net::{Denoiser, Guidance, Guided, Network, TimeInput};
 use crate::noise::standard_normal;
@@ -58,6 +59,7 @@ fn guided<'m>(
     model: &Model<'m>,
     guidance: Guidance<f32>,
 ) -> Result<Guided<Network<'m>>, SamplerError> {
+    let guidance = guidance.checked().ok_or(SamplerError::Guidance)?;
     let unconditional = model.network().ok_or(SamplerError::Backend)?;
     let conditional = unconditional
         .with_class(guidance.class)
@@ -202,7 +204,7 @@ impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
         }
         self.h.iter_mut().for_each(|v| *v = 0.0);
         self.next_row = 0;
-        Ok(())
+        check(x)
     }
 
     /// Runs the next row on `x`; returns `false` (and does nothing) once the
@@ -227,6 +229,7 @@ impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
         let clip = self.plan.header().spec.clip;
         apply_row(&row, clip, self.range, x, self.x0, self.h, rng);
         self.next_row += 1;
+        check(x)?;
         Ok(true)
     }
 
@@ -242,7 +245,7 @@ impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
         if let Some(n) = self.normalization {
             n.to_data(x);
         }
-        Ok(())
+        check(x)
     }
 
     /// The level of row `k` ([`crate::plan::level`]).
@@ -271,7 +274,7 @@ impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
             .for_each(|v| *v = noised(alpha, sigma, *v, rng));
         self.h.iter_mut().for_each(|v| *v = 0.0);
         self.next_row = k;
-        Ok(())
+        check(x)
     }
 
     /// The replacement step of imputation: where `mask` is true, `x` is set
@@ -298,7 +301,7 @@ impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
         for ((v, o), _) in x.iter_mut().zip(observed).zip(mask).filter(|(_, m)| **m) {
             *v = noised(alpha, sigma, *o, rng);
         }
-        Ok(())
+        check(x)
     }
 
     /// RePaint's resampling step: the state after the last row run, `k`, is
@@ -318,7 +321,7 @@ impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
         let (a, c) = (level.back_a as f32, level.back_c as f32);
         x.iter_mut().for_each(|v| *v = noised(a, c, *v, rng));
         self.next_row = k;
-        Ok(())
+        check(x)
     }
 
     /// The clean-data estimate x̂₀ of `x`, a state at the level of row `k`:
@@ -338,7 +341,7 @@ impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
         for ((o, xi), range) in out.iter_mut().zip(x).zip(range_bounds(self.range)) {
             (_, _, *o) = row.update(*xi, *o, 0.0, 0.0, x0_bounds(clip, range));
         }
-        Ok(())
+        check(out)
     }
 
     /// Tweedie's estimate `x̂₀ = E[x₀ | x_t]` at schedule time `t`, from `x`
@@ -356,7 +359,7 @@ impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
         for (o, xi) in out.iter_mut().zip(x) {
             *o = p * *xi + q * *o;
         }
-        Ok(())
+        check(out)
     }
 
     /// The model's score `∇ log p_t(x) = −(x − α_t·x̂₀)/σ_t²` (= −ε̂/σ_t) at
@@ -368,7 +371,7 @@ impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
         for (o, xi) in out.iter_mut().zip(x) {
             *o = -(*xi - alpha * *o) * inv_var;
         }
-        Ok(())
+        check(out)
     }
 }
 

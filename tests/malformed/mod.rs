@@ -28,9 +28,10 @@ use tinyscore::format::{
     self, Crc32, FLAG_REQUIRED, FormatError, HEADER_LEN, Model, SECTION_ENTRY_LEN, SectionKind,
     TimeConditioning,
 };
+use tinyscore::net::Denoiser;
 use tinyscore::net::Guidance;
 use tinyscore::plan::{Compiler, Plan, PlanError, PlanSpec, SamplerKind};
-use tinyscore::sampler::Sampler;
+use tinyscore::sampler::{Sampler, SamplerError};
 use tinyscore::schedule::ScheduleError;
 
 // Header fields (absolute offsets).
@@ -885,6 +886,18 @@ pub fn cases() -> Vec<Case> {
         norm_bad(3),
     );
     add("scale_nan", norm(&|b| put_f32(b, 8, f32::NAN)), norm_bad(2));
+    // Bounded so that every fixed-point state maps to a finite data value.
+    let norm_range = |index: u32| E::NormalizationRange { index };
+    add(
+        "mean_over_range",
+        norm(&|b| put_f32(b, 4, -2.0 * format::MAX_MEAN)),
+        norm_range(1),
+    );
+    add(
+        "scale_over_range",
+        norm(&|b| put_f32(b, 8, 2.0 * format::MAX_SCALE)),
+        norm_range(2),
+    );
 
     // ---- Weights ---------------------------------------------------------
     let weights = |edit: &dyn Fn(&mut Vec<u8>)| section(&base, K::WeightsF32, |b| edit(b));
@@ -1429,7 +1442,8 @@ pub fn cases() -> Vec<Case> {
 
 /// Reads every view of a parsed model and runs a couple of sampler steps,
 /// asserting what the parser guarantees: nothing downstream can fail on
-/// the file's contents.
+/// the file's contents, except that a float model whose numbers overflow
+/// f32 is refused with the finite-output contract's error.
 pub fn exercise(model: &Model<'_>) {
     let topology = model.topology();
     assert_eq!(topology.layers().count(), topology.len());
@@ -1485,10 +1499,7 @@ pub fn exercise(model: &Model<'_>) {
     let mut scratch = vec![0.0f32; model.scratch_len()];
     if model.plan(0).is_some() {
         let mut s = Sampler::embedded(model, 0, &mut scratch).expect("embedded sampler");
-        s.init(&mut x, &mut rng).expect("init");
-        for _ in 0..2 {
-            s.step(&mut x, &mut rng).expect("step");
-        }
+        run_float(&mut s, &mut x, &mut rng, 2);
     }
     if model.classes() > 0 && model.plan(0).is_some() {
         let guidance = Guidance {
@@ -1497,10 +1508,7 @@ pub fn exercise(model: &Model<'_>) {
         };
         let mut s =
             Sampler::embedded_guided(model, 0, guidance, &mut scratch).expect("guided sampler");
-        s.init(&mut x, &mut rng).expect("init");
-        for _ in 0..2 {
-            s.step(&mut x, &mut rng).expect("step");
-        }
+        run_float(&mut s, &mut x, &mut rng, 2);
     }
     if let TimeConditioning::Sinusoidal { .. } = topology.time() {
         let spec = PlanSpec {
@@ -1509,10 +1517,44 @@ pub fn exercise(model: &Model<'_>) {
         };
         if let Ok(compiler) = Compiler::new(model.schedule(), spec) {
             let mut s = Sampler::new(model, compiler, &mut scratch).expect("sampler");
-            s.init(&mut x, &mut rng).expect("init");
-            while s.step(&mut x, &mut rng).expect("step") {}
+            run_float(&mut s, &mut x, &mut rng, usize::MAX);
             let mut out = vec![0.0f32; x_dim];
-            s.denoise(&x, 0.5, &mut out).expect("denoise");
+            finite_or_refused(s.denoise(&x, 0.5, &mut out), &out);
+        }
+    }
+}
+
+/// Starts `s` on `x` and runs up to `steps` rows, each call held to the
+/// finite-output contract ([`finite_or_refused`]); stops at a refusal.
+fn run_float<N: Denoiser, P: Plan>(
+    s: &mut Sampler<'_, '_, N, P>,
+    x: &mut [f32],
+    rng: &mut Xoshiro256PlusPlus,
+    steps: usize,
+) {
+    if finite_or_refused(s.init(x, rng), x).is_none() {
+        return;
+    }
+    for _ in 0..steps {
+        match finite_or_refused(s.step(x, rng), x) {
+            Some(true) => {}
+            _ => return,
+        }
+    }
+}
+
+/// A float sampler call under the finite-output contract: `Ok` with every
+/// value of `values` finite (`Some`), or the contract's typed refusal
+/// (`None`); anything else fails.
+pub fn finite_or_refused<T>(result: Result<T, SamplerError>, values: &[f32]) -> Option<T> {
+    match result {
+        Ok(v) => {
+            assert!(values.iter().all(|v| v.is_finite()), "{values:?}");
+            Some(v)
+        }
+        Err(e) => {
+            assert!(e.is_non_finite(), "{e:?}");
+            None
         }
     }
 }

@@ -19,12 +19,19 @@
 //! 3. rename it over the destination;
 //! 4. on Unix, `fsync` the directory, so the rename itself is durable before
 //!    this function returns (a caller that writes file A and then file B can
-//!    rely on A's new version being durable whenever B's is).
+//!    rely on A's new version being durable whenever B's is);
+//! 5. remove the `.<name>.*.tmp` files earlier writes of the same
+//!    destination left behind.
 //!
 //! If any step fails the temporary file is removed (by `tempfile`'s drop
 //! guard) and the destination is untouched. Only a crash (process killed or
 //! power lost) between steps 1 and 3 can leave a `.*.tmp` file behind; it is
-//! harmless garbage and never mistaken for the destination.
+//! never mistaken for the destination, and the next write of the same
+//! destination removes it (step 5), so a training run killed during
+//! checkpoints again and again does not fill its directory. (Two processes
+//! writing one destination at once already lose one's output; with step 5
+//! the one that renames last fails instead of replacing the other's file
+//! unnoticed.)
 //!
 //! Caveats: if the destination is a symbolic link, the link itself is
 //! replaced by a regular file. The new file gets the permissions a plain
@@ -92,7 +99,26 @@ where
     fill(temp.as_file_mut())?;
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|e| e.error)?;
-    sync_dir(dir)
+    sync_dir(dir)?;
+    remove_leftovers(dir, &prefix);
+    Ok(())
+}
+
+/// Removes the files of `dir` named `<prefix>*.tmp`: temporary files of
+/// writes of the same destination that a crash interrupted. A leftover
+/// that cannot be removed stays, as harmless as before.
+fn remove_leftovers(dir: &Path, prefix: &std::ffi::OsStr) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = prefix.as_encoded_bytes();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.as_encoded_bytes();
+        if name.starts_with(prefix) && name.ends_with(b".tmp") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Makes a completed rename in `dir` durable.
@@ -168,6 +194,26 @@ mod tests {
         assert!(write_atomic(&path, b"new").is_err());
         assert_eq!(fs::read(path.join("inside")).unwrap(), b"keep");
         assert_eq!(dir_entries(dir.path()), ["blocked"]);
+    }
+
+    #[test]
+    fn leftovers_of_the_same_destination_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        // What a write killed between creating and renaming leaves behind,
+        // for this destination and for two others.
+        for name in [
+            ".out.csv.a1B2c3.tmp",
+            ".out.csv.zzzzzz.tmp",
+            ".other.csv.a1B2c3.tmp",
+            ".out.csv.keep",
+        ] {
+            fs::write(dir.path().join(name), b"partial").unwrap();
+        }
+        write_atomic(&dir.path().join("out.csv"), b"x").unwrap();
+        assert_eq!(
+            dir_entries(dir.path()),
+            [".other.csv.a1B2c3.tmp", ".out.csv.keep", "out.csv"]
+        );
     }
 
     #[test]

@@ -211,9 +211,11 @@ fn draw<N: Denoiser, P: Plan>(
             let slot = &mut traj[at..at + dim];
             slot.copy_from_slice(x);
             norm.to_data(slot);
+            tinyscore::finite::check(slot)?;
             k += 1;
         }
         norm.to_data(x);
+        tinyscore::finite::check(x)?;
     }
     Ok(())
 }

@@ -59,6 +59,11 @@ pub struct Adjoints<T> {
 }
 
 impl Mlp {
+    /// Layers of [`Mlp::residual`] with `depth` hidden layers.
+    pub fn residual_layer_count(depth: usize) -> usize {
+        3 + 4 * (depth.max(1) - 1)
+    }
+
     /// The standard residual MLP: `Dense(x+emb → width)`, activation, then
     /// `depth − 1` blocks of `save, Dense(width → width), activation, add`,
     /// then `Dense(width → x)`.
@@ -92,6 +97,7 @@ impl Mlp {
             input: w,
             output: x_dim as u32,
         });
+        debug_assert_eq!(layers.len(), Self::residual_layer_count(depth));
         Mlp {
             x_dim,
             cond_dim,

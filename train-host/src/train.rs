@@ -332,6 +332,7 @@ pub fn load_data(config: &TrainConfig) -> Result<(Labelled, Normalization), Trai
             classes: 0,
         },
     };
+    crate::limits::check(config, data.data.dim)?;
     let normalization = Normalization::fit(&data.data);
     normalization.normalize(&mut data.data);
     Ok((data, normalization))

@@ -8,6 +8,7 @@ use crate::data::DataSource;
 use crate::export::{Backend, ExportOptions, export};
 use crate::host_sampling::{PlanOverride, sample};
 use crate::train::{self, RunState, TrainConfig};
+use crate::{note, outln};
 use tinyscore::plan::{DdpmVariance, SamplerKind};
 use tinyscore::schedule::Spacing;
 
@@ -28,7 +29,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         steps: args.steps,
         ..TrainConfig::default()
     };
-    eprintln!("training on {} for {} steps …", config.data, config.steps);
+    note!("training on {} for {} steps …", config.data, config.steps)?;
     let (data, normalization) = train::load_data(&config)?;
     let mut state = RunState::new(config, normalization, data.classes)?;
     std::fs::create_dir_all(&run_dir)
@@ -75,20 +76,20 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         crate::plot::plot_samples(&samples.rows, samples.dim, Some(&fresh_a.rows), &png)?;
         results.push((name, report, png, outside));
     }
-    println!("model: {} ({} bytes)", model_path.display(), bytes.len());
-    println!(
+    outln!("model: {} ({} bytes)", model_path.display(), bytes.len())?;
+    outln!(
         "sliced Wasserstein to fresh data (two fresh sets: {:.4}):",
         baseline.sliced_wasserstein
-    );
+    )?;
     for (name, report, png, outside) in &results {
-        println!(
+        outln!(
             "  {name:<10} {:.4}  ({:.2}× the fresh-data distance)  plot: {}",
             report.sliced_wasserstein,
             report.sliced_wasserstein / baseline.sliced_wasserstein,
             png.display()
-        );
+        )?;
         if let Some(line) = outside {
-            println!("  {:<10} {line}", "");
+            outln!("  {:<10} {line}", "")?;
         }
     }
     Ok(())

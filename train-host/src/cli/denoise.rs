@@ -3,6 +3,7 @@
 //! step at that level.
 
 use super::{CliError, DenoiseArgs};
+use crate::note;
 use crate::output::write_samples;
 use crate::restore::{Task, row_alpha, row_at, run};
 use tinyscore::format::Model;
@@ -33,10 +34,10 @@ pub fn run_denoise(args: &DenoiseArgs) -> Result<(), CliError> {
     run(&bytes, &mut data.rows, data.dim, args.seed, &task).map_err(model_error)?;
     write_samples(&args.out, &data.rows, data.dim)
         .map_err(|e| CliError::Input(format!("{}: {e}", args.out.display())))?;
-    eprintln!(
+    note!(
         "denoised {} rows from plan row {row}, wrote {}",
         data.len(),
         args.out.display()
-    );
+    )?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use super::{CliError, EvalArgs};
 use crate::data::DataSource;
+use crate::outln;
 
 /// Times (as fractions of the schedule's range) at which the Fisher
 /// divergence of a model against a `gmm:` reference is reported.
@@ -36,7 +37,7 @@ pub fn run(args: &EvalArgs) -> Result<(), CliError> {
         }
         doc["fisher_divergence"] = fisher.into();
     }
-    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
     Ok(())
 }
 

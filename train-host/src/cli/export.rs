@@ -4,6 +4,7 @@ use super::{CliError, ExportArgs};
 use crate::atomic::write_atomic;
 use crate::calibrate::Calibration;
 use crate::export::{Backend, DetectorOptions, ExportOptions, add_detector, export};
+use crate::note;
 use crate::spec;
 use crate::train::RunState;
 
@@ -56,7 +57,7 @@ pub fn run(args: &ExportArgs) -> Result<(), CliError> {
     }
     write_atomic(&args.out, &bytes)
         .map_err(|e| CliError::Input(format!("{}: {e}", args.out.display())))?;
-    eprintln!("wrote {} ({} bytes)", args.out.display(), bytes.len());
+    note!("wrote {} ({} bytes)", args.out.display(), bytes.len())?;
     Ok(())
 }
 
@@ -73,6 +74,6 @@ fn fine_tune(state: &mut RunState, steps: u64, opts: &ExportOptions) -> Result<(
     let (data, _) = crate::train::load_data(&state.config)?;
     let scratch =
         tempfile::tempdir().map_err(|e| CliError::Input(format!("temporary directory: {e}")))?;
-    eprintln!("quantisation-aware fine-tuning for {steps} steps …");
+    note!("quantisation-aware fine-tuning for {steps} steps …")?;
     super::train::fit(state, &data, scratch.path())
 }

@@ -2,6 +2,7 @@
 
 use super::{CliError, ImputeArgs};
 use crate::data::read_csv_with_gaps;
+use crate::note;
 use crate::output::write_samples;
 use crate::restore::{Task, run};
 
@@ -17,10 +18,10 @@ pub fn run_impute(args: &ImputeArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Input(format!("{}: {e}", args.model.display())))?;
     write_samples(&args.out, &data.rows, data.dim)
         .map_err(|e| CliError::Input(format!("{}: {e}", args.out.display())))?;
-    eprintln!(
+    note!(
         "filled {missing} missing values in {} rows, wrote {}",
         data.len(),
         args.out.display()
-    );
+    )?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `tinyscore inspect`: what a model file holds and what it costs.
 
 use super::CliError;
+use crate::outln;
 use crate::spec::{ScheduleSpec, sampler_name};
 use std::path::Path;
 use tinyscore::fixed::FixedScratch;
@@ -13,83 +14,79 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     let model = Model::parse(&bytes)
         .map_err(|e| CliError::Input(format!("{}: invalid model file: {e}", path.display())))?;
     let topo = model.topology();
-    println!(
+    outln!(
         "file       {} ({} bytes, CRC-32 ok, format 1.{})",
         path.display(),
         bytes.len(),
         model.version_minor()
-    );
-    println!(
+    )?;
+    outln!(
         "backend    {} ({} bytes of weights)",
         crate::parity::backend_name(model.backend()),
         model.weight_bytes()
-    );
-    println!("data dim   {}", topo.x_dim());
-    println!("predicts   {:?}", topo.prediction());
+    )?;
+    outln!("data dim   {}", topo.x_dim())?;
+    outln!("predicts   {:?}", topo.prediction())?;
     match topo.time() {
         TimeConditioning::Sinusoidal {
             dim,
             max_period,
             scale,
-        } => {
-            println!(
-                "time       sinusoidal embedding, {dim} wide, max period {max_period}, t × {scale}"
-            )
-        }
-        TimeConditioning::BiasTable => {
-            println!("time       folded per-row first-layer bias tables")
-        }
+        } => outln!(
+            "time       sinusoidal embedding, {dim} wide, max period {max_period}, t × {scale}"
+        )?,
+        TimeConditioning::BiasTable => outln!("time       folded per-row first-layer bias tables")?,
     }
     if model.classes() > 0 {
-        println!(
+        outln!(
             "classes    {} (class-conditional: sample --class C --guidance W)",
             model.classes()
-        );
+        )?;
     }
-    println!("schedule   {}", ScheduleSpec(model.schedule()));
-    println!(
+    outln!("schedule   {}", ScheduleSpec(model.schedule()))?;
+    outln!(
         "layers     {} ({} parameters)",
         topo.len(),
         topo.parameter_count()
-    );
+    )?;
     for (i, layer) in topo.layers().enumerate() {
         match layer {
-            Layer::Dense { input, output } => println!("  {i:>3} dense {input} → {output}"),
-            Layer::Activation(a) => println!("  {i:>3} {a:?}"),
-            Layer::SaveResidual => println!("  {i:>3} save residual"),
-            Layer::AddResidual => println!("  {i:>3} add residual"),
+            Layer::Dense { input, output } => outln!("  {i:>3} dense {input} → {output}")?,
+            Layer::Activation(a) => outln!("  {i:>3} {a:?}")?,
+            Layer::SaveResidual => outln!("  {i:>3} save residual")?,
+            Layer::AddResidual => outln!("  {i:>3} add residual")?,
         }
     }
-    println!("sections");
+    outln!("sections")?;
     for s in model.sections() {
         let name = s.kind.map_or_else(
             || format!("unknown kind {}", s.code),
             |k: SectionKind| k.to_string(),
         );
-        println!(
+        outln!(
             "  {name:<22} {:>9} bytes at {:>8}{}",
             s.length,
             s.offset,
             if s.required { "" } else { " (optional)" }
-        );
+        )?;
     }
     match model.fixed_network() {
         Some(net) => {
             let need = FixedScratch::of(&net);
-            println!(
+            outln!(
                 "scratch    {} i16 + {} i32 = {} bytes of RAM (plus the Q16.16 state, {} bytes)",
                 need.activations,
                 need.registers,
                 need.bytes(),
                 4 * topo.x_dim()
-            );
+            )?;
         }
-        None => println!(
+        None => outln!(
             "scratch    {} f32 = {} bytes of RAM (plus the state, {} bytes)",
             model.scratch_len(),
             model.scratch_len() * 4,
             4 * topo.x_dim()
-        ),
+        )?,
     }
     for (i, plan) in model.plans().enumerate() {
         let h = plan.header();
@@ -97,7 +94,7 @@ pub fn run(path: &Path) -> Result<(), CliError> {
             .filter_map(|r| plan.row(r))
             .filter(|r| r.draws_noise())
             .count();
-        println!(
+        outln!(
             "plan {i}     {} {} steps, {:?} spacing, {} network evaluations ({} draw noise), init std {}{}",
             sampler_name(h.spec.sampler),
             h.spec.steps,
@@ -108,7 +105,7 @@ pub fn run(path: &Path) -> Result<(), CliError> {
             h.spec
                 .clip
                 .map_or(String::new(), |c| format!(", clip ±{c}")),
-        );
+        )?;
     }
     Ok(())
 }

@@ -402,6 +402,10 @@ pub enum CliError {
     /// Bad input: files, values, combinations.
     #[error("{0}")]
     Input(String),
+    /// Output to the terminal failed (`main` ends quietly when the reader
+    /// has gone).
+    #[error(transparent)]
+    Console(#[from] crate::console::ConsoleError),
 }
 
 macro_rules! input_error {

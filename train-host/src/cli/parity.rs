@@ -2,7 +2,9 @@
 //! it, side by side through the runtime on the same seeds.
 
 use super::{CliError, ParityArgs};
+use crate::console::ConsoleError;
 use crate::data::DataSource;
+use crate::outln;
 use crate::parity::{ModelParity, parity};
 
 /// Rows of the drift table printed without `--json`.
@@ -39,27 +41,32 @@ pub fn run(args: &ParityArgs) -> Result<(), CliError> {
             "against": args.against,
             "models": results,
         });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
         return Ok(());
     }
-    print_table(args, &results);
+    print_table(args, &results)?;
     Ok(())
 }
 
-fn print_table(args: &ParityArgs, results: &[ModelParity]) {
+fn print_table(args: &ParityArgs, results: &[ModelParity]) -> Result<(), ConsoleError> {
     let paths = std::iter::once(&args.reference).chain(&args.others);
-    println!("{} samples, seed {}", args.n, args.seed);
-    println!(
+    outln!("{} samples, seed {}", args.n, args.seed)?;
+    outln!(
         "{:<8} {:>12} {:>12} {:>12} {:>14} {:>14}",
-        "backend", "weight bytes", "SWD", "MMD²", "final max", "final RMS"
-    );
+        "backend",
+        "weight bytes",
+        "SWD",
+        "MMD²",
+        "final max",
+        "final RMS"
+    )?;
     for (r, path) in results.iter().zip(paths) {
         let (swd, mmd) = r
             .quality
             .as_ref()
             .map_or((f64::NAN, f64::NAN), |q| (q.sliced_wasserstein, q.mmd2));
         let (max, rms) = r.drift.last().map_or((0.0, 0.0), |d| (d.max, d.rms));
-        println!(
+        outln!(
             "{:<8} {:>12} {:>12.5} {:>12.6} {:>14.6} {:>14.6}  {}",
             r.backend,
             r.weight_bytes,
@@ -68,17 +75,20 @@ fn print_table(args: &ParityArgs, results: &[ModelParity]) {
             max,
             rms,
             path.display()
-        );
+        )?;
     }
     for r in results.iter().skip(1) {
         let rows = r.drift.len();
-        println!("drift of {} (data units), by plan row:", r.backend);
+        outln!("drift of {} (data units), by plan row:", r.backend)?;
         let stride = rows.div_ceil(DRIFT_LINES).max(1);
         for d in r.drift.iter().step_by(stride).chain(r.drift.last()) {
-            println!(
+            outln!(
                 "  row {:>5}   max {:>12.6}   rms {:>12.6}",
-                d.row, d.max, d.rms
-            );
+                d.row,
+                d.max,
+                d.rms
+            )?;
         }
     }
+    Ok(())
 }

@@ -2,6 +2,7 @@
 //! reference libraries row by row.
 
 use super::{CliError, PlanArgs};
+use crate::outln;
 use crate::spec::{self, ScheduleSpec};
 use tinyscore::plan::{Compiler, Plan, PlanSpec};
 
@@ -39,16 +40,16 @@ pub fn run(args: &PlanArgs) -> Result<(), CliError> {
                 "init_std": header.init_std,
                 "rows": rows,
             });
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
         }
         "csv" => {
             let keys = [
                 "row", "t", "alpha", "sigma", "p", "q", "a", "b", "c", "d", "e", "f", "g",
             ];
-            println!("{}", keys.join(","));
+            outln!("{}", keys.join(","))?;
             for r in &rows {
                 let cells: Vec<String> = keys.iter().map(|k| r[*k].to_string()).collect();
-                println!("{}", cells.join(","));
+                outln!("{}", cells.join(","))?;
             }
         }
         other => {

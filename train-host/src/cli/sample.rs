@@ -2,6 +2,7 @@
 
 use super::{CliError, SampleArgs};
 use crate::host_sampling::{PlanOverride, sample};
+use crate::note;
 use crate::output::{csv_bytes, write_samples};
 use crate::spec;
 use tinyscore::net::Guidance;
@@ -45,11 +46,11 @@ pub fn run(args: &SampleArgs) -> Result<(), CliError> {
             .map_err(io)?;
     }
     write_samples(&args.out, &samples.rows, samples.dim).map_err(io)?;
-    eprintln!("wrote {} samples to {}", args.n, args.out.display());
+    note!("wrote {} samples to {}", args.n, args.out.display())?;
     if let Ok(model) = tinyscore::format::Model::parse(&bytes)
         && let Some(line) = crate::eval::training_range_line(&model, &samples.rows)
     {
-        eprintln!("{line}");
+        note!("{line}")?;
     }
     Ok(())
 }

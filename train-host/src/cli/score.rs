@@ -5,6 +5,7 @@
 
 use super::{CliError, ScoreArgs};
 use crate::restore::{Task, percentile, row_at, run};
+use crate::{note, outln};
 use tinyscore::format::{Backend, Model};
 
 /// Runs the command: one line per row, `score` or `score,anomaly`.
@@ -39,11 +40,11 @@ pub fn run_score(args: &ScoreArgs) -> Result<(), CliError> {
         (Some(path), _) => {
             let normal = scores_of(path)?;
             let t = percentile(&normal, args.percentile);
-            eprintln!(
+            note!(
                 "threshold {t} ({}th percentile of {} normal rows)",
                 args.percentile,
                 normal.len()
-            );
+            )?;
             Some(t)
         }
         // The scores are exact conversions of the backend's own (Q32.32
@@ -66,6 +67,6 @@ pub fn run_score(args: &ScoreArgs) -> Result<(), CliError> {
             None => out += &format!("{s}\n"),
         }
     }
-    print!("{out}");
+    outln!("{}", out.trim_end())?;
     Ok(())
 }

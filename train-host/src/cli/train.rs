@@ -2,6 +2,7 @@
 
 use super::{CliError, TrainArgs};
 use crate::checkpoint;
+use crate::note;
 use crate::train::{self, RunState, TrainConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
@@ -63,11 +64,11 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Input(format!("{}: {e}", args.out.display())))?;
     fit(&mut state, &data, &args.out)?;
     plot_losses(&state, &args.out)?;
-    eprintln!(
+    note!(
         "trained {} steps; checkpoint in {}",
         state.step,
         args.out.display()
-    );
+    )?;
     Ok(())
 }
 

@@ -18,14 +18,21 @@
 //!   between rows are errors, since they usually mean a file was pasted
 //!   together or a row was lost; blank rows at the end of the file are
 //!   ignored;
-//! - at least one data row.
+//! - at least one data row;
+//! - lines of at most [`MAX_LINE_BYTES`] and rows of at most
+//!   [`MAX_COLUMNS`] cells (what a model file can hold), checked before
+//!   the rest of the file is read, so a file of one 10 MB line is refused at
+//!   once instead of training a network 2.5 million inputs wide.
+//!
+//! Messages quote at most a short prefix of a bad cell ([`quoted`]).
 //!
 //! Lines are counted from 1 as an editor shows them (by `\n`), header and
 //! blank lines included; columns from 1.
 
 use std::path::Path;
 
-use super::{DataError, Dataset};
+use super::error::quoted;
+use super::{DataError, Dataset, MAX_COLUMNS, MAX_LINE_BYTES};
 
 /// Reads a CSV file as the module documentation describes. With
 /// `expected_dim = Some(d)`, a file whose rows do not have `d` values is
@@ -156,6 +163,18 @@ impl Lines<'_> {
     }
 }
 
+/// The 1-based number of the first line longer than [`MAX_LINE_BYTES`].
+fn first_long_line(bytes: &[u8]) -> Option<u64> {
+    let mut number = 0u64;
+    for line in bytes.split(|&b| b == b'\n') {
+        number += 1;
+        if line.len() > MAX_LINE_BYTES {
+            return Some(number);
+        }
+    }
+    None
+}
+
 /// With `gaps`, empty cells are read as NaN (missing values).
 fn read_csv_bytes(
     bytes: &[u8],
@@ -164,6 +183,12 @@ fn read_csv_bytes(
     gaps: bool,
 ) -> Result<Dataset, DataError> {
     let path_buf = || path.to_path_buf();
+    if let Some(line) = first_long_line(bytes) {
+        return Err(DataError::LineTooLong {
+            path: path_buf(),
+            line,
+        });
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -220,6 +245,13 @@ fn read_csv_bytes(
             });
         }
         let cells = record.len();
+        if cells > MAX_COLUMNS {
+            return Err(DataError::TooManyColumns {
+                path: path_buf(),
+                line,
+                found: cells,
+            });
+        }
         let is_first = first.is_none();
         let (expected, first_line) = *first.get_or_insert((cells, line));
         if cells != expected {
@@ -255,7 +287,7 @@ fn read_csv_bytes(
         };
         for (i, bytes) in record.iter().enumerate() {
             let column = i + 1;
-            let value = || String::from_utf8_lossy(bytes).into_owned();
+            let value = || quoted(bytes);
             match classify(bytes) {
                 Cell::Number(v) => dataset.rows.push(v),
                 Cell::Empty if gaps => dataset.rows.push(f32::NAN),

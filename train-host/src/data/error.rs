@@ -15,6 +15,29 @@ use std::path::PathBuf;
 pub const VALID_SOURCES: &str = "moons, swissroll, 8gaussians, checkerboard, rings, pinwheel, \
      sine-windows[:PARAMS], gmm:SPEC, PATH.csv, PATH.npy";
 
+/// Most values a row of a data file may have: the model file's largest
+/// data dimension, and one more column for labels (`--labels`).
+pub const MAX_COLUMNS: usize = tinyscore::format::MAX_DIM as usize + 1;
+
+/// Longest line of a CSV file, in bytes: [`MAX_COLUMNS`] cells of over 250
+/// characters each. Longer lines are refused before they are parsed, so
+/// reading needs no more memory than the file.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Most characters of a bad cell that a message quotes.
+const QUOTED_CHARS: usize = 24;
+
+/// A cell's text for a message: whole if short, else its first
+/// `QUOTED_CHARS` (24) characters, an ellipsis and its length (a message
+/// never repeats a 10 MB cell). Invalid UTF-8 becomes U+FFFD.
+pub fn quoted(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    match text.char_indices().nth(QUOTED_CHARS) {
+        None => text.into_owned(),
+        Some((end, _)) => format!("{}… ({} bytes)", &text[..end], bytes.len()),
+    }
+}
+
 /// An error choosing, generating or reading training data.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -119,6 +142,35 @@ pub enum DataError {
         value: String,
     },
 
+    /// A CSV line longer than [`MAX_LINE_BYTES`].
+    #[error(
+        "{}:{line}: line longer than {MAX_LINE_BYTES} bytes; a row holds at most \
+         {MAX_COLUMNS} values",
+        .path.display()
+    )]
+    LineTooLong {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+    },
+
+    /// A CSV row with more than [`MAX_COLUMNS`] cells.
+    #[error(
+        "{}:{line}: {found} columns; a model file holds 1 to {} data dimensions \
+         (and one more column may hold labels)",
+        .path.display(),
+        MAX_COLUMNS - 1
+    )]
+    TooManyColumns {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// Cells in the row.
+        found: usize,
+    },
+
     /// A CSV row with a different number of cells than the first row.
     #[error(
         "{}:{line}: expected {expected} columns (as on line {first_line}), found {found}",
@@ -209,7 +261,7 @@ pub enum DataError {
         /// The shape, written as Python writes a tuple.
         shape: String,
         /// Why it is not accepted.
-        reason: &'static str,
+        reason: String,
     },
 
     /// An NPY value that is NaN or infinite, or a float64 too large for `f32`.

@@ -33,7 +33,7 @@ mod toy;
 
 pub use csv_file::{csv_header, parse_csv, read_csv, read_csv_with_gaps};
 pub use dataset::Dataset;
-pub use error::{DataError, VALID_SOURCES};
+pub use error::{DataError, MAX_COLUMNS, MAX_LINE_BYTES, VALID_SOURCES, quoted};
 pub use gmm::{Gmm, GmmComponent};
 pub use labels::{LabelSource, Labelled};
 pub use normalization::{Normalization, ValueRange};

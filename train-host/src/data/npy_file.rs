@@ -9,7 +9,10 @@
 //! - shape `(n, d)` in C order, or `(n,)`, read as `d = 1` (a 1-D array is a
 //!   list of scalars, the only sensible reading, and its byte layout does not
 //!   depend on the order flag); `n ≥ 1` and `d ≥ 1`;
-//! - every value finite. Errors name the row and column (1-based).
+//! - every value finite. Errors name the row and column (1-based);
+//! - at most [`MAX_COLUMNS`] columns, and no more values than the file's
+//!   bytes can hold, checked from the header before any value is read (a
+//!   header cannot make the reader allocate more than the file's size).
 //!
 //! Fortran-order 2-D arrays are refused rather than transposed, so that a
 //! file always means what `np.load` shows. The `npyz` crate parses the header
@@ -19,17 +22,19 @@ use std::path::Path;
 
 use npyz::{DType, NpyFile, Order, TypeChar};
 
-use super::{DataError, Dataset};
+use super::{DataError, Dataset, MAX_COLUMNS};
 
 /// Reads an `.npy` file as the module documentation describes. With
 /// `expected_dim = Some(d)`, an array whose rows do not have `d` values is
 /// rejected with [`DataError::WrongDim`] before any data is read.
 pub fn read_npy(path: &Path, expected_dim: Option<usize>) -> Result<Dataset, DataError> {
-    let file = std::fs::File::open(path).map_err(|source| DataError::Io {
+    let io_error = |source| DataError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    read_npy_from(std::io::BufReader::new(file), path, expected_dim)
+    };
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    let len = file.metadata().map_err(io_error)?.len();
+    read_npy_from(std::io::BufReader::new(file), len, path, expected_dim)
 }
 
 /// Reads `.npy` bytes already in memory, as [`read_npy`] does a file; `path`
@@ -39,11 +44,13 @@ pub fn parse_npy(
     path: &Path,
     expected_dim: Option<usize>,
 ) -> Result<Dataset, DataError> {
-    read_npy_from(bytes, path, expected_dim)
+    read_npy_from(bytes, bytes.len() as u64, path, expected_dim)
 }
 
+/// Reads an NPY file of `file_len` bytes from `reader`.
 fn read_npy_from<R: std::io::Read>(
     reader: R,
+    file_len: u64,
     path: &Path,
     expected_dim: Option<usize>,
 ) -> Result<Dataset, DataError> {
@@ -66,10 +73,10 @@ fn read_npy_from<R: std::io::Read>(
     };
 
     let shape = npy.shape().to_vec();
-    let shape_error = |reason| DataError::NpyShape {
+    let shape_error = |reason: &str| DataError::NpyShape {
         path: path_buf(),
         shape: python_tuple(&shape),
-        reason,
+        reason: reason.to_owned(),
     };
     let (n, d) = match shape[..] {
         [n] => (n, 1),
@@ -81,6 +88,24 @@ fn read_npy_from<R: std::io::Read>(
     }
     if d == 0 {
         return Err(shape_error("rows have no values (d = 0)"));
+    }
+    if d > MAX_COLUMNS as u64 {
+        return Err(shape_error(&format!(
+            "more than {MAX_COLUMNS} columns: a model file holds 1 to {} data dimensions \
+             (and one more column may hold labels)",
+            MAX_COLUMNS - 1
+        )));
+    }
+    let value_bytes = if wide { 8 } else { 4 };
+    let needed = n.checked_mul(d).and_then(|v| v.checked_mul(value_bytes));
+    if needed.is_none_or(|b| b > file_len) {
+        return Err(DataError::NpyFormat {
+            path: path_buf(),
+            reason: format!(
+                "the header's shape {} needs more bytes than the file's {file_len}",
+                python_tuple(&shape)
+            ),
+        });
     }
     let too_large = || shape_error("too large for this machine");
     let n = usize::try_from(n).map_err(|_| too_large())?;
