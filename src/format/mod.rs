@@ -20,6 +20,7 @@ mod fixed_weights;
 mod float_weights;
 mod int8_matrix;
 mod model;
+mod names_section;
 mod normalization;
 mod plan_section;
 #[cfg(feature = "float")]
@@ -44,6 +45,7 @@ pub use float_weights::{DenseWeights, FloatKind, FloatWeights, Matrix};
 pub use int8_matrix::tile;
 pub use int8_matrix::{Int8Matrix, TILE_COLUMNS, TILE_ROWS, TileBlock, WeightLayout};
 pub use model::{Backend, Model};
+pub use names_section::{MAX_NAME_LEN, Names};
 pub use normalization::Normalization;
 #[cfg(feature = "float")]
 pub use plan_section::EmbeddedPlan;
@@ -54,7 +56,7 @@ pub use topology::{Activation, Layer, TimeConditioning, Topology};
 #[cfg(feature = "std")]
 pub use writer::{
     AnomalyData, ClassBiasData, FixedLayerData, FixedPlanData, ModelSpec, PlanData, WeightsData,
-    append_section, seal, with_row_major_weights, write,
+    append_section, names_section, seal, with_row_major_weights, write,
 };
 
 use core::fmt;
@@ -65,7 +67,7 @@ pub const MAGIC: [u8; 8] = *b"\x89TSM\r\n\x1a\n";
 pub const VERSION_MAJOR: u16 = 1;
 /// Minor version this crate writes; newer minors are read (unknown optional
 /// sections are skipped).
-pub const VERSION_MINOR: u16 = 3;
+pub const VERSION_MINOR: u16 = 4;
 /// Bytes of the fixed header.
 pub const HEADER_LEN: usize = 32;
 /// Bytes of one section-table entry.
@@ -114,6 +116,10 @@ pub enum SectionKind {
     /// Per-class first-layer bias rows of a class-conditional model (code
     /// 11, since 1.2).
     ClassBias,
+    /// The data columns' names (code 13, since 1.4; optional).
+    ColumnNames,
+    /// The classes' names (code 14, since 1.4; optional).
+    ClassNames,
 }
 
 impl SectionKind {
@@ -131,6 +137,8 @@ impl SectionKind {
             SectionKind::FixedPlan => 9,
             SectionKind::Anomaly => 10,
             SectionKind::ClassBias => 11,
+            SectionKind::ColumnNames => 13,
+            SectionKind::ClassNames => 14,
         }
     }
 
@@ -148,6 +156,8 @@ impl SectionKind {
             9 => SectionKind::FixedPlan,
             10 => SectionKind::Anomaly,
             11 => SectionKind::ClassBias,
+            13 => SectionKind::ColumnNames,
+            14 => SectionKind::ClassNames,
             _ => return None,
         })
     }
@@ -167,6 +177,8 @@ impl fmt::Display for SectionKind {
             SectionKind::FixedPlan => "fixed-point plan",
             SectionKind::Anomaly => "anomaly detector",
             SectionKind::ClassBias => "class bias",
+            SectionKind::ColumnNames => "column names",
+            SectionKind::ClassNames => "class names",
         })
     }
 }

@@ -2,9 +2,9 @@
 
 use super::container::{SectionEntry, SectionTable, read_sections};
 use super::{
-    AnomalyDetector, ClassBias, ClassRows, FixedPlan, FixedWeights, FormatError, MAX_PLANS,
+    AnomalyDetector, ClassBias, ClassRows, FixedPlan, FixedWeights, FormatError, MAX_PLANS, Names,
     Normalization, PlanOutline, SectionKind, TimeConditioning, Topology, anomaly_section,
-    class_bias, fixed_plan, fixed_weights, normalization, plan_section, topology,
+    class_bias, fixed_plan, fixed_weights, names_section, normalization, plan_section, topology,
 };
 #[cfg(feature = "float")]
 use super::{
@@ -49,6 +49,8 @@ pub struct Model<'a> {
     schedule: Schedule<'a>,
     anomaly: Option<AnomalyDetector<'a>>,
     class_bias: Option<ClassBias<'a>>,
+    column_names: Option<Names<'a>>,
+    class_names: Option<Names<'a>>,
     sections: SectionTable<'a>,
 }
 
@@ -118,6 +120,16 @@ impl<'a> Model<'a> {
             });
         }
         let anomaly = Self::anomaly_detector(sections, &plans)?;
+        let names = |kind, count| {
+            at_most_one(sections, kind)?
+                .map(|body| names_section::parse(body, kind, count))
+                .transpose()
+        };
+        let column_names = names(SectionKind::ColumnNames, topology.x_dim())?;
+        let class_names = names(
+            SectionKind::ClassNames,
+            class_bias.map_or(0, |c| c.classes()),
+        )?;
         // The plans, their integer forms and the time-bias tables are checked
         // above and read again from the file when asked for: a model held
         // for a firmware's lifetime keeps no copy of their views.
@@ -130,6 +142,8 @@ impl<'a> Model<'a> {
             schedule,
             anomaly,
             class_bias,
+            column_names,
+            class_names,
             sections,
         })
     }
@@ -348,6 +362,17 @@ impl<'a> Model<'a> {
     /// unconditional one.
     pub fn classes(&self) -> u32 {
         self.class_bias.map_or(0, |c| c.classes())
+    }
+
+    /// The names of the data columns, if the file stores them.
+    pub fn column_names(&self) -> Option<Names<'a>> {
+        self.column_names
+    }
+
+    /// The names of the classes of a class-conditional model, if the file
+    /// stores them.
+    pub fn class_names(&self) -> Option<Names<'a>> {
+        self.class_names
     }
 
     /// The anomaly detector stored with the model, if any.

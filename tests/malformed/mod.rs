@@ -19,6 +19,9 @@
 )]
 
 mod backends;
+mod names;
+
+pub use names::{named_base, named_conditional_base};
 
 use crate::common;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -1424,6 +1427,7 @@ pub fn cases() -> Vec<Case> {
     );
 
     backends::add_cases(&mut cases, &base, &bt);
+    names::add_cases(&mut cases, &base);
     cases
 }
 
@@ -1438,6 +1442,12 @@ pub fn exercise(model: &Model<'_>) {
     let norm = model.normalization();
     assert_eq!(norm.mean().len(), x_dim);
     assert_eq!(norm.scale().len(), x_dim);
+    if let Some(names) = model.column_names() {
+        assert_eq!(names.iter().filter(|n| !n.is_empty()).count(), x_dim);
+    }
+    if let Some(names) = model.class_names() {
+        assert_eq!(names.iter().count(), model.classes() as usize);
+    }
     let mut x = vec![0.25f32; x_dim];
     norm.to_model(&mut x);
     norm.to_data(&mut x);
