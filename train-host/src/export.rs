@@ -132,7 +132,7 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
         schedule: schedule.0,
         plans: vec![plan],
         class_bias,
-        extra_sections: Vec::new(),
+        extra_sections: names_sections(c),
     };
     match opts.backend {
         Backend::F32 => Ok(format::write(&spec)?),
@@ -147,6 +147,19 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
             Ok(format::write(&fixed)?)
         }
     }
+}
+
+/// The column-names and class-names sections of a run whose data named
+/// them (optional sections: older readers skip them).
+fn names_sections(c: &TrainConfig) -> Vec<(u16, u16, Vec<u8>)> {
+    [
+        (SectionKind::ColumnNames, &c.columns),
+        (SectionKind::ClassNames, &c.class_names),
+    ]
+    .into_iter()
+    .filter(|(_, names)| !names.is_empty())
+    .map(|(kind, names)| (kind.code(), 0, format::names_section(names)))
+    .collect()
 }
 
 /// The exported network of a class-conditional run: the one-hot class

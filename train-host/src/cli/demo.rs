@@ -30,7 +30,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
     };
     eprintln!("training on {} for {} steps …", config.data, config.steps);
     let (data, normalization) = train::load_data(&config)?;
-    let mut state = RunState::new(config, normalization, data.classes)?;
+    let mut state = RunState::new(config, normalization, &data)?;
     std::fs::create_dir_all(&run_dir)
         .map_err(|e| CliError::Input(format!("{}: {e}", run_dir.display())))?;
     fit(&mut state, &data, &run_dir)?;

@@ -57,7 +57,7 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
             )));
         }
         let (data, normalization) = train::load_data(&config)?;
-        (RunState::new(config, normalization, data.classes)?, data)
+        (RunState::new(config, normalization, &data)?, data)
     };
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::Input(format!("{}: {e}", args.out.display())))?;

@@ -256,4 +256,17 @@ pub enum DataError {
         /// The largest class number.
         max: u32,
     },
+
+    /// A text label that cannot be a class name.
+    #[error("{origin}: data row {row}, column {column}: {reason}")]
+    LabelName {
+        /// The file.
+        origin: String,
+        /// 1-based data row (header excluded).
+        row: usize,
+        /// 1-based column.
+        column: usize,
+        /// Why it is not a class name.
+        reason: String,
+    },
 }

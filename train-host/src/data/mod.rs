@@ -31,7 +31,9 @@ mod sine_windows;
 mod source;
 mod toy;
 
-pub use csv_file::{csv_header, parse_csv, read_csv, read_csv_with_gaps};
+pub use csv_file::{
+    Columns, csv_header, parse_csv, read_csv, read_csv_columns, read_csv_with_gaps,
+};
 pub use dataset::Dataset;
 pub use error::{DataError, VALID_SOURCES};
 pub use gmm::{Gmm, GmmComponent};
