@@ -202,6 +202,7 @@ fn draw<N: Denoiser, P: Plan>(
         let mut rng = stream(seed, (first + i) as u64);
         if traj.is_empty() {
             sampler.sample(x, &mut rng)?;
+            crate::progress::tick();
             continue;
         }
         sampler.init(x, &mut rng)?;
@@ -214,6 +215,7 @@ fn draw<N: Denoiser, P: Plan>(
             k += 1;
         }
         norm.to_data(x);
+        crate::progress::tick();
     }
     Ok(())
 }
@@ -268,6 +270,7 @@ fn draw_fixed(
             k += 1;
         }
         to_data(&state, x);
+        crate::progress::tick();
     }
     Ok(())
 }

@@ -190,6 +190,7 @@ pub fn run(
                             norm.to_model(x);
                             *score = s(x, &mut stream(seed, (first + i) as u64))?;
                             norm.to_data(x);
+                            crate::progress::tick();
                         }
                         Ok::<(), SampleError>(())
                     };

@@ -269,4 +269,16 @@ pub enum DataError {
         /// Why it is not a class name.
         reason: String,
     },
+
+    /// Columns wanted (by a model's column names or `--labels`) that the
+    /// file does not have.
+    #[error("{origin}: no column {missing} (the file's columns: {header})")]
+    MissingColumns {
+        /// The file.
+        origin: String,
+        /// The wanted names it lacks.
+        missing: String,
+        /// Its header.
+        header: String,
+    },
 }

@@ -29,6 +29,7 @@ mod normalization;
 mod npy_file;
 mod sine_windows;
 mod source;
+mod table;
 mod toy;
 
 pub use csv_file::{
@@ -42,6 +43,7 @@ pub use normalization::Normalization;
 pub use npy_file::{parse_npy, read_npy};
 pub use sine_windows::{SineWindows, sine_windows};
 pub use source::DataSource;
+pub use table::{Table, Wanted, are_default_names, default_names};
 pub use toy::{
     EIGHT_GAUSSIANS_RADIUS, EIGHT_GAUSSIANS_STD, RING_RADII, checkerboard, eight_gaussians,
     eight_gaussians_mixture, moons, pinwheel, rings, swiss_roll,
