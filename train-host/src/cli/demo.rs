@@ -7,7 +7,8 @@ use crate::atomic::write_atomic;
 use crate::data::DataSource;
 use crate::export::{Backend, ExportOptions, export};
 use crate::host_sampling::{PlanOverride, sample};
-use crate::train::{self, RunState, TrainConfig};
+use crate::progress::Progress;
+use crate::train::{RunState, TrainConfig};
 use tinyscore::plan::{DdpmVariance, SamplerKind};
 use tinyscore::schedule::Spacing;
 
@@ -28,8 +29,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         steps: args.steps,
         ..TrainConfig::default()
     };
-    eprintln!("training on {} for {} steps …", config.data, config.steps);
-    let (data, normalization) = train::load_data(&config)?;
+    let (data, normalization) = super::train::load(&config)?;
     let mut state = RunState::new(config, normalization, &data)?;
     std::fs::create_dir_all(&run_dir)
         .map_err(|e| CliError::Input(format!("{}: {e}", run_dir.display())))?;
@@ -49,6 +49,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
     let model_path = args.out.join("model.tsm");
     write_atomic(&model_path, &bytes)
         .map_err(|e| CliError::Input(format!("{}: {e}", model_path.display())))?;
+    eprintln!("wrote {} ({} bytes)", model_path.display(), bytes.len());
 
     let source: DataSource = state.config.data.parse()?;
     let fresh_a = source.load(N, 1001)?;
@@ -66,10 +67,24 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
             }),
         ),
     ] {
+        let progress = Progress::start(&format!("sampling ({name})"), "samples", N as u64, 0);
         let samples = sample(&bytes, N, 42, plan, None, false)?;
+        progress.finish();
         let report = crate::eval::evaluate(&samples.rows, &fresh_a.rows, samples.dim, 7);
         let png = args.out.join(format!("samples-{name}.png"));
-        crate::plot::plot_samples(&samples.rows, samples.dim, Some(&fresh_a.rows), &png)?;
+        let names = crate::data::default_names(samples.dim);
+        let title = format!(
+            "{} {name}: samples vs fresh {}",
+            model_path.display(),
+            args.data
+        );
+        let view = crate::plot::View {
+            title: &title,
+            names: &names,
+            dims: &[0, 1],
+        };
+        crate::plot::scatter_2d(&samples.rows, samples.dim, Some(&fresh_a.rows), &view, &png)?;
+        eprintln!("wrote {}", png.display());
         results.push((name, report, png));
     }
     println!("model: {} ({} bytes)", model_path.display(), bytes.len());

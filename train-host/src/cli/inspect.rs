@@ -4,14 +4,13 @@ use super::CliError;
 use crate::spec::{ScheduleSpec, sampler_name};
 use std::path::Path;
 use tinyscore::fixed::FixedScratch;
-use tinyscore::format::{Layer, Model, SectionKind, TimeConditioning};
+use tinyscore::format::{Layer, SectionKind, TimeConditioning};
 use tinyscore::plan::Plan;
 
 /// Runs the command.
 pub fn run(path: &Path) -> Result<(), CliError> {
     let bytes = super::read(path)?;
-    let model = Model::parse(&bytes)
-        .map_err(|e| CliError::Input(format!("{}: invalid model file: {e}", path.display())))?;
+    let model = super::parse_model(path, &bytes)?;
     let topo = model.topology();
     println!(
         "file       {} ({} bytes, CRC-32 ok, format 1.{})",
@@ -25,6 +24,9 @@ pub fn run(path: &Path) -> Result<(), CliError> {
         model.weight_bytes()
     );
     println!("data dim   {}", topo.x_dim());
+    if let Some(names) = model.column_names() {
+        println!("columns    {}", names.iter().collect::<Vec<_>>().join(", "));
+    }
     println!("predicts   {:?}", topo.prediction());
     match topo.time() {
         TimeConditioning::Sinusoidal {
@@ -42,8 +44,8 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     }
     if model.classes() > 0 {
         println!(
-            "classes    {} (class-conditional: sample --class C --guidance W)",
-            model.classes()
+            "classes    {} (class-conditional: sample --class NAME --guidance W)",
+            super::classes::list(&model)
         );
     }
     println!("schedule   {}", ScheduleSpec(model.schedule()));
@@ -108,6 +110,17 @@ pub fn run(path: &Path) -> Result<(), CliError> {
             h.spec
                 .clip
                 .map_or(String::new(), |c| format!(", clip ±{c}")),
+        );
+    }
+    if let Some(d) = model.anomaly() {
+        let rows: Vec<String> = d.rows().map(|r| r.to_string()).collect();
+        println!(
+            "anomaly    threshold {} (fixed point {} in Q32.32), plan {} rows {}, {} draws per level",
+            d.threshold(),
+            d.threshold_q(),
+            d.plan(),
+            rows.join(", "),
+            d.repeats()
         );
     }
     Ok(())

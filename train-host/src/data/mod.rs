@@ -31,6 +31,7 @@ mod sine_windows;
 mod source;
 mod table;
 mod toy;
+pub mod windows;
 
 pub use csv_file::{
     Columns, csv_header, parse_csv, read_csv, read_csv_columns, read_csv_with_gaps,
@@ -40,7 +41,7 @@ pub use error::{DataError, VALID_SOURCES};
 pub use gmm::{Gmm, GmmComponent};
 pub use labels::{LabelSource, Labelled};
 pub use normalization::Normalization;
-pub use npy_file::{parse_npy, read_npy};
+pub use npy_file::{parse_npy, read_npy, read_npy_with_gaps};
 pub use sine_windows::{SineWindows, sine_windows};
 pub use source::DataSource;
 pub use table::{Table, Wanted, are_default_names, default_names};

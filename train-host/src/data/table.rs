@@ -113,6 +113,16 @@ impl DataSource {
             DataSource::Npy(_) if want.labels.is_some() => {
                 return self.npy_with_labels(want);
             }
+            DataSource::Npy(path) if want.gaps => {
+                let data = super::read_npy_with_gaps(path, want.dim)?;
+                let columns = wanted_or_default(want.columns, data.dim);
+                return Ok(Table {
+                    data,
+                    columns,
+                    ignored: Vec::new(),
+                    labels: None,
+                });
+            }
             _ => {
                 let data = self.load_with_dim(n, seed, want.dim)?;
                 let columns = wanted_or_default(want.columns, data.dim);

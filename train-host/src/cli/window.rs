@@ -1,0 +1,171 @@
+//! `tinyscore window`: a multichannel stream (CSV, one row per time step)
+//! cut into windows, one per row, with their labels, ready for `train`.
+
+use super::{CliError, WindowArgs};
+use crate::data::windows::{Stream, WindowSpec, windows};
+use crate::data::{Columns, Dataset, Table, csv_header, read_csv_columns};
+
+/// Names taken for the time column when `--time` is not given.
+const TIME_NAMES: [&str; 3] = ["t", "time", "timestamp"];
+
+/// Runs the command.
+pub fn run(args: &WindowArgs) -> Result<(), CliError> {
+    let origin = args.stream.display().to_string();
+    let header = csv_header(&args.stream)?.ok_or_else(|| {
+        CliError::Input(format!(
+            "{origin}: the stream needs a header naming its columns"
+        ))
+    })?;
+    let find = |name: &str, option: &str| {
+        header.iter().position(|h| h == name).ok_or_else(|| {
+            CliError::Input(format!(
+                "{option} {name}: {origin} has no such column (it has {})",
+                header.join(", ")
+            ))
+        })
+    };
+    let time = match &args.time {
+        Some(name) => Some(find(name, "--time")?),
+        None => header
+            .iter()
+            .position(|h| TIME_NAMES.contains(&h.to_ascii_lowercase().as_str())),
+    };
+    let label = args
+        .label
+        .as_deref()
+        .map(|l| find(l, "--label"))
+        .transpose()?;
+    let channels: Vec<usize> = match &args.channels {
+        Some(names) => names
+            .iter()
+            .map(|n| find(n, "--channels"))
+            .collect::<Result<_, _>>()?,
+        None => (0..header.len())
+            .filter(|&c| Some(c) != time && Some(c) != label)
+            .collect(),
+    };
+    if channels.is_empty() {
+        return Err(CliError::Input(format!("{origin}: no channel columns")));
+    }
+    let numbers: Vec<usize> = time
+        .iter()
+        .copied()
+        .chain(channels.iter().copied())
+        .collect();
+    let picked = Columns {
+        numbers: Some(numbers),
+        text: label,
+        gaps: false,
+    };
+    let (table, labels) = read_csv_columns(&args.stream, &picked)?;
+    let (times, mut values) = split_time(&table, time.is_some());
+    let names: Vec<String> = channels.iter().map(|&c| header[c].clone()).collect();
+    eprintln!(
+        "read {origin}: {} rows, {} channels ({}){}{}",
+        values.len(),
+        names.len(),
+        names.join(", "),
+        time.map_or_else(
+            || ", no time column (rows taken as evenly spaced)".to_string(),
+            |t| format!(", time column {}", header[t])
+        ),
+        label.map_or_else(String::new, |l| format!(", label column {}", header[l]))
+    );
+    if args.normalize == "channel" {
+        normalize(&mut values, &names);
+    }
+    let spec = WindowSpec {
+        length: args.length as usize,
+        stride: args.stride.unwrap_or(args.length) as usize,
+        max_gap: args.max_gap,
+    };
+    let stream = Stream {
+        values: &values,
+        names: &names,
+        times: times.as_deref(),
+        labels: label.map(|_| labels.as_slice()),
+    };
+    let cut = windows(&stream, &spec).map_err(|e| CliError::Input(format!("{origin}: {e}")))?;
+    if let Some(p) = cut.period {
+        eprintln!(
+            "sampling period {p} (median step), {} gaps longer than {} periods",
+            cut.gaps, spec.max_gap
+        );
+    }
+    if cut.data.is_empty() {
+        return Err(CliError::Input(format!(
+            "{origin}: no window of {} steps fits between the gaps and label changes",
+            spec.length
+        )));
+    }
+    let labels = label.map(|l| (header[l].clone(), cut.labels.clone()));
+    let npy = args
+        .out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+    if npy && labels.is_some() {
+        return Err(CliError::Input(format!(
+            "{}: NPY holds numbers only; write .csv to keep the label column",
+            args.out.display()
+        )));
+    }
+    let out = Table {
+        data: cut.data,
+        columns: cut.columns,
+        ignored: Vec::new(),
+        labels,
+    };
+    super::write_rows(&args.out, &out)?;
+    let mut summary = format!(
+        "wrote {}: {} windows of {} steps × {} channels = {} columns, stride {}",
+        args.out.display(),
+        out.data.len(),
+        spec.length,
+        names.len(),
+        out.data.dim,
+        spec.stride
+    );
+    if cut.across_gaps + cut.across_labels > 0 {
+        summary += &format!(
+            "; left out {} windows across a gap, {} across a label change",
+            cut.across_gaps, cut.across_labels
+        );
+    }
+    eprintln!("{summary}");
+    if out.labels.is_some() {
+        eprintln!("{}", out.summary(&args.out.display().to_string()));
+    }
+    Ok(())
+}
+
+/// The time column (the first of `table`'s, if `has_time`) and the rest.
+fn split_time(table: &Dataset, has_time: bool) -> (Option<Vec<f32>>, Dataset) {
+    if !has_time {
+        return (None, table.clone());
+    }
+    let mut values = Dataset::with_capacity(table.dim - 1, table.len());
+    let mut times = Vec::with_capacity(table.len());
+    for row in table.iter() {
+        times.push(row[0]);
+        values.push(&row[1..]);
+    }
+    (Some(times), values)
+}
+
+/// Shifts and scales each channel to mean 0 and standard deviation 1 (a
+/// constant channel is only shifted), printing the values used.
+fn normalize(values: &mut Dataset, names: &[String]) {
+    let (mean, std) = (values.mean(), values.std());
+    let scale: Vec<f64> = std.iter().map(|&s| if s > 0.0 { s } else { 1.0 }).collect();
+    for row in values.rows.chunks_exact_mut(values.dim) {
+        for ((v, m), s) in row.iter_mut().zip(&mean).zip(&scale) {
+            *v = ((f64::from(*v) - m) / s) as f32;
+        }
+    }
+    let used: Vec<String> = names
+        .iter()
+        .zip(mean.iter().zip(&scale))
+        .map(|(n, (m, s))| format!("{n} = (value − {m:.6}) / {s:.6}"))
+        .collect();
+    eprintln!("normalised per channel: {}", used.join("; "));
+}
