@@ -230,7 +230,7 @@ pub struct ExportArgs {
     pub detector: DetectorArgs,
     /// Write format 1.2, for runtimes older than 1.3 (which reject 1.3's
     /// tiled fixed-point weights): the weights row-major, slower on the
-    /// Cortex-M4 and the same samples; no column or class names.
+    /// Cortex-M4 and the same samples.
     #[arg(long)]
     pub row_major: bool,
 }

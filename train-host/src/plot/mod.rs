@@ -200,7 +200,10 @@ impl Kind {
             Kind::Scatter
         } else if side >= MIN_IMAGE_SIDE && side * side == dim {
             Kind::Image
-        } else if channels(names).iter().any(|c| c.columns.len() > 1) {
+        } else if channels(names)
+            .iter()
+            .any(|c| c.columns.len() > 1 && !c.name.is_empty())
+        {
             Kind::Waveform
         } else {
             Kind::Histogram
