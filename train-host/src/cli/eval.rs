@@ -87,6 +87,8 @@ pub fn run(args: &EvalArgs) -> Result<(), CliError> {
     let report = crate::eval::evaluate(&samples.data.rows, &against.rows, dim, args.seed);
     let base = crate::eval::evaluate(&baseline.0.rows, &baseline.1.rows, dim, args.seed);
     let mut doc = serde_json::to_value(&report).map_err(|e| CliError::Input(e.to_string()))?;
+    doc["columns"] = samples.columns.clone().into();
+    doc["class"] = args.class.clone().into();
     doc["baseline"] = serde_json::to_value(&base).map_err(|e| CliError::Input(e.to_string()))?;
     doc["baseline"]["what"] = baseline.2.into();
     let mut ratios = serde_json::Map::new();
