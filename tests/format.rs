@@ -590,7 +590,7 @@ fn newer_minor_with_unknown_optional_sections_is_read() {
 
 #[test]
 fn names_read_back_and_older_files_have_none() {
-    let named = malformed::named_base(&malformed::base());
+    let named = malformed::names::named_base(&malformed::base());
     let model = Model::parse(&named).unwrap();
     let columns = model.column_names().unwrap();
     assert_eq!(columns.iter().collect::<Vec<_>>(), ["ax", "ay"]);
@@ -604,7 +604,7 @@ fn names_read_back_and_older_files_have_none() {
             .filter(|e| e.kind == Some(SectionKind::ColumnNames))
             .all(|e| !e.required)
     );
-    let conditional = malformed::named_conditional_base();
+    let conditional = malformed::names::named_conditional_base();
     let model = Model::parse(&conditional).unwrap();
     let classes = model.class_names().unwrap();
     assert_eq!(classes.iter().collect::<Vec<_>>(), ["idle", "walk", "run"]);

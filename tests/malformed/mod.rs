@@ -19,9 +19,7 @@
 )]
 
 mod backends;
-mod names;
-
-pub use names::{named_base, named_conditional_base};
+pub mod names;
 
 use crate::common;
 use rand_xoshiro::Xoshiro256PlusPlus;

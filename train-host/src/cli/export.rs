@@ -47,7 +47,9 @@ pub fn run(args: &ExportArgs) -> Result<(), CliError> {
         )
     });
     let mut bytes = export(&state, &opts)?;
-    progress.map(Progress::finish);
+    if let Some(progress) = progress {
+        progress.finish();
+    }
     if let Some(normal) = &args.anomaly_normal {
         bytes = detector(args, normal, &bytes)?;
     }

@@ -36,6 +36,16 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// `--data`'s help: every data source.
+const DATA_HELP: &str = "Training data: moons | swissroll | 8gaussians | checkerboard | rings | \
+    pinwheel | sine-windows[:len=L,amp=A..B,freq=F..G,noise=N] | gmm:K,R,STD | \
+    gmm:[W@]M1,..,Md/STD;... | PATH.csv | PATH.npy";
+
+/// `--schedule`'s help: every schedule.
+const SCHEDULE_HELP: &str = "Noise schedule: linear | scaled-linear | cosine | sigmoid (each with \
+    optional :T training steps, default 1000, and +ztsnr) | vp[:β_min,β_max] | \
+    subvp[:β_min,β_max] | ve[:σ_min,σ_max] | ou[:β,σ,T]";
+
 /// Commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -121,10 +131,8 @@ fn max_gap(s: &str) -> Result<f64, String> {
 /// `tinyscore train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Training data: moons | swissroll | 8gaussians | checkerboard | rings
-    /// | pinwheel | sine-windows[:len=L,amp=A..B,freq=F..G,noise=N] |
-    /// gmm:K,R,STD | gmm:[W@]M1,..,Md/STD;... | PATH.csv | PATH.npy
-    #[arg(long)]
+    /// Training data (the help lists the sources).
+    #[arg(long, help = DATA_HELP)]
     pub data: String,
     /// Run directory (checkpoints, config, loss curve).
     #[arg(long)]
@@ -140,10 +148,8 @@ pub struct TrainArgs {
     /// the velocity (v).
     #[arg(long, default_value = "eps", value_parser = PossibleValuesParser::new(["eps", "x0", "v"]))]
     pub prediction: String,
-    /// Noise schedule: linear | scaled-linear | cosine | sigmoid (each with
-    /// optional :T training steps, default 1000, and +ztsnr) | vp[:β_min,β_max]
-    /// | subvp[:β_min,β_max] | ve[:σ_min,σ_max] | ou[:β,σ,T]
-    #[arg(long, default_value = "linear")]
+    /// Noise schedule (the help lists them).
+    #[arg(long, default_value = "linear", help = SCHEDULE_HELP)]
     pub schedule: String,
     /// Hidden width.
     #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=4096))]
@@ -367,10 +373,8 @@ pub struct InspectArgs {
 /// `tinyscore plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// Noise schedule: linear | scaled-linear | cosine | sigmoid (each with
-    /// optional :T and +ztsnr) | vp[:β_min,β_max] | subvp[:β_min,β_max] |
-    /// ve[:σ_min,σ_max] | ou[:β,σ,T]
-    #[arg(long)]
+    /// Noise schedule (the help lists them).
+    #[arg(long, help = SCHEDULE_HELP)]
     pub schedule: String,
     /// The plan.
     #[command(flatten)]

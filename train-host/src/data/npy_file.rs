@@ -59,7 +59,7 @@ fn read_npy_from<R: std::io::Read>(
     expected_dim: Option<usize>,
     gaps: bool,
 ) -> Result<Dataset, DataError> {
-    let refused = |v: f32| !v.is_finite() && !(gaps && v.is_nan());
+    let refused = |v: f32| !(v.is_finite() || gaps && v.is_nan());
     let path_buf = || path.to_path_buf();
     let format_error = |e: std::io::Error| DataError::NpyFormat {
         path: path_buf(),

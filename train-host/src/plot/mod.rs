@@ -43,7 +43,7 @@ pub use images::image_grid;
 pub use loss::loss_curve;
 pub use scatter::scatter_2d;
 pub use trajectories::trajectories;
-pub use waveforms::{Channel, channels, waveforms};
+pub use waveforms::{Channel, WAVEFORM_SAMPLES, channels, waveforms};
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -463,7 +463,8 @@ mod tests {
             .iter()
             .flat_map(|c| (0..8).map(move |k| format!("{c}_{k}")))
             .collect();
-        let cases: [(usize, Vec<String>, Kind, (u32, u32)); 5] = [
+        // (dimension, names, natural kind, PNG size)
+        let cases = [
             (2, crate::data::default_names(2), Kind::Scatter, (800, 800)),
             (
                 64,
