@@ -95,9 +95,17 @@ pub fn run(args: &EvalArgs) -> Result<(), CliError> {
     let mut readings = serde_json::Map::new();
     for (key, reading) in READINGS {
         let (v, b) = (metric(&report, key), metric(&base, key));
-        ratios.insert(key.into(), (v / b).into());
+        // A ratio to a baseline at or below zero (MMD² is unbiased, so two
+        // real sets can give a slightly negative one) says nothing.
+        let ratio = if b > 0.0 { v / b } else { f64::NAN };
+        ratios.insert(key.into(), ratio.into());
         readings.insert(key.into(), reading.into());
-        eprintln!("{key:<18} {v:>12.6}  (data vs data {b:.6}, ×{:.2})", v / b);
+        let times = if ratio.is_nan() {
+            String::new()
+        } else {
+            format!(", ×{ratio:.2}")
+        };
+        eprintln!("{key:<18} {v:>12.6}  (data vs data {b:.6}{times})");
     }
     doc["ratio_to_baseline"] = ratios.into();
     doc["readings"] = readings.into();

@@ -86,12 +86,14 @@ pub fn trajectories(
             .draw_series(cloud.iter().map(|&p| Circle::new(p, 2, gray)))
             .map_err(draw_err)?;
         // Lines first, then every marker, so no line hides an end point.
+        // One pixel wide: plotters draws wider lines as polygons, which
+        // spike at the many tiny segments of a thousand-step path.
         for (i, path) in paths.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
             chart
                 .draw_series(LineSeries::new(
                     path.iter().copied(),
-                    color.mix(0.8).stroke_width(2),
+                    color.mix(0.9).stroke_width(1),
                 ))
                 .map_err(draw_err)?;
         }

@@ -179,6 +179,7 @@ pub fn waveforms(
             chart
                 .configure_mesh()
                 .x_desc("time step")
+                .x_label_formatter(&|v| format!("{v:.0}"))
                 .label_style(("sans-serif", 11))
                 .light_line_style(WHITE.mix(0.0))
                 .draw()
