@@ -47,18 +47,13 @@ pub fn run(args: &WindowArgs) -> Result<(), CliError> {
     if channels.is_empty() {
         return Err(CliError::Input(format!("{origin}: no channel columns")));
     }
-    let numbers: Vec<usize> = time
-        .iter()
-        .copied()
-        .chain(channels.iter().copied())
-        .collect();
     let picked = Columns {
-        numbers: Some(numbers),
+        numbers: Some(channels.clone()),
         text: label,
         gaps: false,
     };
-    let (table, labels) = read_csv_columns(&args.stream, &picked)?;
-    let (times, mut values) = split_time(&table, time.is_some());
+    let (mut values, labels) = read_csv_columns(&args.stream, &picked)?;
+    let times = time.map(|t| read_times(&args.stream, t)).transpose()?;
     let names: Vec<String> = channels.iter().map(|&c| header[c].clone()).collect();
     eprintln!(
         "read {origin}: {} rows, {} channels ({}){}{}",
@@ -88,8 +83,10 @@ pub fn run(args: &WindowArgs) -> Result<(), CliError> {
     let cut = windows(&stream, &spec).map_err(|e| CliError::Input(format!("{origin}: {e}")))?;
     if let Some(p) = cut.period {
         eprintln!(
-            "sampling period {p} (median step), {} gaps longer than {} periods",
-            cut.gaps, spec.max_gap
+            "sampling period {} (median step), {} gaps longer than {} periods",
+            (p * 1e9).round() / 1e9,
+            cut.gaps,
+            spec.max_gap
         );
     }
     if cut.data.is_empty() {
@@ -138,18 +135,29 @@ pub fn run(args: &WindowArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The time column (the first of `table`'s, if `has_time`) and the rest.
-fn split_time(table: &Dataset, has_time: bool) -> (Option<Vec<f32>>, Dataset) {
-    if !has_time {
-        return (None, table.clone());
-    }
-    let mut values = Dataset::with_capacity(table.dim - 1, table.len());
-    let mut times = Vec::with_capacity(table.len());
-    for row in table.iter() {
-        times.push(row[0]);
-        values.push(&row[1..]);
-    }
-    (Some(times), values)
+/// The time column (0-based `column`) in f64: read as a number column
+/// (checked as every number is) and as text, parsed again without the
+/// rounding to f32 (which would blur Unix timestamps to 128 s).
+fn read_times(path: &std::path::Path, column: usize) -> Result<Vec<f64>, CliError> {
+    let picked = Columns {
+        numbers: Some(vec![column]),
+        text: Some(column),
+        gaps: false,
+    };
+    let (_, cells) = read_csv_columns(path, &picked)?;
+    cells
+        .iter()
+        .enumerate()
+        .map(|(row, cell)| {
+            cell.parse::<f64>().map_err(|_| {
+                CliError::Input(format!(
+                    "{}: data row {}: time {cell:?} is not a number",
+                    path.display(),
+                    row + 1
+                ))
+            })
+        })
+        .collect()
 }
 
 /// Shifts and scales each channel to mean 0 and standard deviation 1 (a

@@ -32,7 +32,7 @@ pub struct Stream<'a> {
     /// The channels' names.
     pub names: &'a [String],
     /// Each step's time, if the stream has a time column.
-    pub times: Option<&'a [f32]>,
+    pub times: Option<&'a [f64]>,
     /// Each step's label, if the stream has a label column.
     pub labels: Option<&'a [String]>,
 }
@@ -116,10 +116,7 @@ pub fn windows(stream: &Stream<'_>, spec: &WindowSpec) -> Result<Windows, Window
     let mut break_before = vec![false; rows];
     let mut period = None;
     if let Some(times) = stream.times {
-        let steps: Vec<f64> = times
-            .windows(2)
-            .map(|w| f64::from(w[1]) - f64::from(w[0]))
-            .collect();
+        let steps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
         if let Some(i) = steps.iter().position(|&d| d <= 0.0) {
             return Err(WindowError::TimeOrder {
                 row: i + 2,
@@ -234,6 +231,32 @@ mod tests {
         .unwrap();
         assert_eq!(w.data.len(), 4);
         assert_eq!(w.data.row(3), [6.0, 7.0, 8.0, 106.0, 107.0, 108.0]);
+    }
+
+    #[test]
+    fn unix_timestamps_keep_their_period() {
+        // 50 Hz from a Unix time: in f32 every step would round to 0 or
+        // 128 s; in f64 the period is 0.02 s and the one gap is found.
+        let times: Vec<f64> = (0..20)
+            .map(|i| 1_700_000_000.0 + 0.02 * f64::from(i) + if i >= 10 { 1.0 } else { 0.0 })
+            .collect();
+        let mut values = Dataset::with_capacity(1, 20);
+        (0..20).for_each(|i| values.push(&[i as f32]));
+        let channel = names(&["x"]);
+        let stream = Stream {
+            values: &values,
+            names: &channel,
+            times: Some(&times),
+            labels: None,
+        };
+        let spec = WindowSpec {
+            length: 5,
+            stride: 5,
+            max_gap: 1.5,
+        };
+        let w = windows(&stream, &spec).unwrap();
+        assert!((w.period.unwrap() - 0.02).abs() < 1e-6, "{:?}", w.period);
+        assert_eq!((w.gaps, w.data.len(), w.across_gaps), (1, 4, 0));
     }
 
     #[test]
