@@ -129,8 +129,8 @@ pub fn run(args: &WindowArgs) -> Result<(), CliError> {
         );
     }
     eprintln!("{summary}");
-    if out.labels.is_some() {
-        eprintln!("{}", out.summary(&args.out.display().to_string()));
+    if let Some(classes) = out.label_counts() {
+        eprintln!("{classes}");
     }
     Ok(())
 }

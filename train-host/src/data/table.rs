@@ -65,25 +65,32 @@ impl Table {
             self.data.len(),
             self.data.dim
         );
-        if let Some((name, labels)) = &self.labels {
-            let mut counts: Vec<(&str, usize)> = Vec::new();
-            for l in labels {
-                match counts.iter_mut().find(|(n, _)| *n == l.as_str()) {
-                    Some((_, c)) => *c += 1,
-                    None => counts.push((l, 1)),
-                }
-            }
-            let counts: Vec<String> = counts.iter().map(|(n, c)| format!("{n} {c}")).collect();
-            out += &format!(
-                "; label column {name:?} with {} classes: {}",
-                counts.len(),
-                counts.join(", ")
-            );
+        if let Some(classes) = self.label_counts() {
+            out += &format!("; {classes}");
         }
         if !self.ignored.is_empty() {
             out += &format!("; left out: {}", self.ignored.join(", "));
         }
         out
+    }
+
+    /// `label column "activity" with 3 classes: idle 40, walk 40, run 40`,
+    /// for a table with labels.
+    pub fn label_counts(&self) -> Option<String> {
+        let (name, labels) = self.labels.as_ref()?;
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for l in labels {
+            match counts.iter_mut().find(|(n, _)| *n == l.as_str()) {
+                Some((_, c)) => *c += 1,
+                None => counts.push((l, 1)),
+            }
+        }
+        let counts: Vec<String> = counts.iter().map(|(n, c)| format!("{n} {c}")).collect();
+        Some(format!(
+            "label column {name:?} with {} classes: {}",
+            counts.len(),
+            counts.join(", ")
+        ))
     }
 
     /// The table without the rows whose label is not `class`.
