@@ -86,10 +86,16 @@ fn read_back<'a>(model: &Model<'a>, bytes: &'a [u8]) -> ModelSpec<'a> {
                 rows: v.iter().collect(),
             },
         }),
-        // The sections this version does not read, kept in the table.
+        // The sections this version does not read, and the names (written
+        // as extra sections), kept in the table.
         extra_sections: model
             .sections()
-            .filter(|e| e.kind.is_none())
+            .filter(|e| {
+                matches!(
+                    e.kind,
+                    None | Some(SectionKind::ColumnNames | SectionKind::ClassNames)
+                )
+            })
             .map(|e| {
                 let flags = if e.required { FLAG_REQUIRED } else { 0 };
                 (e.code, flags, body(&e).to_vec())
@@ -591,6 +597,42 @@ fn newer_minor_with_unknown_optional_sections_is_read() {
 }
 
 #[test]
+fn names_read_back_and_older_files_have_none() {
+    let named = malformed::names::named_base(&malformed::base());
+    let model = Model::parse(&named).unwrap();
+    let columns = model.column_names().unwrap();
+    assert_eq!(columns.iter().collect::<Vec<_>>(), ["ax", "ay"]);
+    assert_eq!((columns.get(1), columns.get(2)), (Some("ay"), None));
+    assert_eq!(columns.position("ay"), Some(1));
+    assert!(model.class_names().is_none());
+    // Written without the required flag: a 1.3 reader skips them.
+    assert!(
+        model
+            .sections()
+            .filter(|e| e.kind == Some(SectionKind::ColumnNames))
+            .all(|e| !e.required)
+    );
+    let conditional = malformed::names::named_conditional_base();
+    let model = Model::parse(&conditional).unwrap();
+    let classes = model.class_names().unwrap();
+    assert_eq!(classes.iter().collect::<Vec<_>>(), ["idle", "walk", "run"]);
+    assert_eq!(classes.len(), model.classes() as usize);
+    let plain = malformed::base();
+    let plain = Model::parse(&plain).unwrap();
+    assert!(plain.column_names().is_none() && plain.class_names().is_none());
+    // Multi-byte UTF-8 names are names.
+    let mut f = File::split(&malformed::base());
+    f.sections.push((
+        SectionKind::ColumnNames.code(),
+        0,
+        format::names_section(&["Beschleunigung_ä", "温度"]),
+    ));
+    let bytes = f.assemble();
+    let model = Model::parse(&bytes).unwrap();
+    assert_eq!(model.column_names().unwrap().get(1), Some("温度"));
+}
+
+#[test]
 fn section_order_is_free() {
     // The parser looks sections up by kind; only time-bias tables are
     // ordered (by plan). A permuted file reads back the same model.
@@ -703,6 +745,7 @@ fn variant(e: &FormatError) -> Option<usize> {
         FormatError::Plan(_) => 20,
         FormatError::Mismatch { .. } => 21,
         FormatError::NormalizationRange { .. } => 22,
+        FormatError::BadName { .. } => 23,
         FormatError::FloatNotBuilt { .. } => return None,
     })
 }
@@ -710,7 +753,7 @@ fn variant(e: &FormatError) -> Option<usize> {
 #[test]
 fn defects_cover_every_error_variant_and_section() {
     let cases = malformed::cases();
-    let mut seen = [false; 23];
+    let mut seen = [false; 24];
     for c in &cases {
         if let Some(i) = variant(&c.expected) {
             seen[i] = true;
@@ -831,7 +874,9 @@ fn may_accept(base: &[u8], bit: usize) -> bool {
         | SectionKind::FixedPlan
         | SectionKind::Anomaly
         | SectionKind::ClassBias
-        | SectionKind::DataRange => false,
+        | SectionKind::DataRange
+        | SectionKind::ColumnNames
+        | SectionKind::ClassNames => false,
     }
 }
 

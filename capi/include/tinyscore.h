@@ -151,6 +151,11 @@ enum tinyscore_status
    */
   TINYSCORE_STATUS_NORMALIZATION_RANGE = 123,
   /**
+   * A column or class name is empty, too long, not UTF-8 or holds a
+   * control character.
+   */
+  TINYSCORE_STATUS_BAD_NAME = 124,
+  /**
    * The scratch buffer is smaller than `tinyscore_info.scratch_bytes`.
    */
   TINYSCORE_STATUS_SCRATCH = 200,

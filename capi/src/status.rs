@@ -77,6 +77,9 @@ pub enum tinyscore_status {
     /// A normalisation mean or scale so large that some states would map
     /// to ±∞ in data units.
     NormalizationRange = 123,
+    /// A column or class name is empty, too long, not UTF-8 or holds a
+    /// control character.
+    BadName = 124,
     /// The scratch buffer is smaller than `tinyscore_info.scratch_bytes`.
     Scratch = 200,
     /// A vector's length is not the model's data dimension.
@@ -110,7 +113,7 @@ pub enum tinyscore_status {
 
 impl tinyscore_status {
     /// All codes, in numeric order.
-    pub(crate) const ALL: [tinyscore_status; 42] = {
+    pub(crate) const ALL: [tinyscore_status; 43] = {
         use tinyscore_status::*;
         [
             Ok,
@@ -142,6 +145,7 @@ impl tinyscore_status {
             Mismatch,
             FloatNotBuilt,
             NormalizationRange,
+            BadName,
             Scratch,
             Dimension,
             PredictionMismatch,
@@ -191,6 +195,7 @@ impl tinyscore_status {
             Mismatch => c"a plan, table or detector does not match the model",
             FloatNotBuilt => c"float model, and the library was built without float",
             NormalizationRange => c"normalisation mean or scale out of range",
+            BadName => c"a column or class name is invalid",
             Scratch => c"scratch buffer too small",
             Dimension => c"a vector does not have the model's data dimension",
             PredictionMismatch => c"plan prediction type differs from the model's",
@@ -236,6 +241,7 @@ impl From<FormatError> for tinyscore_status {
             FormatError::Mismatch { .. } => S::Mismatch,
             FormatError::FloatNotBuilt { .. } => S::FloatNotBuilt,
             FormatError::NormalizationRange { .. } => S::NormalizationRange,
+            FormatError::BadName { .. } => S::BadName,
         }
     }
 }

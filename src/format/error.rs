@@ -117,6 +117,13 @@ pub enum FormatError {
         /// The section that disagrees.
         section: SectionKind,
     },
+    /// A stored name is not UTF-8 or holds a control character.
+    BadName {
+        /// The names section holding it.
+        section: SectionKind,
+        /// Byte offset of the name inside the section.
+        offset: u32,
+    },
     /// The file is for a float backend (f32 or f16 weights, float time-bias
     /// tables), and this build of the runtime has no `float` feature.
     FloatNotBuilt {
@@ -190,6 +197,10 @@ impl fmt::Display for FormatError {
             FormatError::Mismatch { section } => {
                 write!(f, "{section} section does not match the model")
             }
+            FormatError::BadName { section, offset } => write!(
+                f,
+                "{section} section: the name at byte {offset} is not UTF-8 without control characters"
+            ),
             FormatError::FloatNotBuilt { section } => write!(
                 f,
                 "{section} section needs a runtime built with the `float` feature"

@@ -21,6 +21,7 @@ mod fixed_weights;
 mod float_weights;
 mod int8_matrix;
 mod model;
+mod names_section;
 mod normalization;
 mod plan_section;
 #[cfg(feature = "float")]
@@ -46,6 +47,7 @@ pub use float_weights::{DenseWeights, FloatKind, FloatWeights, Matrix};
 pub use int8_matrix::tile;
 pub use int8_matrix::{Int8Matrix, TILE_COLUMNS, TILE_ROWS, TileBlock, WeightLayout};
 pub use model::{Backend, Model};
+pub use names_section::{MAX_NAME_LEN, Names};
 pub use normalization::{MAX_MEAN, MAX_SCALE, Normalization};
 #[cfg(feature = "float")]
 pub use plan_section::EmbeddedPlan;
@@ -56,7 +58,7 @@ pub use topology::{Activation, Layer, TimeConditioning, Topology};
 #[cfg(feature = "std")]
 pub use writer::{
     AnomalyData, ClassBiasData, DataRangeData, FixedLayerData, FixedPlanData, ModelSpec, PlanData,
-    WeightsData, append_section, seal, with_row_major_weights, write,
+    WeightsData, append_section, names_section, seal, with_row_major_weights, write,
 };
 
 use core::fmt;
@@ -119,6 +121,10 @@ pub enum SectionKind {
     /// The training data's range and the x̂₀ clip bounds (code 12, since
     /// 1.4; optional).
     DataRange,
+    /// The data columns' names (code 13, since 1.4; optional).
+    ColumnNames,
+    /// The classes' names (code 14, since 1.4; optional).
+    ClassNames,
 }
 
 impl SectionKind {
@@ -137,6 +143,8 @@ impl SectionKind {
             SectionKind::Anomaly => 10,
             SectionKind::ClassBias => 11,
             SectionKind::DataRange => 12,
+            SectionKind::ColumnNames => 13,
+            SectionKind::ClassNames => 14,
         }
     }
 
@@ -155,6 +163,8 @@ impl SectionKind {
             10 => SectionKind::Anomaly,
             11 => SectionKind::ClassBias,
             12 => SectionKind::DataRange,
+            13 => SectionKind::ColumnNames,
+            14 => SectionKind::ClassNames,
             _ => return None,
         })
     }
@@ -175,6 +185,8 @@ impl fmt::Display for SectionKind {
             SectionKind::Anomaly => "anomaly detector",
             SectionKind::ClassBias => "class bias",
             SectionKind::DataRange => "data range",
+            SectionKind::ColumnNames => "column names",
+            SectionKind::ClassNames => "class names",
         })
     }
 }

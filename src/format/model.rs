@@ -3,9 +3,9 @@
 use super::container::{SectionEntry, SectionTable, read_sections};
 use super::{
     AnomalyDetector, ClassBias, ClassRows, DataRange, FixedPlan, FixedWeights, FormatError,
-    MAX_PLANS, Normalization, PlanOutline, SectionKind, TimeConditioning, Topology,
-    anomaly_section, class_bias, data_range, fixed_plan, fixed_weights, normalization,
-    plan_section, topology,
+    MAX_PLANS, Names, Normalization, PlanOutline, SectionKind, TimeConditioning, Topology,
+    anomaly_section, class_bias, data_range, fixed_plan, fixed_weights, names_section,
+    normalization, plan_section, topology,
 };
 #[cfg(feature = "float")]
 use super::{
@@ -122,9 +122,21 @@ impl<'a> Model<'a> {
         if let Some(body) = at_most_one(sections, SectionKind::DataRange)? {
             data_range::parse(body, topology.x_dim())?;
         }
-        // The plans, their integer forms, the time-bias tables and the data
-        // range are checked above and read again from the file when asked for: a model held
-        // for a firmware's lifetime keeps no copy of their views.
+        for (kind, count) in [
+            (SectionKind::ColumnNames, topology.x_dim()),
+            (
+                SectionKind::ClassNames,
+                class_bias.map_or(0, |c| c.classes()),
+            ),
+        ] {
+            if let Some(body) = at_most_one(sections, kind)? {
+                names_section::parse(body, kind, count)?;
+            }
+        }
+        // The plans, their integer forms, the time-bias tables, the data
+        // range and the names are checked above and read again from the
+        // file when asked for: a model held for a firmware's lifetime keeps
+        // no copy of their views.
         Ok(Model {
             version_minor,
             topology,
@@ -352,6 +364,20 @@ impl<'a> Model<'a> {
     /// unconditional one.
     pub fn classes(&self) -> u32 {
         self.class_bias.map_or(0, |c| c.classes())
+    }
+
+    /// The names of the data columns, if the file stores them (read again
+    /// from the file).
+    pub fn column_names(&self) -> Option<Names<'a>> {
+        let body = self.bodies(SectionKind::ColumnNames).next()?;
+        names_section::parse(body, SectionKind::ColumnNames, self.topology.x_dim()).ok()
+    }
+
+    /// The names of the classes of a class-conditional model, if the file
+    /// stores them (read again from the file).
+    pub fn class_names(&self) -> Option<Names<'a>> {
+        let body = self.bodies(SectionKind::ClassNames).next()?;
+        names_section::parse(body, SectionKind::ClassNames, self.classes()).ok()
     }
 
     /// The anomaly detector stored with the model, if any.

@@ -490,6 +490,21 @@ impl DataRangeData {
     }
 }
 
+/// The body of a column-names or class-names section (kinds 13 and 14,
+/// [`super::Names`]), to pass in [`ModelSpec::extra_sections`] without the
+/// required flag. The names must be what the parser accepts: 1 to
+/// [`super::MAX_NAME_LEN`] bytes, no control characters.
+pub fn names_section<S: AsRef<str>>(names: &[S]) -> Vec<u8> {
+    let mut out = Vec::new();
+    put_u32(&mut out, len_u32(names.len()));
+    put_u32(&mut out, 0);
+    out.extend(names.iter().map(|n| n.as_ref().len().min(255) as u8));
+    names
+        .iter()
+        .for_each(|n| out.extend_from_slice(n.as_ref().as_bytes()));
+    out
+}
+
 /// `bytes` (a valid model file) with one more section at the end, checked
 /// with [`Model::parse`]: how a tool adds, say, an anomaly detector to a
 /// model it has already written.

@@ -19,6 +19,7 @@
 )]
 
 mod backends;
+pub mod names;
 
 use crate::common;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -1437,6 +1438,7 @@ pub fn cases() -> Vec<Case> {
     );
 
     backends::add_cases(&mut cases, &base, &bt);
+    names::add_cases(&mut cases, &base);
     cases
 }
 
@@ -1452,6 +1454,12 @@ pub fn exercise(model: &Model<'_>) {
     let norm = model.normalization();
     assert_eq!(norm.mean().len(), x_dim);
     assert_eq!(norm.scale().len(), x_dim);
+    if let Some(names) = model.column_names() {
+        assert_eq!(names.iter().filter(|n| !n.is_empty()).count(), x_dim);
+    }
+    if let Some(names) = model.class_names() {
+        assert_eq!(names.iter().count(), model.classes() as usize);
+    }
     let mut x = vec![0.25f32; x_dim];
     norm.to_model(&mut x);
     norm.to_data(&mut x);

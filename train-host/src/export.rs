@@ -8,14 +8,14 @@
 use crate::calibrate::{Calibration, CalibrationError, calibrate, fold_time};
 use crate::data::Normalization;
 use crate::mlp::Mlp;
-use crate::restore::{Task, percentile, row_at, run};
+use crate::restore::{Task, percentile, run};
 use crate::spec::ScheduleSpec;
 use crate::train::{
     MAX_PERIOD, RunState, TrainConfig, TrainError, class_inputs, network, prediction,
 };
 use tinyscore::format::{
-    self, AnomalyData, ClassBiasData, DataRangeData, Layer, Model, ModelSpec, PlanData,
-    SectionKind, TimeConditioning, WeightsData,
+    self, AnomalyData, ClassBiasData, DataRangeData, Layer, ModelSpec, PlanData, SectionKind,
+    TimeConditioning, WeightsData,
 };
 use tinyscore::plan::{Compiler, PlanRow, PlanSpec, SamplerKind};
 use tinyscore::schedule::Spacing;
@@ -220,7 +220,7 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
         schedule: schedule.0,
         plans: vec![plan],
         class_bias,
-        extra_sections: Vec::new(),
+        extra_sections: names_sections(c),
     };
     let range = data_range(state, opts.clip)?.to_bytes();
     let with_range = |bytes: Vec<u8>| {
@@ -272,6 +272,19 @@ fn data_range(state: &RunState, clip: X0Clip) -> Result<DataRangeData, ExportErr
     })
 }
 
+/// The column-names and class-names sections of a run whose data named
+/// them (optional sections: older readers skip them).
+fn names_sections(c: &TrainConfig) -> Vec<(u16, u16, Vec<u8>)> {
+    [
+        (SectionKind::ColumnNames, &c.columns),
+        (SectionKind::ClassNames, &c.class_names),
+    ]
+    .into_iter()
+    .filter(|(_, names)| !names.is_empty())
+    .map(|(kind, names)| (kind.code(), 0, format::names_section(names)))
+    .collect()
+}
+
 /// The exported network of a class-conditional run: the one-hot class
 /// columns of the first dense layer's `W` taken out and stored as one bias
 /// row per class (`W_c·onehot(k)` is column `k`), the unconditional slot
@@ -319,8 +332,8 @@ pub struct DetectorOptions {
     pub dim: usize,
     /// Percentile of their scores used as the threshold.
     pub percentile: f64,
-    /// Noise levels as fractions of the schedule's largest time.
-    pub levels: Vec<f64>,
+    /// The rows of the model's first plan whose noise levels the score uses.
+    pub rows: Vec<u32>,
     /// Noise draws per level.
     pub repeats: u32,
     /// Seed of the draws.
@@ -329,15 +342,9 @@ pub struct DetectorOptions {
 
 /// `bytes` with an anomaly detector for its first plan, the threshold taken
 /// from the scores the model itself (in its own backend) gives the normal
-/// rows.
-pub fn add_detector(bytes: &[u8], opts: &DetectorOptions) -> Result<Vec<u8>, ExportError> {
-    let model = Model::parse(bytes)?;
-    let t_max = model.schedule().t_max();
-    let rows = opts
-        .levels
-        .iter()
-        .map(|&f| row_at(&model, f * t_max))
-        .collect::<Result<Vec<_>, _>>()?;
+/// rows; and that threshold.
+pub fn add_detector(bytes: &[u8], opts: &DetectorOptions) -> Result<(Vec<u8>, f64), ExportError> {
+    let rows = opts.rows.clone();
     let task = Task::Score {
         rows: rows.clone(),
         repeats: opts.repeats,
@@ -352,10 +359,6 @@ pub fn add_detector(bytes: &[u8], opts: &DetectorOptions) -> Result<Vec<u8>, Exp
         threshold: threshold as f32,
         threshold_q: (threshold * (1u64 << 32) as f64).round() as i64,
     };
-    Ok(format::append_section(
-        bytes,
-        SectionKind::Anomaly.code(),
-        0,
-        detector.to_bytes(),
-    )?)
+    let bytes = format::append_section(bytes, SectionKind::Anomaly.code(), 0, detector.to_bytes())?;
+    Ok((bytes, threshold))
 }

@@ -202,6 +202,7 @@ fn draw<N: Denoiser, P: Plan>(
         let mut rng = stream(seed, (first + i) as u64);
         if traj.is_empty() {
             sampler.sample(x, &mut rng)?;
+            crate::progress::tick();
             continue;
         }
         sampler.init(x, &mut rng)?;
@@ -216,6 +217,7 @@ fn draw<N: Denoiser, P: Plan>(
         }
         norm.to_data(x);
         tinyscore::finite::check(x)?;
+        crate::progress::tick();
     }
     Ok(())
 }
@@ -270,6 +272,7 @@ fn draw_fixed(
             k += 1;
         }
         to_data(&state, x);
+        crate::progress::tick();
     }
     Ok(())
 }

@@ -24,6 +24,7 @@ pub mod optim;
 pub mod output;
 pub mod parity;
 pub mod plot;
+pub mod progress;
 pub mod random;
 pub mod real;
 pub mod restore;

@@ -1,5 +1,6 @@
-//! Writing sample sets: CSV (a header `x0,x1,…`) or NPY (float32, shape
-//! `(n, d)`), chosen by the file extension, always atomically.
+//! Writing sample sets: CSV (a header of the columns' names, `x0,x1,…`
+//! when they have none) or NPY (float32, shape `(n, d)`), chosen by the
+//! file extension, always atomically.
 
 use crate::atomic::write_atomic;
 use std::io;
@@ -7,9 +8,16 @@ use std::path::Path;
 
 /// Writes `rows` (n×dim, row-major) to `path` as CSV or NPY.
 pub fn write_samples(path: &Path, rows: &[f32], dim: usize) -> io::Result<()> {
+    write_named(path, rows, &crate::data::default_names(dim))
+}
+
+/// Writes `rows` (n × `names.len()`, row-major) to `path` as CSV, headed by
+/// `names`, or NPY.
+pub fn write_named(path: &Path, rows: &[f32], names: &[String]) -> io::Result<()> {
+    let dim = names.len();
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let bytes = match ext.to_ascii_lowercase().as_str() {
-        "csv" => csv_bytes(rows, dim, None),
+        "csv" => csv_bytes(rows, names, None),
         "npy" => npy_bytes(rows, dim)?,
         _ => {
             return Err(io::Error::new(
@@ -21,13 +29,15 @@ pub fn write_samples(path: &Path, rows: &[f32], dim: usize) -> io::Result<()> {
     write_atomic(path, &bytes)
 }
 
-/// CSV text of `rows`, with an optional leading `step` column per row.
-pub fn csv_bytes(rows: &[f32], dim: usize, steps: Option<&[u32]>) -> Vec<u8> {
+/// CSV text of `rows` headed by `names` (quoted where CSV needs it), with
+/// an optional leading `step` column per row.
+pub fn csv_bytes(rows: &[f32], names: &[String], steps: Option<&[u32]>) -> Vec<u8> {
+    let dim = names.len();
     let mut out = String::new();
     if steps.is_some() {
         out.push_str("step,");
     }
-    let header: Vec<String> = (0..dim).map(|j| format!("x{j}")).collect();
+    let header: Vec<String> = names.iter().map(|n| csv_cell(n)).collect();
     out.push_str(&header.join(","));
     out.push('\n');
     for (i, row) in rows.chunks_exact(dim.max(1)).enumerate() {
@@ -39,6 +49,16 @@ pub fn csv_bytes(rows: &[f32], dim: usize, steps: Option<&[u32]>) -> Vec<u8> {
         out.push('\n');
     }
     out.into_bytes()
+}
+
+/// A CSV cell holding `text`: quoted, with quotes doubled, if it holds a
+/// comma, a quote or spaces at its ends.
+pub fn csv_cell(text: &str) -> String {
+    if text.contains([',', '"']) || text.trim() != text {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
 }
 
 fn npy_bytes(rows: &[f32], dim: usize) -> io::Result<Vec<u8>> {

@@ -191,6 +191,7 @@ pub fn run(
                             *score = s(x, &mut stream(seed, (first + i) as u64))?;
                             norm.to_data(x);
                             tinyscore::finite::check(x)?;
+                            crate::progress::tick();
                         }
                         Ok::<(), SampleError>(())
                     };

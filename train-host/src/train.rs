@@ -89,6 +89,14 @@ pub struct TrainConfig {
     /// the unconditional branch that classifier-free guidance needs.
     #[serde(default)]
     pub label_dropout: f32,
+    /// The data's column names (a CSV header), found when the run starts;
+    /// empty without a header. Stored in the model file.
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// The classes' names, when the labels were names; found when the run
+    /// starts. Stored in the model file.
+    #[serde(default)]
+    pub class_names: Vec<String>,
 }
 
 impl Default for TrainConfig {
@@ -120,6 +128,8 @@ impl Default for TrainConfig {
             labels: None,
             classes: 0,
             label_dropout: 0.1,
+            columns: Vec::new(),
+            class_names: Vec::new(),
         }
     }
 }
@@ -326,11 +336,7 @@ pub fn load_data(config: &TrainConfig) -> Result<(Labelled, Normalization), Trai
     let source: crate::data::DataSource = config.data.parse()?;
     let mut data = match &config.labels {
         Some(labels) => source.load_labelled(config.n_data, config.seed, labels)?,
-        None => Labelled {
-            data: source.load(config.n_data, config.seed)?,
-            labels: Vec::new(),
-            classes: 0,
-        },
+        None => source.load_named(config.n_data, config.seed)?,
     };
     crate::limits::check(config, data.data.dim)?;
     let normalization = Normalization::fit(&data.data);
@@ -339,15 +345,20 @@ pub fn load_data(config: &TrainConfig) -> Result<(Labelled, Normalization), Trai
 }
 
 impl RunState {
-    /// A new run on data with `classes` classes (0: unconditional): initial
-    /// weights (PyTorch's `nn.Linear` initialisation from the run's seed),
-    /// EMA equal to them, a fresh optimiser.
+    /// A new run on `data` (its classes and names go into the config):
+    /// initial weights (PyTorch's `nn.Linear` initialisation from the run's
+    /// seed), EMA equal to them, a fresh optimiser.
     pub fn new(
         config: TrainConfig,
         normalization: Normalization,
-        classes: u32,
+        data: &Labelled,
     ) -> Result<Self, TrainError> {
-        let config = TrainConfig { classes, ..config };
+        let config = TrainConfig {
+            classes: data.classes,
+            columns: data.columns.clone(),
+            class_names: data.class_names.clone(),
+            ..config
+        };
         let mlp = network(&config, normalization.mean.len());
         let mut rng = crate::random::stream(config.seed, u64::MAX);
         let params = mlp.init(|| crate::random::uniform(&mut rng));

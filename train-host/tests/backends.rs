@@ -176,7 +176,10 @@ fn backend_misuse_is_refused_and_writes_nothing() {
             export_x(&["--backend", "fixed", "--calibration-percentile", "0"]),
             "percentile",
         ),
-        (export_x(&["--backend", "int4"]), "f32, f16 or fixed"),
+        (
+            export_x(&["--backend", "int4"]),
+            "possible values: f32, f16, fixed",
+        ),
         (
             export_x(&["--backend", "f16", "--qat", "5"]),
             "--qat applies to --backend fixed",

@@ -246,3 +246,224 @@ fn train_export_sample_eval_round_trip() {
     // Output files are refused with an unknown extension, and nothing is written.
     fails(&["sample", "m.tsm", "-o", "s.txt"], d, ".csv or .npy");
 }
+
+#[test]
+fn numeric_options_are_checked_and_name_their_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    common::train_tiny("moons", d);
+    common::run(&["export", "run", "-o", "m.tsm", "--steps", "10"], d);
+    write(d, "rows.csv", "x0,x1\n0.5,0.2\n-0.3,0.1\n");
+    for (args, range) in [
+        (
+            vec![
+                "denoise", "m.tsm", "--input", "rows.csv", "--level", "nan", "-o", "x.csv",
+            ],
+            "(0, 1]",
+        ),
+        (
+            vec![
+                "denoise", "m.tsm", "--input", "rows.csv", "--level", "5000", "-o", "x.csv",
+            ],
+            "(0, 1]",
+        ),
+        (
+            vec![
+                "denoise", "m.tsm", "--input", "rows.csv", "--level", "0", "-o", "x.csv",
+            ],
+            "(0, 1]",
+        ),
+        (
+            vec!["score", "m.tsm", "--input", "rows.csv", "--levels", "nan"],
+            "(0, 1]",
+        ),
+        (
+            vec![
+                "score",
+                "m.tsm",
+                "--input",
+                "rows.csv",
+                "--normal",
+                "rows.csv",
+                "--percentile",
+                "nan",
+            ],
+            "(0, 100]",
+        ),
+        (
+            vec![
+                "score",
+                "m.tsm",
+                "--input",
+                "rows.csv",
+                "--normal",
+                "rows.csv",
+                "--percentile",
+                "200",
+            ],
+            "(0, 100]",
+        ),
+        (
+            vec![
+                "sample",
+                "m.tsm",
+                "--class",
+                "0",
+                "--guidance",
+                "3e38",
+                "-o",
+                "x.csv",
+            ],
+            "[0, 100]",
+        ),
+        (
+            vec![
+                "sample",
+                "m.tsm",
+                "--sampler",
+                "ddim",
+                "--eta",
+                "inf",
+                "-o",
+                "x.csv",
+            ],
+            "[0, 1]",
+        ),
+        (
+            vec!["train", "--data", "moons", "--out", "r2", "--lr", "nan"],
+            "(0, 1]",
+        ),
+        (
+            vec!["export", "run", "-o", "x.tsm", "--clip=-1"],
+            "a bound > 0",
+        ),
+    ] {
+        fails(&args, d, range);
+    }
+}
+
+#[test]
+fn messages_say_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    common::train_tiny("moons", d);
+    // A run directory where a model file is expected.
+    fails(
+        &["inspect", "run"],
+        d,
+        "run directory, not a model file: export it first",
+    );
+    // --resume names the option that differs.
+    fails(
+        &[
+            "train", "--data", "moons", "--out", "run", "--steps", "9", "--width", "16", "--depth",
+            "1", "--batch", "32", "--resume",
+        ],
+        d,
+        "--width is 8 in the run, 16 now",
+    );
+    // A stored detector's settings need --normal to change.
+    common::run(
+        &[
+            "export",
+            "run",
+            "-o",
+            "m.tsm",
+            "--steps",
+            "10",
+            "--anomaly-normal",
+            "moons",
+        ],
+        d,
+    );
+    write(d, "rows.csv", "x0,x1\n0.5,0.2\n-0.3,0.1\n");
+    fails(
+        &["score", "m.tsm", "--input", "rows.csv", "--repeats", "8"],
+        d,
+        "stores an anomaly detector (threshold",
+    );
+    let out = tinyscore(&["score", "m.tsm", "--input", "rows.csv"], d);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("using the stored detector: threshold"));
+}
+
+#[test]
+fn plan_and_export_share_their_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Trailing spacing everywhere: DDIM's first of 50 rows is t = 999
+    // (leading spacing, the old `plan` default, starts at 980).
+    let csv = common::run(
+        &[
+            "plan",
+            "--schedule",
+            "linear",
+            "--sampler",
+            "ddim",
+            "--steps",
+            "50",
+            "--format",
+            "csv",
+        ],
+        d,
+    );
+    let first = csv.lines().nth(1).unwrap();
+    assert!(first.starts_with("0,999.0,"), "{first}");
+    common::train_tiny("moons", d);
+    common::run(
+        &[
+            "export",
+            "run",
+            "-o",
+            "m.tsm",
+            "--sampler",
+            "ddim",
+            "--steps",
+            "50",
+        ],
+        d,
+    );
+    let inspect = common::run(&["inspect", "m.tsm"], d);
+    assert!(
+        inspect.contains("ddim 50 steps, Trailing spacing"),
+        "{inspect}"
+    );
+}
+
+#[test]
+fn implicit_score_matching_runs_exit_0_with_their_loss_plotted() {
+    // ISM's loss is negative once trained: the loss plot takes a linear
+    // axis instead of failing the command.
+    for objective in ["ism", "fdsm"] {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        common::run(
+            &[
+                "train",
+                "--data",
+                "moons",
+                "--out",
+                "run",
+                "--steps",
+                "300",
+                "--width",
+                "16",
+                "--depth",
+                "1",
+                "--batch",
+                "64",
+                "--objective",
+                objective,
+            ],
+            d,
+        );
+        let losses: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(d.join("run/config.json")).unwrap()).unwrap();
+        // Every logged loss is negative: nothing a log axis could draw.
+        let logged = losses["losses"].as_array().unwrap();
+        assert!(
+            logged.iter().all(|l| l[1].as_f64().unwrap() < 0.0),
+            "{objective}: {logged:?}"
+        );
+        assert!(d.join("run/loss.png").exists(), "{objective}");
+    }
+}

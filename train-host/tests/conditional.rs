@@ -77,7 +77,7 @@ fn guided_samples_fall_in_their_class() {
             ],
             d,
         );
-        assert!(run(&["inspect", &model], d).contains("classes    8"));
+        assert!(run(&["inspect", &model], d).contains("classes    0 to 7"));
         for class in [0, 3, 6] {
             let out = format!("{backend}-{class}.csv");
             let c = class.to_string();
@@ -128,7 +128,7 @@ fn guided_samples_fall_in_their_class() {
     refused(
         &["sample", "f32.tsm", "--class", "8", "-o", "x.csv"],
         d,
-        "no such class",
+        "the model has classes 0 to 7",
     );
 }
 
@@ -158,7 +158,7 @@ fn labels_are_checked_before_training() {
         d,
     );
     run(&["export", "run", "-o", "m.tsm"], d);
-    assert!(run(&["inspect", "m.tsm"], d).contains("classes    2"));
+    assert!(run(&["inspect", "m.tsm"], d).contains("classes    0 to 1"));
     std::fs::write(d.join("bad.csv"), "x,y,kind\n0.5,1,0\n-1,2,0.5\n").unwrap();
     let train = |data: &str, labels: &str| {
         vec![

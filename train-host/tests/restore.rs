@@ -120,13 +120,13 @@ fn impute_denoise_and_score() {
 
         run(
             &[
-                "denoise", &model, "--input", "rows.csv", "--level", "100", "-o", "c.csv",
+                "denoise", &model, "--input", "rows.csv", "--level", "0.1", "-o", "c.csv",
             ],
             d,
         );
         run(
             &[
-                "denoise", &model, "--input", "rows.csv", "--level", "100", "--method", "tweedie",
+                "denoise", &model, "--input", "rows.csv", "--level", "0.1", "--method", "tweedie",
                 "-o", "t.csv",
             ],
             d,
@@ -191,7 +191,7 @@ fn data_tasks_refuse_what_they_cannot_do() {
         ),
         (
             vec!["impute", "ddpm.tsm", "--input", "three.csv", "-o", "x.csv"],
-            "the model 2",
+            "data has 3 dimensions, expected 2",
         ),
         (
             vec![
@@ -200,11 +200,11 @@ fn data_tasks_refuse_what_they_cannot_do() {
                 "--input",
                 "three.csv",
                 "--level",
-                "5",
+                "0.005",
                 "-o",
                 "x.csv",
             ],
-            "the model 2",
+            "data has 3 dimensions, expected 2",
         ),
         (
             vec![
@@ -213,13 +213,13 @@ fn data_tasks_refuse_what_they_cannot_do() {
                 "--input",
                 "three.csv",
                 "--level",
-                "5",
+                "0.005",
                 "--method",
                 "magic",
                 "-o",
                 "x.csv",
             ],
-            "sdedit or tweedie",
+            "possible values: sdedit, tweedie",
         ),
         (vec!["score", "heun.tsm", "--input", "two.csv"], "two.csv"),
     ] {

@@ -18,7 +18,7 @@ fn run_twice(config: TrainConfig) -> (RunState, RunState) {
     let (data, normalization) = train::load_data(&config).unwrap();
     let whole = tempfile::tempdir().unwrap();
     let snapshot = tempfile::tempdir().unwrap();
-    let mut uninterrupted = RunState::new(config, normalization, 0).unwrap();
+    let mut uninterrupted = RunState::new(config, normalization, &data).unwrap();
     // Keep a copy of the run directory as it was right after the step-20
     // checkpoint, as if the process had been killed there.
     train::train(&mut uninterrupted, &data, whole.path(), |step, _| {

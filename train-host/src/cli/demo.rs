@@ -7,7 +7,8 @@ use crate::atomic::write_atomic;
 use crate::data::DataSource;
 use crate::export::{Backend, ExportOptions, export};
 use crate::host_sampling::{PlanOverride, sample};
-use crate::train::{self, RunState, TrainConfig};
+use crate::progress::Progress;
+use crate::train::{RunState, TrainConfig};
 use crate::{note, outln};
 use tinyscore::plan::{DdpmVariance, SamplerKind};
 use tinyscore::schedule::Spacing;
@@ -29,9 +30,8 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         steps: args.steps,
         ..TrainConfig::default()
     };
-    note!("training on {} for {} steps …", config.data, config.steps)?;
-    let (data, normalization) = train::load_data(&config)?;
-    let mut state = RunState::new(config, normalization, data.classes)?;
+    let (data, normalization) = super::train::load(&config)?;
+    let mut state = RunState::new(config, normalization, &data)?;
     std::fs::create_dir_all(&run_dir)
         .map_err(|e| CliError::Input(format!("{}: {e}", run_dir.display())))?;
     fit(&mut state, &data, &run_dir)?;
@@ -50,6 +50,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
     let model_path = args.out.join("model.tsm");
     write_atomic(&model_path, &bytes)
         .map_err(|e| CliError::Input(format!("{}: {e}", model_path.display())))?;
+    note!("wrote {} ({} bytes)", model_path.display(), bytes.len())?;
 
     let source: DataSource = state.config.data.parse()?;
     let fresh_a = source.load(N, 1001)?;
@@ -67,13 +68,27 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
             }),
         ),
     ] {
+        let progress = Progress::start(&format!("sampling ({name})"), "samples", N as u64, 0);
         let samples = sample(&bytes, N, 42, plan, None, false)?;
+        progress.finish();
         let report = crate::eval::evaluate(&samples.rows, &fresh_a.rows, samples.dim, 7);
         let model = tinyscore::format::Model::parse(&bytes)
             .map_err(|e| CliError::Input(format!("{}: {e}", model_path.display())))?;
         let outside = crate::eval::training_range_line(&model, &samples.rows);
         let png = args.out.join(format!("samples-{name}.png"));
-        crate::plot::plot_samples(&samples.rows, samples.dim, Some(&fresh_a.rows), &png)?;
+        let names = crate::data::default_names(samples.dim);
+        let title = format!(
+            "{} {name}: samples vs fresh {}",
+            model_path.display(),
+            args.data
+        );
+        let view = crate::plot::View {
+            title: &title,
+            names: &names,
+            dims: &[0, 1],
+        };
+        crate::plot::scatter_2d(&samples.rows, samples.dim, Some(&fresh_a.rows), &view, &png)?;
+        note!("wrote {}", png.display())?;
         results.push((name, report, png, outside));
     }
     outln!("model: {} ({} bytes)", model_path.display(), bytes.len())?;

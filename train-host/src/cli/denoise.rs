@@ -2,42 +2,49 @@
 //! SDEdit (noise to a level, then run the reverse plan) or by one Tweedie
 //! step at that level.
 
-use super::{CliError, DenoiseArgs};
+use super::{CliError, DenoiseArgs, input, levels};
 use crate::note;
-use crate::output::write_samples;
-use crate::restore::{Task, row_alpha, row_at, run};
-use tinyscore::format::Model;
+use crate::progress::Progress;
+use crate::restore::{Task, row_alpha, run};
 
 /// Runs the command.
 pub fn run_denoise(args: &DenoiseArgs) -> Result<(), CliError> {
     let bytes = super::read(&args.model)?;
-    let model = Model::parse(&bytes).map_err(|e| {
-        CliError::Input(format!("{}: invalid model file: {e}", args.model.display()))
-    })?;
-    let mut data = super::eval::load_samples(&args.input)?;
+    let model = super::parse_model(&args.model, &bytes)?;
+    let mut table = input::read_for_model(&args.input, &model, args.labels.as_deref(), false)?;
     let model_error = |e: crate::host_sampling::SampleError| {
         CliError::Input(format!("{}: {e}", args.model.display()))
     };
-    let row = row_at(&model, args.level).map_err(model_error)?;
+    let level = levels::choose(&model, args.level)?;
+    note!("{}", level.description)?;
+    let row = level.row;
     let task = match args.method.as_str() {
-        "sdedit" => Task::Denoise { row },
         "tweedie" => Task::Tweedie {
             row,
             alpha: row_alpha(&model, row).map_err(model_error)?,
         },
-        other => {
-            return Err(CliError::Input(format!(
-                "--method {other}: expected sdedit or tweedie"
-            )));
-        }
+        _ => Task::Denoise { row },
     };
-    run(&bytes, &mut data.rows, data.dim, args.seed, &task).map_err(model_error)?;
-    write_samples(&args.out, &data.rows, data.dim)
-        .map_err(|e| CliError::Input(format!("{}: {e}", args.out.display())))?;
+    let progress = Progress::start(
+        &format!("denoising ({})", args.method),
+        "rows",
+        table.data.len() as u64,
+        0,
+    );
+    run(
+        &bytes,
+        &mut table.data.rows,
+        table.data.dim,
+        args.seed,
+        &task,
+    )
+    .map_err(model_error)?;
+    progress.finish();
+    super::write_rows(&args.out, &table)?;
     note!(
-        "denoised {} rows from plan row {row}, wrote {}",
-        data.len(),
-        args.out.display()
+        "wrote {} ({} denoised rows)",
+        args.out.display(),
+        table.data.len()
     )?;
     Ok(())
 }

@@ -1,64 +1,115 @@
 //! `tinyscore export`: a run's EMA weights and one plan to a model file.
 
-use super::{CliError, ExportArgs};
-use crate::atomic::write_atomic;
+use super::{CliError, ExportArgs, input, levels};
 use crate::calibrate::Calibration;
 use crate::export::{Backend, DetectorOptions, ExportOptions, add_detector, export};
 use crate::note;
+use crate::progress::Progress;
 use crate::spec;
 use crate::train::RunState;
+use tinyscore::format::Model;
 
 /// Runs the command.
 pub fn run(args: &ExportArgs) -> Result<(), CliError> {
     let backend = match args.backend.as_str() {
-        "f32" => Backend::F32,
         "f16" => Backend::F16,
         "fixed" => Backend::Fixed(Calibration {
-            samples: args.calibration_samples,
+            samples: args.calibration_samples as usize,
             percentile: args.calibration_percentile,
             headroom: args.calibration_headroom,
             ..Calibration::default()
         }),
-        other => {
-            return Err(CliError::Input(format!(
-                "--backend {other}: expected f32, f16 or fixed"
-            )));
-        }
+        _ => Backend::F32,
     };
+    if args.anomaly_normal.is_none() && args.detector.any() {
+        return Err(CliError::Input(
+            "--levels, --repeats and --percentile set the detector: give --anomaly-normal DATA"
+                .into(),
+        ));
+    }
     let opts = ExportOptions {
         backend,
-        sampler: spec::sampler(&args.sampler, args.eta)?,
-        steps: args.steps,
-        spacing: spec::spacing(&args.spacing)?,
+        sampler: spec::sampler(&args.plan.sampler, args.plan.eta)?,
+        steps: args.plan.steps,
+        spacing: spec::spacing(&args.plan.spacing)?,
         clip: args.clip,
     };
     let mut state = crate::train::load(&args.run)?;
     if args.qat > 0 {
         fine_tune(&mut state, args.qat, &opts)?;
     }
+    let fixed = matches!(opts.backend, Backend::Fixed(_));
+    let progress = fixed.then(|| {
+        Progress::start(
+            "calibrating fixed point on sampled trajectories",
+            "samples",
+            args.calibration_samples.into(),
+            0,
+        )
+    });
     let mut bytes = export(&state, &opts)?;
+    if let Some(progress) = progress {
+        progress.finish();
+    }
     if let Some(normal) = &args.anomaly_normal {
-        let source: crate::data::DataSource = normal.parse()?;
-        let dim = state.normalization.mean.len();
-        let data = source.load_with_dim(2000, 0xa11, Some(dim))?;
-        let detector = DetectorOptions {
-            normal: data.rows,
-            dim,
-            percentile: args.anomaly_percentile,
-            levels: args.anomaly_levels.clone(),
-            repeats: args.anomaly_repeats,
-            seed: 0xa11,
-        };
-        bytes = add_detector(&bytes, &detector)?;
+        bytes = detector(args, normal, &bytes)?;
     }
     if args.row_major {
         bytes = tinyscore::format::with_row_major_weights(&bytes)
             .map_err(|e| CliError::Input(format!("row-major weights: {e}")))?;
     }
-    write_atomic(&args.out, &bytes)
-        .map_err(|e| CliError::Input(format!("{}: {e}", args.out.display())))?;
-    note!("wrote {} ({} bytes)", args.out.display(), bytes.len())?;
+    super::write(&args.out, &bytes)?;
+    note!(
+        "wrote {} ({} bytes, {} backend, {} {} steps{})",
+        args.out.display(),
+        bytes.len(),
+        args.backend,
+        args.plan.sampler,
+        args.plan.steps,
+        if args.anomaly_normal.is_some() {
+            ", anomaly detector"
+        } else {
+            ""
+        }
+    )?;
     Ok(())
+}
+
+/// `bytes` with a detector calibrated on the `normal` data.
+fn detector(args: &ExportArgs, normal: &str, bytes: &[u8]) -> Result<Vec<u8>, CliError> {
+    let model = Model::parse(bytes).map_err(|e| CliError::Input(e.to_string()))?;
+    let columns = input::column_names(&model);
+    let source = input::source(normal)?;
+    let table = input::read(
+        &source,
+        &columns,
+        args.labels.as_deref(),
+        false,
+        (2000, 0xa11),
+    )?;
+    let rows = args
+        .detector
+        .levels()
+        .into_iter()
+        .map(|l| levels::choose(&model, l).map(|c| c.row))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rows_read = table.data.len() as u64;
+    let options = DetectorOptions {
+        normal: table.data.rows,
+        dim: columns.len(),
+        percentile: args.detector.percentile(),
+        rows,
+        repeats: args.detector.repeats(),
+        seed: 0xa11,
+    };
+    let progress = Progress::start("scoring the normal rows", "rows", rows_read, 0);
+    let (bytes, threshold) = add_detector(bytes, &options)?;
+    progress.finish();
+    note!(
+        "anomaly threshold {threshold:.6} ({}th percentile of the normal rows' scores)",
+        options.percentile
+    )?;
+    Ok(bytes)
 }
 
 /// Quantisation-aware fine-tuning: `steps` more training steps of the run
@@ -71,9 +122,9 @@ fn fine_tune(state: &mut RunState, steps: u64, opts: &ExportOptions) -> Result<(
     }
     state.config.steps = state.step + steps;
     state.config.fake_quant = true;
-    let (data, _) = crate::train::load_data(&state.config)?;
+    let (data, _) = super::train::load(&state.config)?;
     let scratch =
         tempfile::tempdir().map_err(|e| CliError::Input(format!("temporary directory: {e}")))?;
-    note!("quantisation-aware fine-tuning for {steps} steps …")?;
+    note!("quantisation-aware fine-tuning for {steps} steps")?;
     super::train::fit(state, &data, scratch.path())
 }

@@ -1,27 +1,43 @@
-//! `tinyscore impute`: fill in the empty cells of a CSV through the runtime.
+//! `tinyscore impute`: fill in the missing cells of data rows (empty in
+//! CSV, NaN in NPY) through the runtime.
 
-use super::{CliError, ImputeArgs};
-use crate::data::read_csv_with_gaps;
+use super::{CliError, ImputeArgs, input};
 use crate::note;
-use crate::output::write_samples;
+use crate::progress::Progress;
 use crate::restore::{Task, run};
 
 /// Runs the command.
 pub fn run_impute(args: &ImputeArgs) -> Result<(), CliError> {
     let bytes = super::read(&args.model)?;
-    let mut data = read_csv_with_gaps(&args.input, None)?;
-    let missing = data.rows.iter().filter(|v| v.is_nan()).count();
+    let model = super::parse_model(&args.model, &bytes)?;
+    let mut table = input::read_for_model(&args.input, &model, args.labels.as_deref(), true)?;
+    let observed = table.data.rows.clone();
+    let missing = observed.iter().filter(|v| v.is_nan()).count();
     let task = Task::Impute {
         resample: args.resample,
     };
-    run(&bytes, &mut data.rows, data.dim, args.seed, &task)
-        .map_err(|e| CliError::Input(format!("{}: {e}", args.model.display())))?;
-    write_samples(&args.out, &data.rows, data.dim)
-        .map_err(|e| CliError::Input(format!("{}: {e}", args.out.display())))?;
+    let progress = Progress::start("imputing", "rows", table.data.len() as u64, 0);
+    run(
+        &bytes,
+        &mut table.data.rows,
+        table.data.dim,
+        args.seed,
+        &task,
+    )
+    .map_err(|e| CliError::Input(format!("{}: {e}", args.model.display())))?;
+    progress.finish();
+    // The observed values go out as they came in: the round trip through
+    // model units would change their last bits.
+    for (v, &o) in table.data.rows.iter_mut().zip(&observed) {
+        if !o.is_nan() {
+            *v = o;
+        }
+    }
+    super::write_rows(&args.out, &table)?;
     note!(
-        "filled {missing} missing values in {} rows, wrote {}",
-        data.len(),
-        args.out.display()
+        "wrote {} ({} rows, {missing} missing values filled)",
+        args.out.display(),
+        table.data.len(),
     )?;
     Ok(())
 }

@@ -5,14 +5,13 @@ use crate::outln;
 use crate::spec::{ScheduleSpec, sampler_name};
 use std::path::Path;
 use tinyscore::fixed::FixedScratch;
-use tinyscore::format::{Layer, Model, SectionKind, TimeConditioning};
+use tinyscore::format::{Layer, SectionKind, TimeConditioning};
 use tinyscore::plan::Plan;
 
 /// Runs the command.
 pub fn run(path: &Path) -> Result<(), CliError> {
     let bytes = super::read(path)?;
-    let model = Model::parse(&bytes)
-        .map_err(|e| CliError::Input(format!("{}: invalid model file: {e}", path.display())))?;
+    let model = super::parse_model(path, &bytes)?;
     let topo = model.topology();
     outln!(
         "file       {} ({} bytes, CRC-32 ok, format 1.{})",
@@ -26,6 +25,9 @@ pub fn run(path: &Path) -> Result<(), CliError> {
         model.weight_bytes()
     )?;
     outln!("data dim   {}", topo.x_dim())?;
+    if let Some(names) = model.column_names() {
+        outln!("columns    {}", names.iter().collect::<Vec<_>>().join(", "))?;
+    }
     outln!("predicts   {:?}", topo.prediction())?;
     match topo.time() {
         TimeConditioning::Sinusoidal {
@@ -39,8 +41,8 @@ pub fn run(path: &Path) -> Result<(), CliError> {
     }
     if model.classes() > 0 {
         outln!(
-            "classes    {} (class-conditional: sample --class C --guidance W)",
-            model.classes()
+            "classes    {} (class-conditional: sample --class NAME --guidance W)",
+            super::classes::list(&model)
         )?;
     }
     outln!("schedule   {}", ScheduleSpec(model.schedule()))?;
@@ -105,6 +107,30 @@ pub fn run(path: &Path) -> Result<(), CliError> {
             h.spec
                 .clip
                 .map_or(String::new(), |c| format!(", clip ±{c}")),
+        )?;
+    }
+    if let Some(range) = model.data_range() {
+        outln!(
+            "x̂₀ clip    {}",
+            if range.clips() {
+                format!(
+                    "every row, to the training range ± {} % of its width (per dimension)",
+                    100.0 * range.margin()
+                )
+            } else {
+                "none (the training range is stored for reports only)".into()
+            }
+        )?;
+    }
+    if let Some(d) = model.anomaly() {
+        let rows: Vec<String> = d.rows().map(|r| r.to_string()).collect();
+        outln!(
+            "anomaly    threshold {} (fixed point {} in Q32.32), plan {} rows {}, {} draws per level",
+            d.threshold(),
+            d.threshold_q(),
+            d.plan(),
+            rows.join(", "),
+            d.repeats()
         )?;
     }
     Ok(())

@@ -3,35 +3,57 @@
 //! [`CliError`], printed as one line, with exit status 1 (2 for usage
 //! errors, which clap reports).
 
+mod classes;
 mod demo;
 mod denoise;
 mod eval;
 mod export;
 mod impute;
+mod input;
 mod inspect;
+mod levels;
+pub mod options;
 mod parity;
 mod plan;
 mod plot;
 mod sample;
 mod score;
 mod train;
+mod window;
 
+use crate::{note, outln};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
+use options::{DetectorArgs, NoiseLevel, PlanChoice, PlanOverrideArgs};
 use std::path::{Path, PathBuf};
 
 /// Train tiny score-based diffusion models and run them through the
 /// tinyscore runtime.
 #[derive(Debug, Parser)]
-#[command(name = "tinyscore", version, about)]
+#[command(name = "tinyscore", version, about, max_term_width = 100)]
 pub struct Cli {
     /// The command.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// `--data`'s help: every data source.
+const DATA_HELP: &str = "Training data: moons | swissroll | 8gaussians | checkerboard | rings | \
+    pinwheel | sine-windows[:len=L,amp=A..B,freq=F..G,noise=N] | gmm:K,R,STD | \
+    gmm:[W@]M1,..,Md/STD;... | PATH.csv | PATH.npy";
+
+/// `--schedule`'s help: every schedule.
+const SCHEDULE_HELP: &str = "Noise schedule: linear | scaled-linear | cosine | sigmoid (each with \
+    optional :T training steps, default 1000, and +ztsnr) | vp[:β_min,β_max] | \
+    subvp[:β_min,β_max] | ve[:σ_min,σ_max] | ou[:β,σ,T] | edm[:σ_min,σ_max,ρ] (Karras et al.'s \
+    noise levels; train it with --prediction v)";
+
 /// Commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Cut a multichannel stream (CSV with a time column) into labelled
+    /// windows, one per row, ready for `train`.
+    Window(WindowArgs),
     /// Train a model and checkpoint it into a run directory.
     Train(TrainArgs),
     /// Export a run's EMA weights and a sampling plan to a .tsm model file.
@@ -39,20 +61,19 @@ pub enum Command {
     /// Draw samples from a model file through the runtime.
     Sample(SampleArgs),
     /// Compare samples with reference data (JSON report).
+    #[command(long_about = eval::LONG_ABOUT)]
     Eval(EvalArgs),
-    /// Plot samples or a run's loss curve.
+    /// Plot samples (scatter, waveforms, histograms or images), a
+    /// trajectory file, or a run's loss curve.
     Plot(PlotArgs),
     /// Describe a model file.
-    Inspect {
-        /// The model file.
-        model: PathBuf,
-    },
+    Inspect(InspectArgs),
     /// Print a compiled sampling plan.
     Plan(PlanArgs),
     /// Run a reference model and other backends' versions of it side by
     /// side through the runtime on the same seeds.
     Parity(ParityArgs),
-    /// Fill in the empty cells of a CSV file with the model.
+    /// Fill in the missing cells (empty in CSV, NaN in NPY) of data rows.
     Impute(ImputeArgs),
     /// Denoise the rows of a CSV/NPY file with the model.
     Denoise(DenoiseArgs),
@@ -62,63 +83,112 @@ pub enum Command {
     Demo(DemoArgs),
 }
 
+/// `tinyscore window`.
+#[derive(Debug, Args)]
+pub struct WindowArgs {
+    /// The stream: a CSV file with a header, one row per time step.
+    pub stream: PathBuf,
+    /// Output: windows.csv or windows.npy (NPY holds numeric labels only).
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    /// Time steps per window.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub length: u32,
+    /// Time steps from one window's start to the next [default: the length].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub stride: Option<u32>,
+    /// The channels, comma-separated header names [default: every column
+    /// but the time and label columns].
+    #[arg(long, value_delimiter = ',')]
+    pub channels: Option<Vec<String>>,
+    /// The time column [default: a column named t, time or timestamp, if
+    /// any; without one, rows are taken as evenly spaced].
+    #[arg(long)]
+    pub time: Option<String>,
+    /// The label column: a window gets the label its rows share; a window
+    /// across a label change is left out.
+    #[arg(long)]
+    pub label: Option<String>,
+    /// A time step longer than this many sampling periods (the median step)
+    /// is a gap, and no window crosses it.
+    #[arg(long, default_value_t = 1.5, value_parser = max_gap)]
+    pub max_gap: f64,
+    /// Per-channel normalisation: none, or each channel shifted and scaled
+    /// to mean 0 and standard deviation 1 over the stream (the values used
+    /// are printed).
+    #[arg(long, default_value = "none", value_parser = PossibleValuesParser::new(["none", "channel"]))]
+    pub normalize: String,
+}
+
+/// `--max-gap`: (1, 1e6].
+fn max_gap(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if v.is_finite() && v > 1.0 && v <= 1e6 {
+        Ok(v)
+    } else {
+        Err("must be a finite number in (1, 1000000]".into())
+    }
+}
+
 /// `tinyscore train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// moons | swissroll | 8gaussians | checkerboard | rings | pinwheel |
-    /// sine-windows | gmm:SPEC | PATH.csv | PATH.npy
-    #[arg(long)]
+    /// Training data (the help lists the sources).
+    #[arg(long, help = DATA_HELP)]
     pub data: String,
     /// Run directory (checkpoints, config, loss curve).
     #[arg(long)]
     pub out: PathBuf,
-    /// dsm | ism | fdsm
-    #[arg(long, default_value = "dsm")]
+    /// Objective: denoising (dsm), implicit (ism) or finite-difference
+    /// implicit (fdsm) score matching.
+    #[arg(long, default_value = "dsm", value_parser = PossibleValuesParser::new(["dsm", "ism", "fdsm"]))]
     pub objective: String,
-    /// DSM weighting: simple | score | likelihood | min-snr:γ
+    /// DSM weighting: simple | score | likelihood | min-snr:γ (e.g. min-snr:5).
     #[arg(long, default_value = "simple")]
     pub weighting: String,
-    /// eps | x0 | v
-    #[arg(long, default_value = "eps")]
+    /// What the network predicts: the noise (eps), the clean data (x0) or
+    /// the velocity (v).
+    #[arg(long, default_value = "eps", value_parser = PossibleValuesParser::new(["eps", "x0", "v"]))]
     pub prediction: String,
-    /// Noise schedule (linear, cosine, vp, ve, ou, … — see docs).
-    #[arg(long, default_value = "linear")]
+    /// Noise schedule (the help lists them).
+    #[arg(long, default_value = "linear", help = SCHEDULE_HELP)]
     pub schedule: String,
     /// Hidden width.
-    #[arg(long, default_value_t = 128)]
-    pub width: usize,
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub width: u32,
     /// Hidden layers.
-    #[arg(long, default_value_t = 3)]
-    pub depth: usize,
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub depth: u32,
     /// Training steps.
-    #[arg(long, default_value_t = 4000)]
+    #[arg(long, default_value_t = 4000, value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
     pub steps: u64,
     /// Batch size.
-    #[arg(long, default_value_t = 512)]
-    pub batch: usize,
-    /// Peak learning rate.
-    #[arg(long, default_value_t = 2e-3)]
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub batch: u32,
+    /// Peak learning rate, in (0, 1].
+    #[arg(long, default_value_t = 2e-3, value_parser = options::learning_rate)]
     pub lr: f32,
     /// Seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Hutchinson probes for ISM: rademacher | gaussian
-    #[arg(long, default_value = "rademacher")]
+    /// Hutchinson probes for ISM.
+    #[arg(long, default_value = "rademacher", value_parser = PossibleValuesParser::new(["rademacher", "gaussian"]))]
     pub probe: String,
-    /// Training times: uniform | stratified | importance (loss-second-moment
-    /// importance sampling, Nichol & Dhariwal 2021)
-    #[arg(long, default_value = "stratified")]
+    /// Training times: uniform, stratified, or importance (loss-second-moment
+    /// importance sampling, Nichol & Dhariwal 2021).
+    #[arg(long, default_value = "stratified", value_parser = PossibleValuesParser::new(["uniform", "stratified", "importance"]))]
     pub t_sampling: String,
     /// Train a class-conditional model: the labels are column N (from 1)
-    /// or column NAME of the data file, or `component` for the mixtures
-    /// 8gaussians and gmm:SPEC.
+    /// or column NAME of the data file (class numbers or class names), or
+    /// `component` for the mixtures 8gaussians and gmm:SPEC.
     #[arg(long, value_name = "N|NAME|component")]
     pub labels: Option<String>,
     /// Class-conditional: probability that an example is shown without its
-    /// class (trains the unconditional branch of guidance).
-    #[arg(long, default_value_t = 0.1)]
+    /// class (trains the unconditional branch of guidance), in [0, 1).
+    #[arg(long, default_value_t = 0.1, value_parser = options::dropout)]
     pub label_dropout: f32,
-    /// Continue the run in --out from its last checkpoint.
+    /// Continue the run in --out from its last checkpoint (only --steps may
+    /// differ from the run's options).
     #[arg(long)]
     pub resume: bool,
 }
@@ -131,21 +201,12 @@ pub struct ExportArgs {
     /// Output model file.
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,
-    /// f32 | f16 | fixed
-    #[arg(long, default_value = "f32")]
+    /// Numeric backend.
+    #[arg(long, default_value = "f32", value_parser = PossibleValuesParser::new(options::BACKENDS))]
     pub backend: String,
-    /// Sampler of the embedded plan.
-    #[arg(long, default_value = "ddpm")]
-    pub sampler: String,
-    /// Steps of the embedded plan.
-    #[arg(long, default_value_t = 1000)]
-    pub steps: u32,
-    /// DDIM η.
-    #[arg(long, default_value_t = 0.0)]
-    pub eta: f64,
-    /// leading | trailing | linspace
-    #[arg(long, default_value = "trailing")]
-    pub spacing: String,
+    /// The embedded plan.
+    #[command(flatten)]
+    pub plan: PlanChoice,
     /// How every sampler row clips its clean-sample estimate x̂₀: `range`
     /// (to the training data's range, widened by 5 % of its width on each
     /// side), `range:MARGIN` (another margin, a fraction of the width),
@@ -157,32 +218,31 @@ pub struct ExportArgs {
     )]
     pub clip: crate::export::X0Clip,
     /// fixed: trajectories sampled to calibrate activation ranges.
-    #[arg(long, default_value_t = 256)]
-    pub calibration_samples: usize,
-    /// fixed: percentile of the per-evaluation maxima used as the clip (0–100].
-    #[arg(long, default_value_t = 100.0)]
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub calibration_samples: u32,
+    /// fixed: percentile of the per-evaluation maxima used as the clip, in (0, 100].
+    #[arg(long, default_value_t = 100.0, value_parser = options::percentile)]
     pub calibration_percentile: f64,
     /// fixed: factor applied to the calibrated clip (room for states the
-    /// calibration did not see).
-    #[arg(long, default_value_t = 2.0)]
+    /// calibration did not see), in [1, 100].
+    #[arg(long, default_value_t = 2.0, value_parser = options::headroom)]
     pub calibration_headroom: f64,
     /// fixed: steps of quantisation-aware fine-tuning before export (int8
     /// weights simulated, straight-through gradients; the run is not changed).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=16_777_216))]
     pub qat: u64,
     /// Store an anomaly detector calibrated on this normal data (built-in
-    /// name or .csv/.npy; 2000 rows of a built-in set).
-    #[arg(long)]
+    /// name or .csv/.npy; 2000 rows of a built-in set). The model's columns
+    /// are taken from the file by name; other columns are left out.
+    #[arg(long, value_name = "DATA")]
     pub anomaly_normal: Option<String>,
-    /// Percentile of the normal scores used as the detector's threshold.
-    #[arg(long, default_value_t = 99.0)]
-    pub anomaly_percentile: f64,
-    /// The detector's noise levels, as fractions of the schedule's largest time.
-    #[arg(long, value_delimiter = ',', default_value = "0.02,0.05,0.1,0.2")]
-    pub anomaly_levels: Vec<f64>,
-    /// The detector's noise draws per level.
-    #[arg(long, default_value_t = 4)]
-    pub anomaly_repeats: u32,
+    /// The label column of --anomaly-normal, left out (by name or number
+    /// from 1; needed for a file without a header only).
+    #[arg(long, requires = "anomaly_normal")]
+    pub labels: Option<String>,
+    /// The detector.
+    #[command(flatten)]
+    pub detector: DetectorArgs,
     /// Write format 1.2, for runtimes older than 1.3 (which reject 1.3's
     /// tiled fixed-point weights): the weights row-major, slower on the
     /// Cortex-M4 and the same samples.
@@ -199,7 +259,7 @@ pub struct ParityArgs {
     #[arg(required = true)]
     pub others: Vec<PathBuf>,
     /// Number of samples per model.
-    #[arg(short = 'n', default_value_t = 2000)]
+    #[arg(short = 'n', default_value_t = options::SAMPLES, value_parser = clap::value_parser!(u32).range(1..=10_000_000).map(|v| v as usize))]
     pub n: usize,
     /// Seed: sample i uses stream (seed, i) with every model.
     #[arg(long, default_value_t = 0)]
@@ -211,6 +271,9 @@ pub struct ParityArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Write the table (or JSON) to this file instead of stdout.
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
 }
 
 /// `tinyscore sample`.
@@ -219,36 +282,28 @@ pub struct SampleArgs {
     /// Model file.
     pub model: PathBuf,
     /// Number of samples.
-    #[arg(short = 'n', default_value_t = 1000)]
+    #[arg(short = 'n', default_value_t = options::SAMPLES, value_parser = clap::value_parser!(u32).range(1..=10_000_000).map(|v| v as usize))]
     pub n: usize,
     /// Seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Output: .csv or .npy
+    /// Output: .csv or .npy (and OUT with .json: how the samples were made,
+    /// which `plot` puts in its titles).
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,
-    /// Use this sampler instead of the embedded plan.
-    #[arg(long)]
-    pub sampler: Option<String>,
-    /// Steps for --sampler.
-    #[arg(long, default_value_t = 50)]
-    pub steps: u32,
-    /// DDIM η for --sampler ddim.
-    #[arg(long, default_value_t = 0.0)]
-    pub eta: f64,
-    /// Spacing for --sampler.
-    #[arg(long, default_value = "trailing")]
-    pub spacing: String,
+    /// Another plan than the embedded one.
+    #[command(flatten)]
+    pub plan: PlanOverrideArgs,
     /// Also write every intermediate state to OUT's stem + `.trajectory.csv`.
     #[arg(long)]
     pub trajectory: bool,
-    /// Class-conditional models: the class to generate (unconditional
-    /// samples without it).
-    #[arg(long)]
-    pub class: Option<u32>,
-    /// Classifier-free guidance weight w with --class: the prediction is
-    /// (1 + w)·ε̂(x, c) − w·ε̂(x, ∅).
-    #[arg(long, default_value_t = 1.0, requires = "class")]
+    /// Class-conditional models: the class to generate, by name or number
+    /// (unconditional samples without it).
+    #[arg(long, value_name = "NAME|N")]
+    pub class: Option<String>,
+    /// Classifier-free guidance weight w with --class, in [0, 100]: the
+    /// prediction is (1 + w)·ε̂(x, c) − w·ε̂(x, ∅).
+    #[arg(long, default_value_t = 1.0, requires = "class", value_parser = options::guidance)]
     pub guidance: f32,
 }
 
@@ -257,9 +312,18 @@ pub struct SampleArgs {
 pub struct EvalArgs {
     /// Samples (.csv or .npy).
     pub samples: PathBuf,
-    /// Reference: a built-in dataset name, gmm:SPEC, or a .csv / .npy file.
+    /// Reference: a built-in dataset name, gmm:SPEC, or a .csv / .npy file
+    /// (the samples' columns are taken from it by name; other columns are
+    /// left out).
     #[arg(long)]
     pub against: String,
+    /// The reference's label column (name or number from 1), left out of
+    /// the features; with --class, only that class's rows are compared.
+    #[arg(long)]
+    pub labels: Option<String>,
+    /// Compare with the reference rows of this class (needs --labels).
+    #[arg(long, requires = "labels", value_name = "NAME")]
+    pub class: Option<String>,
     /// For gmm: references, the model whose Fisher divergence to the exact
     /// score is reported.
     #[arg(long)]
@@ -267,6 +331,9 @@ pub struct EvalArgs {
     /// Seed of fresh reference data and projections.
     #[arg(long, default_value_t = 12345)]
     pub seed: u64,
+    /// Write the JSON report to this file instead of stdout.
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
 }
 
 /// `tinyscore plot`.
@@ -278,41 +345,74 @@ pub struct PlotArgs {
     /// Output PNG.
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,
-    /// Reference data drawn underneath 2-D samples.
+    /// What to draw: scatter (2 dimensions), waveform (windows: each
+    /// channel over time, samples over the reference), histogram (one
+    /// panel per dimension), image (square images), or auto (scatter for 2
+    /// dimensions, waveform for windows with `name_k` columns, else
+    /// histograms).
+    #[arg(long, default_value = "auto", value_parser = PossibleValuesParser::new(["auto", "scatter", "waveform", "histogram", "image"]))]
+    pub kind: String,
+    /// The dimensions to draw, by name or number from 0, comma-separated
+    /// [default: the first 16 (histogram), the first two (scatter), every
+    /// channel (waveform)].
+    #[arg(long, value_delimiter = ',')]
+    pub dims: Option<Vec<String>>,
+    /// Reference data drawn underneath the samples (its columns taken by
+    /// name; other columns left out).
     #[arg(long)]
     pub against: Option<String>,
+    /// The reference's label column (name or number from 1).
+    #[arg(long)]
+    pub labels: Option<String>,
+    /// Draw the reference rows of this class only (needs --labels).
+    #[arg(long, requires = "labels", value_name = "NAME")]
+    pub class: Option<String>,
+    /// Trajectory plots: the samples drawn.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64).map(|v| v as usize))]
+    pub paths: usize,
+}
+
+/// `tinyscore inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The model file.
+    pub model: PathBuf,
 }
 
 /// `tinyscore plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// Noise schedule.
-    #[arg(long)]
+    /// Noise schedule (the help lists them).
+    #[arg(long, help = SCHEDULE_HELP)]
     pub schedule: String,
-    /// Sampler.
-    #[arg(long)]
-    pub sampler: String,
-    /// Steps.
-    #[arg(long)]
-    pub steps: u32,
-    /// DDIM η.
-    #[arg(long, default_value_t = 0.0)]
-    pub eta: f64,
-    /// leading | trailing | linspace
-    #[arg(long, default_value = "leading")]
-    pub spacing: String,
+    /// The plan.
+    #[command(flatten)]
+    pub plan: PlanChoice,
     /// Offset of leading spacing.
     #[arg(long, default_value_t = 0)]
     pub steps_offset: u32,
-    /// eps | x0 | v
-    #[arg(long, default_value = "eps")]
+    /// What the network predicts.
+    #[arg(long, default_value = "eps", value_parser = PossibleValuesParser::new(["eps", "x0", "v"]))]
     pub prediction: String,
-    /// Smallest time of continuous grids.
-    #[arg(long)]
+    /// Smallest time of continuous grids, in (0, 1).
+    #[arg(long, value_parser = t_min)]
     pub t_min: Option<f64>,
-    /// json | csv
-    #[arg(long, default_value = "json")]
+    /// Output format.
+    #[arg(long, default_value = "json", value_parser = PossibleValuesParser::new(["json", "csv"]))]
     pub format: String,
+    /// Write the plan to this file instead of stdout.
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
+}
+
+/// `--t-min`: (0, 1).
+fn t_min(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if v.is_finite() && v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        Err("must be a finite number in (0, 1)".into())
+    }
 }
 
 /// `tinyscore impute`.
@@ -320,14 +420,18 @@ pub struct PlanArgs {
 pub struct ImputeArgs {
     /// Model file (its first embedded plan is used).
     pub model: PathBuf,
-    /// CSV file whose empty cells are the missing values.
+    /// Rows with missing values: CSV (empty cells) or NPY (NaN).
     #[arg(long)]
     pub input: PathBuf,
     /// Output file (.csv or .npy).
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,
+    /// The input's label column (name or number from 1): left out, and
+    /// written back unchanged.
+    #[arg(long)]
+    pub labels: Option<String>,
     /// Passes per plan row (RePaint's resampling; 1 = plain replacement).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub resample: u32,
     /// Seed: row i uses stream (seed, i).
     #[arg(long, default_value_t = 0)]
@@ -345,12 +449,17 @@ pub struct DenoiseArgs {
     /// Output file (.csv or .npy).
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,
-    /// Noise level as a schedule time: the first plan row at or below it is
-    /// used.
+    /// The input's label column (name or number from 1): left out, and
+    /// written back unchanged.
     #[arg(long)]
-    pub level: f64,
-    /// sdedit (noise to the level, run the plan) | tweedie (one x̂₀ step).
-    #[arg(long, default_value = "sdedit")]
+    pub labels: Option<String>,
+    /// The noise in the rows: a share of the schedule's time in (0, 1]
+    /// (as `score --levels`), or sigma=S for noise of standard deviation S
+    /// in data units.
+    #[arg(long, value_parser = options::noise_level)]
+    pub level: NoiseLevel,
+    /// sdedit (noise to the level, run the plan) or tweedie (one x̂₀ step).
+    #[arg(long, default_value = "sdedit", value_parser = PossibleValuesParser::new(["sdedit", "tweedie"]))]
     pub method: String,
     /// Seed: row i uses stream (seed, i).
     #[arg(long, default_value_t = 0)]
@@ -365,18 +474,20 @@ pub struct ScoreArgs {
     /// Rows to score (.csv or .npy).
     #[arg(long)]
     pub input: PathBuf,
-    /// Held-out normal rows: the threshold is their `--percentile` score.
+    /// Output: .csv with a score (and a verdict) per row [default: stdout].
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
+    /// The input's label column (name or number from 1), left out and
+    /// copied to the output.
     #[arg(long)]
+    pub labels: Option<String>,
+    /// Held-out normal rows: calibrate the threshold here (the percentile
+    /// of their scores) instead of using the model's stored detector.
+    #[arg(long, alias = "anomaly-normal")]
     pub normal: Option<PathBuf>,
-    /// Percentile of the normal scores used as the threshold.
-    #[arg(long, default_value_t = 99.0)]
-    pub percentile: f64,
-    /// Noise levels, as fractions of the schedule's largest time.
-    #[arg(long, value_delimiter = ',', default_value = "0.02,0.05,0.1,0.2")]
-    pub levels: Vec<f64>,
-    /// Noise draws per level.
-    #[arg(long, default_value_t = 4)]
-    pub repeats: u32,
+    /// The detector's settings; with a stored detector they need --normal.
+    #[command(flatten)]
+    pub detector: DetectorArgs,
     /// Seed: row i uses stream (seed, i).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -386,13 +497,13 @@ pub struct ScoreArgs {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Built-in dataset.
-    #[arg(long, default_value = "moons")]
+    #[arg(long, default_value = "moons", value_parser = PossibleValuesParser::new(["moons", "swissroll", "8gaussians", "checkerboard", "rings", "pinwheel"]))]
     pub data: String,
     /// Working directory for the run, model, samples and plot.
     #[arg(long, default_value = "tinyscore-demo")]
     pub out: PathBuf,
-    /// Training steps.
-    #[arg(long, default_value_t = 5000)]
+    /// Training steps (as `train --steps`).
+    #[arg(long, default_value_t = 4000, value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
     pub steps: u64,
 }
 
@@ -425,11 +536,79 @@ input_error!(
     crate::host_sampling::SampleError,
     crate::data::DataError,
     crate::checkpoint::CheckpointError,
-    crate::plot::PlotError
+    crate::plot::PlotError,
+    crate::eval::EvalError
 );
+
+/// Writes `bytes` to `path` atomically, naming it in the error.
+pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    crate::atomic::write_atomic(path, bytes)
+        .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))
+}
+
+/// Writes the rows of `table` to `path` (.csv or .npy) under its column
+/// names; a CSV gets the label column back, last.
+pub(crate) fn write_rows(path: &Path, table: &crate::data::Table) -> Result<(), CliError> {
+    let csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    match &table.labels {
+        Some((name, labels)) if csv => {
+            let names = table.columns.clone();
+            let mut text =
+                String::from_utf8(crate::output::csv_bytes(&table.data.rows, &names, None))
+                    .unwrap_or_default();
+            text = text
+                .lines()
+                .zip(std::iter::once(name).chain(labels))
+                .map(|(line, label)| format!("{line},{}\n", crate::output::csv_cell(label)))
+                .collect();
+            write(path, text.as_bytes())
+        }
+        _ => crate::output::write_named(path, &table.data.rows, &table.columns)
+            .map_err(|e| CliError::Input(format!("{}: {e}", path.display()))),
+    }
+}
+
+/// Writes `text` to `out`, or prints it on stdout without one; says what
+/// it wrote.
+pub(crate) fn emit(out: Option<&Path>, text: &str) -> Result<(), CliError> {
+    match out {
+        Some(path) => {
+            write(path, text.as_bytes())?;
+            note!("wrote {}", path.display())?;
+        }
+        None => outln!("{}", text.strip_suffix('\n').unwrap_or(text))?,
+    }
+    Ok(())
+}
+
+/// Parses a model file, naming it in the error; a directory is a run to
+/// export first.
+pub(crate) fn parse_model<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+) -> Result<tinyscore::format::Model<'a>, CliError> {
+    tinyscore::format::Model::parse(bytes)
+        .map_err(|e| CliError::Input(format!("{}: invalid model file: {e}", path.display())))
+}
 
 /// Reads a whole file, naming it in the error.
 pub(crate) fn read(path: &Path) -> Result<Vec<u8>, CliError> {
+    if path.join(crate::checkpoint::CONFIG_FILE).exists() {
+        return Err(CliError::Input(format!(
+            "{} is a run directory, not a model file: export it first \
+             (tinyscore export {} -o model.tsm)",
+            path.display(),
+            path.display()
+        )));
+    }
+    if path.is_dir() {
+        return Err(CliError::Input(format!(
+            "{} is a directory, not a model file",
+            path.display()
+        )));
+    }
     std::fs::read(path).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))
 }
 
@@ -441,12 +620,13 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sample(a) => sample::run(&a),
         Command::Eval(a) => eval::run(&a),
         Command::Plot(a) => plot::run(&a),
-        Command::Inspect { model } => inspect::run(&model),
+        Command::Inspect(a) => inspect::run(&a.model),
         Command::Parity(a) => parity::run(&a),
         Command::Impute(a) => impute::run_impute(&a),
         Command::Denoise(a) => denoise::run_denoise(&a),
         Command::Score(a) => score::run_score(&a),
         Command::Plan(a) => plan::run(&a),
         Command::Demo(a) => demo::run(&a),
+        Command::Window(a) => window::run(&a),
     }
 }

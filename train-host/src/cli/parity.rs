@@ -1,11 +1,10 @@
 //! `tinyscore parity`: a reference model and other backends' versions of
 //! it, side by side through the runtime on the same seeds.
 
-use super::{CliError, ParityArgs};
-use crate::console::ConsoleError;
-use crate::data::DataSource;
-use crate::outln;
+use super::{CliError, ParityArgs, input};
 use crate::parity::{ModelParity, parity};
+use crate::progress::Progress;
+use std::fmt::Write;
 
 /// Rows of the drift table printed without `--json`.
 const DRIFT_LINES: usize = 10;
@@ -18,15 +17,19 @@ pub fn run(args: &ParityArgs) -> Result<(), CliError> {
     }
     let data = match &args.against {
         Some(name) => {
-            let source: DataSource = name.parse()?;
-            let dim = tinyscore::format::Model::parse(&models[0])
-                .map_err(|e| CliError::Input(format!("{}: {e}", args.reference.display())))?
-                .topology()
-                .x_dim() as usize;
-            Some(source.load_with_dim(args.n, args.seed ^ 0xda7a, Some(dim))?)
+            let model = super::parse_model(&args.reference, &models[0])?;
+            let columns = input::column_names(&model);
+            let source = input::source(name)?;
+            Some(input::read(&source, &columns, None, false, (args.n, args.seed ^ 0xda7a))?.data)
         }
         None => None,
     };
+    let progress = Progress::start(
+        &format!("sampling {} models", models.len()),
+        "samples",
+        (args.n * models.len()) as u64,
+        0,
+    );
     let results = parity(
         &models,
         args.n,
@@ -34,6 +37,7 @@ pub fn run(args: &ParityArgs) -> Result<(), CliError> {
         data.as_ref().map(|d| &d.rows[..]),
     )
     .map_err(|e| CliError::Input(e.to_string()))?;
+    progress.finish();
     if args.json {
         let doc = serde_json::json!({
             "samples": args.n,
@@ -41,32 +45,30 @@ pub fn run(args: &ParityArgs) -> Result<(), CliError> {
             "against": args.against,
             "models": results,
         });
-        outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
-        return Ok(());
+        let text = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
+        return super::emit(args.out.as_deref(), &text);
     }
-    print_table(args, &results)?;
-    Ok(())
+    super::emit(args.out.as_deref(), &table(args, &results))
 }
 
-fn print_table(args: &ParityArgs, results: &[ModelParity]) -> Result<(), ConsoleError> {
+/// The side-by-side table and the drift of each other model, by plan row.
+fn table(args: &ParityArgs, results: &[ModelParity]) -> String {
     let paths = std::iter::once(&args.reference).chain(&args.others);
-    outln!("{} samples, seed {}", args.n, args.seed)?;
-    outln!(
+    let mut out = String::new();
+    let _ = writeln!(out, "{} samples, seed {}", args.n, args.seed);
+    let _ = writeln!(
+        out,
         "{:<8} {:>12} {:>12} {:>12} {:>14} {:>14}",
-        "backend",
-        "weight bytes",
-        "SWD",
-        "MMD²",
-        "final max",
-        "final RMS"
-    )?;
+        "backend", "weight bytes", "SWD", "MMD²", "final max", "final RMS"
+    );
     for (r, path) in results.iter().zip(paths) {
         let (swd, mmd) = r
             .quality
             .as_ref()
             .map_or((f64::NAN, f64::NAN), |q| (q.sliced_wasserstein, q.mmd2));
         let (max, rms) = r.drift.last().map_or((0.0, 0.0), |d| (d.max, d.rms));
-        outln!(
+        let _ = writeln!(
+            out,
             "{:<8} {:>12} {:>12.5} {:>12.6} {:>14.6} {:>14.6}  {}",
             r.backend,
             r.weight_bytes,
@@ -75,20 +77,19 @@ fn print_table(args: &ParityArgs, results: &[ModelParity]) -> Result<(), Console
             max,
             rms,
             path.display()
-        )?;
+        );
     }
     for r in results.iter().skip(1) {
         let rows = r.drift.len();
-        outln!("drift of {} (data units), by plan row:", r.backend)?;
+        let _ = writeln!(out, "drift of {} (data units), by plan row:", r.backend);
         let stride = rows.div_ceil(DRIFT_LINES).max(1);
         for d in r.drift.iter().step_by(stride).chain(r.drift.last()) {
-            outln!(
+            let _ = writeln!(
+                out,
                 "  row {:>5}   max {:>12.6}   rms {:>12.6}",
-                d.row,
-                d.max,
-                d.rms
-            )?;
+                d.row, d.max, d.rms
+            );
         }
     }
-    Ok(())
+    out
 }

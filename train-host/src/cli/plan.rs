@@ -2,20 +2,20 @@
 //! reference libraries row by row.
 
 use super::{CliError, PlanArgs};
-use crate::outln;
+
 use crate::spec::{self, ScheduleSpec};
 use tinyscore::plan::{Compiler, Plan, PlanSpec};
 
 /// Runs the command.
 pub fn run(args: &PlanArgs) -> Result<(), CliError> {
     let schedule: ScheduleSpec = args.schedule.parse()?;
-    let sampler = spec::sampler(&args.sampler, args.eta)?;
+    let sampler = spec::sampler(&args.plan.sampler, args.plan.eta)?;
     let plan_spec = PlanSpec {
-        spacing: spec::spacing(&args.spacing)?,
+        spacing: spec::spacing(&args.plan.spacing)?,
         steps_offset: args.steps_offset,
         t_min: args.t_min.unwrap_or(schedule.default_t_min()),
         prediction: crate::train::prediction(&args.prediction)?,
-        ..PlanSpec::new(sampler, args.steps)
+        ..PlanSpec::new(sampler, args.plan.steps)
     };
     let compiler = Compiler::new(schedule.0, plan_spec)
         .map_err(|e| CliError::Input(format!("cannot compile the plan: {e}")))?;
@@ -31,32 +31,28 @@ pub fn run(args: &PlanArgs) -> Result<(), CliError> {
             })
         })
         .collect();
-    match args.format.as_str() {
-        "json" => {
-            let doc = serde_json::json!({
-                "schedule": schedule.to_string(),
-                "sampler": spec::sampler_name(sampler),
-                "steps": args.steps,
-                "init_std": header.init_std,
-                "rows": rows,
-            });
-            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
-        }
+    let text = match args.format.as_str() {
         "csv" => {
             let keys = [
                 "row", "t", "alpha", "sigma", "p", "q", "a", "b", "c", "d", "e", "f", "g",
             ];
-            outln!("{}", keys.join(","))?;
+            let mut text = keys.join(",") + "\n";
             for r in &rows {
                 let cells: Vec<String> = keys.iter().map(|k| r[*k].to_string()).collect();
-                outln!("{}", cells.join(","))?;
+                text += &(cells.join(",") + "\n");
             }
+            text
         }
-        other => {
-            return Err(CliError::Input(format!(
-                "--format {other}: expected json or csv"
-            )));
+        _ => {
+            let doc = serde_json::json!({
+                "schedule": schedule.to_string(),
+                "sampler": spec::sampler_name(sampler),
+                "steps": args.plan.steps,
+                "init_std": header.init_std,
+                "rows": rows,
+            });
+            serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
         }
-    }
-    Ok(())
+    };
+    super::emit(args.out.as_deref(), &text)
 }

@@ -1,11 +1,17 @@
-//! `tinyscore sample`: samples through the runtime, to CSV or NPY.
+//! `tinyscore sample`: samples through the runtime, to CSV or NPY, with
+//! the model's column names, and a note of how they were made (OUT with
+//! `.json`) that `plot` puts in its titles.
 
-use super::{CliError, SampleArgs};
+use super::options::{SAMPLER, SPACING, STEPS};
+use super::{CliError, SampleArgs, classes, input};
 use crate::host_sampling::{PlanOverride, sample};
 use crate::note;
-use crate::output::{csv_bytes, write_samples};
+use crate::output::{csv_bytes, write_named};
+use crate::progress::Progress;
 use crate::spec;
+use tinyscore::format::Model;
 use tinyscore::net::Guidance;
+use tinyscore::plan::Plan;
 
 /// Runs the command.
 pub fn run(args: &SampleArgs) -> Result<(), CliError> {
@@ -17,23 +23,34 @@ pub fn run(args: &SampleArgs) -> Result<(), CliError> {
         )));
     }
     let bytes = super::read(&args.model)?;
-    let plan = match &args.sampler {
+    let model = super::parse_model(&args.model, &bytes)?;
+    let plan = match &args.plan.sampler {
         Some(name) => Some(PlanOverride {
-            sampler: spec::sampler(name, args.eta)?,
-            steps: args.steps,
-            spacing: spec::spacing(&args.spacing)?,
+            sampler: spec::sampler(name, args.plan.eta.unwrap_or(0.0))?,
+            steps: args.plan.steps.unwrap_or(STEPS),
+            spacing: spec::spacing(args.plan.spacing.as_deref().unwrap_or(SPACING))?,
         }),
         None => None,
     };
-    let guidance = args.class.map(|class| Guidance {
+    let class = args
+        .class
+        .as_deref()
+        .map(|c| classes::resolve(&model, c))
+        .transpose()?;
+    let guidance = class.map(|class| Guidance {
         class,
         weight: args.guidance,
     });
-    if !args.guidance.is_finite() {
-        return Err(CliError::Input("--guidance must be a finite number".into()));
-    }
+    let provenance = Provenance::of(args, &model, class);
+    let progress = Progress::start(
+        &format!("sampling ({})", provenance.sampler),
+        "samples",
+        args.n as u64,
+        0,
+    );
     let samples = sample(&bytes, args.n, args.seed, plan, guidance, args.trajectory)?;
-    let io = |e: std::io::Error| CliError::Input(format!("{}: {e}", args.out.display()));
+    progress.finish();
+    let names = input::column_names(&model);
     if args.trajectory {
         let path = args.out.with_extension("trajectory.csv");
         let mut rows = Vec::new();
@@ -42,15 +59,84 @@ pub fn run(args: &SampleArgs) -> Result<(), CliError> {
             rows.extend_from_slice(states);
             steps.extend(std::iter::repeat_n(k as u32, args.n));
         }
-        crate::atomic::write_atomic(&path, &csv_bytes(&rows, samples.dim, Some(&steps)))
-            .map_err(io)?;
+        super::write(&path, &csv_bytes(&rows, &names, Some(&steps)))?;
+        note!(
+            "wrote {} states ({} plan rows × {} samples) to {}",
+            rows.len() / names.len().max(1),
+            samples.trajectory.len(),
+            args.n,
+            path.display()
+        )?;
     }
-    write_samples(&args.out, &samples.rows, samples.dim).map_err(io)?;
-    note!("wrote {} samples to {}", args.n, args.out.display())?;
+    write_named(&args.out, &samples.rows, &names)
+        .map_err(|e| CliError::Input(format!("{}: {e}", args.out.display())))?;
+    let note = args.out.with_extension("json");
+    let text = serde_json::to_string_pretty(&provenance).unwrap_or_default();
+    super::write(&note, text.as_bytes())?;
+    note!(
+        "wrote {} samples × {} columns to {} (how they were made: {})",
+        args.n,
+        names.len(),
+        args.out.display(),
+        note.display()
+    )?;
     if let Ok(model) = tinyscore::format::Model::parse(&bytes)
         && let Some(line) = crate::eval::training_range_line(&model, &samples.rows)
     {
         note!("{line}")?;
     }
     Ok(())
+}
+
+/// How a sample file was made, for titles and reports.
+#[derive(Debug, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct Provenance {
+    /// The model file.
+    pub model: String,
+    /// The sampler and its steps, e.g. `ddim 50 steps`.
+    pub sampler: String,
+    /// The class generated, by name, if any.
+    pub class: Option<String>,
+    /// The guidance weight with a class.
+    pub guidance: Option<f32>,
+    /// The seed.
+    pub seed: u64,
+}
+
+impl Provenance {
+    fn of(args: &SampleArgs, model: &Model<'_>, class: Option<u32>) -> Self {
+        let sampler = match &args.plan.sampler {
+            Some(name) => format!("{name} {} steps", args.plan.steps.unwrap_or(STEPS)),
+            None => model.plan(0).map_or_else(
+                || SAMPLER.to_string(),
+                |p| {
+                    format!(
+                        "{} {} steps",
+                        spec::sampler_name(p.header().spec.sampler),
+                        p.header().spec.steps
+                    )
+                },
+            ),
+        };
+        Provenance {
+            model: args
+                .model
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            sampler,
+            class: class.map(|k| classes::name(model, k)),
+            guidance: class.map(|_| args.guidance),
+            seed: args.seed,
+        }
+    }
+
+    /// A plot title: `model.tsm, ddim 50 steps, class walk (w = 1)`.
+    pub fn title(&self) -> String {
+        let class = match (&self.class, self.guidance) {
+            (Some(c), Some(w)) => format!(", class {c} (guidance {w})"),
+            (Some(c), None) => format!(", class {c}"),
+            _ => String::new(),
+        };
+        format!("{}, {}{class}", self.model, self.sampler)
+    }
 }

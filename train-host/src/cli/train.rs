@@ -2,11 +2,11 @@
 
 use super::{CliError, TrainArgs};
 use crate::checkpoint;
+use crate::data::{Labelled, Normalization};
 use crate::note;
+use crate::progress::Progress;
 use crate::train::{self, RunState, TrainConfig};
-use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
-use std::time::Instant;
 
 /// Runs the command.
 pub fn run(args: &TrainArgs) -> Result<(), CliError> {
@@ -16,10 +16,10 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         weighting: args.weighting.clone(),
         prediction: args.prediction.clone(),
         schedule: args.schedule.clone(),
-        width: args.width,
-        depth: args.depth,
+        width: args.width as usize,
+        depth: args.depth as usize,
         steps: args.steps,
-        batch: args.batch,
+        batch: args.batch as usize,
         lr: args.lr,
         seed: args.seed,
         probe: args.probe.clone(),
@@ -31,20 +31,23 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     config.validate()?;
     let (mut state, data) = if args.resume {
         let state = train::load(&args.out)?;
-        // The class count is found in the data, not given.
+        // What the data determines is found in it, not given.
         let same = TrainConfig {
             steps: state.config.steps,
             classes: state.config.classes,
+            columns: state.config.columns.clone(),
+            class_names: state.config.class_names.clone(),
             ..config.clone()
         };
         if state.config != same {
             return Err(CliError::Input(format!(
-                "{}: --resume with options that differ from the run's config.json \
-                 (only --steps may change)",
-                args.out.display()
+                "{}: --resume with options that differ from the run's config.json ({}); \
+                 only --steps may change",
+                args.out.display(),
+                differences(&state.config, &same)
             )));
         }
-        let (data, _) = train::load_data(&state.config)?;
+        let (data, _) = load(&state.config)?;
         let config = TrainConfig {
             steps: config.steps,
             ..state.config.clone()
@@ -57,46 +60,99 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
                 args.out.display()
             )));
         }
-        let (data, normalization) = train::load_data(&config)?;
-        (RunState::new(config, normalization, data.classes)?, data)
+        let (data, normalization) = load(&config)?;
+        (RunState::new(config, normalization, &data)?, data)
     };
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::Input(format!("{}: {e}", args.out.display())))?;
     fit(&mut state, &data, &args.out)?;
     plot_losses(&state, &args.out)?;
     note!(
-        "trained {} steps; checkpoint in {}",
+        "wrote the run ({} steps) to {}: config.json, weights.safetensors, loss.png",
         state.step,
         args.out.display()
     )?;
     Ok(())
 }
 
-/// Trains with a progress bar (loss and throughput).
-pub(super) fn fit(
-    state: &mut RunState,
-    data: &crate::data::Labelled,
-    out: &Path,
-) -> Result<(), CliError> {
-    let bar = ProgressBar::new(state.config.steps);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+/// The options (as `--name run-value ≠ given-value`) on which two
+/// configurations differ.
+fn differences(run: &TrainConfig, given: &TrainConfig) -> String {
+    let (a, b) = (
+        serde_json::to_value(run).unwrap_or_default(),
+        serde_json::to_value(given).unwrap_or_default(),
     );
-    bar.set_position(state.step);
-    let start = Instant::now();
-    let first = state.step;
+    let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
+        return String::new();
+    };
+    a.iter()
+        .filter(|(k, v)| b.get(*k) != Some(v))
+        .map(|(k, v)| {
+            let given = b.get(k).map_or_else(String::new, ToString::to_string);
+            format!("--{} is {v} in the run, {given} now", k.replace('_', "-"))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The run's data with the one-line summary of what was read.
+pub(super) fn load(config: &TrainConfig) -> Result<(Labelled, Normalization), CliError> {
+    let (data, normalization) = train::load_data(config)?;
+    note!("{}", summary(config, &data))?;
+    Ok((data, normalization))
+}
+
+/// `read data.csv: 1200 rows × 96 columns (ax_0 … az_31), label column
+/// activity with 3 classes: walk 400, idle 400, run 400`.
+fn summary(config: &TrainConfig, data: &Labelled) -> String {
+    let names = match data.columns.as_slice() {
+        [] => String::new(),
+        [one] => format!(" ({one})"),
+        [first, .., last] => format!(" ({first} … {last})"),
+    };
+    let mut out = format!(
+        "read {}: {} rows × {} columns{names}",
+        config.data,
+        data.data.len(),
+        data.data.dim
+    );
+    match &config.labels {
+        Some(labels) => {
+            let mut counts = vec![0usize; data.classes as usize];
+            data.labels.iter().for_each(|&l| counts[l as usize] += 1);
+            let classes: Vec<String> = counts
+                .iter()
+                .enumerate()
+                .map(|(k, c)| format!("{} {c}", data.class_name(k as u32)))
+                .collect();
+            out += &format!(
+                ", label column {labels} with {} classes: {}",
+                data.classes,
+                classes.join(", ")
+            );
+        }
+        None if data.data.dim > 1 => out += " (no --labels: every column is a feature)",
+        None => {}
+    }
+    out
+}
+
+/// Trains with progress (loss, rate and time left).
+pub(super) fn fit(state: &mut RunState, data: &Labelled, out: &Path) -> Result<(), CliError> {
+    let progress = Progress::start("training", "steps", state.config.steps, state.step);
     let mut smoothed = None::<f32>;
     train::train(state, data, out, |step, loss| {
         let s = smoothed.map_or(loss, |s| 0.98 * s + 0.02 * loss);
         smoothed = Some(s);
+        crate::progress::tick();
         if step % 10 == 0 {
-            let rate = (step - first) as f64 / start.elapsed().as_secs_f64().max(1e-9);
-            bar.set_message(format!("loss {s:.4}  {rate:.0} steps/s"));
+            progress.note(&format!("loss {s:.4}"));
         }
-        bar.set_position(step);
     })?;
-    bar.finish_and_clear();
+    progress.finish();
+    if let Some(loss) = smoothed {
+        note!("final loss (smoothed) {loss:.4}")?;
+    }
     Ok(())
 }
 

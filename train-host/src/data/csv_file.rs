@@ -54,7 +54,45 @@ pub fn read_csv_with_gaps(path: &Path, expected_dim: Option<usize>) -> Result<Da
         source,
     })?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    read_csv_bytes(bytes, path, expected_dim, true)
+    read_csv_bytes(
+        bytes,
+        path,
+        expected_dim,
+        true,
+        &Columns::default(),
+        &mut Vec::new(),
+    )
+}
+
+/// Which columns of a CSV file to read (0-based), for data read against a
+/// model or with a label column: the rest are skipped unread.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Columns {
+    /// The columns read as numbers, in this order (all, in file order, if
+    /// `None`, but for `text`).
+    pub numbers: Option<Vec<usize>>,
+    /// A column read as text (class labels), one string per row.
+    pub text: Option<usize>,
+    /// Empty number cells are missing values (NaN), as in
+    /// [`read_csv_with_gaps`].
+    pub gaps: bool,
+}
+
+/// Reads the `columns` of a CSV file by the rules of [`read_csv`] (errors
+/// name the file's own line and column): the numbers, and the text column's
+/// cells. The first row is a header if a number column of it holds text.
+pub fn read_csv_columns(
+    path: &Path,
+    columns: &Columns,
+) -> Result<(Dataset, Vec<String>), DataError> {
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut text = Vec::new();
+    let data = read_csv_bytes(bytes, path, None, columns.gaps, columns, &mut text)?;
+    Ok((data, text))
 }
 
 /// Reads CSV bytes already in memory, as [`read_csv`] does a file; `path` is
@@ -66,7 +104,14 @@ pub fn parse_csv(
     expected_dim: Option<usize>,
 ) -> Result<Dataset, DataError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    read_csv_bytes(bytes, path, expected_dim, false)
+    read_csv_bytes(
+        bytes,
+        path,
+        expected_dim,
+        false,
+        &Columns::default(),
+        &mut Vec::new(),
+    )
 }
 
 /// The names in the header row of a CSV file, if it has one (the rule of
@@ -175,13 +220,18 @@ fn first_long_line(bytes: &[u8]) -> Option<u64> {
     None
 }
 
-/// With `gaps`, empty cells are read as NaN (missing values).
+/// With `gaps`, empty cells are read as NaN (missing values). Only
+/// `columns` are read; the text column's cells go to `text`.
 fn read_csv_bytes(
     bytes: &[u8],
     path: &Path,
     expected_dim: Option<usize>,
     gaps: bool,
+    columns: &Columns,
+    text: &mut Vec<String>,
 ) -> Result<Dataset, DataError> {
+    // The number columns, fixed by the first row.
+    let mut numbers: Vec<usize> = Vec::new();
     let path_buf = || path.to_path_buf();
     if let Some(line) = first_long_line(bytes) {
         return Err(DataError::LineTooLong {
@@ -268,24 +318,46 @@ fn read_csv_bytes(
             Cell::Empty => !gaps,
             _ => false,
         };
-        if is_first && record.iter().any(header_cell) {
+        if is_first {
+            numbers = match &columns.numbers {
+                Some(picked) => picked.iter().copied().filter(|&c| c < cells).collect(),
+                None => (0..cells).filter(|&c| Some(c) != columns.text).collect(),
+            };
+        }
+        if is_first
+            && numbers
+                .iter()
+                .any(|&c| record.get(c).is_some_and(header_cell))
+        {
             saw_header = true;
             continue;
+        }
+        if let Some(c) = columns.text {
+            text.push(String::from_utf8_lossy(record.get(c).unwrap_or_default()).into_owned());
         }
         let dataset = match &mut data {
             Some(d) => d,
             None => {
-                if let Some(d) = expected_dim.filter(|&d| d != cells) {
+                if let Some(d) = expected_dim.filter(|&d| d != numbers.len()) {
                     return Err(DataError::WrongDim {
                         origin: format!("{}:{line}", path.display()),
                         expected: d,
-                        found: cells,
+                        found: numbers.len(),
                     });
                 }
-                data.insert(Dataset::new(cells, Vec::new()))
+                if numbers.is_empty() {
+                    return Err(DataError::NoData {
+                        path: path_buf(),
+                        detail: " (no number columns)",
+                    });
+                }
+                data.insert(Dataset::new(numbers.len(), Vec::new()))
             }
         };
-        for (i, bytes) in record.iter().enumerate() {
+        for (i, bytes) in numbers
+            .iter()
+            .map(|&c| (c, record.get(c).unwrap_or_default()))
+        {
             let column = i + 1;
             let value = || quoted(bytes);
             match classify(bytes) {

@@ -308,4 +308,29 @@ pub enum DataError {
         /// The largest class number.
         max: u32,
     },
+
+    /// A text label that cannot be a class name.
+    #[error("{origin}: data row {row}, column {column}: {reason}")]
+    LabelName {
+        /// The file.
+        origin: String,
+        /// 1-based data row (header excluded).
+        row: usize,
+        /// 1-based column.
+        column: usize,
+        /// Why it is not a class name.
+        reason: String,
+    },
+
+    /// Columns wanted (by a model's column names or `--labels`) that the
+    /// file does not have.
+    #[error("{origin}: no column {missing} (the file's columns: {header})")]
+    MissingColumns {
+        /// The file.
+        origin: String,
+        /// The wanted names it lacks.
+        missing: String,
+        /// Its header.
+        header: String,
+    },
 }

@@ -29,17 +29,22 @@ mod normalization;
 mod npy_file;
 mod sine_windows;
 mod source;
+mod table;
 mod toy;
+pub mod windows;
 
-pub use csv_file::{csv_header, parse_csv, read_csv, read_csv_with_gaps};
+pub use csv_file::{
+    Columns, csv_header, parse_csv, read_csv, read_csv_columns, read_csv_with_gaps,
+};
 pub use dataset::Dataset;
 pub use error::{DataError, MAX_COLUMNS, MAX_LINE_BYTES, VALID_SOURCES, quoted};
 pub use gmm::{Gmm, GmmComponent};
 pub use labels::{LabelSource, Labelled};
 pub use normalization::{Normalization, ValueRange};
-pub use npy_file::{parse_npy, read_npy};
+pub use npy_file::{parse_npy, read_npy, read_npy_with_gaps};
 pub use sine_windows::{SineWindows, sine_windows};
 pub use source::DataSource;
+pub use table::{Table, Wanted, are_default_names, default_names};
 pub use toy::{
     EIGHT_GAUSSIANS_RADIUS, EIGHT_GAUSSIANS_STD, RING_RADII, checkerboard, eight_gaussians,
     eight_gaussians_mixture, moons, pinwheel, rings, swiss_roll,

@@ -34,7 +34,25 @@ pub fn read_npy(path: &Path, expected_dim: Option<usize>) -> Result<Dataset, Dat
     };
     let file = std::fs::File::open(path).map_err(io_error)?;
     let len = file.metadata().map_err(io_error)?.len();
-    read_npy_from(std::io::BufReader::new(file), len, path, expected_dim)
+    read_npy_from(
+        std::io::BufReader::new(file),
+        len,
+        path,
+        expected_dim,
+        false,
+    )
+}
+
+/// Reads an `.npy` file whose NaN values are missing values, for
+/// imputation: the rules of [`read_npy`], except that NaN is not an error.
+pub fn read_npy_with_gaps(path: &Path, expected_dim: Option<usize>) -> Result<Dataset, DataError> {
+    let io_error = |source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    let len = file.metadata().map_err(io_error)?.len();
+    read_npy_from(std::io::BufReader::new(file), len, path, expected_dim, true)
 }
 
 /// Reads `.npy` bytes already in memory, as [`read_npy`] does a file; `path`
@@ -44,16 +62,19 @@ pub fn parse_npy(
     path: &Path,
     expected_dim: Option<usize>,
 ) -> Result<Dataset, DataError> {
-    read_npy_from(bytes, bytes.len() as u64, path, expected_dim)
+    read_npy_from(bytes, bytes.len() as u64, path, expected_dim, false)
 }
 
-/// Reads an NPY file of `file_len` bytes from `reader`.
+/// Reads an NPY file of `file_len` bytes from `reader`. With `gaps`, NaN
+/// values are kept (missing values).
 fn read_npy_from<R: std::io::Read>(
     reader: R,
     file_len: u64,
     path: &Path,
     expected_dim: Option<usize>,
+    gaps: bool,
 ) -> Result<Dataset, DataError> {
+    let refused = |v: f32| !(v.is_finite() || gaps && v.is_nan());
     let path_buf = || path.to_path_buf();
     let format_error = |e: std::io::Error| DataError::NpyFormat {
         path: path_buf(),
@@ -131,14 +152,14 @@ fn read_npy_from<R: std::io::Read>(
         let rows: Vec<f32> = values.iter().map(|&v| v as f32).collect();
         let bad = rows
             .iter()
-            .position(|v| !v.is_finite())
+            .position(|&v| refused(v))
             .map(|i| (i, values[i]));
         (rows, bad)
     } else {
         let rows: Vec<f32> = npy.into_vec().map_err(format_error)?;
         let bad = rows
             .iter()
-            .position(|v| !v.is_finite())
+            .position(|&v| refused(v))
             .map(|i| (i, f64::from(rows[i])));
         (rows, bad)
     };
