@@ -338,9 +338,10 @@ pub(super) fn dot4(tiles: &[u8], x: &[i16], acc: &mut [i32; 4], portable: TileKe
         return portable(tiles, x, acc);
     }
     if !aligned {
-        let mut own = [0i16; 8];
-        for (tile, paired) in tiles.chunks_exact(32).zip(x.chunks_exact(8)) {
-            own.copy_from_slice(paired);
+        // `as_chunks` and an array copy, not `chunks_exact` and
+        // `copy_from_slice`: no length check to fail.
+        for (tile, paired) in tiles.chunks_exact(32).zip(x.as_chunks::<8>().0) {
+            let mut own = *paired;
             pair_columns(&mut own);
             portable(tile, &own, acc);
         }

@@ -34,11 +34,12 @@ pub fn llvm_objdump() -> PathBuf {
 /// Whether `symbol` is one of core's panic entry points: `core::panicking`,
 /// the slice index failures, `unwrap_failed` and `expect_failed`.
 fn is_panic_entry(symbol: &str) -> bool {
-    const ENTRIES: [&str; 6] = [
+    const ENTRIES: [&str; 7] = [
         "panicking",
         "index_fail",
         "index_len_fail",
         "index_order_fail",
+        "len_mismatch_fail",
         "unwrap_failed",
         "expect_failed",
     ];

@@ -51,7 +51,8 @@ pub fn loss_curve(steps: &[u64], losses: &[f32], path: &Path) -> Result<(), Plot
     };
     let (l0, l1) = min_max(points.iter().map(|p| p.1)).unwrap_or((1.0, 1.0));
     // The curve is drawn in `y = axis(loss)`; `value(y)` is the loss again.
-    let (axis, value): (fn(f64) -> f64, fn(f64) -> f64) = if log {
+    type Map = fn(f64) -> f64;
+    let (axis, value): (Map, Map) = if log {
         (f64::ln, f64::exp)
     } else {
         (|l| l, |y| y)
