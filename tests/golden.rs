@@ -35,6 +35,9 @@
 //!   after it is first order) where diffusers' DPM-Solver clamps ᾱ to 2⁻²⁴.
 //! - (g) Annealed Langevin levels are the grid points (geometric σ for VE,
 //!   as NCSN), step `ε·σ_i²/σ_L²`, optional final Tweedie denoising.
+//! - (i) DPM-Solver++(2M) takes first order where its correction would
+//!   weight `D − D_prev` by more than 1 (`1/2r > 1`), as on the last steps of
+//!   grids that end near t = 0.
 //! - (h) Heun steps from a level σ̃ = σ/α above 100 (where α is near 0) take
 //!   the trapezoid rule in x̂₀, `x̃_s = r·x̃ + (1 − r)·½(D₁ + D₂)` with
 //!   `r = σ̃_s/σ̃_t`, instead of k-diffusion's in ε̂, whose correction

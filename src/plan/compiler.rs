@@ -339,15 +339,22 @@ fn heun(grid: &Grid<'_>, index: u32, n: u32) -> Result<(Point, Row), PlanError> 
 /// with the same threshold).
 pub(super) const LOWER_ORDER_FINAL_BELOW: u32 = 15;
 
+/// DPM-Solver++(2M) takes a step at second order only where it weights the
+/// change `D − D_prev` by at most this (`1/2r`, i.e. `r ≥ ½`: the step in
+/// log-SNR at most twice the previous one).
+pub(super) const MAX_EXTRAPOLATION: f64 = 1.0;
+
 /// DPM-Solver++(2M) in k-diffusion's form: `x_s = (σ_s/σ_t)·x + φ·D'` with
 /// `φ = α_s − α_t·σ_s/σ_t` (= −α_s(e^{−h} − 1)) and
 /// `D' = (1 + 1/2r)·D − (1/2r)·D_prev`, `r = h_prev/h`, `h = λ_s − λ_t`.
 /// First order on the first step, onto the clean end, after a point of
-/// zero SNR, and, below [`LOWER_ORDER_FINAL_BELOW`] steps, on the step
-/// before the last: there the log-SNR step into the grid's smallest noise
-/// level is many times the previous one, and the second-order term would
-/// extrapolate `D − D_prev` with a weight of several units. `h` always
-/// receives the current x̂₀.
+/// zero SNR, below [`LOWER_ORDER_FINAL_BELOW`] steps on the step before the
+/// last (diffusers' `lower_order_final`), and wherever the second-order
+/// term would weight `D − D_prev` by more than [`MAX_EXTRAPOLATION`]: on
+/// grids that end near t = 0 (every SDE grid, leading and linspace
+/// spacing) the log-SNR step into the smallest noise level is many times
+/// the previous one, and the weight reaches several units at any number of
+/// steps. `h` always receives the current x̂₀.
 fn dpm_solver_pp_2m(grid: &Grid<'_>, index: u32, n: u32) -> Result<(Point, Row), PlanError> {
     let t = grid.point(index)?;
     let s = grid.point(index + 1)?;
@@ -360,8 +367,10 @@ fn dpm_solver_pp_2m(grid: &Grid<'_>, index: u32, n: u32) -> Result<(Point, Row),
         let (lt, ls) = (t.m.log_snr(), s.m.log_snr());
         if prev.is_finite() {
             let w = 0.5 * (ls - lt) / (lt - prev);
-            row.b = phi * (1.0 + w);
-            row.d = -phi * w;
+            if w <= MAX_EXTRAPOLATION {
+                row.b = phi * (1.0 + w);
+                row.d = -phi * w;
+            }
         }
     }
     Ok((t, row))
