@@ -549,7 +549,7 @@ mod tests {
             Err(PlotError::Input(_))
         ));
         assert!(matches!(
-            loss_curve(&[1], &[-1.0], &path),
+            loss_curve(&[1], &[f32::NAN], &path),
             Err(PlotError::Input(_))
         ));
         input(plot_samples(Kind::Histogram, &[0.0], 0, None, &view, &path));
