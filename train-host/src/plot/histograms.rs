@@ -2,7 +2,7 @@
 
 use super::{
     BINS, Coverage, MAX_HISTOGRAM_PANELS, PlotError, SAMPLE_COLOR, View, density, draw_err,
-    min_max, padded, render, rows_of, with_skipped,
+    min_max, padded, render, sample_rows, with_skipped,
 };
 use plotters::prelude::*;
 use std::path::Path;
@@ -30,17 +30,7 @@ pub fn histograms(
     view: &View<'_>,
     path: &Path,
 ) -> Result<Coverage, PlotError> {
-    let n = rows_of(samples, dim, "samples")?;
-    let m = match reference {
-        Some(r) => rows_of(r, dim, "reference")?,
-        None => 0,
-    };
-    if n == 0 {
-        return Err(PlotError::Input("no sample to plot".into()));
-    }
-    if let Some(j) = view.dims.iter().find(|&&j| j >= dim) {
-        return Err(PlotError::Input(format!("no column {j} in {dim}")));
-    }
+    let (n, m) = sample_rows(samples, dim, reference, view)?;
     let dims: Vec<usize> = view
         .dims
         .iter()

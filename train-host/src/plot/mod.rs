@@ -312,6 +312,29 @@ pub(crate) fn rows_of(values: &[f32], dim: usize, what: &str) -> Result<usize, P
     Ok(values.len() / dim)
 }
 
+/// The rows of `samples` and of `reference` (0 without one) for a plot of
+/// the columns `view.dims`: an input error if a buffer is not whole rows of
+/// `dim` values, there is no sample, or a column is not below `dim`.
+pub(crate) fn sample_rows(
+    samples: &[f32],
+    dim: usize,
+    reference: Option<&[f32]>,
+    view: &View<'_>,
+) -> Result<(usize, usize), PlotError> {
+    let n = rows_of(samples, dim, "samples")?;
+    let m = match reference {
+        Some(r) => rows_of(r, dim, "reference")?,
+        None => 0,
+    };
+    if n == 0 {
+        return Err(PlotError::Input("no sample to plot".into()));
+    }
+    if let Some(j) = view.dims.iter().find(|&&j| j >= dim) {
+        return Err(PlotError::Input(format!("no column {j} in {dim}")));
+    }
+    Ok((n, m))
+}
+
 /// `title`, plus a note when `skipped` non-finite values were left out.
 pub(crate) fn with_skipped(title: &str, skipped: usize) -> String {
     if skipped == 0 {

@@ -8,7 +8,7 @@
 //! amplitude and smoothness.
 
 use super::{
-    Coverage, PlotError, REFERENCE_COLOR, View, draw_err, min_max, padded, render, rows_of,
+    Coverage, PlotError, REFERENCE_COLOR, View, draw_err, min_max, padded, render, sample_rows,
     with_skipped,
 };
 use plotters::prelude::*;
@@ -80,17 +80,7 @@ pub fn waveforms(
     view: &View<'_>,
     path: &Path,
 ) -> Result<Coverage, PlotError> {
-    let n = rows_of(samples, dim, "samples")?;
-    let m = match reference {
-        Some(r) => rows_of(r, dim, "reference")?,
-        None => 0,
-    };
-    if n == 0 {
-        return Err(PlotError::Input("no sample to plot".into()));
-    }
-    if let Some(j) = view.dims.iter().find(|&&j| j >= dim) {
-        return Err(PlotError::Input(format!("no column {j} in {dim}")));
-    }
+    let (n, m) = sample_rows(samples, dim, reference, view)?;
     let names: Vec<String> = (0..dim).map(|j| view.name(j)).collect();
     let panels: Vec<Channel> = channels(&names)
         .into_iter()
