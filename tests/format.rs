@@ -674,6 +674,54 @@ fn writer_refuses_what_the_parser_refuses() {
     );
 }
 
+/// An anomaly detector noises its input to the levels of its plan's rows,
+/// so its plan must have state levels: a Heun plan has none, nor has a plan
+/// whose rows store `α = σ = 0` (as format 1.0 wrote them). A file with
+/// such a detector would be accepted and then fail to score (a finding of
+/// the `finite` fuzz target). The section is spliced in unchecked, as
+/// `append_section` refuses it too.
+#[test]
+fn detector_needs_a_plan_with_noise_levels() {
+    let with_detector = |sampler: SamplerKind, stored_levels: bool| {
+        let mut spec = small_spec();
+        spec.plans = vec![compile_plan(common::schedule(), PlanSpec::new(sampler, 5))];
+        if !stored_levels {
+            for row in &mut spec.plans[0].rows {
+                (row.alpha, row.sigma) = (0.0, 0.0);
+            }
+        }
+        let detector = format::AnomalyData {
+            plan: 0,
+            repeats: 1,
+            rows: vec![0],
+            threshold: 1.0,
+            threshold_q: 1 << 32,
+        };
+        let mut file = File::split(&format::write(&spec).unwrap());
+        file.sections
+            .push((SectionKind::Anomaly.code(), 0, detector.to_bytes()));
+        file.assemble()
+    };
+    let ddim = SamplerKind::Ddim { eta: 0.0 };
+    assert!(
+        Model::parse(&with_detector(ddim, true))
+            .unwrap()
+            .anomaly()
+            .is_some()
+    );
+    for refused in [
+        with_detector(SamplerKind::PfOdeHeun, true),
+        with_detector(ddim, false),
+    ] {
+        assert_eq!(
+            Model::parse(&refused).unwrap_err(),
+            FormatError::Mismatch {
+                section: SectionKind::Anomaly
+            }
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------
 // One mutation per defect
 // ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 //! the threshold calibrated at export on held-out normal data.
 
 use super::cursor::Cursor;
+use super::plan_section::PlanOutline;
 use super::{FormatError, SectionKind};
 
 /// Most noise levels a detector may use.
@@ -51,7 +52,7 @@ impl<'a> AnomalyDetector<'a> {
 
 pub(super) fn parse(
     bytes: &[u8],
-    plan_rows: impl Fn(u32) -> Option<u32>,
+    plan_outline: impl Fn(u32) -> Option<PlanOutline>,
 ) -> Result<AnomalyDetector<'_>, FormatError> {
     let mut c = Cursor::new(bytes, SectionKind::Anomaly);
     let plan = c.u32()?;
@@ -79,10 +80,15 @@ pub(super) fn parse(
     }
     let rows = c.take(4 * levels as usize)?.as_chunks::<4>().0;
     c.finish()?;
-    let count = plan_rows(plan).ok_or(FormatError::Mismatch {
-        section: SectionKind::Anomaly,
-    })?;
-    if rows.iter().any(|b| u32::from_le_bytes(*b) >= count) {
+    // The score noises its input to the levels of the plan's rows: a plan
+    // without state levels (Heun, Langevin, predictor-corrector) cannot
+    // serve, and an accepted file must be able to score.
+    let outline = plan_outline(plan)
+        .filter(|p| p.levels)
+        .ok_or(FormatError::Mismatch {
+            section: SectionKind::Anomaly,
+        })?;
+    if rows.iter().any(|b| u32::from_le_bytes(*b) >= outline.rows) {
         return Err(FormatError::Mismatch {
             section: SectionKind::Anomaly,
         });

@@ -181,8 +181,8 @@ impl<'a> Model<'a> {
         let Some(body) = at_most_one(sections, SectionKind::Anomaly)? else {
             return Ok(None);
         };
-        let plan_rows = |i: u32| plans.get(i as usize).map(|p| p.rows);
-        anomaly_section::parse(body, plan_rows).map(Some)
+        let outline = |i: u32| plans.get(i as usize).copied();
+        anomaly_section::parse(body, outline).map(Some)
     }
 
     /// The one weights section, whichever backend it is for.

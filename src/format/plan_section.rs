@@ -108,7 +108,8 @@ pub struct PlanOutline {
     pub rows: u32,
     /// Whether the plan clips x̂₀.
     pub clips: bool,
-    /// Whether its states have noise levels (`plan::level::has_levels`).
+    /// Whether its states have noise levels: its sampler has them
+    /// (`plan::level::has_levels`) and every row stores its level.
     pub levels: bool,
 }
 
@@ -205,13 +206,23 @@ pub(super) fn outline(bytes: &[u8]) -> Result<PlanOutline, FormatError> {
     let table_len = (header.rows as usize)
         .checked_mul(ROW_LEN)
         .ok_or(FormatError::SectionLength(SectionKind::Plan))?;
-    c.take(table_len)?;
+    let table = c.take(table_len)?.as_chunks::<ROW_LEN>().0;
     c.finish()?;
     Ok(PlanOutline {
         rows: header.rows,
         clips: header.spec.clip.is_some(),
-        levels: has_levels(header.spec.sampler),
+        levels: has_levels(header.spec.sampler) && table.iter().all(stores_level),
     })
+}
+
+/// Whether a stored row carries the level of its state: format 1.0 wrote
+/// `α = σ = 0` (words 10 and 11 of the row) for every row.
+fn stores_level(row: &[u8; ROW_LEN]) -> bool {
+    let word = |i: usize| {
+        let bytes = row.as_chunks::<4>().0.get(i).copied().unwrap_or_default();
+        f32::from_le_bytes(bytes)
+    };
+    word(10) > 0.0 || word(11) > 0.0
 }
 
 /// A whole plan section, every field checked.
