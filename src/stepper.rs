@@ -25,6 +25,13 @@ pub trait StateValue: Copy + Default {
     fn threshold(detector: &AnomalyDetector<'_>) -> Self::Score;
     /// Whether a score is a number (integer scores always are).
     fn is_finite(score: Self::Score) -> bool;
+    /// `sum + score·w`, `w` the detector's weight of level `level`.
+    fn add_weighted(
+        sum: Self::Score,
+        score: Self::Score,
+        detector: &AnomalyDetector<'_>,
+        level: usize,
+    ) -> Self::Score;
 }
 
 impl StateValue for f32 {
@@ -42,6 +49,9 @@ impl StateValue for f32 {
     }
     fn is_finite(score: f32) -> bool {
         score.is_finite()
+    }
+    fn add_weighted(sum: f32, score: f32, detector: &AnomalyDetector<'_>, level: usize) -> f32 {
+        sum + score * detector.weight(level)
     }
 }
 
@@ -62,6 +72,11 @@ impl StateValue for i32 {
     }
     fn is_finite(_: i64) -> bool {
         true
+    }
+    /// Q32.32 times the Q16.16 weight, rounded down and saturated.
+    fn add_weighted(sum: i64, score: i64, detector: &AnomalyDetector<'_>, level: usize) -> i64 {
+        let product = (i128::from(score) * i128::from(detector.weight_q(level))) >> 16;
+        sum.saturating_add(i64::try_from(product).unwrap_or(i64::MAX))
     }
 }
 
@@ -188,8 +203,11 @@ pub trait Stepper {
         }
     }
 
-    /// [`Stepper::anomaly_score`] with a model's stored detector, and its
-    /// decision. The sampler must run the detector's plan.
+    /// The score of a model's stored detector, and its decision. The sampler
+    /// must run the detector's plan. Unweighted (section kind 10): the
+    /// [`Stepper::anomaly_score`] over the detector's rows. Weighted (kind
+    /// 16): each level's [`Stepper::anomaly_score`] times its weight, averaged
+    /// over the levels, with the same noise draws in the same order.
     fn detect<R: Rng + ?Sized>(
         &mut self,
         x: &[Self::Value],
@@ -197,7 +215,21 @@ pub trait Stepper {
         work: &mut [Self::Value],
         rng: &mut R,
     ) -> Result<Verdict<<Self::Value as StateValue>::Score>, SamplerError> {
-        let score = self.anomaly_score(x, detector.rows(), detector.repeats(), work, rng)?;
+        let repeats = detector.repeats();
+        let score = if detector.weighted() {
+            let (mut sum, mut levels) = (<Self::Value as StateValue>::ZERO, 0u32);
+            for (i, k) in detector.rows().enumerate() {
+                let level = self.anomaly_score(x, core::iter::once(k), repeats, work, rng)?;
+                sum = Self::Value::add_weighted(sum, level, detector, i);
+                levels = levels.saturating_add(1);
+            }
+            Self::Value::mean(sum, levels)
+        } else {
+            self.anomaly_score(x, detector.rows(), repeats, work, rng)?
+        };
+        if !Self::Value::is_finite(score) {
+            return Err(SamplerError::NonFinite);
+        }
         Ok(Verdict {
             score,
             anomaly: score > Self::Value::threshold(detector),

@@ -129,6 +129,7 @@ fn with_detector(spec: &ModelSpec<'_>, threshold: f32) -> Vec<u8> {
         rows: vec![2, 5],
         threshold,
         threshold_q: (f64::from(threshold) * 2f64.powi(32)) as i64,
+        weights: None,
     };
     let base = format::write(spec).unwrap();
     format::append_section(&base, SectionKind::Anomaly.code(), 0, detector.to_bytes()).unwrap()

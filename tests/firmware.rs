@@ -203,6 +203,7 @@ fn with_detector(bytes: &[u8]) -> Vec<u8> {
         rows: DETECTOR_ROWS.to_vec(),
         threshold,
         threshold_q,
+        weights: None,
     };
     format::append_section(bytes, SectionKind::Anomaly.code(), 0, detector.to_bytes()).unwrap()
 }

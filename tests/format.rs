@@ -696,6 +696,7 @@ fn detector_needs_a_plan_with_noise_levels() {
             rows: vec![0],
             threshold: 1.0,
             threshold_q: 1 << 32,
+            weights: None,
         };
         let mut file = File::split(&format::write(&spec).unwrap());
         file.sections
@@ -720,6 +721,54 @@ fn detector_needs_a_plan_with_noise_levels() {
             }
         );
     }
+}
+
+/// A weighted detector (kind 16) reads back its weights in f32 and Q16.16;
+/// a weight that is not positive, finite and at most `MAX_ANOMALY_WEIGHT`
+/// is refused at its offset, and a file with both detector kinds is refused.
+#[test]
+fn weighted_detector_reads_back_and_bad_weights_are_refused() {
+    let detector = |weights: Vec<f32>| format::AnomalyData {
+        plan: 0,
+        repeats: 3,
+        rows: vec![1, 4],
+        threshold: 1.5,
+        threshold_q: 3 << 31,
+        weights: Some(weights),
+    };
+    let splice = |extra: &[&format::AnomalyData]| {
+        let mut file = File::split(&small_model_bytes());
+        for d in extra {
+            file.sections.push((d.kind().code(), 0, d.to_bytes()));
+        }
+        file.assemble()
+    };
+    let good = detector(vec![0.25, 1234.5]);
+    assert_eq!(good.kind(), SectionKind::WeightedAnomaly);
+    let bytes = splice(&[&good]);
+    let read = Model::parse(&bytes).unwrap().anomaly().unwrap();
+    assert!(read.weighted());
+    assert_eq!((read.weight(0), read.weight(1)), (0.25, 1234.5));
+    // Q16.16: 0.25·2¹⁶ and 1234.5·2¹⁶.
+    assert_eq!((read.weight_q(0), read.weight_q(1)), (16_384, 80_904_192));
+    // Weights sit after the header (32 bytes) and two rows (8 bytes), 8
+    // bytes each; the second one is at offset 48.
+    for bad in [0.0, -1.0, f32::NAN, f32::INFINITY, 65_536.0] {
+        assert_eq!(
+            Model::parse(&splice(&[&detector(vec![1.0, bad])])).unwrap_err(),
+            FormatError::Limit {
+                section: SectionKind::WeightedAnomaly,
+                offset: 48
+            },
+            "weight {bad}"
+        );
+    }
+    let mut plain = detector(vec![]);
+    plain.weights = None;
+    assert_eq!(
+        Model::parse(&splice(&[&plain, &good])).unwrap_err(),
+        FormatError::DuplicateSection(SectionKind::WeightedAnomaly)
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -921,6 +970,7 @@ fn may_accept(base: &[u8], bit: usize) -> bool {
         | SectionKind::WeightsFixed
         | SectionKind::FixedPlan
         | SectionKind::Anomaly
+        | SectionKind::WeightedAnomaly
         | SectionKind::ClassBias
         | SectionKind::DataRange
         | SectionKind::ColumnNames

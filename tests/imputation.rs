@@ -281,6 +281,7 @@ fn stored_detector_decides_in_fixed_point() {
             rows: vec![5, 8],
             threshold: 0.0,
             threshold_q,
+            weights: None,
         };
         tinyscore::format::append_section(
             &base,
@@ -316,4 +317,67 @@ fn stored_detector_decides_in_fixed_point() {
         scores.push(verdict.score);
     }
     assert_eq!(scores[0], scores[1]);
+}
+
+/// A weighted detector (section kind 16) scores each level with
+/// `anomaly_score`, in level order on one generator, and averages the
+/// levels' scores times their weights: in f32, and in fixed point with the
+/// Q16.16 weights the writer rounds (`round(w·2¹⁶)`) and each product
+/// rounded down.
+#[test]
+fn weighted_detector_averages_weighted_levels() {
+    use tinyscore::fixed::{FixedSampler, FixedScratch};
+    use tinyscore::format::{AnomalyData, Model};
+    let weights = [0.5f32, 3.0];
+    let detector = AnomalyData {
+        plan: 0,
+        repeats: 2,
+        rows: vec![5, 8],
+        threshold: 1.0,
+        threshold_q: 1 << 32,
+        weights: Some(weights.to_vec()),
+    };
+    let with = |base: &[u8]| {
+        tinyscore::format::append_section(base, detector.kind().code(), 0, detector.to_bytes())
+            .unwrap()
+    };
+    let rng = || Xoshiro256PlusPlus::seed_from_u64(6);
+
+    let bytes = with(&common::small_model_bytes());
+    let model = Model::parse(&bytes).unwrap();
+    let stored = model.anomaly().unwrap();
+    assert!(stored.weighted());
+    let mut scratch = vec![0.0f32; model.scratch_len()];
+    let mut s = Sampler::embedded(&model, 0, &mut scratch).unwrap();
+    let (x, mut work) = ([0.3f32, -0.7], [0.0f32; 4]);
+    let mut r = rng();
+    let mut expected = 0.0f32;
+    for (k, w) in [5u32, 8].into_iter().zip(weights) {
+        expected += w * s
+            .anomaly_score(&x, [k].into_iter(), 2, &mut work, &mut r)
+            .unwrap();
+    }
+    expected /= 2.0;
+    let verdict = s.detect(&x, &stored, &mut work, &mut rng()).unwrap();
+    assert_eq!(verdict.score, expected);
+    assert_eq!(verdict.anomaly, expected > 1.0);
+
+    let bytes = with(&common::fixed_model_bytes());
+    let model = Model::parse(&bytes).unwrap();
+    let stored = model.anomaly().unwrap();
+    let need = FixedScratch::of(&model.fixed_network().unwrap());
+    let (mut a, mut regs) = (vec![0i16; need.activations], vec![0i32; need.registers]);
+    let mut s = FixedSampler::embedded(&model, 0, &mut a, &mut regs).unwrap();
+    let (x, mut work) = ([1 << 16, -(1 << 15)], [0i32; 4]);
+    let mut r = rng();
+    let mut sum = 0i64;
+    for (k, w) in [5u32, 8].into_iter().zip(weights) {
+        let level = s
+            .anomaly_score(&x, [k].into_iter(), 2, &mut work, &mut r)
+            .unwrap();
+        let q = (f64::from(w) * 65536.0).round() as i128;
+        sum += ((i128::from(level) * q) >> 16) as i64;
+    }
+    let verdict = s.detect(&x, &stored, &mut work, &mut rng()).unwrap();
+    assert_eq!(verdict.score, sum / 2);
 }

@@ -1,6 +1,9 @@
-//! The anomaly detector stored with a model (kind 10, optional): which plan
-//! rows' noise levels the score uses, how many noise draws per level, and
-//! the threshold calibrated at export on held-out normal data.
+//! The anomaly detector stored with a model (kind 10 or 16, optional): which
+//! plan rows' noise levels the score uses, how many noise draws per level,
+//! and the threshold calibrated at export on held-out normal data. Kind 16
+//! adds a weight per level: the inverse of the level's mean score on the
+//! normal data, so that every level counts alike in the score instead of
+//! the noisiest one drowning the others.
 
 use super::cursor::Cursor;
 use super::plan_section::PlanOutline;
@@ -10,6 +13,8 @@ use super::{FormatError, SectionKind};
 pub const MAX_ANOMALY_LEVELS: u32 = 16;
 /// Most noise draws per level.
 pub const MAX_ANOMALY_REPEATS: u32 = 64;
+/// Largest level weight: weights are stored in Q16.16 as well, below 2¹⁶.
+pub const MAX_ANOMALY_WEIGHT: f32 = 65535.0;
 
 /// An anomaly detector, read in place.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -20,6 +25,9 @@ pub struct AnomalyDetector<'a> {
     threshold: f32,
     threshold_q: i64,
     rows: &'a [[u8; 4]],
+    /// Per level: the weight in f32, then in Q16.16 (u32); empty for an
+    /// unweighted detector (kind 10).
+    weights: &'a [[u8; 8]],
 }
 
 impl<'a> AnomalyDetector<'a> {
@@ -48,13 +56,41 @@ impl<'a> AnomalyDetector<'a> {
     pub fn rows(&self) -> impl Iterator<Item = u32> + use<'a> {
         self.rows.iter().map(|b| u32::from_le_bytes(*b))
     }
+
+    /// Whether the levels are weighted (kind 16): the score is then the mean
+    /// over levels of each level's mean squared error times its weight.
+    pub fn weighted(&self) -> bool {
+        !self.weights.is_empty()
+    }
+
+    /// The weight of level `i` (1 for an unweighted detector or past the end).
+    pub fn weight(&self, i: usize) -> f32 {
+        self.weights
+            .get(i)
+            .map_or(1.0, |w| f32::from_le_bytes(split_weight(w).0))
+    }
+
+    /// The same in Q16.16 (2¹⁶ for an unweighted detector or past the end).
+    pub fn weight_q(&self, i: usize) -> u32 {
+        self.weights
+            .get(i)
+            .map_or(1 << 16, |w| u32::from_le_bytes(split_weight(w).1))
+    }
+}
+
+/// A stored weight's f32 and Q16.16 words.
+fn split_weight(w: &[u8; 8]) -> ([u8; 4], [u8; 4]) {
+    let (f, q) = w.split_at(4);
+    let word = |b: &[u8]| b.first_chunk::<4>().copied().unwrap_or_default();
+    (word(f), word(q))
 }
 
 pub(super) fn parse(
     bytes: &[u8],
+    kind: SectionKind,
     plan_outline: impl Fn(u32) -> Option<PlanOutline>,
 ) -> Result<AnomalyDetector<'_>, FormatError> {
-    let mut c = Cursor::new(bytes, SectionKind::Anomaly);
+    let mut c = Cursor::new(bytes, kind);
     let plan = c.u32()?;
     let repeats_at = c.offset();
     let repeats = c.u32()?;
@@ -79,19 +115,28 @@ pub(super) fn parse(
         return Err(c.limit(threshold_q_at));
     }
     let rows = c.take(4 * levels as usize)?.as_chunks::<4>().0;
+    let weights_at = c.offset();
+    let weights = if kind == SectionKind::WeightedAnomaly {
+        c.take(8 * levels as usize)?.as_chunks::<8>().0
+    } else {
+        &[]
+    };
     c.finish()?;
+    for (i, w) in weights.iter().enumerate() {
+        let (f, q) = split_weight(w);
+        let (f, q) = (f32::from_le_bytes(f), u32::from_le_bytes(q));
+        if !(f > 0.0 && f <= MAX_ANOMALY_WEIGHT) || q == 0 {
+            return Err(c.limit(weights_at.saturating_add(8 * i as u32)));
+        }
+    }
     // The score noises its input to the levels of the plan's rows: a plan
     // without state levels (Heun, Langevin, predictor-corrector) cannot
     // serve, and an accepted file must be able to score.
     let outline = plan_outline(plan)
         .filter(|p| p.levels)
-        .ok_or(FormatError::Mismatch {
-            section: SectionKind::Anomaly,
-        })?;
+        .ok_or(FormatError::Mismatch { section: kind })?;
     if rows.iter().any(|b| u32::from_le_bytes(*b) >= outline.rows) {
-        return Err(FormatError::Mismatch {
-            section: SectionKind::Anomaly,
-        });
+        return Err(FormatError::Mismatch { section: kind });
     }
     Ok(AnomalyDetector {
         plan,
@@ -99,5 +144,6 @@ pub(super) fn parse(
         threshold,
         threshold_q,
         rows,
+        weights,
     })
 }

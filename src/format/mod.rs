@@ -32,7 +32,9 @@ mod topology;
 #[cfg(feature = "std")]
 mod writer;
 
-pub use anomaly_section::{AnomalyDetector, MAX_ANOMALY_LEVELS, MAX_ANOMALY_REPEATS};
+pub use anomaly_section::{
+    AnomalyDetector, MAX_ANOMALY_LEVELS, MAX_ANOMALY_REPEATS, MAX_ANOMALY_WEIGHT,
+};
 pub use class_bias::{ClassBias, ClassRows, MAX_CLASSES};
 pub use container::SectionEntry;
 pub use crc32::Crc32;
@@ -69,7 +71,7 @@ pub const MAGIC: [u8; 8] = *b"\x89TSM\r\n\x1a\n";
 pub const VERSION_MAJOR: u16 = 1;
 /// Minor version this crate writes; newer minors are read (unknown optional
 /// sections are skipped).
-pub const VERSION_MINOR: u16 = 4;
+pub const VERSION_MINOR: u16 = 5;
 /// Bytes of the fixed header.
 pub const HEADER_LEN: usize = 32;
 /// Bytes of one section-table entry.
@@ -125,6 +127,11 @@ pub enum SectionKind {
     ColumnNames,
     /// The classes' names (code 14, since 1.4; optional).
     ClassNames,
+    /// An anomaly detector whose levels are weighted by the inverse of their
+    /// mean score on normal data (code 16, since 1.5; optional): what 1.4
+    /// readers skip, leaving them without a detector rather than with a
+    /// threshold for another score.
+    WeightedAnomaly,
 }
 
 impl SectionKind {
@@ -145,6 +152,7 @@ impl SectionKind {
             SectionKind::DataRange => 12,
             SectionKind::ColumnNames => 13,
             SectionKind::ClassNames => 14,
+            SectionKind::WeightedAnomaly => 16,
         }
     }
 
@@ -165,6 +173,7 @@ impl SectionKind {
             12 => SectionKind::DataRange,
             13 => SectionKind::ColumnNames,
             14 => SectionKind::ClassNames,
+            16 => SectionKind::WeightedAnomaly,
             _ => return None,
         })
     }
@@ -187,6 +196,7 @@ impl fmt::Display for SectionKind {
             SectionKind::DataRange => "data range",
             SectionKind::ColumnNames => "column names",
             SectionKind::ClassNames => "class names",
+            SectionKind::WeightedAnomaly => "weighted anomaly detector",
         })
     }
 }

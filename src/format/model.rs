@@ -178,11 +178,19 @@ impl<'a> Model<'a> {
         sections: SectionTable<'a>,
         plans: &[PlanOutline],
     ) -> Result<Option<AnomalyDetector<'a>>, FormatError> {
-        let Some(body) = at_most_one(sections, SectionKind::Anomaly)? else {
-            return Ok(None);
-        };
         let outline = |i: u32| plans.get(i as usize).copied();
-        anomaly_section::parse(body, outline).map(Some)
+        let plain = at_most_one(sections, SectionKind::Anomaly)?;
+        let weighted = at_most_one(sections, SectionKind::WeightedAnomaly)?;
+        match (plain, weighted) {
+            (None, None) => Ok(None),
+            (Some(body), None) => {
+                anomaly_section::parse(body, SectionKind::Anomaly, outline).map(Some)
+            }
+            (None, Some(body)) => {
+                anomaly_section::parse(body, SectionKind::WeightedAnomaly, outline).map(Some)
+            }
+            (Some(_), Some(_)) => Err(FormatError::DuplicateSection(SectionKind::WeightedAnomaly)),
+        }
     }
 
     /// The one weights section, whichever backend it is for.

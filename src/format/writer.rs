@@ -417,12 +417,24 @@ pub struct AnomalyData {
     pub threshold: f32,
     /// Threshold of the fixed-point backend, Q32.32.
     pub threshold_q: i64,
+    /// One weight per level (section kind 16), or none (kind 10). Stored in
+    /// f32 and in Q16.16 (rounded), so no backend converts.
+    pub weights: Option<Vec<f32>>,
 }
 
 impl AnomalyData {
+    /// The kind of section the detector is written as.
+    pub fn kind(&self) -> SectionKind {
+        if self.weights.is_some() {
+            SectionKind::WeightedAnomaly
+        } else {
+            SectionKind::Anomaly
+        }
+    }
+
     /// The section's bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(32 + 4 * self.rows.len());
+        let mut out = Vec::with_capacity(32 + 12 * self.rows.len());
         for v in [self.plan, self.repeats, len_u32(self.rows.len()), 0] {
             put_u32(&mut out, v);
         }
@@ -430,6 +442,15 @@ impl AnomalyData {
         put_u32(&mut out, 0);
         out.extend_from_slice(&self.threshold_q.to_le_bytes());
         self.rows.iter().for_each(|&r| put_u32(&mut out, r));
+        for &w in self.weights.iter().flatten() {
+            put_f32s(&mut out, &[w]);
+            put_u32(
+                &mut out,
+                (f64::from(w) * 65536.0)
+                    .round()
+                    .clamp(0.0, f64::from(u32::MAX)) as u32,
+            );
+        }
         out
     }
 }

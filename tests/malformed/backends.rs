@@ -287,6 +287,7 @@ pub fn add_cases(cases: &mut Vec<Case>, float_base: &[u8], float_bias_table: &[u
         rows: vec![1, 2],
         threshold: 0.5,
         threshold_q: 1 << 31,
+        weights: None,
     };
     let with_detector =
         format::append_section(&fixed, K::Anomaly.code(), 0, detector.to_bytes()).unwrap();

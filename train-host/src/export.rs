@@ -340,25 +340,53 @@ pub struct DetectorOptions {
     pub seed: u64,
 }
 
-/// `bytes` with an anomaly detector for its first plan, the threshold taken
-/// from the scores the model itself (in its own backend) gives the normal
-/// rows; and that threshold.
+/// `bytes` with an anomaly detector for its first plan, and its threshold.
+///
+/// Each level is weighted by the inverse of its mean score on the normal
+/// rows, so that every level counts alike: unweighted, the noisiest level's
+/// error dwarfs the others, and the levels that tell anomalies apart best
+/// (measured in docs/BENCHMARKS.md, "Anomaly scores against the nearest
+/// training window") count for little. The threshold is the percentile of
+/// the scores the model itself, in its own backend, gives the normal rows
+/// with those weights.
 pub fn add_detector(bytes: &[u8], opts: &DetectorOptions) -> Result<(Vec<u8>, f64), ExportError> {
-    let rows = opts.rows.clone();
-    let task = Task::Score {
-        rows: rows.clone(),
-        repeats: opts.repeats,
+    let scores = |model: &[u8], task: &Task| {
+        let mut normal = opts.normal.clone();
+        run(model, &mut normal, opts.dim, opts.seed, task)
     };
-    let mut normal = opts.normal.clone();
-    let scores = run(bytes, &mut normal, opts.dim, opts.seed, &task)?;
-    let threshold = percentile(&scores, opts.percentile);
-    let detector = AnomalyData {
+    let mut weights = Vec::with_capacity(opts.rows.len());
+    for &row in &opts.rows {
+        let level = scores(
+            bytes,
+            &Task::Score {
+                rows: vec![row],
+                repeats: opts.repeats,
+            },
+        )?;
+        weights.push(level_weight(&level));
+    }
+    let mut detector = AnomalyData {
         plan: 0,
         repeats: opts.repeats,
-        rows,
-        threshold: threshold as f32,
-        threshold_q: (threshold * (1u64 << 32) as f64).round() as i64,
+        rows: opts.rows.clone(),
+        threshold: 0.0,
+        threshold_q: 0,
+        weights: Some(weights),
     };
-    let bytes = format::append_section(bytes, SectionKind::Anomaly.code(), 0, detector.to_bytes())?;
-    Ok((bytes, threshold))
+    let append = |d: &AnomalyData| format::append_section(bytes, d.kind().code(), 0, d.to_bytes());
+    let threshold = percentile(
+        &scores(&append(&detector)?, &Task::Detect)?,
+        opts.percentile,
+    );
+    detector.threshold = threshold as f32;
+    detector.threshold_q = (threshold * (1u64 << 32) as f64).round() as i64;
+    Ok((append(&detector)?, threshold))
+}
+
+/// The weight of a level whose scores on the normal rows are `scores`: the
+/// inverse of their mean, within what the file stores.
+fn level_weight(scores: &[f64]) -> f32 {
+    let mean = scores.iter().sum::<f64>() / scores.len().max(1) as f64;
+    let smallest = 1.0 / 65536.0;
+    (1.0 / mean).clamp(smallest, f64::from(format::MAX_ANOMALY_WEIGHT)) as f32
 }

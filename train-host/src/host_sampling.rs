@@ -39,6 +39,9 @@ pub enum SampleError {
     /// Nothing to sample with.
     #[error("the model has no embedded plan: give --sampler and --steps")]
     NoPlan,
+    /// A stored detector's score of a model that stores none.
+    #[error("the model has no anomaly detector: export it with --anomaly-normal DATA")]
+    NoDetector,
     /// Data rows do not have the model's dimension.
     #[error("rows have {found} values, the model {expected}")]
     Dimension {

@@ -11,7 +11,7 @@
 use crate::host_sampling::{SampleError, join_all};
 use crate::random::{HostRng, stream};
 use tinyscore::fixed::{FixedSampler, FixedScratch, STATE_FRAC_BITS, state_to_f32};
-use tinyscore::format::Model;
+use tinyscore::format::{AnomalyDetector, Model};
 use tinyscore::plan::Plan;
 use tinyscore::sampler::{Sampler, SamplerError};
 use tinyscore::stepper::{StateValue, Stepper};
@@ -83,6 +83,8 @@ pub enum Task {
         /// Noise draws per row.
         repeats: u32,
     },
+    /// The score of the model's stored detector ([`Stepper::detect`]).
+    Detect,
 }
 
 impl Task {
@@ -93,6 +95,7 @@ impl Task {
         s: &mut S,
         x: &mut [f32],
         rng: &mut HostRng,
+        detector: Option<&AnomalyDetector<'_>>,
     ) -> Result<f64, SamplerError>
     where
         S::Value: HostValue,
@@ -120,6 +123,15 @@ impl Task {
                 let score =
                     s.anomaly_score(&state, rows.iter().copied(), *repeats, &mut work, rng)?;
                 return Ok(S::Value::score_to_f64(score));
+            }
+            Task::Detect => {
+                // `run` refuses a model without a detector before this.
+                let Some(d) = detector else {
+                    return Ok(f64::NAN);
+                };
+                let mut work = vec![S::Value::default(); 2 * x.len()];
+                let verdict = s.detect(&state, d, &mut work, rng)?;
+                return Ok(S::Value::score_to_f64(verdict.score));
             }
         }
         x.iter_mut()
@@ -165,6 +177,10 @@ pub fn run(
             found: dim,
         });
     }
+    let detector = match task {
+        Task::Detect => Some(model.anomaly().ok_or(SampleError::NoDetector)?),
+        _ => None,
+    };
     let n = data.len() / dim.max(1);
     let threads = std::thread::available_parallelism()
         .map_or(1, |t| t.get())
@@ -201,12 +217,12 @@ pub fn run(
                             let (mut a, mut r) =
                                 (vec![0i16; need.activations], vec![0i32; need.registers]);
                             let mut sampler = FixedSampler::embedded(model, 0, &mut a, &mut r)?;
-                            each(&mut |x, rng| task.run(&mut sampler, x, rng))
+                            each(&mut |x, rng| task.run(&mut sampler, x, rng, detector.as_ref()))
                         }
                         None => {
                             let mut scratch = vec![0f32; model.scratch_len()];
                             let mut sampler = Sampler::embedded(model, 0, &mut scratch)?;
-                            each(&mut |x, rng| task.run(&mut sampler, x, rng))
+                            each(&mut |x, rng| task.run(&mut sampler, x, rng, detector.as_ref()))
                         }
                     }
                 })

@@ -93,7 +93,9 @@ fn detector(args: &ExportArgs, normal: &str, bytes: &[u8]) -> Result<Vec<u8>, Cl
         .into_iter()
         .map(|l| levels::choose(&model, l).map(|c| c.row))
         .collect::<Result<Vec<_>, _>>()?;
-    let rows_read = table.data.len() as u64;
+    // Each normal row is scored once per level (the levels' weights), then
+    // once more with the weighted detector (the threshold).
+    let scores = table.data.len() as u64 * (rows.len() as u64 + 1);
     let options = DetectorOptions {
         normal: table.data.rows,
         dim: columns.len(),
@@ -102,7 +104,7 @@ fn detector(args: &ExportArgs, normal: &str, bytes: &[u8]) -> Result<Vec<u8>, Cl
         repeats: args.detector.repeats(),
         seed: 0xa11,
     };
-    let progress = Progress::start("scoring the normal rows", "rows", rows_read, 0);
+    let progress = Progress::start("scoring the normal rows", "scores", scores, 0);
     let (bytes, threshold) = add_detector(bytes, &options)?;
     progress.finish();
     note!(

@@ -132,6 +132,13 @@ pub fn run(path: &Path) -> Result<(), CliError> {
             rows.join(", "),
             d.repeats()
         )?;
+        if d.weighted() {
+            let weights: Vec<String> = (0..rows.len()).map(|i| d.weight(i).to_string()).collect();
+            outln!(
+                "           level weights {} (inverse mean scores on normal data)",
+                weights.join(", ")
+            )?;
+        }
     }
     Ok(())
 }

@@ -4,10 +4,11 @@
 //! --anomaly-normal`) or one calibrated here on held-out normal data.
 
 use super::{CliError, ScoreArgs, input, levels};
+use crate::export::{DetectorOptions, add_detector};
 use crate::note;
 use crate::output::csv_cell;
 use crate::progress::Progress;
-use crate::restore::{Task, percentile, run};
+use crate::restore::{Task, run};
 use tinyscore::format::{Backend, Model};
 
 /// Runs the command: one line per row, `score` or `score,anomaly` (and the
@@ -28,52 +29,62 @@ pub fn run_score(args: &ScoreArgs) -> Result<(), CliError> {
             describe_stored(&model)
         )));
     }
-    let (rows, repeats) = match stored {
-        Some(d) => {
-            note!("using the stored detector: {}", describe_stored(&model))?;
-            (d.rows().collect(), d.repeats())
-        }
-        None => {
-            let mut rows = Vec::new();
-            for level in args.detector.levels() {
-                let chosen = levels::choose(&model, level)?;
-                note!("{}", chosen.description)?;
-                rows.push(chosen.row);
-            }
-            (rows, args.detector.repeats())
-        }
-    };
-    let task = Task::Score { rows, repeats };
-    let scores_of = |table: &mut crate::data::Table, what: &str| -> Result<Vec<f64>, CliError> {
+    let scores_of = |model: &[u8], task: &Task, table: &mut crate::data::Table, what: &str| {
         let progress = Progress::start(what, "rows", table.data.len() as u64, 0);
-        let scores = run(
-            &bytes,
-            &mut table.data.rows,
-            table.data.dim,
-            args.seed,
-            &task,
-        )
-        .map_err(model_error)?;
+        let scores = run(model, &mut table.data.rows, table.data.dim, args.seed, task)
+            .map_err(model_error)?;
         progress.finish();
-        Ok(scores)
+        Ok::<_, CliError>(scores)
     };
-    let threshold = match (&args.normal, stored) {
-        (Some(path), _) => {
-            let mut normal = input::read_for_model(path, &model, args.labels.as_deref(), false)?;
-            let scores = scores_of(&mut normal, "scoring the normal rows")?;
-            let p = args.detector.percentile();
-            let t = percentile(&scores, p);
-            note!(
-                "threshold {t:.6} ({p}th percentile of {} normal rows)",
-                scores.len()
-            )?;
-            Some(t)
+    let chosen_rows = || -> Result<Vec<u32>, CliError> {
+        let mut rows = Vec::new();
+        for level in args.detector.levels() {
+            let chosen = levels::choose(&model, level)?;
+            note!("{}", chosen.description)?;
+            rows.push(chosen.row);
         }
-        (None, Some(_)) => stored_threshold(&model),
-        (None, None) => None,
+        Ok(rows)
+    };
+    // The model whose detector scores, and its threshold; without either,
+    // the unweighted score over the chosen levels and no decision.
+    let (scorer, task, threshold) = match (&args.normal, stored) {
+        (Some(path), _) => {
+            let rows = chosen_rows()?;
+            let normal = input::read_for_model(path, &model, args.labels.as_deref(), false)?;
+            let rows_read = normal.data.len();
+            let options = DetectorOptions {
+                dim: normal.data.dim,
+                normal: normal.data.rows,
+                percentile: args.detector.percentile(),
+                repeats: args.detector.repeats(),
+                rows,
+                seed: args.seed,
+            };
+            let scores = rows_read as u64 * (options.rows.len() as u64 + 1);
+            let progress = Progress::start("scoring the normal rows", "scores", scores, 0);
+            let (with, t) = add_detector(&bytes, &options)?;
+            progress.finish();
+            note!(
+                "threshold {t:.6} ({}th percentile of {} normal rows)",
+                options.percentile,
+                rows_read
+            )?;
+            (with, Task::Detect, Some(t))
+        }
+        (None, Some(_)) => {
+            note!("using the stored detector: {}", describe_stored(&model))?;
+            (bytes.clone(), Task::Detect, stored_threshold(&model))
+        }
+        (None, None) => {
+            let task = Task::Score {
+                rows: chosen_rows()?,
+                repeats: args.detector.repeats(),
+            };
+            (bytes.clone(), task, None)
+        }
     };
     let mut table = input::read_for_model(&args.input, &model, args.labels.as_deref(), false)?;
-    let scores = scores_of(&mut table, "scoring")?;
+    let scores = scores_of(&scorer, &task, &mut table, "scoring")?;
     let labels = table.labels.as_ref();
     let mut out = String::from("score");
     if threshold.is_some() {
@@ -114,14 +125,19 @@ fn stored_threshold(model: &Model<'_>) -> Option<f64> {
     })
 }
 
-/// `threshold 0.0123, plan rows 980, 950, 900, 800, 4 draws per level`.
+/// `threshold 1.23, plan rows 980, 950, 900, 800, 4 draws per level, levels weighted …`.
 fn describe_stored(model: &Model<'_>) -> String {
     let Some(d) = model.anomaly() else {
         return String::new();
     };
     let rows: Vec<String> = d.rows().map(|r| r.to_string()).collect();
+    let weighting = if d.weighted() {
+        "levels weighted by their normal scores"
+    } else {
+        "levels unweighted"
+    };
     format!(
-        "threshold {:.6}, plan rows {}, {} draws per level",
+        "threshold {:.6}, plan rows {}, {} draws per level, {weighting}",
         stored_threshold(model).unwrap_or(0.0),
         rows.join(", "),
         d.repeats()
