@@ -54,6 +54,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+mod aligned;
 pub mod finite;
 pub mod fixed;
 pub mod format;
@@ -63,3 +64,5 @@ pub mod plan;
 pub mod sampler;
 pub mod schedule;
 pub mod stepper;
+
+pub use aligned::Aligned;
