@@ -5,12 +5,12 @@
 //! 16-byte aligned *within* the file (docs/FORMAT.md), which only helps if
 //! the file itself starts at a 16-byte boundary: the Cortex-M4/M7 DSP
 //! kernel reads tiles with word loads when they are aligned and falls back
-//! to the slower portable kernel when they are not. [`include_model!`]
+//! to the slower portable kernel when they are not. [`crate::include_model!`]
 //! embeds a file in an [`Aligned`] static, so the bytes it hands out always
 //! start on such a boundary.
 
 /// Bytes (or anything else) placed at a 16-byte boundary: the alignment
-/// of a `.tsm` file's sections. Use it through [`include_model!`], or wrap
+/// of a `.tsm` file's sections. Use it through [`crate::include_model!`], or wrap
 /// a buffer a model is read into: `static mut BUF: Aligned<[u8; 4096]>`.
 #[repr(C, align(16))]
 pub struct Aligned<B: ?Sized>(pub B);
