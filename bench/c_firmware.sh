@@ -4,7 +4,11 @@
 # against the same start-up with an empty main; and the bytes of code the
 # static library puts into it: the sizes of the functions in the firmware
 # that the library defines (its line information does not survive the C
-# link well enough for bench/code_by_crate.py). Usage: bash bench/c_firmware.sh
+# link well enough for bench/code_by_crate.py). Then like for like with
+# the Rust firmware: bench/c_sample.c, firmware/fixed-only's `sample` and
+# `baseline` in C, and the growth of `.text` (code and read-only data)
+# from one to the other, next to fixed-only's (text + rodata).
+# Usage: bash bench/c_firmware.sh
 # Needs arm-none-eabi-gcc with newlib, llvm-tools and llvm-symbolizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,3 +44,17 @@ for line in open(sys.argv[2]):
         sizes[fields[0]] = int(fields[1], 16)
 print("library code in the firmware:", sum(sizes.values()), "bytes")
 PY
+
+# Like for like: parse and sample only, in C and in Rust.
+model="-DTINYSCORE_MODEL_FILE=\"$PWD/firmware/models/fixed.tsm\""
+arm-none-eabi-gcc "${cflags[@]}" "$model" -DBASELINE bench/c_sample.c capi/examples/qemu/startup.c \
+    "${ldflags[@]}" -o "$out/sample-baseline.elf"
+arm-none-eabi-gcc "${cflags[@]}" "$model" bench/c_sample.c capi/examples/qemu/startup.c \
+    "${ldflags[@]}" "$lib" -o "$out/sample.elf"
+text() { arm-none-eabi-size -A "$1" | awk '$1 ~ /^\.(vector_table|text|rodata)$/ {t += $2} END {print t}'; }
+c_growth=$(($(text "$out/sample.elf") - $(text "$out/sample-baseline.elf")))
+(cd firmware && env -u RUSTUP_TOOLCHAIN -u RUSTFLAGS -u CARGO_TARGET_DIR \
+    cargo build -q --release -p tinyscore-fixed-only --target thumbv7em-none-eabihf)
+rust=firmware/target/thumbv7em-none-eabihf/release
+rust_growth=$(($(text "$rust/sample") - $(text "$rust/baseline")))
+echo "parse and sample: C firmware grows by $c_growth bytes, Rust firmware by $rust_growth"

@@ -51,7 +51,7 @@ cargo "+$MSRV" check -p tinyscore --no-default-features
 
 step "clippy (host; the runtime also without float)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
-cargo clippy -p tinyscore --no-default-features --lib --test corpus_without_float --test mutations_without_float -- -D warnings
+cargo clippy -p tinyscore --no-default-features --lib --test corpus_without_float --test mutations_without_float --test data_units -- -D warnings
 
 step "clippy (thumbv7em-none-eabihf, with and without defmt; Cortex-M without float)"
 cargo clippy -p tinyscore --target thumbv7em-none-eabihf -- -D warnings
@@ -106,11 +106,11 @@ step "tests (tests/firmware.rs boots the firmware in QEMU; capi/tests the C API 
 cargo test --workspace --all-features
 
 step "the runtime without float: unit tests (float files are refused), the malformed corpus, mutants of the fixtures"
-cargo test -p tinyscore --no-default-features --lib --test corpus_without_float --test mutations_without_float
+cargo test -p tinyscore --no-default-features --lib --test corpus_without_float --test mutations_without_float --test data_units
 
 step "the parser with a 32-bit usize ($HOST_32): malformed corpus, format round trips, mutants without float"
 cargo test --target "$HOST_32" -p tinyscore --features std --test corpus_replay --test format
-cargo test --target "$HOST_32" -p tinyscore --no-default-features --test corpus_without_float --test mutations_without_float
+cargo test --target "$HOST_32" -p tinyscore --no-default-features --test corpus_without_float --test mutations_without_float --test data_units
 
 step "sample bits across optimisation levels (golden CRCs in the release profile)"
 cargo test --release -p tinyscore --features std --test backends

@@ -54,6 +54,8 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+mod aligned;
+mod error;
 pub mod finite;
 pub mod fixed;
 pub mod format;
@@ -63,3 +65,15 @@ pub mod plan;
 pub mod sampler;
 pub mod schedule;
 pub mod stepper;
+
+pub use aligned::Aligned;
+pub use error::Error;
+
+// The users' documents are compiled as doc-tests: every Rust block in them
+// builds (and runs) with `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}
+#[cfg(doctest)]
+#[doc = include_str!("../docs/GUIDE.md")]
+mod guide {}

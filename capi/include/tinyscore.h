@@ -53,6 +53,10 @@ enum tinyscore_status
    */
   TINYSCORE_STATUS_NO_DETECTOR = 4,
   /**
+   * A data format with more than 31 fraction bits.
+   */
+  TINYSCORE_STATUS_FRAC_BITS = 5,
+  /**
    * The file is shorter than its header or a section needs.
    */
   TINYSCORE_STATUS_TRUNCATED = 100,
@@ -210,6 +214,11 @@ enum tinyscore_status
    * The guidance weight is not finite or not below 32768 in magnitude.
    */
   TINYSCORE_STATUS_GUIDANCE = 212,
+  /**
+   * A value in data units (or one of its two terms) does not fit the
+   * 32-bit format: use fewer fraction bits.
+   */
+  TINYSCORE_STATUS_OVERFLOW = 300,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -628,35 +637,37 @@ tinyscore_status tinyscore_f32_to_data(const struct tinyscore_model *model, floa
 tinyscore_status tinyscore_f32_to_model(const struct tinyscore_model *model, float *x, size_t dim);
 
 /**
- * Writes the Q16.16 model-unit state `q` in data units into `data`
- * (`dim` elements each).
+ * Maps `x` (`dim` elements) in place from Q16.16 model units to data
+ * units as fixed-point `int32_t` with `frac_bits` fraction bits (a value
+ * `v` means `v / 2^frac_bits`), in integers only: each result is
+ * `x·scale + mean` rounded to the nearest step, ties away from zero.
+ * `TINYSCORE_STATUS_OVERFLOW` when an element does not fit (the elements
+ * before it are converted), `TINYSCORE_STATUS_FRAC_BITS` above 31.
  *
  * # Safety
  *
- * `model` must be NULL or point to a `tinyscore_model`; `q` must be NULL
- * or point to `dim` readable elements, `data` NULL or to `dim` writable
- * floats.
+ * `model` must be NULL or point to a `tinyscore_model`; `x` must be NULL
+ * or point to `dim` writable elements.
  */
 tinyscore_status tinyscore_q16_to_data(const struct tinyscore_model *model,
-                                       const int32_t *q,
-                                       float *data,
-                                       size_t dim);
+                                       int32_t *x,
+                                       size_t dim,
+                                       uint32_t frac_bits);
 
 /**
- * Writes `data` (data units) as Q16.16 model units into `q` (`dim`
- * elements each): normalised in `float`, then rounded to nearest (halves
- * away from zero) and saturated to the `int32_t` range; NaN becomes 0.
+ * Maps `x` (`dim` elements) in place from data units with `frac_bits`
+ * fraction bits to Q16.16 model units, the inverse of
+ * `tinyscore_q16_to_data`: `(x − mean)/scale` rounded to the nearest
+ * step, ties away from zero, in integers only; the same statuses.
  *
  * # Safety
  *
- * `model` must be NULL or point to a `tinyscore_model`; `data` must be
- * NULL or point to `dim` readable floats, `q` NULL or to `dim` writable
- * elements.
+ * As `tinyscore_q16_to_data`.
  */
-tinyscore_status tinyscore_q16_from_data(const struct tinyscore_model *model,
-                                         const float *data,
-                                         int32_t *q,
-                                         size_t dim);
+tinyscore_status tinyscore_q16_to_model(const struct tinyscore_model *model,
+                                        int32_t *x,
+                                        size_t dim,
+                                        uint32_t frac_bits);
 
 #ifdef __cplusplus
 }  // extern "C"

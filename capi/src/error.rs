@@ -6,8 +6,10 @@
 //! status's fixed text instead.
 
 use crate::status::tinyscore_status;
-use core::ffi::c_char;
-use core::fmt::{self, Write};
+use core::ffi::{CStr, c_char};
+use core::fmt;
+#[cfg(feature = "messages")]
+use core::fmt::Write;
 
 /// Bytes of `tinyscore_error.message`, its terminating NUL included.
 pub const TINYSCORE_MESSAGE_LEN: usize = 120;
@@ -30,33 +32,50 @@ impl tinyscore_error {
     /// message of success is empty.
     pub(crate) fn set(&mut self, status: tinyscore_status, detail: Option<&dyn fmt::Display>) {
         self.status = status;
-        let mut message = Message {
-            buffer: &mut self.message,
-            len: 0,
-            full: false,
-        };
-        match detail {
+        let end = match detail {
             // `Message` never fails; a `Display` that does leaves what it wrote.
             #[cfg(feature = "messages")]
-            Some(detail) => drop(write!(message, "{detail}")),
-            _ if status == tinyscore_status::Ok => {}
-            _ => drop(message.write_str(status.text().to_str().unwrap_or_default())),
-        }
-        let end = message.len;
+            Some(detail) => {
+                let mut message = Message {
+                    buffer: &mut self.message,
+                    len: 0,
+                    full: false,
+                };
+                let _ = write!(message, "{detail}");
+                message.len
+            }
+            _ if status == tinyscore_status::Ok => 0,
+            _ => copy_text(&mut self.message, status.text()),
+        };
         if let Some(nul) = self.message.get_mut(end) {
             *nul = 0;
         }
     }
 }
 
+/// Copies a status text into `buffer`, keeping one byte for the NUL;
+/// returns its length. Byte by byte, with no UTF-8 decoding (a build
+/// without `messages` links none): the texts are ASCII and shorter than
+/// the buffer (`status_texts_fit_the_message`).
+fn copy_text(buffer: &mut [c_char], text: &CStr) -> usize {
+    let bytes = text.to_bytes();
+    let bytes = bytes.get(..buffer.len().saturating_sub(1)).unwrap_or(bytes);
+    for (out, byte) in buffer.iter_mut().zip(bytes) {
+        *out = *byte as c_char;
+    }
+    bytes.len()
+}
+
 /// A writer into a byte buffer that keeps one byte for the NUL and stops
 /// at the first character that does not fit.
+#[cfg(feature = "messages")]
 struct Message<'b> {
     buffer: &'b mut [c_char],
     len: usize,
     full: bool,
 }
 
+#[cfg(feature = "messages")]
 impl Write for Message<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let room = self.buffer.len().saturating_sub(1);
@@ -75,5 +94,21 @@ impl Write for Message<'_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_texts_fit_the_message() {
+        for status in tinyscore_status::ALL {
+            let text = status.text().to_bytes();
+            assert!(
+                text.is_ascii() && text.len() < TINYSCORE_MESSAGE_LEN,
+                "{status:?}"
+            );
+        }
     }
 }

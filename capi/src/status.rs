@@ -2,9 +2,11 @@
 //! call can fail, so that C code can branch on the cause without parsing
 //! text. The codes of the runtime's errors are grouped by where they come
 //! from: the calling convention (1–99), the model file (100–199,
-//! `FormatError`) and the sampler (200–299, `SamplerError`).
+//! `FormatError`), the sampler (200–299, `SamplerError`) and the
+//! conversion to and from data units (300–399, `UnitsError`).
 
 use core::ffi::{CStr, c_char};
+use tinyscore::fixed::UnitsError;
 use tinyscore::format::FormatError;
 use tinyscore::net::NetError;
 use tinyscore::sampler::SamplerError;
@@ -27,6 +29,8 @@ pub enum tinyscore_status {
     Alignment = 3,
     /// The model has no anomaly detector.
     NoDetector = 4,
+    /// A data format with more than 31 fraction bits.
+    FracBits = 5,
     /// The file is shorter than its header or a section needs.
     Truncated = 100,
     /// The bytes do not start with the `.tsm` magic.
@@ -109,11 +113,14 @@ pub enum tinyscore_status {
     NonFiniteOutput = 211,
     /// The guidance weight is not finite or not below 32768 in magnitude.
     Guidance = 212,
+    /// A value in data units (or one of its two terms) does not fit the
+    /// 32-bit format: use fewer fraction bits.
+    Overflow = 300,
 }
 
 impl tinyscore_status {
     /// All codes, in numeric order.
-    pub(crate) const ALL: [tinyscore_status; 43] = {
+    pub(crate) const ALL: [tinyscore_status; 45] = {
         use tinyscore_status::*;
         [
             Ok,
@@ -121,6 +128,7 @@ impl tinyscore_status {
             NotParsed,
             Alignment,
             NoDetector,
+            FracBits,
             Truncated,
             BadMagic,
             UnsupportedVersion,
@@ -159,6 +167,7 @@ impl tinyscore_status {
             Class,
             NonFiniteOutput,
             Guidance,
+            Overflow,
         ]
     };
 
@@ -171,6 +180,7 @@ impl tinyscore_status {
             NotParsed => c"the model handle does not hold a parsed model",
             Alignment => c"the scratch buffer is not 4-byte aligned",
             NoDetector => c"the model has no anomaly detector",
+            FracBits => c"a data format has more than 31 fraction bits",
             Truncated => c"model file truncated",
             BadMagic => c"not a tinyscore model (bad magic)",
             UnsupportedVersion => c"unsupported model format major version",
@@ -209,6 +219,7 @@ impl tinyscore_status {
             Class => c"the model is not class-conditional or has no such class",
             NonFiniteOutput => c"the model's output would not be finite",
             Guidance => c"guidance weight not finite or not below 32768",
+            Overflow => c"a value in data units does not fit the format: use fewer fraction bits",
         }
     }
 }
@@ -270,6 +281,15 @@ impl From<SamplerError> for tinyscore_status {
                 S::NonFiniteOutput
             }
             SamplerError::Guidance => S::Guidance,
+        }
+    }
+}
+
+impl From<UnitsError> for tinyscore_status {
+    fn from(e: UnitsError) -> Self {
+        match e {
+            UnitsError::Dimension { .. } => tinyscore_status::Dimension,
+            UnitsError::Overflow { .. } => tinyscore_status::Overflow,
         }
     }
 }

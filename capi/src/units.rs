@@ -1,13 +1,18 @@
 //! Data units and model units: the tasks work on normalised states (the
 //! network's space, Q16.16 for fixed point), sensors and files speak data
-//! units. These functions map one to the other with the normalisation
-//! stored in the model, `data = model·scale + mean`, exactly as the host
-//! tool does (`tinyscore sample` prints data units computed this way).
+//! units. These functions map one to the other in place with the
+//! normalisation stored in the model, `data = model·scale + mean`, as the
+//! runtime's `Normalization` does: in `float` for f32 and f16 models
+//! (`tinyscore_f32_to_data`, `_to_model`, as the host tool computes the
+//! data units it prints), in integers for fixed point
+//! (`tinyscore_q16_to_data`, `_to_model`, data as fixed-point `int32_t`
+//! with a number of fraction bits the caller chooses), so a fixed-point
+//! build has no floating point anywhere.
 
 use crate::model::{parsed, tinyscore_model};
 use crate::status::{self, tinyscore_status};
-use crate::tasks::{input, state};
-use tinyscore::fixed::{STATE_FRAC_BITS, state_to_f32};
+use crate::tasks::state;
+use tinyscore::fixed::DataFormat;
 use tinyscore::format::Model;
 
 /// The model in `model`, if `dim` is its data dimension.
@@ -67,59 +72,54 @@ pub unsafe extern "C" fn tinyscore_f32_to_model(
     })())
 }
 
-/// Writes the Q16.16 model-unit state `q` in data units into `data`
-/// (`dim` elements each).
+/// The data format with `frac_bits` fraction bits.
+fn format(frac_bits: u32) -> Result<DataFormat, tinyscore_status> {
+    DataFormat::new(frac_bits).ok_or(tinyscore_status::FracBits)
+}
+
+/// Maps `x` (`dim` elements) in place from Q16.16 model units to data
+/// units as fixed-point `int32_t` with `frac_bits` fraction bits (a value
+/// `v` means `v / 2^frac_bits`), in integers only: each result is
+/// `x·scale + mean` rounded to the nearest step, ties away from zero.
+/// `TINYSCORE_STATUS_OVERFLOW` when an element does not fit (the elements
+/// before it are converted), `TINYSCORE_STATUS_FRAC_BITS` above 31.
 ///
 /// # Safety
 ///
-/// `model` must be NULL or point to a `tinyscore_model`; `q` must be NULL
-/// or point to `dim` readable elements, `data` NULL or to `dim` writable
-/// floats.
+/// `model` must be NULL or point to a `tinyscore_model`; `x` must be NULL
+/// or point to `dim` writable elements.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tinyscore_q16_to_data(
     model: *const tinyscore_model,
-    q: *const i32,
-    data: *mut f32,
+    x: *mut i32,
     dim: usize,
+    frac_bits: u32,
 ) -> tinyscore_status {
     status::of((|| {
         // SAFETY: the caller's pointers, as documented.
-        let (model, q, data) = unsafe { (of_dim(model, dim)?, input(q, dim)?, state(data, dim)?) };
-        data.iter_mut()
-            .zip(q)
-            .for_each(|(d, v)| *d = state_to_f32(*v));
-        model.normalization().to_data(data);
-        Ok(())
+        let (model, x) = unsafe { (of_dim(model, dim)?, state(x, dim)?) };
+        Ok(model.normalization().to_data_q(x, format(frac_bits)?)?)
     })())
 }
 
-/// Writes `data` (data units) as Q16.16 model units into `q` (`dim`
-/// elements each): normalised in `float`, then rounded to nearest (halves
-/// away from zero) and saturated to the `int32_t` range; NaN becomes 0.
+/// Maps `x` (`dim` elements) in place from data units with `frac_bits`
+/// fraction bits to Q16.16 model units, the inverse of
+/// `tinyscore_q16_to_data`: `(x − mean)/scale` rounded to the nearest
+/// step, ties away from zero, in integers only; the same statuses.
 ///
 /// # Safety
 ///
-/// `model` must be NULL or point to a `tinyscore_model`; `data` must be
-/// NULL or point to `dim` readable floats, `q` NULL or to `dim` writable
-/// elements.
+/// As `tinyscore_q16_to_data`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn tinyscore_q16_from_data(
+pub unsafe extern "C" fn tinyscore_q16_to_model(
     model: *const tinyscore_model,
-    data: *const f32,
-    q: *mut i32,
+    x: *mut i32,
     dim: usize,
+    frac_bits: u32,
 ) -> tinyscore_status {
     status::of((|| {
         // SAFETY: the caller's pointers, as documented.
-        let (model, data, q) = unsafe { (of_dim(model, dim)?, input(data, dim)?, state(q, dim)?) };
-        let normalization = model.normalization();
-        let (means, scales) = (normalization.mean(), normalization.scale());
-        for (((out, d), mean), scale) in q.iter_mut().zip(data).zip(means.iter()).zip(scales.iter())
-        {
-            let normalised = (*d - mean) / scale;
-            // Scaling by a power of two is exact; `as` saturates.
-            *out = libm::roundf(normalised * (1u32 << STATE_FRAC_BITS) as f32) as i32;
-        }
-        Ok(())
+        let (model, x) = unsafe { (of_dim(model, dim)?, state(x, dim)?) };
+        Ok(model.normalization().to_model_q(x, format(frac_bits)?)?)
     })())
 }

@@ -173,3 +173,57 @@ fn c_tasks_on_the_host_are_the_firmwares() {
         }
     }
 }
+
+/// The C blocks of docs/GUIDE.md, each linked with the library and a
+/// harness that embeds the fixed-point fixture as `model_tsm` and calls
+/// the block's `run`: it must return 0, give the runtime's sample 3 of
+/// seed 1 in data units, and call the far reading (40, −40) an anomaly.
+#[test]
+fn the_guides_c_blocks_build_and_run() {
+    let guide = std::fs::read_to_string(repository().join("docs/GUIDE.md")).unwrap();
+    let blocks: Vec<&str> = guide
+        .split("```c\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap())
+        .collect();
+    assert!(!blocks.is_empty(), "docs/GUIDE.md has no C block");
+    let fixture = firmware_model("fixed");
+    let bytes = std::fs::read(&fixture).unwrap();
+    let model = Model::parse(&bytes).unwrap();
+    let mut expected = [0i32; 2];
+    let (mut activations, mut registers) = ([0i16; 256], [0i32; 64]);
+    tinyscore::fixed::FixedSampler::embedded(&model, 0, &mut activations, &mut registers)
+        .unwrap()
+        .sample(&mut expected, &mut tinyscore::noise::stream(1, 3))
+        .unwrap();
+    let q16 = tinyscore::fixed::DataFormat::Q16_16;
+    model.normalization().to_data_q(&mut expected, q16).unwrap();
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    for (k, block) in blocks.iter().enumerate() {
+        let source = tmp.join(format!("guide_{k}.c"));
+        let harness = format!(
+            "{block}\n\
+             #include <stdio.h>\n\
+             __asm__(\".section .rodata\\n.balign 16\\n.global model_tsm\\nmodel_tsm:\\n\
+             .incbin \\\"{path}\\\"\\n.previous\\n\");\n\
+             const size_t model_tsm_len = {len};\n\
+             int main(void) {{\n\
+                 int32_t data[2], reading[2] = {{40 << 16, -(40 << 16)}};\n\
+                 bool anomaly = false;\n\
+                 int status = run(3, data, reading, &anomaly);\n\
+                 printf(\"%d %d %d %d\\n\", status, data[0], data[1], anomaly);\n\
+                 return 0;\n\
+             }}\n",
+            path = fixture.display(),
+            len = bytes.len(),
+        );
+        std::fs::write(&source, harness).unwrap();
+        let program = compile(&[source.to_str().unwrap()], &format!("guide_{k}"));
+        let lines = run(&program, &[]);
+        assert_eq!(
+            lines,
+            [format!("0 {} {} 1", expected[0], expected[1])],
+            "block {k} of docs/GUIDE.md"
+        );
+    }
+}

@@ -38,11 +38,13 @@ pub mod network;
 pub mod quantize;
 pub mod requantize;
 pub mod sampler;
+pub mod units;
 
 pub use coefficient::Coefficient;
 pub use network::FixedNetwork;
 pub use requantize::Multiplier;
 pub use sampler::{FixedSampler, FixedScratch};
+pub use units::{DataFormat, UnitsError};
 
 /// Fraction bits of the sampler state (Q16.16).
 pub const STATE_FRAC_BITS: u32 = 16;

@@ -49,15 +49,15 @@ static file f32_file, fixed_file, plain_file, broken;
 static alignas(4) uint8_t scratch[1 << 16];
 
 static void check_status_text(void) {
-    const int32_t codes[] = {0, 1, 2, 3, 4, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110,
+    const int32_t codes[] = {0, 1, 2, 3, 4, 5, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110,
                              111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 200, 201,
-                             202, 203, 204, 205, 206, 207, 208, 209, 210};
+                             202, 203, 204, 205, 206, 207, 208, 209, 210, 300};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         const char *text = tinyscore_status_text(codes[i]);
         CHECK(text != NULL && strlen(text) > 0 && strcmp(text, "unknown status") != 0);
     }
     CHECK(strcmp(tinyscore_status_text(TINYSCORE_STATUS_OK), "success") == 0);
-    CHECK(strcmp(tinyscore_status_text(5), "unknown status") == 0);
+    CHECK(strcmp(tinyscore_status_text(6), "unknown status") == 0);
     CHECK(strcmp(tinyscore_status_text(-1), "unknown status") == 0);
 }
 
@@ -205,21 +205,36 @@ static void check_units(tinyscore_model *f32_model, tinyscore_model *fixed_model
     EXPECT(tinyscore_f32_to_model(f32_model, back, DIM - 1), DIMENSION);
     EXPECT(tinyscore_f32_to_model(NULL, back, DIM), NULL_POINTER);
 
-    EXPECT(tinyscore_q16_to_data(fixed_model, q, data, DIM), OK);
-    EXPECT(tinyscore_q16_from_data(fixed_model, data, q_back, DIM), OK);
-    CHECK(q_back[0] == q[0] && q_back[1] == q[1]);
-    EXPECT(tinyscore_q16_to_data(fixed_model, NULL, data, DIM), NULL_POINTER);
-    EXPECT(tinyscore_q16_to_data(fixed_model, q, NULL, DIM), NULL_POINTER);
-    EXPECT(tinyscore_q16_to_data(fixed_model, q, data, DIM + 1), DIMENSION);
-    EXPECT(tinyscore_q16_from_data(fixed_model, NULL, q, DIM), NULL_POINTER);
-    EXPECT(tinyscore_q16_from_data(fixed_model, data, NULL, DIM), NULL_POINTER);
-    EXPECT(tinyscore_q16_from_data(fixed_model, data, q, DIM + 1), DIMENSION);
-    EXPECT(tinyscore_q16_from_data(NULL, data, q, DIM), NULL_POINTER);
-    /* Out of range saturates; NaN is 0. */
-    data[0] = 1e30f;
-    data[1] = 0.0f / 0.0f;
-    EXPECT(tinyscore_q16_from_data(fixed_model, data, q, DIM), OK);
-    CHECK(q[0] == INT32_MAX && q[1] == 0);
+    /* Fixed point, in integers: Q16.16 model units to data units with 16
+     * fraction bits and back, against the float conversion of the same
+     * model within half a step of the format (and f32's rounding). */
+    int32_t in_data[DIM];
+    float expected[DIM] = {q[0] / 65536.0f, q[1] / 65536.0f};
+    EXPECT(tinyscore_f32_to_data(fixed_model, expected, DIM), OK);
+    memcpy(in_data, q, sizeof q);
+    EXPECT(tinyscore_q16_to_data(fixed_model, in_data, DIM, 16), OK);
+    for (int j = 0; j < DIM; j++) {
+        float gap = in_data[j] / 65536.0f - expected[j];
+        float size = expected[j] < 0 ? -expected[j] : expected[j];
+        float tolerance = 0.5f / 65536 + 1e-6f * (1 + size);
+        CHECK(gap <= tolerance && -gap <= tolerance);
+    }
+    memcpy(q_back, in_data, sizeof q);
+    EXPECT(tinyscore_q16_to_model(fixed_model, q_back, DIM, 16), OK);
+    for (int j = 0; j < DIM; j++) CHECK(q_back[j] - q[j] <= 1 && q[j] - q_back[j] <= 1);
+    EXPECT(tinyscore_q16_to_data(fixed_model, NULL, DIM, 16), NULL_POINTER);
+    EXPECT(tinyscore_q16_to_data(NULL, q_back, DIM, 16), NULL_POINTER);
+    EXPECT(tinyscore_q16_to_data(fixed_model, q_back, DIM + 1, 16), DIMENSION);
+    EXPECT(tinyscore_q16_to_data(fixed_model, q_back, DIM, 32), FRAC_BITS);
+    EXPECT(tinyscore_q16_to_model(fixed_model, NULL, DIM, 16), NULL_POINTER);
+    EXPECT(tinyscore_q16_to_model(NULL, q_back, DIM, 16), NULL_POINTER);
+    EXPECT(tinyscore_q16_to_model(fixed_model, q_back, DIM - 1, 16), DIMENSION);
+    EXPECT(tinyscore_q16_to_model(fixed_model, q_back, DIM, 32), FRAC_BITS);
+    /* ±32768 model units do not fit a format of range ±1: refused, never
+     * wrapped or saturated. */
+    int32_t extreme[DIM] = {INT32_MAX, INT32_MIN};
+    EXPECT(tinyscore_q16_to_data(fixed_model, extreme, DIM, 31), OVERFLOW);
+    CHECK(extreme[0] == INT32_MAX && extreme[1] == INT32_MIN);
 }
 
 static void check_plain(tinyscore_model *plain) {

@@ -80,18 +80,7 @@ pub const GUIDANCE: f32 = 1.5;
 /// [`GUIDANCE`] in Q16.16, for the fixed-point backend.
 pub const GUIDANCE_Q16: i32 = (GUIDANCE * 65536.0) as i32;
 
-/// Bytes kept 16-byte aligned, as the `.tsm` format's zero-copy views need.
-#[repr(C, align(16))]
-pub struct Aligned<B: ?Sized>(pub B);
-
-/// Embeds a `.tsm` file as a 16-byte-aligned `&'static [u8]` in flash.
-#[macro_export]
-macro_rules! include_model {
-    ($path:expr) => {{
-        static MODEL: &$crate::Aligned<[u8]> = &$crate::Aligned(*include_bytes!($path));
-        &MODEL.0
-    }};
-}
+pub use tinyscore::include_model;
 
 /// The scratch memory a run may use; the model states how much of it it
 /// needs ([`Model::scratch_len`], [`FixedScratch::of`]).

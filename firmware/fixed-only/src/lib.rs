@@ -32,12 +32,8 @@ pub const SEED: u64 = 2026;
 /// Largest data dimension the state buffers hold.
 pub const MAX_DIM: usize = 64;
 
-/// Bytes kept 16-byte aligned, as the `.tsm` views need.
-#[repr(C, align(16))]
-pub struct Aligned<B: ?Sized>(pub B);
-
-/// The fixed-point fixture (firmware/models/fixed.tsm).
-pub static MODEL: &Aligned<[u8]> = &Aligned(*include_bytes!("../../models/fixed.tsm"));
+/// The fixed-point fixture (firmware/models/fixed.tsm), 16-byte aligned.
+pub static MODEL: &[u8] = tinyscore::include_model!("../../models/fixed.tsm");
 
 /// Scratch for the fixture: the network's activations and the sampler's
 /// registers (`FixedScratch::of` says how much of each it uses).

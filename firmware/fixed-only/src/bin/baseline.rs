@@ -8,7 +8,7 @@ use tinyscore_fixed_only::{MAX_DIM, MODEL, SAMPLES, Scratch, exit, print_sample}
 
 #[entry]
 fn main() -> ! {
-    let model: &[u8] = black_box(&MODEL.0);
+    let model: &[u8] = black_box(MODEL);
     let mut scratch = Scratch::new();
     black_box(&mut scratch);
     defmt::println!("model {=usize} bytes", model.len());

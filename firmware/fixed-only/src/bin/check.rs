@@ -12,7 +12,7 @@ use tinyscore_fixed_only::{MAX_DIM, MODEL, SAMPLES, Scratch, exit, print_sample}
 
 #[entry]
 fn main() -> ! {
-    let model: &[u8] = black_box(&MODEL.0);
+    let model: &[u8] = black_box(MODEL);
     // Kept, so that nothing the parse works out is optimised away.
     let parsed = match Model::parse(model) {
         Ok(parsed) => black_box(parsed),

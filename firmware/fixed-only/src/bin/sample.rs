@@ -17,7 +17,7 @@ enum Error {
 }
 
 fn run() -> Result<(), Error> {
-    let model = Model::parse(&MODEL.0).map_err(Error::Format)?;
+    let model = Model::parse(MODEL).map_err(Error::Format)?;
     let mut scratch = Scratch::new();
     let mut sampler =
         FixedSampler::embedded(&model, 0, &mut scratch.activations, &mut scratch.registers)
