@@ -47,7 +47,7 @@ mod common;
 
 use common::panic_scan::{functions_that_panic_in, runtime_functions_that_panic};
 use common::programs::{output, require};
-use common::tasks::{draw, expected, item_rng};
+use common::tasks::{ITEMS, Run, SEED, draw, expected, expected_output, item_rng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
 use std::path::{Path, PathBuf};
@@ -217,7 +217,7 @@ fn calibration_scores<S: Stepper>(
     for seed in CALIBRATION_SEED..CALIBRATION_SEED + CALIBRATION_SAMPLES {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let mut x = vec![S::Value::default(); dim];
-        draw(stepper, &mut x, &mut rng);
+        draw(stepper, &mut x, &mut rng).unwrap();
         let mut work = vec![S::Value::default(); 2 * dim];
         let rows = DETECTOR_ROWS.into_iter();
         scores.push(
@@ -386,18 +386,13 @@ fn check_with(target: &str, machine: &str, name: &str, features: &[&str]) {
     let elf_name = [&[machine, name][..], features].concat().join("-");
     let elf = build(target, &model, &elf_name, features);
     let lines = run(machine, &elf);
-    let backend = format!("{:?}", Model::parse(&bytes).unwrap().backend());
-    assert!(
-        lines
-            .first()
-            .is_some_and(|l| l.starts_with(&format!("model {backend} "))),
-        "no model line for {backend}: {lines:?}"
-    );
-    let got: Vec<&String> = lines
-        .iter()
-        .filter(|l| !l.starts_with("model ") && !l.starts_with("cost "))
-        .collect();
-    let want = expected(&bytes);
+    let got: Vec<&String> = lines.iter().filter(|l| !l.starts_with("cost ")).collect();
+    let run = Run {
+        seed: SEED,
+        items: ITEMS,
+        data_units: true,
+    };
+    let want = expected_output(&bytes, &run).unwrap();
     for task in ["sample ", "guided ", "impute ", "denoise ", "score "] {
         assert!(
             want.iter().any(|l| l.starts_with(task)),
