@@ -4,9 +4,11 @@
 //! Each test builds `firmware/qemu` for one target with one model embedded,
 //! boots it in QEMU (firmware/qemu/run.sh, output decoded by `defmt-print`)
 //! and expects, line for line, what the host computes for the firmware's
-//! tasks with the runtime ([`expected`]): plain samples, guided samples of
-//! each class, imputations, SDEdit denoisings and anomaly verdicts (the
-//! tasks and the output format are documented in firmware/app/src/lib.rs).
+//! tasks with the runtime ([`expected_output`], as `tinyscore qemu` does):
+//! the model line, plain samples, guided samples of each class,
+//! imputations and SDEdit denoisings (bits and values in data units) and
+//! anomaly verdicts (the tasks and the output format are documented in
+//! firmware/app/src/lib.rs).
 //! Cortex-M4F (`mps2-an386`) runs all three backends; Cortex-M0
 //! (`microbit`) and RISC-V (`virt`) run the fixed-point one. On the
 //! Cortex-M4F, `firmware/fixed-only` also runs the runtime built without its
