@@ -86,7 +86,7 @@ pub trait Element: StateValue {
     fn word(self) -> u32;
     /// The element's value in model units, as `f32`.
     fn model_units(self) -> f32;
-    /// The element with a spike of [`SPIKE`] model units added.
+    /// The element with a spike of `SPIKE` (4) model units added.
     fn spiked(self) -> Self;
     /// A score's bits, as printed.
     fn score_bits(score: Self::Score) -> u64;
