@@ -16,11 +16,16 @@ use std::{fs, io};
 use tinyscore::fixed::FixedScratch;
 use tinyscore::format::{FormatError, Model};
 
-/// Stack a firmware/app run needs besides the buffers: its call frames
-/// and the states of its tasks, whose high-water mark on the Cortex-M4F is
-/// 3.4–5.0 KB for 64-dimensional models (docs/BENCHMARKS.md, "Firmware"),
-/// with room to spare.
+/// Stack a firmware/app run needs besides the scratch and its states: its
+/// call frames. With the states of 64-dimensional models its high-water
+/// mark on the Cortex-M4F is 3.4–5.0 KB (docs/BENCHMARKS.md, "Firmware");
+/// this leaves room to spare.
 pub const STACK_RESERVE: usize = 8 * 1024;
+
+/// Stack bytes per data dimension of firmware/app's task states: at most
+/// 17 live at once (imputation: the state, the observed sample and the
+/// mask, and the printed words and values), rounded up.
+pub const STATE_BYTES_PER_DIM: usize = 20;
 
 /// The sizes of a model's buffers, in elements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,16 +71,17 @@ impl Buffers {
         4 * self.float + 2 * self.activations + 4 * self.registers
     }
 
-    /// Whether the scratch and [`STACK_RESERVE`] fit `ram` bytes; if not, a
-    /// message that names both.
+    /// Whether the scratch, the states ([`STATE_BYTES_PER_DIM`]) and
+    /// [`STACK_RESERVE`] fit `ram` bytes; if not, a message that names both.
     pub fn check_ram(&self, ram: usize) -> Result<(), String> {
-        let needed = self.scratch_bytes() + STACK_RESERVE;
+        let states = STATE_BYTES_PER_DIM * self.dim;
+        let needed = self.scratch_bytes() + states + STACK_RESERVE;
         if needed <= ram {
             return Ok(());
         }
         Err(format!(
-            "the model needs {needed} bytes of RAM ({} of scratch for its {}-dimensional data, \
-             {STACK_RESERVE} of stack), the machine has {ram}",
+            "the model needs {needed} bytes of RAM ({} of scratch and {states} of states for its \
+             {}-dimensional data, {STACK_RESERVE} of call stack), the machine has {ram}",
             self.scratch_bytes(),
             self.dim
         ))

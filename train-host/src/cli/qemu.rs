@@ -53,12 +53,18 @@ pub fn run(args: &QemuArgs) -> Result<(), CliError> {
         let status = boot
             .status
             .map_or("a signal".to_string(), |s| s.to_string());
+        let said: Vec<&str> = [
+            boot.lines.last().map_or("", String::as_str),
+            boot.stderr.trim(),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect();
         return Err(CliError::Input(format!(
             "the firmware exited with {status} (1: an error it printed, 124: the time-out of {} s): \
-             {}{}",
+             {}",
             args.timeout,
-            boot.lines.last().map_or("", String::as_str),
-            boot.stderr.trim_end()
+            said.join("\n")
         )));
     }
     let got: Vec<&String> = boot
