@@ -529,6 +529,35 @@ fn riscv32_fixed_is_bit_identical_to_the_host() {
     check("riscv32imac-unknown-none-elf", "virt", "fixed");
 }
 
+/// The firmware's buffers are sized from its model when it is built
+/// (firmware/buffers); a model whose buffers do not fit the machine's RAM
+/// stops the build with the model's need and the RAM: here a
+/// 1024-dimensional f32 model, whose scratch alone (`Model::scratch_len`)
+/// is 12 KB, on the Cortex-M0's 16 KB.
+#[test]
+fn cortex_m0_build_names_a_model_too_large_for_its_ram() {
+    require_target("thumbv6m-none-eabi");
+    let bytes = format::write(&common::mlp_spec_of_dim(1024, 16, 8, 10, false)).unwrap();
+    let scratch = 4 * Model::parse(&bytes).unwrap().scratch_len();
+    let model = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("too-large-for-the-m0.tsm");
+    std::fs::write(&model, &bytes).unwrap();
+    let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
+    let out = firmware_cargo()
+        .args(["build", "--release", "-p", "tinyscore-qemu"])
+        .args(["--target", "thumbv6m-none-eabi"])
+        .env("TINYSCORE_MODEL", &model)
+        .output()
+        .expect("cargo runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("the model needs")
+            && stderr.contains(&format!("({scratch} of scratch"))
+            && stderr.contains("the machine has 16384 (microbit)"),
+        "{stderr}"
+    );
+}
+
 // ---- No panic path ----------------------------------------------------------
 
 #[test]
