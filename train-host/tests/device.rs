@@ -210,3 +210,37 @@ fn qemu_names_a_missing_firmware_tree() {
         "no firmware tree at nowhere (it needs qemu/Cargo.toml)",
     );
 }
+
+#[test]
+fn qemu_names_a_missing_qemu_with_its_install_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A PATH that holds cargo and rustup and nothing else.
+    let bin = d.join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    for tool in ["cargo", "rustup"] {
+        let found = std::env::split_paths(&std::env::var_os("PATH").unwrap())
+            .map(|p| p.join(tool))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| panic!("{tool} is on the PATH"));
+        std::os::unix::fs::symlink(found, bin.join(tool)).unwrap();
+    }
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tinyscore"))
+        .arg("qemu")
+        .arg(manifest.join("../firmware/models/fixed.tsm"))
+        .arg("--firmware")
+        .arg(manifest.join("../firmware"))
+        .env("PATH", &bin)
+        .current_dir(d)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "`qemu-system-arm` is missing; install it with: apt-get install qemu-system-arm"
+        ),
+        "{stderr}"
+    );
+}
