@@ -181,7 +181,7 @@ mv "$work/current.txt.new" "$work/current.txt"
 
 echo
 echo "Per call, next to a plain sample (instructions; stack high-water in bytes, including"
-echo "the 11 264 bytes of scratch buffers firmware/qemu keeps on the stack). Score rows:"
+echo "the model's scratch, which firmware/qemu keeps on the stack). Score rows:"
 echo "anomalies flagged among the model's own samples, and among them with a spike of 4σ."
 echo
 echo "| model | backend | task | instructions/call | × sample | stack | flagged: normal, spike |"

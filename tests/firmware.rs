@@ -4,9 +4,11 @@
 //! Each test builds `firmware/qemu` for one target with one model embedded,
 //! boots it in QEMU (firmware/qemu/run.sh, output decoded by `defmt-print`)
 //! and expects, line for line, what the host computes for the firmware's
-//! tasks with the runtime ([`expected`]): plain samples, guided samples of
-//! each class, imputations, SDEdit denoisings and anomaly verdicts (the
-//! tasks and the output format are documented in firmware/app/src/lib.rs).
+//! tasks with the runtime ([`expected_output`], as `tinyscore qemu` does):
+//! the model line, plain samples, guided samples of each class,
+//! imputations and SDEdit denoisings (bits and values in data units) and
+//! anomaly verdicts (the tasks and the output format are documented in
+//! firmware/app/src/lib.rs).
 //! Cortex-M4F (`mps2-an386`) runs all three backends; Cortex-M0
 //! (`microbit`) and RISC-V (`virt`) run the fixed-point one. On the
 //! Cortex-M4F, `firmware/fixed-only` also runs the runtime built without its
@@ -47,7 +49,7 @@ mod common;
 
 use common::panic_scan::{functions_that_panic_in, runtime_functions_that_panic};
 use common::programs::{output, require};
-use common::tasks::{draw, expected, item_rng};
+use common::tasks::{ITEMS, Run, SEED, draw, expected, expected_output, item_rng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
 use std::path::{Path, PathBuf};
@@ -218,7 +220,7 @@ fn calibration_scores<S: Stepper>(
     for seed in CALIBRATION_SEED..CALIBRATION_SEED + CALIBRATION_SAMPLES {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let mut x = vec![S::Value::default(); dim];
-        draw(stepper, &mut x, &mut rng);
+        draw(stepper, &mut x, &mut rng).unwrap();
         let mut work = vec![S::Value::default(); 2 * dim];
         let rows = DETECTOR_ROWS.into_iter();
         scores.push(
@@ -387,18 +389,13 @@ fn check_with(target: &str, machine: &str, name: &str, features: &[&str]) {
     let elf_name = [&[machine, name][..], features].concat().join("-");
     let elf = build(target, &model, &elf_name, features);
     let lines = run(machine, &elf);
-    let backend = format!("{:?}", Model::parse(&bytes).unwrap().backend());
-    assert!(
-        lines
-            .first()
-            .is_some_and(|l| l.starts_with(&format!("model {backend} "))),
-        "no model line for {backend}: {lines:?}"
-    );
-    let got: Vec<&String> = lines
-        .iter()
-        .filter(|l| !l.starts_with("model ") && !l.starts_with("cost "))
-        .collect();
-    let want = expected(&bytes);
+    let got: Vec<&String> = lines.iter().filter(|l| !l.starts_with("cost ")).collect();
+    let run = Run {
+        seed: SEED,
+        items: ITEMS,
+        data_units: true,
+    };
+    let want = expected_output(&bytes, &run).unwrap();
     for task in ["sample ", "guided ", "impute ", "denoise ", "score "] {
         assert!(
             want.iter().any(|l| l.starts_with(task)),
@@ -531,6 +528,35 @@ fn cortex_m0_fixed_is_bit_identical_to_the_host() {
 #[test]
 fn riscv32_fixed_is_bit_identical_to_the_host() {
     check("riscv32imac-unknown-none-elf", "virt", "fixed");
+}
+
+/// The firmware's buffers are sized from its model when it is built
+/// (firmware/buffers); a model whose buffers do not fit the machine's RAM
+/// stops the build with the model's need and the RAM: here a
+/// 1024-dimensional f32 model, whose scratch alone (`Model::scratch_len`)
+/// is 12 KB, on the Cortex-M0's 16 KB.
+#[test]
+fn cortex_m0_build_names_a_model_too_large_for_its_ram() {
+    require_target("thumbv6m-none-eabi");
+    let bytes = format::write(&common::mlp_spec_of_dim(1024, 16, 8, 10, false)).unwrap();
+    let scratch = 4 * Model::parse(&bytes).unwrap().scratch_len();
+    let model = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("too-large-for-the-m0.tsm");
+    std::fs::write(&model, &bytes).unwrap();
+    let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
+    let out = firmware_cargo()
+        .args(["build", "--release", "-p", "tinyscore-qemu"])
+        .args(["--target", "thumbv6m-none-eabi"])
+        .env("TINYSCORE_MODEL", &model)
+        .output()
+        .expect("cargo runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("the model needs")
+            && stderr.contains(&format!("({scratch} of scratch"))
+            && stderr.contains("the machine has 16384 (microbit)"),
+        "{stderr}"
+    );
 }
 
 // ---- No panic path ----------------------------------------------------------

@@ -1,7 +1,10 @@
 //! Picks the QEMU machine for the target (its memory map, and `cfg(machine
-//! = "…")` for the code), passes the linker scripts, and points `TINYSCORE_MODEL_FILE` at the model to embed:
-//! `$TINYSCORE_MODEL` if set, else the fixed-point fixture (it runs on every
-//! target).
+//! = "…")` for the code), passes the linker scripts, points
+//! `TINYSCORE_MODEL_FILE` at the model to embed (`$TINYSCORE_MODEL` if set,
+//! else the fixed-point fixture, which runs on every target) and sizes the
+//! binary's buffers from that model (`buffers.rs` in `OUT_DIR`, written by
+//! `tinyscore-buffers`), stopping the build if they do not fit the
+//! machine's RAM.
 use std::path::PathBuf;
 use std::{env, fs};
 
@@ -34,4 +37,13 @@ fn main() {
         .unwrap_or_else(|| here.join("../models/fixed.tsm"));
     println!("cargo:rerun-if-changed={}", model.display());
     println!("cargo:rustc-env=TINYSCORE_MODEL_FILE={}", model.display());
+    let buffers = tinyscore_buffers::write(&model, &out).unwrap_or_else(|e| panic!("{e}"));
+    let ram = fs::read_to_string(&memory)
+        .ok()
+        .as_deref()
+        .and_then(tinyscore_buffers::ram_length)
+        .expect("the memory map has a RAM region");
+    if let Err(e) = buffers.check_ram(ram) {
+        panic!("{}: {e} ({machine})", model.display());
+    }
 }

@@ -15,6 +15,7 @@ pub mod data;
 pub mod eval;
 pub mod export;
 pub mod fake_quant;
+pub mod firmware;
 pub mod fisher;
 pub mod host_sampling;
 pub mod limits;

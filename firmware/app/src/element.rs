@@ -8,6 +8,8 @@ use tinyscore::stepper::StateValue;
 pub trait Element: StateValue {
     /// The element's bits, as printed.
     fn word(self) -> u32;
+    /// The element's value in model units, as `f32`.
+    fn model_units(self) -> f32;
     /// The element with a spike of [`SPIKE`] model units added (saturating).
     fn spiked(self) -> Self;
     /// A score's bits, as printed: `f32` bits, or the Q32.32 value.
@@ -22,6 +24,9 @@ impl Element for f32 {
     fn word(self) -> u32 {
         self.to_bits()
     }
+    fn model_units(self) -> f32 {
+        self
+    }
     fn spiked(self) -> Self {
         self + SPIKE as f32
     }
@@ -33,6 +38,9 @@ impl Element for f32 {
 impl Element for i32 {
     fn word(self) -> u32 {
         self as u32
+    }
+    fn model_units(self) -> f32 {
+        tinyscore::fixed::state_to_f32(self)
     }
     fn spiked(self) -> Self {
         self.saturating_add(SPIKE << tinyscore::fixed::STATE_FRAC_BITS)

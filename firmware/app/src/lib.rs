@@ -1,11 +1,14 @@
 //! The application every tinyscore firmware binary shares.
 //!
 //! A binary embeds one `.tsm` file with [`include_model!`], hands it to
-//! [`run`] with scratch buffers of its own, and turns the result into its
-//! exit status. [`run`] checks the file with `Model::parse` and runs on
+//! [`run`] with scratch buffers of its own and the model's data dimension
+//! as `DIM` (firmware/qemu and firmware/board size both from the model when
+//! they are built: firmware/buffers), and turns the result into its exit
+//! status. [`run`] checks the file with `Model::parse` and runs on
 //! embedded plan 0 what the model supports, [`SAMPLES`] times each, item
 //! `i` with the random stream of item `i` of seed [`SEED`]
-//! (`tinyscore::noise::stream`, as the host tool and the C API draw it):
+//! (`tinyscore::noise::stream`, as `tinyscore sample` and the C API draw
+//! it):
 //!
 //! - **sample**: plain (unconditional) samples ([`sample`]);
 //! - **guided**: for a class-conditional model, samples of class
@@ -24,10 +27,10 @@
 //!
 //! ```text
 //! model <backend> dim <n> rows <r> macs <m> params <p> scratch <bytes> classes <k> detector <bool>
-//! sample <i> [<word>, …]            then: crc <crc32>
-//! guided <i> class <c> [<word>, …]  then: crc <crc32>
-//! impute <i> [<word>, …]            then: crc <crc32>
-//! denoise <i> [<word>, …]           then: crc <crc32>
+//! sample <i> [<word>, …] data [<value>, …]            then: crc <crc32>
+//! guided <i> class <c> [<word>, …] data [<value>, …]  then: crc <crc32>
+//! impute <i> [<word>, …] data [<value>, …]            then: crc <crc32>
+//! denoise <i> [<word>, …] data [<value>, …]           then: crc <crc32>
 //! score <i> normal <bits> <anomaly>, score <i> spike <bits> <anomaly>
 //! cost <task> calls <n> instructions <total> stack <bytes>  (when measured;
 //!                                   the first, `parse`, is Model::parse)
@@ -35,7 +38,10 @@
 //!
 //! Words are the bits of the state elements: `f32::to_bits` for the float
 //! backends, the Q16.16 value for fixed point, all in model units (the
-//! normalised space the network works in); scores are `f32` bits or Q32.32
+//! normalised space the network works in); values are the same states in
+//! data units (as `f32`, mapped back with the model's normalisation, as
+//! `tinyscore sample` writes them; `defmt-print` shows the shortest decimal
+//! that reads back as the same `f32`); scores are `f32` bits or Q32.32
 //! ([`Element`]). Each `crc` is the CRC-32
 //! of its task's words, little-endian. The host test (`tests/firmware.rs`
 //! in the root crate) computes the same lines with the runtime on the host
@@ -69,11 +75,15 @@ pub const SAMPLES: u32 = match option_env!("TINYSCORE_SAMPLES") {
     None => 64,
 };
 
-/// The seed of every task; item `i` draws from its stream `i`.
-pub const SEED: u64 = 2026;
-
-/// Largest data dimension [`run`] accepts (states live on the stack).
-pub const MAX_DIM: usize = 64;
+/// The seed of every task, 2026 unless the build sets `TINYSCORE_SEED`;
+/// item `i` draws from its stream `i`.
+pub const SEED: u64 = match option_env!("TINYSCORE_SEED") {
+    Some(n) => match u64::from_str_radix(n, 10) {
+        Ok(n) => n,
+        Err(_) => panic!("TINYSCORE_SEED is not a number"),
+    },
+    None => 2026,
+};
 
 /// Guidance weight of the guided samples.
 pub const GUIDANCE: f32 = 1.5;
@@ -100,8 +110,14 @@ pub enum Error {
     Format(FormatError),
     /// The sampler refused the model, the scratch or a request.
     Sampler(SamplerError),
-    /// The model's data dimension exceeds [`MAX_DIM`].
-    Dimension(u32),
+    /// The model's data dimension exceeds the states' length, `DIM` of
+    /// [`run`].
+    Dimension {
+        /// The model's data dimension.
+        model: u32,
+        /// The states' length.
+        capacity: u32,
+    },
 }
 
 impl From<FormatError> for Error {
@@ -161,13 +177,20 @@ pub fn macs_per_step(model: &Model<'_>) -> u32 {
 }
 
 /// Checks `bytes` and runs every task the model supports (see the crate
-/// docs).
-pub fn run(bytes: &[u8], scratch: Scratch<'_>, hooks: &mut impl Hooks) -> Result<(), Error> {
+/// docs), with states of `DIM` elements, at least the model's dimension.
+pub fn run<const DIM: usize>(
+    bytes: &[u8],
+    scratch: Scratch<'_>,
+    hooks: &mut impl Hooks,
+) -> Result<(), Error> {
     let mut parse = Cost::start(hooks);
     let model = parse.call(hooks, || Model::parse(bytes))?;
     let dim = model.topology().x_dim();
-    if dim as usize > MAX_DIM {
-        return Err(Error::Dimension(dim));
+    if dim as usize > DIM {
+        return Err(Error::Dimension {
+            model: dim,
+            capacity: u32::try_from(DIM).unwrap_or(u32::MAX),
+        });
     }
     let backend = model.backend();
     let scratch_bytes = match model.fixed_network() {
@@ -190,32 +213,35 @@ pub fn run(bytes: &[u8], scratch: Scratch<'_>, hooks: &mut impl Hooks) -> Result
     match backend {
         Backend::F32 | Backend::F16 => {
             let mut engine = Float::new(&model, scratch.float);
-            tasks(&model, &mut engine, dim, hooks)
+            tasks::<_, DIM>(&model, &mut engine, dim, hooks)
         }
         Backend::Fixed => {
             let mut engine = Fixed::new(&model, scratch.activations, scratch.registers);
-            tasks(&model, &mut engine, dim, hooks)
+            tasks::<_, DIM>(&model, &mut engine, dim, hooks)
         }
     }
 }
 
 /// The tasks `model` supports, in the order of the crate docs.
-fn tasks<E: Engine>(
+fn tasks<E: Engine, const DIM: usize>(
     model: &Model<'_>,
     engine: &mut E,
     dim: usize,
     hooks: &mut impl Hooks,
 ) -> Result<(), Error> {
-    sample::plain(&mut engine.plain(0)?, dim, hooks)?.report("sample", hooks);
+    let units = model.normalization();
+    sample::plain::<_, DIM>(&mut engine.plain(0)?, units, dim, hooks)?.report("sample", hooks);
     if model.classes() > 0 {
-        sample::guided(engine, model.classes(), dim, hooks)?.report("guided", hooks);
+        sample::guided::<_, DIM>(engine, model.classes(), units, dim, hooks)?
+            .report("guided", hooks);
     }
-    restore::impute(&mut engine.plain(0)?, dim, hooks)?.report("impute", hooks);
+    restore::impute::<_, DIM>(&mut engine.plain(0)?, units, dim, hooks)?.report("impute", hooks);
     let middle = model.plan(0).map_or(0, |p| p.header().rows / 2);
-    restore::denoise(&mut engine.plain(0)?, middle, dim, hooks)?.report("denoise", hooks);
+    restore::denoise::<_, DIM>(&mut engine.plain(0)?, middle, units, dim, hooks)?
+        .report("denoise", hooks);
     if let Some(detector) = model.anomaly() {
         let mut stepper = engine.plain(detector.plan() as usize)?;
-        restore::score(&mut stepper, &detector, dim, hooks)?.report("score", hooks);
+        restore::score::<_, DIM>(&mut stepper, &detector, dim, hooks)?.report("score", hooks);
     }
     Ok(())
 }

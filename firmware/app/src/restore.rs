@@ -8,9 +8,9 @@
 use crate::cost::Cost;
 use crate::sample::{draw, item_rng};
 use crate::words::Words;
-use crate::{Element, Error, Hooks, MAX_DIM, SAMPLES};
+use crate::{Element, Error, Hooks, SAMPLES};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use tinyscore::format::AnomalyDetector;
+use tinyscore::format::{AnomalyDetector, Normalization};
 use tinyscore::stepper::Stepper;
 
 /// Passes per row of the imputation (RePaint resampling; 1 would be the
@@ -23,52 +23,57 @@ pub fn dropped(i: u32, j: usize, dim: usize) -> bool {
     j % 4 == (i as usize % 4) % dim.clamp(1, 4)
 }
 
-/// Prints [`SAMPLES`] imputations, `impute <i> [<word>, …]`, then their CRC:
-/// item `i` draws a sample, drops coordinates ([`dropped`]) and fills them
-/// in again with [`Stepper::impute`] and [`RESAMPLE`] passes.
-pub fn impute<S: Stepper>(
+/// Prints [`SAMPLES`] imputations, `impute <i> [<word>, …] data [<value>,
+/// …]`, then their CRC: item `i` draws a sample, drops coordinates
+/// ([`dropped`]) and fills them in again with [`Stepper::impute`] and
+/// [`RESAMPLE`] passes.
+pub fn impute<S: Stepper, const DIM: usize>(
     stepper: &mut S,
+    units: Normalization<'_>,
     dim: usize,
     hooks: &mut impl Hooks,
 ) -> Result<Cost, Error>
 where
     S::Value: Element,
 {
-    let (mut cost, mut words) = (Cost::start(hooks), Words::new());
-    let mut x = [S::Value::default(); MAX_DIM];
+    let (mut cost, mut words) = (Cost::start(hooks), Words::<DIM>::new(units));
+    let mut x = [S::Value::default(); DIM];
     let x = x.get_mut(..dim).unwrap_or_default();
-    let mut mask = [false; MAX_DIM];
+    let mut mask = [false; DIM];
     let mask = mask.get_mut(..dim).unwrap_or_default();
-    for_each_sample(stepper, dim, |stepper, i, observed, rng| {
+    for_each_sample::<S, DIM>(stepper, dim, |stepper, i, observed, rng| {
         for (j, m) in mask.iter_mut().enumerate() {
             *m = !dropped(i, j, dim);
         }
         cost.call(hooks, || stepper.impute(x, observed, mask, RESAMPLE, rng))?;
-        defmt::println!("impute {=u32} {:08x}", i, words.of(x));
+        let (bits, data) = words.of(x);
+        defmt::println!("impute {=u32} {:08x} data {=[?]}", i, bits, data);
         Ok(())
     })?;
     words.finish();
     Ok(cost)
 }
 
-/// Prints [`SAMPLES`] denoised readings, `denoise <i> [<word>, …]`, then
-/// their CRC: item `i` draws a sample, adds a spike to coordinate
-/// `i mod dim` ([`Element::spiked`]) and cleans it with SDEdit
+/// Prints [`SAMPLES`] denoised readings, `denoise <i> [<word>, …] data
+/// [<value>, …]`, then their CRC: item `i` draws a sample, adds a spike to
+/// coordinate `i mod dim` ([`Element::spiked`]) and cleans it with SDEdit
 /// ([`Stepper::sdedit`]) from row `row`.
-pub fn denoise<S: Stepper>(
+pub fn denoise<S: Stepper, const DIM: usize>(
     stepper: &mut S,
     row: u32,
+    units: Normalization<'_>,
     dim: usize,
     hooks: &mut impl Hooks,
 ) -> Result<Cost, Error>
 where
     S::Value: Element,
 {
-    let (mut cost, mut words) = (Cost::start(hooks), Words::new());
-    for_each_sample(stepper, dim, |stepper, i, x, rng| {
+    let (mut cost, mut words) = (Cost::start(hooks), Words::<DIM>::new(units));
+    for_each_sample::<S, DIM>(stepper, dim, |stepper, i, x, rng| {
         spike(x, i);
         cost.call(hooks, || stepper.sdedit(x, row, rng))?;
-        defmt::println!("denoise {=u32} {:08x}", i, words.of(x));
+        let (bits, data) = words.of(x);
+        defmt::println!("denoise {=u32} {:08x} data {=[?]}", i, bits, data);
         Ok(())
     })?;
     words.finish();
@@ -78,7 +83,7 @@ where
 /// Prints the detector's verdict on [`SAMPLES`] samples and on each with a
 /// spike in coordinate `i mod dim` ([`Element::spiked`]):
 /// `score <i> normal|spike <bits> <anomaly>`.
-pub fn score<S: Stepper>(
+pub fn score<S: Stepper, const DIM: usize>(
     stepper: &mut S,
     detector: &AnomalyDetector<'_>,
     dim: usize,
@@ -88,13 +93,15 @@ where
     S::Value: Element,
 {
     let mut cost = Cost::start(hooks);
-    let mut work = [S::Value::default(); 2 * MAX_DIM];
-    for_each_sample(stepper, dim, |stepper, i, x, rng| {
+    // Two states: the noised input and its estimate.
+    let mut work = [[S::Value::default(); DIM]; 2];
+    let work = work.as_flattened_mut();
+    for_each_sample::<S, DIM>(stepper, dim, |stepper, i, x, rng| {
         for input in ["normal", "spike"] {
             if input == "spike" {
                 spike(x, i);
             }
-            let verdict = cost.call(hooks, || stepper.detect(x, detector, &mut work, rng))?;
+            let verdict = cost.call(hooks, || stepper.detect(x, detector, work, rng))?;
             defmt::println!(
                 "score {=u32} {=str} {=u64:016x} {=bool}",
                 i,
@@ -111,12 +118,12 @@ where
 /// Runs `task(stepper, i, x, rng)` for [`SAMPLES`] items: `x` holds a
 /// sample of the model drawn with [`item_rng`]`(i)` (model units), `rng`
 /// is that generator, to go on with.
-fn for_each_sample<S: Stepper>(
+fn for_each_sample<S: Stepper, const DIM: usize>(
     stepper: &mut S,
     dim: usize,
     mut task: impl FnMut(&mut S, u32, &mut [S::Value], &mut Xoshiro256PlusPlus) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let mut x = [S::Value::default(); MAX_DIM];
+    let mut x = [S::Value::default(); DIM];
     let x = x.get_mut(..dim).unwrap_or_default();
     for i in 0..SAMPLES {
         let mut rng = item_rng(i);

@@ -25,6 +25,13 @@ use nrf52840_hal::uarte::{Baudrate, Parity, Pins, Uarte};
 use panic_probe as _;
 use tinyscore_app::{Hooks, Scratch, include_model, run};
 
+/// The buffers of the embedded model (`DIM`, `ACTIVATIONS`, `REGISTERS`,
+/// …), computed from it by the build script (tinyscore-buffers).
+#[allow(dead_code)] // the float scratch and the model's length are not used
+mod buffers {
+    include!(concat!(env!("OUT_DIR"), "/buffers.rs"));
+}
+
 /// Pause between samples, so that the LED's blinking can be seen.
 const PACE_MS: u32 = 250;
 
@@ -37,7 +44,7 @@ struct Board<L, S, D> {
 
 impl<L: StatefulOutputPin, S: Write, D: DelayNs> Hooks for Board<L, S, D> {
     fn sample(&mut self, index: u32, words: &[u32]) {
-        let mut line = heapless::String::<{ 12 + 9 * tinyscore_app::MAX_DIM }>::new();
+        let mut line = heapless::String::<{ 12 + 9 * buffers::DIM }>::new();
         let _ = write!(line, "{index}");
         for w in words {
             let _ = write!(line, " {w:08x}");
@@ -79,15 +86,15 @@ fn main() -> ! {
         serial,
         delay: Delay::new(core.SYST),
     };
-    let model = include_model!("../../models/fixed.tsm");
-    let mut activations = [0i16; 256];
-    let mut registers = [0i32; 64];
+    let model = include_model!(env!("TINYSCORE_MODEL_FILE"));
+    let mut activations = [0i16; buffers::ACTIVATIONS];
+    let mut registers = [0i32; buffers::REGISTERS];
     let scratch = Scratch {
         float: &mut [],
         activations: &mut activations,
         registers: &mut registers,
     };
-    match run(model, scratch, &mut board) {
+    match run::<{ buffers::DIM }>(model, scratch, &mut board) {
         Ok(_) => defmt::println!("done"),
         Err(e) => defmt::error!("run failed: {}", e),
     }

@@ -15,17 +15,18 @@ use defmt_semihosting as _;
 use semihosting::process::exit;
 use tinyscore_app::{Scratch, include_model, run};
 
-/// Scratch capacities: enough for the benchmark models (width 256) on the
-/// Cortex-M4F and RISC-V machines; the Cortex-M0 (16 KB of RAM) runs the
-/// fixed-point fixture (width 16) only.
-#[cfg(not(machine = "microbit"))]
-const CAPACITY: (usize, usize, usize) = (2048, 1024, 256);
-#[cfg(machine = "microbit")]
-const CAPACITY: (usize, usize, usize) = (0, 256, 64);
+/// The buffers of the embedded model: `DIM`, `FLOAT_SCRATCH`,
+/// `ACTIVATIONS`, `REGISTERS` and `MODEL_BYTES`, computed from it by the
+/// build script (tinyscore-buffers).
+#[allow(dead_code)] // MODEL_BYTES is for feature `misaligned` only
+mod buffers {
+    include!(concat!(env!("OUT_DIR"), "/buffers.rs"));
+}
 
-/// Bytes of the RAM copy of feature `misaligned`.
+/// Bytes of the RAM copy of feature `misaligned`: the model and the up to
+/// three bytes that put it two bytes past a word boundary.
 #[cfg(feature = "misaligned")]
-const MISALIGNED_CAPACITY: usize = 16 * 1024;
+const MISALIGNED_CAPACITY: usize = buffers::MODEL_BYTES + 3;
 
 fn app() -> ! {
     let model = include_model!(env!("TINYSCORE_MODEL_FILE"));
@@ -39,15 +40,15 @@ fn app() -> ! {
             exit(1)
         }
     };
-    let mut float = [0f32; CAPACITY.0];
-    let mut activations = [0i16; CAPACITY.1];
-    let mut registers = [0i32; CAPACITY.2];
+    let mut float = [0f32; buffers::FLOAT_SCRATCH];
+    let mut activations = [0i16; buffers::ACTIVATIONS];
+    let mut registers = [0i32; buffers::REGISTERS];
     let scratch = Scratch {
         float: &mut float,
         activations: &mut activations,
         registers: &mut registers,
     };
-    match run(model, scratch, &mut measure::start()) {
+    match run::<{ buffers::DIM }>(model, scratch, &mut measure::start()) {
         Ok(()) => exit(0),
         Err(e) => {
             defmt::println!("error {}", e);

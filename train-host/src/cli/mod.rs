@@ -16,6 +16,7 @@ pub mod options;
 mod parity;
 mod plan;
 mod plot;
+mod qemu;
 mod sample;
 mod score;
 mod train;
@@ -81,6 +82,9 @@ pub enum Command {
     Score(ScoreArgs),
     /// Train, export, sample, evaluate and plot on built-in data.
     Demo(DemoArgs),
+    /// Build the Cortex-M4F firmware with a model, run it in QEMU and check
+    /// every line it prints against the runtime on the host.
+    Qemu(QemuArgs),
 }
 
 /// `tinyscore window`.
@@ -305,6 +309,31 @@ pub struct SampleArgs {
     /// prediction is (1 + w)·ε̂(x, c) − w·ε̂(x, ∅).
     #[arg(long, default_value_t = 1.0, requires = "class", value_parser = options::guidance)]
     pub guidance: f32,
+}
+
+/// `tinyscore qemu`.
+#[derive(Debug, Args)]
+pub struct QemuArgs {
+    /// Model file.
+    pub model: PathBuf,
+    /// Seed: item i of every task draws from stream (seed, i), as sample i
+    /// of `tinyscore sample --seed` does.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Items per task (samples, guided samples, imputations, denoisings,
+    /// verdicts).
+    #[arg(short = 'n', default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub n: u32,
+    /// The firmware tree [default: ./firmware if there is one, else the
+    /// one of the checkout tinyscore was built from].
+    #[arg(long)]
+    pub firmware: Option<PathBuf>,
+    /// Also write what the firmware printed to this file.
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
+    /// Seconds QEMU may run.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    pub timeout: u32,
 }
 
 /// `tinyscore eval`.
@@ -628,5 +657,6 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Plan(a) => plan::run(&a),
         Command::Demo(a) => demo::run(&a),
         Command::Window(a) => window::run(&a),
+        Command::Qemu(a) => qemu::run(&a),
     }
 }
