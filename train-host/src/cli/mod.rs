@@ -38,7 +38,7 @@ pub struct Cli {
 }
 
 /// `--data`'s help: every data source.
-const DATA_HELP: &str = "Training data: moons | swissroll | 8gaussians | checkerboard | rings | \
+const DATA_HELP: &str = "Training data: moons[:NOISE] (noise 0.1 by default) | swissroll | 8gaussians | checkerboard | rings | \
     pinwheel | sine-windows[:len=L,amp=A..B,freq=F..G,noise=N] | gmm:K,R,STD | \
     gmm:[W@]M1,..,Md/STD;... | PATH.csv | PATH.npy";
 
