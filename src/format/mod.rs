@@ -69,7 +69,7 @@ pub const MAGIC: [u8; 8] = *b"\x89TSM\r\n\x1a\n";
 pub const VERSION_MAJOR: u16 = 1;
 /// Minor version this crate writes; newer minors are read (unknown optional
 /// sections are skipped).
-pub const VERSION_MINOR: u16 = 4;
+pub const VERSION_MINOR: u16 = 5;
 /// Bytes of the fixed header.
 pub const HEADER_LEN: usize = 32;
 /// Bytes of one section-table entry.

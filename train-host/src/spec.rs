@@ -11,7 +11,7 @@
 
 use std::fmt;
 use std::str::FromStr;
-use tinyscore::plan::{DdpmVariance, SamplerKind};
+use tinyscore::plan::{DdpmVariance, LangevinStep, SamplerKind, SnrStep};
 use tinyscore::schedule::{BetaSchedule, DiscreteSchedule, Schedule, Sde, Spacing};
 
 /// A schedule and its text form (the command line never gives explicit
@@ -194,8 +194,9 @@ impl ScheduleSpec<'_> {
 }
 
 /// Parses a sampler name; `eta` applies to DDIM, and Langevin / PC take
-/// their usual defaults (K = 10, ε = 2e-5 with final denoise; one corrector
-/// step at snr 0.16).
+/// their usual defaults (K = 10 with final denoise; one corrector step),
+/// their steps sized by score_sde's signal-to-noise rule at snr 0.16
+/// (the exporter measures them on the model, [`crate::snr_steps`]).
 pub fn sampler(name: &str, eta: f64) -> Result<SamplerKind, SpecError> {
     Ok(match name.trim().to_ascii_lowercase().as_str() {
         "ddpm" => SamplerKind::Ddpm {
@@ -211,12 +212,12 @@ pub fn sampler(name: &str, eta: f64) -> Result<SamplerKind, SpecError> {
         "dpmpp-2m" => SamplerKind::DpmSolverPp2m,
         "langevin" => SamplerKind::AnnealedLangevin {
             steps_per_level: 10,
-            epsilon: 2e-5,
+            step: LangevinStep::Snr(SnrStep::new(SnrStep::DEFAULT_SNR)),
             denoise_final: true,
         },
         "pc" => SamplerKind::PredictorCorrector {
             corrector_steps: 1,
-            snr: 0.16,
+            step: SnrStep::new(SnrStep::DEFAULT_SNR),
         },
         other => {
             return Err(SpecError(format!(
