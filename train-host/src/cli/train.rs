@@ -101,13 +101,12 @@ fn differences(run: &TrainConfig, given: &TrainConfig) -> String {
 /// The run's data with the one-line summary of what was read.
 pub(super) fn load(config: &TrainConfig) -> Result<(RunData, Normalization), CliError> {
     let (data, normalization) = train::load_data(config)?;
-    note!("{}", summary(config, &data.train))?;
+    let file = config.data.parse::<crate::data::DataSource>()?.is_file();
+    // What was read: a file's rows before the split.
+    let held_out = data.validation.as_ref().filter(|_| file);
+    note!("{}", summary(config, &data.train, held_out))?;
     if let Some(v) = &data.validation {
-        let how = if config.data.parse::<crate::data::DataSource>()?.is_file() {
-            "held out"
-        } else {
-            "drawn afresh"
-        };
+        let how = if file { "held out" } else { "drawn afresh" };
         note!(
             "validation: {} rows {how} (the loss is measured on the first {})",
             v.data.len(),
@@ -118,23 +117,27 @@ pub(super) fn load(config: &TrainConfig) -> Result<(RunData, Normalization), Cli
 }
 
 /// `read data.csv: 1200 rows × 96 columns (ax_0 … az_31), label column
-/// activity with 3 classes: walk 400, idle 400, run 400`.
-fn summary(config: &TrainConfig, data: &Labelled) -> String {
+/// activity with 3 classes: walk 400, idle 400, run 400`, of the training
+/// rows and those `held_out` of them.
+fn summary(config: &TrainConfig, data: &Labelled, held_out: Option<&Labelled>) -> String {
+    let rows = data.data.len() + held_out.map_or(0, |h| h.data.len());
     let names = match data.columns.as_slice() {
         [] => String::new(),
         [one] => format!(" ({one})"),
         [first, .., last] => format!(" ({first} … {last})"),
     };
     let mut out = format!(
-        "read {}: {} rows × {} columns{names}",
-        config.data,
-        data.data.len(),
-        data.data.dim
+        "read {}: {rows} rows × {} columns{names}",
+        config.data, data.data.dim
     );
     match &config.labels {
         Some(labels) => {
             let mut counts = vec![0usize; data.classes as usize];
-            data.labels.iter().for_each(|&l| counts[l as usize] += 1);
+            let held = held_out.map_or(&[][..], |h| &h.labels[..]);
+            data.labels
+                .iter()
+                .chain(held)
+                .for_each(|&l| counts[l as usize] += 1);
             let classes: Vec<String> = counts
                 .iter()
                 .enumerate()
