@@ -172,29 +172,29 @@ impl SamplerKind {
         }
     }
 
-    /// This sampler with its signal-to-noise rule marked measured.
+    /// This sampler with its signal-to-noise rule marked measured (others
+    /// as they are).
     pub fn measured(self) -> Self {
-        let mark = SnrStep {
+        let mark = |step: SnrStep| SnrStep {
             measured: true,
-            ..self
-                .snr_step()
-                .unwrap_or(SnrStep::new(SnrStep::DEFAULT_SNR))
+            ..step
         };
         match self {
             SamplerKind::AnnealedLangevin {
                 steps_per_level,
-                step: LangevinStep::Snr(_),
+                step: LangevinStep::Snr(step),
                 denoise_final,
             } => SamplerKind::AnnealedLangevin {
                 steps_per_level,
-                step: LangevinStep::Snr(mark),
+                step: LangevinStep::Snr(mark(step)),
                 denoise_final,
             },
             SamplerKind::PredictorCorrector {
-                corrector_steps, ..
+                corrector_steps,
+                step,
             } => SamplerKind::PredictorCorrector {
                 corrector_steps,
-                step: mark,
+                step: mark(step),
             },
             other => other,
         }
