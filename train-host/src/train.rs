@@ -1,6 +1,9 @@
 //! The training loop: batches of noised data, an objective, AdamW with
 //! warm-up and cosine decay, gradient clipping, an EMA of the weights,
-//! checkpoints that a later run resumes from.
+//! checkpoints that a later run resumes from; and the validation split,
+//! whose loss (the EMA weights' on held-out rows, always the same noise and
+//! times) says whether training still helps and picks the EMA weights
+//! export writes.
 //!
 //! Step `k` draws all its randomness from stream `k` of the run's seed
 //! ([`crate::random::stream`]), so an interrupted run resumed from its last
