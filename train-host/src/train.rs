@@ -369,7 +369,7 @@ pub const MAX_VAL: f64 = 0.5;
 pub const VALIDATION_EXAMPLES: usize = 2048;
 
 /// Evaluations of the validation loss in a run (and one at its end).
-const VALIDATIONS: u64 = 50;
+pub const VALIDATIONS: u64 = 50;
 
 /// Stream of the held-out split of a file and of the validation draw of a
 /// generator (stream `u64::MAX` initialises the weights).
