@@ -26,7 +26,9 @@ use tinyscore::format::{
     ModelSpec, PlanData, SectionKind, TimeConditioning, WeightsData,
 };
 use tinyscore::net::{Denoiser, TimeInput};
-use tinyscore::plan::{DdpmVariance, Plan, PlanSpec, Prediction, SamplerKind};
+use tinyscore::plan::{
+    DdpmVariance, LangevinStep, Plan, PlanSpec, Prediction, SamplerKind, SnrStep,
+};
 use tinyscore::schedule::{BetaSchedule, DiscreteSchedule, ExplicitBetas, Schedule, Sde, Spacing};
 
 // ---------------------------------------------------------------------------
@@ -539,17 +541,46 @@ fn round_trip_every_schedule_kind() {
             plan(PlanSpec::new(
                 SamplerKind::PredictorCorrector {
                     corrector_steps: 1,
-                    snr: 0.16,
+                    step: SnrStep::new(0.16),
                 },
                 4,
             )),
             plan(PlanSpec::new(
                 SamplerKind::AnnealedLangevin {
                     steps_per_level: 3,
-                    epsilon: 2e-5,
+                    step: LangevinStep::Annealed { epsilon: 2e-5 },
                     denoise_final: true,
                 },
                 4,
+            )),
+            plan(PlanSpec::new(
+                SamplerKind::AnnealedLangevin {
+                    steps_per_level: 2,
+                    step: LangevinStep::Snr(SnrStep::new(0.16)),
+                    denoise_final: false,
+                },
+                3,
+            )),
+            plan(PlanSpec::new(
+                SamplerKind::AnnealedLangevin {
+                    steps_per_level: 2,
+                    step: LangevinStep::Snr(SnrStep {
+                        snr: 0.2,
+                        measured: true,
+                    }),
+                    denoise_final: true,
+                },
+                3,
+            )),
+            plan(PlanSpec::new(
+                SamplerKind::PredictorCorrector {
+                    corrector_steps: 2,
+                    step: SnrStep {
+                        snr: 0.1,
+                        measured: true,
+                    },
+                },
+                3,
             )),
             plan(PlanSpec {
                 clip: Some(2.0),

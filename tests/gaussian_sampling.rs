@@ -18,7 +18,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
 use tinyscore::net::{Denoiser, NetError, TimeInput};
 use tinyscore::plan::{
-    Compiler, DdpmVariance, PlanRow, PlanSpec, Prediction, RowsPlan, SamplerKind,
+    Compiler, DdpmVariance, LangevinStep, PlanRow, PlanSpec, Prediction, RowsPlan, SamplerKind,
+    SnrStep,
 };
 use tinyscore::sampler::{Sampler, register_len};
 use tinyscore::schedule::{BetaSchedule, DiscreteSchedule, Marginal, Schedule, Sde, Spacing};
@@ -228,7 +229,7 @@ fn reverse_sde_and_predictor_corrector() {
     let spec = PlanSpec::new(
         SamplerKind::PredictorCorrector {
             corrector_steps: 1,
-            snr: 0.16,
+            step: SnrStep::new(0.16),
         },
         200,
     );
@@ -246,7 +247,7 @@ fn annealed_langevin_on_ncsn_levels() {
         ..PlanSpec::new(
             SamplerKind::AnnealedLangevin {
                 steps_per_level: 20,
-                epsilon: 2e-5,
+                step: LangevinStep::Annealed { epsilon: 2e-5 },
                 denoise_final: true,
             },
             30,

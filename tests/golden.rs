@@ -23,9 +23,12 @@
 //! - (d) Continuous grids are `linspace(T, t_min, N)` then a step to t = 0;
 //!   Euler–Maruyama uses `dt = t_{i+1} − t_i` (score_sde: −1/N) and adds no
 //!   noise on its last step (score_sde returns `x_mean`).
-//! - (e) The Langevin corrector of PC uses step `2(snr·σ_t)²`, the
-//!   expected-norm form of score_sde's norm ratio (alpha = 1); corrector
-//!   before predictor at each time, as score_sde.
+//! - (e) The Langevin corrector of PC and annealed Langevin by the
+//!   signal-to-noise rule compile to step `2(snr·σ_t)²`, the expected-norm
+//!   form of score_sde's norm ratio (alpha = 1), which is score_sde's
+//!   `AnnealedLangevinDynamics`; the exporter replaces it by steps measured
+//!   on the model's trajectories. Corrector before predictor at each time,
+//!   as score_sde.
 //! - (f) PF-ODE Euler/Heun are k-diffusion's `sample_euler`/`sample_heun` in
 //!   x/α over σ/α, last step Euler; DPM-Solver++(2M) is `sample_dpmpp_2m`
 //!   (= diffusers' dpmsolver++ 2M midpoint, final_sigmas_type="zero",
@@ -54,7 +57,8 @@
 )]
 
 use tinyscore::plan::{
-    Compiler, DdpmVariance, PlanError, PlanSpec, Prediction, SamplerKind, x0_bounds,
+    Compiler, DdpmVariance, LangevinStep, PlanError, PlanSpec, Prediction, SamplerKind, SnrStep,
+    x0_bounds,
 };
 use tinyscore::schedule::{BetaSchedule, DiscreteSchedule, ExplicitBetas, Schedule, Sde, Spacing};
 
@@ -345,12 +349,17 @@ fn sampler(tok: &[&str]) -> SamplerKind {
         ["em"] => SamplerKind::EulerMaruyama,
         ["langevin", k, eps, denoise] => SamplerKind::AnnealedLangevin {
             steps_per_level: int(k),
-            epsilon: num(eps),
+            step: LangevinStep::Annealed { epsilon: num(eps) },
+            denoise_final: *denoise == "1",
+        },
+        ["langevin-snr", k, snr, denoise] => SamplerKind::AnnealedLangevin {
+            steps_per_level: int(k),
+            step: LangevinStep::Snr(SnrStep::new(num(snr))),
             denoise_final: *denoise == "1",
         },
         ["pc", k, snr] => SamplerKind::PredictorCorrector {
             corrector_steps: int(k),
-            snr: num(snr),
+            step: SnrStep::new(num(snr)),
         },
         _ => panic!("sampler {tok:?}"),
     }
@@ -460,12 +469,14 @@ const TRAJECTORY_RTOL: f64 = 1e-4;
 /// `predictor_corrector` (score_sde `get_pc_sampler` with
 /// `LangevinCorrector` and `EulerMaruyamaPredictor`), `annealed_langevin`
 /// (NCSN `anneal_Langevin_dynamics` plus NCSNv2's final denoising),
+/// `annealed_langevin_snr` (score_sde `AnnealedLangevinDynamics` on the
+/// same levels),
 /// `ancestral_sampling_ve` (score_sde `AncestralSamplingPredictor`, VE:
 /// `SamplerKind::Ddpm { FixedSmall }` on a VE SDE).
 #[test]
 fn trajectories_match_reference_samplers() {
     let cases = parse_cases(PLANS);
-    assert_eq!(cases.len(), 56);
+    assert_eq!(cases.len(), 58);
     let mut worst = (0.0f64, "");
     for c in &cases {
         let name = format!("{} [{}]", c.name, c.reference);

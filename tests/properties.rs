@@ -7,7 +7,10 @@
 )]
 
 use proptest::prelude::*;
-use tinyscore::plan::{Compiler, DdpmVariance, Plan, PlanError, PlanSpec, Prediction, SamplerKind};
+use tinyscore::plan::{
+    Compiler, DdpmVariance, LangevinStep, Plan, PlanError, PlanSpec, Prediction, SamplerKind,
+    SnrStep,
+};
 use tinyscore::schedule::{BetaSchedule, DiscreteSchedule, Schedule, Sde, Spacing};
 
 fn beta_schedule() -> impl Strategy<Value = BetaSchedule<'static>> {
@@ -72,13 +75,13 @@ fn sampler() -> impl Strategy<Value = SamplerKind> {
         (1u32..5, 1e-6f64..1e-3, any::<bool>()).prop_map(|(k, epsilon, d)| {
             SamplerKind::AnnealedLangevin {
                 steps_per_level: k,
-                epsilon,
+                step: LangevinStep::Annealed { epsilon },
                 denoise_final: d,
             }
         }),
         (1u32..3, 0.01f64..0.5).prop_map(|(m, snr)| SamplerKind::PredictorCorrector {
             corrector_steps: m,
-            snr
+            step: SnrStep::new(snr),
         }),
     ]
 }

@@ -6,7 +6,7 @@ use super::cursor::Cursor;
 use super::topology::prediction_from_code;
 use super::{FormatError, SectionKind};
 use crate::plan::level::has_levels;
-use crate::plan::{DdpmVariance, PlanSpec, SamplerKind};
+use crate::plan::{DdpmVariance, LangevinStep, PlanSpec, SamplerKind, SnrStep};
 #[cfg(feature = "float")]
 use crate::plan::{Plan, PlanError, PlanHeader, PlanRow, Prediction};
 use crate::schedule::Spacing;
@@ -60,7 +60,7 @@ pub(super) struct SpecFields {
 
 #[cfg(feature = "float")]
 pub(super) fn spec_fields(spec: &PlanSpec) -> SpecFields {
-    let (sampler, int_param, real_param, denoise) = match spec.sampler {
+    let (sampler, int_param, real_param, denoise, snr) = match spec.sampler {
         SamplerKind::Ddpm { variance } => (
             1,
             match variance {
@@ -69,22 +69,32 @@ pub(super) fn spec_fields(spec: &PlanSpec) -> SpecFields {
             },
             0.0,
             false,
+            None,
         ),
-        SamplerKind::Ddim { eta } => (2, 0, eta, false),
-        SamplerKind::EulerMaruyama => (3, 0, 0.0, false),
-        SamplerKind::PfOdeEuler => (4, 0, 0.0, false),
-        SamplerKind::PfOdeHeun => (5, 0, 0.0, false),
-        SamplerKind::DpmSolverPp2m => (6, 0, 0.0, false),
+        SamplerKind::Ddim { eta } => (2, 0, eta, false, None),
+        SamplerKind::EulerMaruyama => (3, 0, 0.0, false, None),
+        SamplerKind::PfOdeEuler => (4, 0, 0.0, false, None),
+        SamplerKind::PfOdeHeun => (5, 0, 0.0, false, None),
+        SamplerKind::DpmSolverPp2m => (6, 0, 0.0, false, None),
         SamplerKind::AnnealedLangevin {
             steps_per_level,
-            epsilon,
+            step: LangevinStep::Annealed { epsilon },
             denoise_final,
-        } => (7, steps_per_level, epsilon, denoise_final),
+        } => (7, steps_per_level, epsilon, denoise_final, None),
+        SamplerKind::AnnealedLangevin {
+            steps_per_level,
+            step: LangevinStep::Snr(step),
+            denoise_final,
+        } => (7, steps_per_level, step.snr, denoise_final, Some(step)),
         SamplerKind::PredictorCorrector {
             corrector_steps,
-            snr,
-        } => (8, corrector_steps, snr, false),
+            step,
+        } => (8, corrector_steps, step.snr, false, Some(step)),
     };
+    // Bit 2: a Langevin plan sized by the signal-to-noise rule (PC plans
+    // always are); bit 3: its steps measured on the model's trajectories.
+    let snr_rule = matches!(spec.sampler, SamplerKind::AnnealedLangevin { .. }) && snr.is_some();
+    let measured = snr.is_some_and(|s| s.measured);
     SpecFields {
         sampler,
         spacing: match spec.spacing {
@@ -93,7 +103,10 @@ pub(super) fn spec_fields(spec: &PlanSpec) -> SpecFields {
             Spacing::Linspace => 3,
         },
         int_param,
-        flags: u32::from(spec.clip.is_some()) | (u32::from(denoise) << 1),
+        flags: u32::from(spec.clip.is_some())
+            | (u32::from(denoise) << 1)
+            | (u32::from(snr_rule) << 2)
+            | (u32::from(measured) << 3),
         real_param,
     }
 }
@@ -168,12 +181,18 @@ fn read_header(c: &mut Cursor<'_>) -> Result<StoredHeader, FormatError> {
         6 => SamplerKind::DpmSolverPp2m,
         7 => SamplerKind::AnnealedLangevin {
             steps_per_level: int_param,
-            epsilon: real_param,
+            step: if flags & 4 != 0 {
+                LangevinStep::Snr(snr_step(real_param, flags))
+            } else {
+                LangevinStep::Annealed {
+                    epsilon: real_param,
+                }
+            },
             denoise_final: flags & 2 != 0,
         },
         8 => SamplerKind::PredictorCorrector {
             corrector_steps: int_param,
-            snr: real_param,
+            step: snr_step(real_param, flags),
         },
         _ => return Err(c.bad_code(sampler_at)),
     };
@@ -196,6 +215,15 @@ fn read_header(c: &mut Cursor<'_>) -> Result<StoredHeader, FormatError> {
         real_param,
         init_std,
     })
+}
+
+/// The signal-to-noise rule of a stored Langevin or predictor–corrector
+/// plan (flag bit 3: measured).
+fn snr_step(snr: f64, flags: u32) -> SnrStep {
+    SnrStep {
+        snr,
+        measured: flags & 8 != 0,
+    }
 }
 
 /// The outline of a plan section: its codes and its length checked, its

@@ -8,7 +8,7 @@
 
 use super::grid::{Grid, Point};
 use super::spec::DdpmVariance;
-use super::{Plan, PlanError, PlanHeader, PlanRow, PlanSpec, SamplerKind};
+use super::{LangevinStep, Plan, PlanError, PlanHeader, PlanRow, PlanSpec, SamplerKind};
 use crate::schedule::{Marginal, Schedule};
 
 /// A validated (schedule, spec) pair that computes plan rows on demand.
@@ -131,28 +131,31 @@ impl<'s> Compiler<'s> {
             SamplerKind::DpmSolverPp2m => dpm_solver_pp_2m(grid, index, n),
             SamplerKind::AnnealedLangevin {
                 steps_per_level,
-                epsilon,
-                denoise_final,
+                step,
+                ..
             } => {
                 let level = index / steps_per_level;
-                if denoise_final && level == n {
+                if !self.spec.sampler.is_langevin_row(index, n) {
                     return Ok((grid.point(n - 1)?, denoise()));
                 }
                 let t = grid.point(level)?;
-                let smallest = grid.point(n - 1)?.m.sigma;
-                let step = epsilon * (t.m.sigma / smallest) * (t.m.sigma / smallest);
-                Ok((t, langevin(t.m, step)))
+                let delta = match step {
+                    LangevinStep::Annealed { epsilon } => {
+                        let smallest = grid.point(n - 1)?.m.sigma;
+                        epsilon * (t.m.sigma / smallest) * (t.m.sigma / smallest)
+                    }
+                    LangevinStep::Snr(snr) => snr.gaussian(t.m.sigma),
+                };
+                Ok((t, langevin(t.m, delta)))
             }
             SamplerKind::PredictorCorrector {
                 corrector_steps,
-                snr,
+                step,
             } => {
-                let per_point = corrector_steps + 1;
-                let (level, sub) = (index / per_point, index % per_point);
+                let level = index / (corrector_steps + 1);
                 let t = grid.point(level)?;
-                if sub < corrector_steps {
-                    let step = 2.0 * (snr * t.m.sigma) * (snr * t.m.sigma);
-                    Ok((t, langevin(t.m, step)))
+                if self.spec.sampler.is_langevin_row(index, n) {
+                    Ok((t, langevin(t.m, step.gaussian(t.m.sigma))))
                 } else {
                     let s = grid.point(level + 1)?;
                     Ok((t, self.euler_maruyama(t, s, level + 1 == n)))
@@ -241,6 +244,23 @@ fn ddim(t: Marginal, s: Marginal, eta: f64) -> Row {
         c,
         ..Row::default()
     }
+}
+
+/// `row`, a Langevin row of a plan, with step size `step` instead of its
+/// own (a measured step of [`super::SnrStep`]): the same network time,
+/// x̂₀ and level, the update `x ← x + step·∇log p + √(2·step)·z`.
+pub fn with_langevin_step(row: &PlanRow, step: f64) -> Result<PlanRow, PlanError> {
+    let m = Marginal {
+        alpha: f64::from(row.alpha),
+        sigma: f64::from(row.sigma),
+    };
+    let r = langevin(m, step);
+    let v = [r.a, r.b, r.c].map(|x| x as f32);
+    if !(step.is_finite() && step > 0.0 && v.iter().all(|x| x.is_finite())) {
+        return Err(PlanError::Parameter);
+    }
+    let [a, b, c] = v;
+    Ok(PlanRow { a, b, c, ..*row })
 }
 
 /// Langevin step `x ← x + step·∇log p + √(2·step)·z` at marginal `m`.

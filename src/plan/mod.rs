@@ -30,9 +30,9 @@ pub mod level;
 mod spec;
 
 #[cfg(feature = "float")]
-pub use compiler::Compiler;
+pub use compiler::{Compiler, with_langevin_step};
 pub use error::PlanError;
-pub use spec::{DdpmVariance, PlanSpec, Prediction, SamplerKind};
+pub use spec::{DdpmVariance, LangevinStep, PlanSpec, Prediction, SamplerKind, SnrStep};
 
 /// Most rows (network evaluations) a plan may have.
 pub const MAX_PLAN_ROWS: u32 = 65_536;

@@ -64,24 +64,141 @@ pub enum SamplerKind {
     PfOdeHeun,
     /// DPM-Solver++(2M), multistep, x̂₀ form; first and last step 1st order.
     DpmSolverPp2m,
-    /// Annealed Langevin dynamics (NCSN): `steps` levels, K steps per level,
-    /// step size `ε·σ_i²/σ_L²`.
+    /// Annealed Langevin dynamics (NCSN): `steps` levels, K steps per level
+    /// `x ← x + δ·∇log p + √(2δ)·z`.
     AnnealedLangevin {
         /// K, Langevin steps at each noise level.
         steps_per_level: u32,
-        /// ε, the step size at the smallest level.
-        epsilon: f64,
+        /// How the step size δ is chosen.
+        step: LangevinStep,
         /// End with one Tweedie denoising step `x ← x̂₀` at the smallest level.
         denoise_final: bool,
     },
-    /// Predictor–corrector: at each time, `corrector_steps` Langevin steps
-    /// with step `2(snr·σ_t)²`, then one Euler–Maruyama step.
+    /// Predictor–corrector (score_sde): at each time, `corrector_steps`
+    /// Langevin steps sized by the signal-to-noise rule, then one
+    /// Euler–Maruyama step.
     PredictorCorrector {
         /// Langevin corrector steps per time.
         corrector_steps: u32,
-        /// Target signal-to-noise ratio of the corrector (score_sde: 0.16).
-        snr: f64,
+        /// The corrector's step sizes.
+        step: SnrStep,
     },
+}
+
+/// How annealed Langevin dynamics sizes its steps.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum LangevinStep {
+    /// NCSN's annealed step `δ = ε·σ_i²/σ_L²` (what format 1.4 and older
+    /// stored; kept so that those files describe their plans).
+    Annealed {
+        /// ε, the step size at the smallest level.
+        epsilon: f64,
+    },
+    /// score_sde's signal-to-noise rule ([`SnrStep`]).
+    Snr(SnrStep),
+}
+
+/// score_sde's signal-to-noise rule for a Langevin step (its
+/// `LangevinCorrector`): `δ = 2·(snr·‖z‖/‖∇log p‖)²`, the norms averaged
+/// over a batch. The norms are those of the model's own states, so a plan
+/// compiled from the schedule alone takes them for Gaussian data
+/// (`‖∇log p‖ = ‖z‖/σ_t`): `δ = 2(snr·σ_t)²`, score_sde's
+/// `AnnealedLangevinDynamics`. The exporter measures them on the model's
+/// trajectories and stores the measured steps in the plan's rows
+/// (`measured`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SnrStep {
+    /// The target signal-to-noise ratio (score_sde: 0.16).
+    pub snr: f64,
+    /// Whether the rows hold steps measured on the model's trajectories
+    /// rather than the Gaussian-data value.
+    pub measured: bool,
+}
+
+impl SnrStep {
+    /// score_sde's default target ratio.
+    pub const DEFAULT_SNR: f64 = 0.16;
+
+    /// The rule with `snr`, not yet measured.
+    pub fn new(snr: f64) -> Self {
+        SnrStep {
+            snr,
+            measured: false,
+        }
+    }
+
+    #[cfg(feature = "float")]
+    /// The step `2(snr·σ)²` for Gaussian data at noise level σ.
+    pub fn gaussian(&self, sigma: f64) -> f64 {
+        2.0 * (self.snr * sigma) * (self.snr * sigma)
+    }
+
+    #[cfg(feature = "float")]
+    /// The step score_sde's rule gives for (batch-averaged) norms of the
+    /// noise and of the score, `2·(snr·noise/score)²`.
+    pub fn from_norms(&self, noise: f64, score: f64) -> f64 {
+        let r = self.snr * noise / score;
+        2.0 * r * r
+    }
+}
+
+impl SamplerKind {
+    /// Whether row `index` of a plan of this sampler is a Langevin step
+    /// (`x ← x + δ·∇log p + √(2δ)·z`): every row of annealed Langevin but
+    /// the final denoising one, the corrector rows of predictor–corrector.
+    pub fn is_langevin_row(&self, index: u32, steps: u32) -> bool {
+        match *self {
+            SamplerKind::AnnealedLangevin {
+                steps_per_level, ..
+            } => index / steps_per_level.max(1) < steps,
+            SamplerKind::PredictorCorrector {
+                corrector_steps, ..
+            } => index % corrector_steps.saturating_add(1) < corrector_steps,
+            _ => false,
+        }
+    }
+
+    /// The signal-to-noise rule of a sampler that uses one.
+    pub fn snr_step(&self) -> Option<SnrStep> {
+        match *self {
+            SamplerKind::AnnealedLangevin {
+                step: LangevinStep::Snr(step),
+                ..
+            }
+            | SamplerKind::PredictorCorrector { step, .. } => Some(step),
+            _ => None,
+        }
+    }
+
+    /// This sampler with its signal-to-noise rule marked measured (others
+    /// as they are).
+    pub fn measured(self) -> Self {
+        let mark = |step: SnrStep| SnrStep {
+            measured: true,
+            ..step
+        };
+        match self {
+            SamplerKind::AnnealedLangevin {
+                steps_per_level,
+                step: LangevinStep::Snr(step),
+                denoise_final,
+            } => SamplerKind::AnnealedLangevin {
+                steps_per_level,
+                step: LangevinStep::Snr(mark(step)),
+                denoise_final,
+            },
+            SamplerKind::PredictorCorrector {
+                corrector_steps,
+                step,
+            } => SamplerKind::PredictorCorrector {
+                corrector_steps,
+                step: mark(step),
+            },
+            other => other,
+        }
+    }
 }
 
 /// Everything that determines a plan, besides the schedule.
@@ -153,10 +270,16 @@ impl PlanSpec {
             SamplerKind::Ddim { eta } => eta.is_finite() && eta >= 0.0,
             SamplerKind::AnnealedLangevin {
                 steps_per_level,
-                epsilon,
+                step,
                 ..
-            } => steps_per_level > 0 && epsilon.is_finite() && epsilon > 0.0,
-            SamplerKind::PredictorCorrector { snr, .. } => snr.is_finite() && snr > 0.0,
+            } => {
+                let value = match step {
+                    LangevinStep::Annealed { epsilon } => epsilon,
+                    LangevinStep::Snr(s) => s.snr,
+                };
+                steps_per_level > 0 && value.is_finite() && value > 0.0
+            }
+            SamplerKind::PredictorCorrector { step, .. } => step.snr.is_finite() && step.snr > 0.0,
             _ => true,
         };
         let clip_ok = self.clip.is_none_or(|c| c.is_finite() && c > 0.0);

@@ -1273,6 +1273,26 @@ pub fn cases() -> Vec<Case> {
         plan_reserved,
     );
     add(
+        "plan_snr_rule_flag_on_pc",
+        plan(&|b| {
+            put_u16(b, PLAN_SAMPLER, 8);
+            put_u32(b, PLAN_INT, 1);
+            put_f64(b, PLAN_REAL, 0.16);
+            put_u32(b, PLAN_FLAGS, 4);
+        }),
+        plan_reserved,
+    );
+    add(
+        "plan_measured_flag_on_annealed_epsilon",
+        plan(&|b| {
+            put_u16(b, PLAN_SAMPLER, 7);
+            put_u32(b, PLAN_INT, 1);
+            put_f64(b, PLAN_REAL, 1e-5);
+            put_u32(b, PLAN_FLAGS, 8);
+        }),
+        plan_reserved,
+    );
+    add(
         "plan_denoise_flag_on_ddim",
         plan(&|b| put_u32(b, PLAN_FLAGS, 2)),
         plan_reserved,
@@ -1571,7 +1591,7 @@ pub fn finite_or_refused<T>(result: Result<T, SamplerError>, values: &[f32]) -> 
 /// the fixtures, and small models that reach the other schedule kinds,
 /// samplers, explicit betas and skipped optional sections.
 pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
-    use tinyscore::plan::{DdpmVariance, Prediction};
+    use tinyscore::plan::{DdpmVariance, LangevinStep, Prediction, SnrStep};
     use tinyscore::schedule::{
         BetaSchedule, DiscreteSchedule, ExplicitBetas, Schedule, Sde, Spacing,
     };
@@ -1589,14 +1609,14 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         plan(
             SamplerKind::PredictorCorrector {
                 corrector_steps: 1,
-                snr: 0.16,
+                step: SnrStep::new(0.16),
             },
             3,
         ),
         plan(
             SamplerKind::AnnealedLangevin {
                 steps_per_level: 2,
-                epsilon: 2e-5,
+                step: LangevinStep::Annealed { epsilon: 2e-5 },
                 denoise_final: true,
             },
             3,

@@ -45,7 +45,7 @@ spacing.txt
 plans.txt
     case <name>
     schedule <discrete kind p1 p2 T ztsnr | vp b0 b1 | subvp b0 b1 | ve s0 s1 | ou b s T>
-    sampler <ddpm small|ddpm large|ddim eta|euler|heun|dpmpp2m|em|langevin K eps denoise|pc k snr>
+    sampler <ddpm small|ddpm large|ddim eta|euler|heun|dpmpp2m|em|langevin K eps denoise|langevin-snr K snr denoise|pc k snr>
     ref golden.py:<function> mirrors <library:function>
     spec <steps> <leading|trailing|linspace> <offset> <t_min> <eps|x0|v> <clip|none>
     net <w>
@@ -685,6 +685,33 @@ def annealed_langevin(grid, case, x, zs):
     return rows
 
 
+def annealed_langevin_snr(grid, case, x, zs):
+    """score_sde `AnnealedLangevinDynamics.update_fn` on NCSN's levels: for
+    each level, n_steps updates with step_size = (snr·std)²·2·alpha
+    (std the marginal's σ), x ← x + step_size·score + √(2·step_size)·z;
+    then NCSNv2's denoising as in `annealed_langevin`.
+    RUNTIME CHOICE (e): alpha = 1, as for the corrector. (The exporter
+    replaces these steps by ones measured on the model's trajectories,
+    `LangevinCorrector`'s norm rule; docs/ARCHITECTURE.md.)"""
+    _, K, snr, denoise = case["sampler"]
+    levels = grid.points[:-1]
+    rows = []
+    row = 0
+    for i, p in enumerate(levels):
+        step_size = 2 * (snr * p.sigma) ** 2
+        for _ in range(K):
+            grad = score_fn(grid, case, x, i)
+            x = x + step_size * grad + zs[row] * np.sqrt(step_size * 2)
+            rows.append((p.t, x, True))
+            row += 1
+    if denoise:
+        L = len(levels) - 1
+        p = levels[L]
+        x = (x + p.sigma**2 * score_fn(grid, case, x, L)) / p.alpha
+        rows.append((p.t, x, False))
+    return rows
+
+
 def ancestral_sampling_ve(grid, case, x, zs):
     """score_sde `AncestralSamplingPredictor.vesde_update_fn` (DDPM
     ancestral sampling for VE, i.e. the fixed_small posterior):
@@ -716,6 +743,7 @@ SAMPLERS = {
     "em": euler_maruyama,
     "pc": predictor_corrector,
     "langevin": annealed_langevin,
+    "langevin-snr": annealed_langevin_snr,
 }
 
 
@@ -729,6 +757,7 @@ MIRRORS = {
     "euler_maruyama": "score_sde:sampling.EulerMaruyamaPredictor",
     "predictor_corrector": "score_sde:sampling.get_pc_sampler(LangevinCorrector,EulerMaruyamaPredictor)",
     "annealed_langevin": "NCSN:anneal_Langevin_dynamics(+NCSNv2_denoise)",
+    "annealed_langevin_snr": "score_sde:sampling.AnnealedLangevinDynamics(+NCSNv2_denoise)",
     "ancestral_sampling_ve": "score_sde:sampling.AncestralSamplingPredictor.vesde_update_fn",
 }
 
@@ -738,7 +767,7 @@ def rows_of(case):
     n = case["steps"]
     if s[0] == "heun":
         return 2 * n - 1
-    if s[0] == "langevin":
+    if s[0] in ("langevin", "langevin-snr"):
         return n * s[1] + int(s[3])
     if s[0] == "pc":
         return n * (s[1] + 1)
@@ -833,6 +862,9 @@ CASES = [
     case("edm_heun", EDM, ("heun",), 18, prediction="v"),
     case("edm_dpmpp2m", EDM, ("dpmpp2m",), 10, prediction="v"),
     case("edm_euler_x0", EDM, ("euler",), 8, prediction="x0"),
+    # annealed Langevin sized by the signal-to-noise rule
+    case("ve_langevin_snr", VE, ("langevin-snr", 3, 0.16, True), 10, t_min=1e-5),
+    case("langevin_snr_discrete", LIN, ("langevin-snr", 2, 0.2, False), 8, spacing="trailing"),
 ]
 
 
@@ -876,8 +908,8 @@ def schedule_tokens(s):
 def sampler_tokens(s):
     if s[0] == "ddim":
         return ["ddim", f64(s[1])]
-    if s[0] == "langevin":
-        return ["langevin", str(s[1]), f64(s[2]), str(int(s[3]))]
+    if s[0] in ("langevin", "langevin-snr"):
+        return [s[0], str(s[1]), f64(s[2]), str(int(s[3]))]
     if s[0] == "pc":
         return ["pc", str(s[1]), f64(s[2])]
     return list(s)

@@ -205,7 +205,7 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
     let mlp = network(c, dim);
     let (plan, schedule) = plan_for(state, opts)?;
     let (layers, params, class_bias) = fold_classes(c, &mlp, &state.ema);
-    let spec = ModelSpec {
+    let mut spec = ModelSpec {
         x_dim: dim as u32,
         time: TimeConditioning::Sinusoidal {
             dim: c.emb_dim as u32,
@@ -226,6 +226,15 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
     let with_range = |bytes: Vec<u8>| {
         format::append_section(&bytes, SectionKind::DataRange.code(), 0, range.clone())
     };
+    // Langevin steps by the signal-to-noise rule: measured on the f32
+    // model's own trajectories, clipped as the exported samplers clip.
+    if opts.sampler.snr_step().is_some() {
+        let f32_model = with_range(format::write(&spec)?)?;
+        for p in &mut spec.plans {
+            let rows = std::mem::take(&mut p.rows);
+            (p.header, p.rows) = crate::snr_steps::measure(&f32_model, p.header, rows)?;
+        }
+    }
     match opts.backend {
         Backend::F32 => Ok(with_range(format::write(&spec)?)?),
         Backend::F16 => Ok(with_range(format::write(&ModelSpec {

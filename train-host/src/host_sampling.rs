@@ -53,6 +53,9 @@ pub enum SampleError {
     /// A guidance weight the fixed-point backend cannot represent.
     #[error("guidance weight {0} is outside what Q16.16 holds (|w| < 32768)")]
     Guidance(f32),
+    /// Step sizes were to be measured for a plan without Langevin steps.
+    #[error("the plan has no Langevin steps sized by the signal-to-noise rule")]
+    NoSnrRule,
     /// Fixed-point models carry their plans in integers.
     #[error(
         "a fixed-point model runs its embedded plan only: export another model for another plan"
@@ -112,7 +115,10 @@ pub fn sample(
                 compiler.header().rows as usize,
                 PlanRow::from_array([0.0; 12]),
             );
-            Which::Compiled(RowsPlan::compile(&compiler, &mut rows_buf)?)
+            compiler.compile_into(&mut rows_buf)?;
+            let (header, rows) = crate::snr_steps::measure(bytes, compiler.header(), rows_buf)?;
+            rows_buf = rows;
+            Which::Compiled(RowsPlan::new(header, &rows_buf))
         }
         None if model.plan(0).is_none() => return Err(SampleError::NoPlan),
         None => Which::Embedded,

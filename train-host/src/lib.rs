@@ -29,6 +29,7 @@ pub mod progress;
 pub mod random;
 pub mod real;
 pub mod restore;
+pub mod snr_steps;
 pub mod spec;
 pub mod time_sampling;
 pub mod train;

@@ -11,7 +11,7 @@
 
 use std::fmt;
 use std::str::FromStr;
-use tinyscore::plan::{DdpmVariance, SamplerKind};
+use tinyscore::plan::{DdpmVariance, LangevinStep, SamplerKind, SnrStep};
 use tinyscore::schedule::{BetaSchedule, DiscreteSchedule, Schedule, Sde, Spacing};
 
 /// A schedule and its text form (the command line never gives explicit
@@ -194,8 +194,9 @@ impl ScheduleSpec<'_> {
 }
 
 /// Parses a sampler name; `eta` applies to DDIM, and Langevin / PC take
-/// their usual defaults (K = 10, ε = 2e-5 with final denoise; one corrector
-/// step at snr 0.16).
+/// their usual defaults (K = 10 with final denoise; one corrector step),
+/// their steps sized by score_sde's signal-to-noise rule at snr 0.16
+/// (the exporter measures them on the model, [`crate::snr_steps`]).
 pub fn sampler(name: &str, eta: f64) -> Result<SamplerKind, SpecError> {
     Ok(match name.trim().to_ascii_lowercase().as_str() {
         "ddpm" => SamplerKind::Ddpm {
@@ -211,12 +212,12 @@ pub fn sampler(name: &str, eta: f64) -> Result<SamplerKind, SpecError> {
         "dpmpp-2m" => SamplerKind::DpmSolverPp2m,
         "langevin" => SamplerKind::AnnealedLangevin {
             steps_per_level: 10,
-            epsilon: 2e-5,
+            step: LangevinStep::Snr(SnrStep::new(SnrStep::DEFAULT_SNR)),
             denoise_final: true,
         },
         "pc" => SamplerKind::PredictorCorrector {
             corrector_steps: 1,
-            snr: 0.16,
+            step: SnrStep::new(SnrStep::DEFAULT_SNR),
         },
         other => {
             return Err(SpecError(format!(
@@ -246,6 +247,24 @@ pub fn sampler_name(kind: SamplerKind) -> &'static str {
     }
 }
 
+/// How a Langevin or predictor–corrector plan sizes its steps, for
+/// reports: ` (snr 0.16, steps measured)`, ` (ε 2e-5)`; empty for the
+/// other samplers.
+pub fn step_rule(kind: SamplerKind) -> String {
+    match (kind, kind.snr_step()) {
+        (_, Some(s)) if s.measured => format!(" (snr {}, steps measured)", s.snr),
+        (_, Some(s)) => format!(" (snr {}, steps for Gaussian data)", s.snr),
+        (
+            SamplerKind::AnnealedLangevin {
+                step: LangevinStep::Annealed { epsilon },
+                ..
+            },
+            None,
+        ) => format!(" (ε {epsilon})"),
+        _ => String::new(),
+    }
+}
+
 /// Parses a spacing name.
 pub fn spacing(name: &str) -> Result<Spacing, SpecError> {
     match name.trim().to_ascii_lowercase().as_str() {
@@ -261,6 +280,29 @@ pub fn spacing(name: &str) -> Result<Spacing, SpecError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn step_rules_say_how_langevin_steps_were_sized() {
+        let langevin = sampler("langevin", 0.0).unwrap();
+        assert_eq!(step_rule(langevin), " (snr 0.16, steps for Gaussian data)");
+        assert_eq!(
+            step_rule(langevin.measured()),
+            " (snr 0.16, steps measured)"
+        );
+        assert_eq!(
+            step_rule(sampler("pc", 0.0).unwrap().measured()),
+            " (snr 0.16, steps measured)"
+        );
+        let old = SamplerKind::AnnealedLangevin {
+            steps_per_level: 10,
+            step: LangevinStep::Annealed { epsilon: 2e-5 },
+            denoise_final: true,
+        };
+        assert_eq!(step_rule(old), " (ε 0.00002)");
+        // Measuring leaves NCSN's rule and the other samplers alone.
+        assert_eq!(old.measured(), old);
+        assert_eq!(step_rule(sampler("ddim", 0.0).unwrap()), "");
+    }
 
     #[test]
     fn schedules_round_trip() {

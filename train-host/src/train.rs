@@ -1,13 +1,16 @@
 //! The training loop: batches of noised data, an objective, AdamW with
 //! warm-up and cosine decay, gradient clipping, an EMA of the weights,
-//! checkpoints that a later run resumes from.
+//! checkpoints that a later run resumes from; and the validation split,
+//! whose loss (the EMA weights' on held-out rows, always the same noise and
+//! times) says whether training still helps and picks the EMA weights
+//! export writes.
 //!
 //! Step `k` draws all its randomness from stream `k` of the run's seed
 //! ([`crate::random::stream`]), so an interrupted run resumed from its last
 //! checkpoint continues exactly as if it had not stopped.
 
 use crate::checkpoint::{self, Checkpoint, Tensor};
-use crate::data::{Labelled, Normalization, ValueRange};
+use crate::data::{Dataset, Labelled, Normalization, ValueRange};
 use crate::fake_quant::fake_quantize;
 use crate::mlp::Mlp;
 use crate::objective::{Batch, Level, Objective, Weighting, Workspace, loss_and_grad};
@@ -15,6 +18,7 @@ use crate::optim::{AdamState, AdamW, AdamWConfig, Ema, LrSchedule, OptimError, c
 use crate::random::{below, coin, normal, stream, uniform};
 use crate::spec::ScheduleSpec;
 use crate::time_sampling::{HISTORY, LossSecondMoment, TimeSampler, TimeSampling};
+use rand_xoshiro::rand_core::Rng;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use tinyscore::format::Activation;
@@ -71,6 +75,12 @@ pub struct TrainConfig {
     pub probe: String,
     /// Points drawn from a built-in generator.
     pub n_data: usize,
+    /// Share of a data file's rows held out for the validation loss (a
+    /// built-in generator draws as many fresh points instead, at most
+    /// [`VALIDATION_EXAMPLES`]); 0: no validation. Runs saved before this
+    /// setting existed have none.
+    #[serde(default)]
+    pub val: f64,
     /// Checkpoint every this many steps.
     pub checkpoint_every: u64,
     /// Evaluate the network with int8-rounded weight matrices
@@ -123,6 +133,7 @@ impl Default for TrainConfig {
             t_sampling: stratified(),
             probe: "rademacher".into(),
             n_data: 100_000,
+            val: 0.1,
             checkpoint_every: 1000,
             fake_quant: false,
             labels: None,
@@ -235,6 +246,11 @@ impl TrainConfig {
                 c.probe
             )));
         }
+        if !(0.0..=MAX_VAL).contains(&c.val) {
+            return Err(TrainError::Config(format!(
+                "val must be in [0, {MAX_VAL}], the share of the data held out"
+            )));
+        }
         if !(0.0..1.0).contains(&c.label_dropout) {
             return Err(TrainError::Config("label-dropout must be in [0, 1)".into()));
         }
@@ -328,23 +344,135 @@ pub struct RunState {
     /// The loss history of importance sampling of times (`None` for the
     /// other time samplings).
     pub importance: Option<LossSecondMoment>,
+    /// (step, validation loss of the EMA weights) at every evaluation.
+    pub validation: Vec<(u64, f32)>,
+    /// The EMA weights with the lowest validation loss so far.
+    pub best: Option<Best>,
 }
 
-/// The run's training data (with its labels, for a class-conditional run),
-/// normalised with statistics fitted on it, and that normalisation.
-pub fn load_data(config: &TrainConfig) -> Result<(Labelled, Normalization), TrainError> {
+/// The EMA weights at the evaluation with the lowest validation loss.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Best {
+    /// The step.
+    pub step: u64,
+    /// Its validation loss.
+    pub loss: f32,
+    /// The EMA weights then.
+    pub ema: Vec<f32>,
+}
+
+/// Largest `val`: half the data.
+pub const MAX_VAL: f64 = 0.5;
+
+/// Most validation examples whose loss is evaluated: the first of the
+/// held-out rows, or the size of a built-in generator's fresh draw.
+pub const VALIDATION_EXAMPLES: usize = 2048;
+
+/// Evaluations of the validation loss in a run (and one at its end).
+pub const VALIDATIONS: u64 = 50;
+
+/// Stream of the held-out split of a file and of the validation draw of a
+/// generator (stream `u64::MAX` initialises the weights).
+const SPLIT_STREAM: u64 = u64::MAX - 1;
+
+/// Stream of the validation examples' fixed times, noise and probes.
+const VALIDATION_STREAM: u64 = u64::MAX - 2;
+
+/// A run's data: the training rows and the held-out validation rows.
+#[derive(Clone, Debug)]
+pub struct RunData {
+    /// What the network is trained on.
+    pub train: Labelled,
+    /// What the validation loss is measured on (`None` with `val` 0).
+    pub validation: Option<Labelled>,
+}
+
+/// The run's data (with its labels, for a class-conditional run): the
+/// training rows and the validation rows, normalised with statistics
+/// fitted on the training rows, and that normalisation.
+///
+/// A data file gives up `val` of its rows, chosen by a shuffle from the
+/// run's seed; a built-in generator keeps its `n_data` training points and
+/// draws `val·n_data` fresh ones (at most [`VALIDATION_EXAMPLES`]) from
+/// another seed.
+pub fn load_data(config: &TrainConfig) -> Result<(RunData, Normalization), TrainError> {
     let source: crate::data::DataSource = config.data.parse()?;
-    let mut data = match &config.labels {
-        Some(labels) => source.load_labelled(config.n_data, config.seed, labels)?,
-        None => source.load_named(config.n_data, config.seed)?,
+    let load = |n: usize, seed: u64| match &config.labels {
+        Some(labels) => source.load_labelled(n, seed, labels),
+        None => source.load_named(n, seed),
     };
+    let data = load(config.n_data, config.seed)?;
     crate::limits::check(config, data.data.dim)?;
-    let normalization = Normalization::fit(&data.data);
-    normalization.normalize(&mut data.data);
-    Ok((data, normalization))
+    let (mut train, mut validation) = if config.val == 0.0 {
+        (data, None)
+    } else if source.is_file() {
+        let (train, held_out) = hold_out(data, config.val, config.seed);
+        (train, held_out)
+    } else {
+        let n =
+            ((config.val * config.n_data as f64).round() as usize).clamp(1, VALIDATION_EXAMPLES);
+        let seed = stream(config.seed, SPLIT_STREAM).next_u64();
+        (data, Some(load(n, seed)?))
+    };
+    let normalization = Normalization::fit(&train.data);
+    normalization.normalize(&mut train.data);
+    if let Some(v) = &mut validation {
+        normalization.normalize(&mut v.data);
+    }
+    Ok((RunData { train, validation }, normalization))
+}
+
+/// `data` split into the rows kept for training (in their order) and a
+/// share `val` of them held out, chosen by a shuffle from `seed`; no split
+/// when it would leave either part empty.
+fn hold_out(data: Labelled, val: f64, seed: u64) -> (Labelled, Option<Labelled>) {
+    let n = data.data.len();
+    let held = (val * n as f64).round() as usize;
+    if held == 0 || held >= n {
+        return (data, None);
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut rng = stream(seed, SPLIT_STREAM);
+    for i in (1..n).rev() {
+        order.swap(i, below(&mut rng, i + 1));
+    }
+    let mut is_held = vec![false; n];
+    order[..held].iter().for_each(|&i| is_held[i] = true);
+    let pick = |keep: bool| {
+        let rows: Vec<usize> = if keep {
+            (0..n).filter(|&i| !is_held[i]).collect()
+        } else {
+            order[..held].to_vec()
+        };
+        Labelled {
+            data: Dataset::new(
+                data.data.dim,
+                rows.iter()
+                    .flat_map(|&i| data.data.row(i))
+                    .copied()
+                    .collect(),
+            ),
+            labels: if data.labels.is_empty() {
+                Vec::new()
+            } else {
+                rows.iter().map(|&i| data.labels[i]).collect()
+            },
+            ..data.clone()
+        }
+    };
+    (pick(true), Some(pick(false)))
 }
 
 impl RunState {
+    /// Makes the EMA weights of the lowest validation loss the run's EMA
+    /// weights (what export writes); their step and loss, or `None` for a
+    /// run without validation (whose EMA weights stay the last).
+    pub fn use_best(&mut self) -> Option<(u64, f32)> {
+        let best = self.best.take()?;
+        self.ema = best.ema;
+        Some((best.step, best.loss))
+    }
+
     /// A new run on `data` (its classes and names go into the config):
     /// initial weights (PyTorch's `nn.Linear` initialisation from the run's
     /// seed), EMA equal to them, a fresh optimiser.
@@ -374,18 +502,136 @@ impl RunState {
             normalization,
             step: 0,
             losses: Vec::new(),
+            validation: Vec::new(),
+            best: None,
             config,
         })
     }
 }
 
+/// The buffers of one batch and what filling an example needs.
+struct Examples {
+    input: Vec<f32>,
+    x0: Vec<f32>,
+    eps: Vec<f32>,
+    probes: Vec<f32>,
+    levels: Vec<Level>,
+    /// Data dimension, network input width, embedding width.
+    d: usize,
+    w: usize,
+    e: usize,
+    gaussian_probes: bool,
+    antithetic: bool,
+    time_scale: f32,
+}
+
+impl Examples {
+    fn new(c: &TrainConfig, spec: &ScheduleSpec<'_>, d: usize, w: usize, n: usize) -> Self {
+        Examples {
+            input: vec![0.0; n * w],
+            x0: vec![0.0; n * d],
+            eps: vec![0.0; n * d],
+            probes: vec![0.0; n * d],
+            levels: Vec::with_capacity(n),
+            d,
+            w,
+            e: c.emb_dim,
+            gaussian_probes: c.probe == "gaussian",
+            antithetic: c.antithetic,
+            time_scale: spec.time_scale(),
+        }
+    }
+
+    /// Example `i` (the next one: `levels` holds `i` entries): the clean
+    /// point `row` at time `t` and `level`, its noise (the negation of
+    /// example `i − 1`'s for the odd one of an antithetic pair) and probes
+    /// drawn from `rng`, its network input, and for a class-conditional
+    /// model its one-hot `class`, replaced by "no class" with probability
+    /// `dropout` (`classes` slots and one more).
+    #[allow(clippy::too_many_arguments)]
+    fn fill<R: rand_xoshiro::rand_core::Rng + ?Sized>(
+        &mut self,
+        i: usize,
+        row: &[f32],
+        (t, level): (f64, Level),
+        class: Option<(u32, u32, f32)>,
+        rng: &mut R,
+    ) {
+        let (d, w, e) = (self.d, self.w, self.e);
+        self.x0[i * d..(i + 1) * d].copy_from_slice(row);
+        self.levels.push(level);
+        let anti = self.antithetic && i % 2 == 1;
+        for j in 0..d {
+            let z = if anti {
+                -self.eps[(i - 1) * d + j]
+            } else {
+                normal(rng) as f32
+            };
+            self.eps[i * d + j] = z;
+            self.probes[i * d + j] = if self.gaussian_probes {
+                normal(rng) as f32
+            } else if coin(rng) {
+                1.0
+            } else {
+                -1.0
+            };
+            self.input[i * w + j] =
+                (level.m.alpha as f32) * self.x0[i * d + j] + (level.m.sigma as f32) * z;
+        }
+        let t_in = t as f32 * self.time_scale;
+        sinusoidal_embedding(t_in, MAX_PERIOD, &mut self.input[i * w + d..i * w + d + e]);
+        if let Some((label, classes, dropout)) = class {
+            let onehot = &mut self.input[i * w + d + e..(i + 1) * w];
+            let dropped = uniform(rng) < f64::from(dropout);
+            let class = if dropped { classes } else { label };
+            onehot.iter_mut().for_each(|v| *v = 0.0);
+            onehot[class as usize] = 1.0;
+        }
+    }
+
+    fn batch(&self) -> Batch<'_, f32> {
+        Batch {
+            input: &self.input,
+            x0: &self.x0,
+            eps: &self.eps,
+            probes: &self.probes,
+            levels: &self.levels,
+        }
+    }
+}
+
+/// The validation examples: the first [`VALIDATION_EXAMPLES`] rows of
+/// `data` at stratified times `(i + ½)/n`, with noise and probes from one
+/// fixed stream, so every evaluation sees the same batch.
+fn validation_examples(
+    c: &TrainConfig,
+    spec: &ScheduleSpec<'_>,
+    times: &TimeSampler,
+    data: &Labelled,
+    w: usize,
+) -> Examples {
+    let n = data.data.len().min(VALIDATION_EXAMPLES);
+    let mut examples = Examples::new(c, spec, data.data.dim, w, n);
+    let mut rng = stream(c.seed, VALIDATION_STREAM);
+    for i in 0..n {
+        let class = (c.classes > 0).then(|| (data.labels[i], c.classes, 0.0));
+        let at = times.at(0, 1, (i as f64 + 0.5) / n as f64);
+        examples.fill(i, data.data.row(i), at, class, &mut rng);
+    }
+    examples
+}
+
 /// Trains from `state` (fresh or resumed) to `config.steps`, checkpointing
-/// into `run_dir`; `progress(step, loss)` is called after every step.
+/// into `run_dir`; `progress(step, loss, validation)` is called after every
+/// step with the last validation loss measured. The validation loss of the
+/// EMA weights is measured [`VALIDATIONS`] times in a run and at its end
+/// (on the validation rows, the same noise and times each time), and the
+/// EMA weights of the lowest kept in [`RunState::best`].
 pub fn train(
     state: &mut RunState,
-    data: &Labelled,
+    data: &RunData,
     run_dir: &Path,
-    mut progress: impl FnMut(u64, f32),
+    mut progress: impl FnMut(u64, f32, Option<f32>),
 ) -> Result<(), TrainError> {
     let c = state.config.clone();
     let Checked {
@@ -394,8 +640,7 @@ pub fn train(
         obj,
         times: sampling,
     } = c.validate()?;
-    let gaussian_probes = c.probe == "gaussian";
-    let (labels, data) = (&data.labels, &data.data);
+    let (labels, validation, data) = (&data.train.labels, &data.validation, &data.train.data);
     if labels.len() != if c.classes > 0 { data.len() } else { 0 } {
         return Err(TrainError::Config(
             "the labels do not match the run's classes".into(),
@@ -403,7 +648,6 @@ pub fn train(
     }
     let mlp = network(&c, data.dim);
     let (d, w, n) = (data.dim, mlp.input_width(), c.batch);
-    let e = c.emb_dim;
     let times = TimeSampler::new(spec.0, c.t_min);
     let schedule = LrSchedule::new(c.lr, c.warmup, c.steps, c.lr * 0.05)?;
     // One EMA update per step, so the update count is the step count.
@@ -415,82 +659,51 @@ pub fn train(
         state.step,
     )?;
     let mut grads = vec![0.0f32; state.params.len()];
-    let mut input = vec![0.0f32; n * w];
-    let mut x0 = vec![0.0f32; n * d];
-    let mut eps = vec![0.0f32; n * d];
-    let mut probes = vec![0.0f32; n * d];
-    let mut levels = Vec::with_capacity(n);
+    let mut examples = Examples::new(&c, &spec, d, w, n);
     let mut buckets = vec![0usize; n];
     let mut workspace = Workspace::default();
     let mut quantized = Vec::new();
     let mut window = (0.0f64, 0u32);
     let log_every = (c.steps / 200).max(10);
+    let held_out = validation
+        .as_ref()
+        .filter(|v| !v.data.is_empty())
+        .map(|v| validation_examples(&c, &spec, &times, v, w));
+    let validate_every = (c.steps / VALIDATIONS).max(1);
+    let mut validation_work = (vec![0.0f32; state.params.len()], Workspace::default());
 
     while state.step < c.steps {
         let step = state.step;
         let mut rng = stream(c.seed, step);
-        levels.clear();
+        examples.levels.clear();
         let offset = uniform(&mut rng);
-        for i in 0..n {
+        for (i, bucket) in buckets.iter_mut().enumerate() {
             let src = below(&mut rng, data.len());
-            x0[i * d..(i + 1) * d].copy_from_slice(data.row(src));
             let u = if sampling == TimeSampling::Uniform {
                 uniform(&mut rng)
             } else {
                 ((i as f64 + offset) / n as f64).fract()
             };
-            let (t, level) = match &state.importance {
+            let at = match &state.importance {
                 Some(history) => {
                     let (b, v, weight) = history.draw(u);
-                    buckets[i] = b;
+                    *bucket = b;
                     let (t, level) = times.at(b, history.buckets(), v);
                     (t, Level { weight, ..level })
                 }
                 None => times.at(0, 1, u),
             };
-            levels.push(level);
-            let anti = c.antithetic && i % 2 == 1;
-            for j in 0..d {
-                let e = if anti {
-                    -eps[(i - 1) * d + j]
-                } else {
-                    normal(&mut rng) as f32
-                };
-                eps[i * d + j] = e;
-                probes[i * d + j] = if gaussian_probes {
-                    normal(&mut rng) as f32
-                } else if coin(&mut rng) {
-                    1.0
-                } else {
-                    -1.0
-                };
-                input[i * w + j] =
-                    (level.m.alpha as f32) * x0[i * d + j] + (level.m.sigma as f32) * e;
-            }
-            let t_in = t as f32 * spec.time_scale();
-            sinusoidal_embedding(t_in, MAX_PERIOD, &mut input[i * w + d..i * w + d + e]);
-            if c.classes > 0 {
-                let onehot = &mut input[i * w + d + e..(i + 1) * w];
-                let dropped = uniform(&mut rng) < f64::from(c.label_dropout);
-                let class = if dropped { c.classes } else { labels[src] };
-                onehot.iter_mut().for_each(|v| *v = 0.0);
-                onehot[class as usize] = 1.0;
-            }
+            let class = (c.classes > 0).then(|| (labels[src], c.classes, c.label_dropout));
+            examples.fill(i, data.row(src), at, class, &mut rng);
         }
         grads.iter_mut().for_each(|g| *g = 0.0);
-        let batch = Batch {
-            input: &input,
-            x0: &x0,
-            eps: &eps,
-            probes: &probes,
-            levels: &levels,
-        };
         let params = if c.fake_quant {
             fake_quantize(&mlp, &state.params, &mut quantized);
             &quantized
         } else {
             &state.params
         };
+        let batch = examples.batch();
         let loss = loss_and_grad(&mlp, pred, obj, params, &batch, &mut grads, &mut workspace);
         let norm = if c.grad_clip > 0.0 {
             clip_grad_norm(&mut grads, c.grad_clip)
@@ -515,7 +728,27 @@ pub fn train(
                 .push((state.step, (window.0 / f64::from(window.1)) as f32));
             window = (0.0, 0);
         }
-        progress(state.step, loss as f32);
+        if let Some(held_out) = &held_out
+            && (state.step.is_multiple_of(validate_every) || state.step == c.steps)
+        {
+            let (scratch, work) = &mut validation_work;
+            scratch.iter_mut().for_each(|g| *g = 0.0);
+            let batch = held_out.batch();
+            let loss = loss_and_grad(&mlp, pred, obj, ema.params(), &batch, scratch, work) as f32;
+            state.validation.push((state.step, loss));
+            if state.best.as_ref().is_none_or(|b| loss < b.loss) {
+                state.best = Some(Best {
+                    step: state.step,
+                    loss,
+                    ema: ema.params().to_vec(),
+                });
+            }
+        }
+        progress(
+            state.step,
+            loss as f32,
+            state.validation.last().map(|v| v.1),
+        );
         if state.step.is_multiple_of(c.checkpoint_every) || state.step == c.steps {
             state.ema = ema.params().to_vec();
             save(state, run_dir)?;
@@ -529,6 +762,8 @@ pub fn train(
 const RANGE_LOW: &str = "normalization.low";
 /// See [`RANGE_LOW`].
 const RANGE_HIGH: &str = "normalization.high";
+/// Checkpoint tensor of the EMA weights with the lowest validation loss.
+const BEST_EMA: &str = "best_ema";
 /// Checkpoint tensor of the importance-sampling loss history.
 const IMPORTANCE_HISTORY: &str = "t_sampling.history";
 /// Checkpoint tensor of the losses held per bucket.
@@ -545,6 +780,8 @@ pub fn save(state: &RunState, run_dir: &Path) -> Result<(), TrainError> {
     let config = serde_json::json!({
         "config": state.config,
         "losses": state.losses,
+        "validation": state.validation,
+        "best": state.best.as_ref().map(|b| serde_json::json!({"step": b.step, "loss": b.loss})),
     });
     // Everything that must match the weights exactly travels with them.
     let counters = [state.step as f32, adam.step as f32];
@@ -560,6 +797,9 @@ pub fn save(state: &RunState, run_dir: &Path) -> Result<(), TrainError> {
     if let Some(range) = &state.normalization.range {
         tensors.push(flat(RANGE_LOW, &range.low));
         tensors.push(flat(RANGE_HIGH, &range.high));
+    }
+    if let Some(best) = &state.best {
+        tensors.push(flat(BEST_EMA, &best.ema));
     }
     if let Some(history) = &state.importance {
         tensors.push(Tensor {
@@ -594,6 +834,20 @@ pub fn load(run_dir: &Path) -> Result<RunState, TrainError> {
         .map_err(|e| bad(&format!("config.json has no valid `config`: {e}")))?;
     let losses: Vec<(u64, f32)> = serde_json::from_value(ckpt.config["losses"].clone())
         .map_err(|e| bad(&format!("config.json has no valid `losses`: {e}")))?;
+    // Runs saved before the validation split have neither.
+    let validation: Vec<(u64, f32)> = match ckpt.config.get("validation") {
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|e| bad(&format!("config.json has no valid `validation`: {e}")))?,
+        None => Vec::new(),
+    };
+    let best_at: Option<(u64, f32)> = match ckpt.config.get("best") {
+        Some(serde_json::Value::Null) | None => None,
+        Some(b) => Some(
+            serde_json::from_value::<BestAt>(b.clone())
+                .map(|b| (b.step, b.loss))
+                .map_err(|e| bad(&format!("config.json has no valid `best`: {e}")))?,
+        ),
+    };
     let tensor = |name: &str| {
         ckpt.tensor(name)
             .map(|t| t.data.clone())
@@ -634,6 +888,18 @@ pub fn load(run_dir: &Path) -> Result<RunState, TrainError> {
         }
         _ => None,
     };
+    let best = match best_at {
+        Some((step, loss)) => {
+            let ema = tensor(BEST_EMA)?;
+            if ema.len() != mlp.param_count() {
+                return Err(bad(
+                    "tensor `best_ema` does not match the configured network",
+                ));
+            }
+            Some(Best { step, loss, ema })
+        }
+        None => None,
+    };
     let mut adam = optimizer(&config, &mlp)?;
     adam.set_state(AdamState {
         m: tensor("adam.m")?,
@@ -648,6 +914,63 @@ pub fn load(run_dir: &Path) -> Result<RunState, TrainError> {
         step: step as u64,
         losses,
         importance,
+        validation,
+        best,
         config,
     })
+}
+
+/// The `best` entry of config.json.
+#[derive(Deserialize)]
+struct BestAt {
+    step: u64,
+    loss: f32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbered(n: usize) -> Labelled {
+        let rows = (0..n).map(|i| i as f32).collect();
+        Labelled {
+            labels: (0..n).map(|i| (i % 3) as u32).collect(),
+            classes: 3,
+            ..Labelled::unlabelled(Dataset::new(1, rows), vec!["x".into()])
+        }
+    }
+
+    #[test]
+    fn hold_out_splits_every_row_once_and_repeats_by_seed() {
+        let (train, held) = hold_out(numbered(100), 0.1, 7);
+        let held = held.unwrap();
+        assert_eq!((train.data.len(), held.data.len()), (90, 10));
+        let mut all: Vec<f32> = train
+            .data
+            .rows
+            .iter()
+            .chain(&held.data.rows)
+            .copied()
+            .collect();
+        all.sort_by(f32::total_cmp);
+        assert_eq!(all, (0..100).map(|i| i as f32).collect::<Vec<_>>());
+        // Labels travel with their rows; training rows keep their order.
+        for (v, l) in held.data.rows.iter().zip(&held.labels) {
+            assert_eq!(*v as u32 % 3, *l);
+        }
+        assert!(train.data.rows.windows(2).all(|w| w[0] < w[1]));
+        let (_, again) = hold_out(numbered(100), 0.1, 7);
+        assert_eq!(again.unwrap().data.rows, held.data.rows);
+        let (_, other) = hold_out(numbered(100), 0.1, 8);
+        assert_ne!(other.unwrap().data.rows, held.data.rows);
+    }
+
+    #[test]
+    fn hold_out_keeps_everything_when_a_part_would_be_empty() {
+        for (n, val) in [(1, 0.5), (4, 0.1), (10, 0.0)] {
+            let (train, held) = hold_out(numbered(n), val, 0);
+            assert_eq!(train.data.len(), n);
+            assert!(held.is_none());
+        }
+    }
 }

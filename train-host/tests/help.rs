@@ -32,7 +32,7 @@ const TEXT_VALUES: [(&str, &[&str]); 4] = [
     (
         "data",
         &[
-            "moons",
+            "moons[:NOISE]",
             "swissroll",
             "8gaussians",
             "checkerboard",

@@ -18,10 +18,10 @@ fn run_twice(config: TrainConfig) -> (RunState, RunState) {
     let (data, normalization) = train::load_data(&config).unwrap();
     let whole = tempfile::tempdir().unwrap();
     let snapshot = tempfile::tempdir().unwrap();
-    let mut uninterrupted = RunState::new(config, normalization, &data).unwrap();
+    let mut uninterrupted = RunState::new(config, normalization, &data.train).unwrap();
     // Keep a copy of the run directory as it was right after the step-20
     // checkpoint, as if the process had been killed there.
-    train::train(&mut uninterrupted, &data, whole.path(), |step, _| {
+    train::train(&mut uninterrupted, &data, whole.path(), |step, _, _| {
         if step == 21 {
             copy_dir(whole.path(), snapshot.path());
         }
@@ -31,12 +31,14 @@ fn run_twice(config: TrainConfig) -> (RunState, RunState) {
     let mut resumed = train::load(snapshot.path()).unwrap();
     assert_eq!(resumed.step, 20);
     let at_checkpoint = resumed.clone();
-    train::train(&mut resumed, &data, snapshot.path(), |_, _| {}).unwrap();
+    train::train(&mut resumed, &data, snapshot.path(), |_, _, _| {}).unwrap();
     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&resumed.params), bits(&uninterrupted.params));
     assert_eq!(bits(&resumed.ema), bits(&uninterrupted.ema));
     assert_eq!(resumed.losses, uninterrupted.losses);
     assert_eq!(resumed.importance, uninterrupted.importance);
+    assert_eq!(resumed.validation, uninterrupted.validation);
+    assert_eq!(resumed.best, uninterrupted.best);
     (uninterrupted, at_checkpoint)
 }
 
@@ -56,7 +58,42 @@ fn config() -> TrainConfig {
 
 #[test]
 fn resume_is_bit_exact() {
-    run_twice(config());
+    let (end, at_checkpoint) = run_twice(config());
+    // The validation loss was measured at every step (40 steps < 50
+    // evaluations), and the best EMA weights are those of its minimum.
+    assert_eq!(end.validation.len(), 40);
+    assert_eq!(at_checkpoint.validation.len(), 20);
+    let best = end.best.as_ref().unwrap();
+    let lowest = end
+        .validation
+        .iter()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap();
+    assert_eq!((best.step, best.loss), *lowest);
+    assert!(at_checkpoint.best.is_some());
+}
+
+/// A data file gives up a tenth of its rows to validation; the resumed run
+/// measures on the same held-out rows.
+#[test]
+fn resume_with_a_held_out_file_is_bit_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("points.csv");
+    let mut text = String::from("a,b\n");
+    for i in 0..300 {
+        let t = f64::from(i) * 0.1;
+        text += &format!("{},{}\n", t.sin(), (2.0 * t).cos());
+    }
+    std::fs::write(&path, text).unwrap();
+    let config = TrainConfig {
+        data: path.to_str().unwrap().into(),
+        ..config()
+    };
+    let (data, _) = train::load_data(&config).unwrap();
+    assert_eq!(data.train.data.len(), 270);
+    assert_eq!(data.validation.as_ref().unwrap().data.len(), 30);
+    let (end, _) = run_twice(config);
+    assert!(end.best.is_some());
 }
 
 /// With importance sampling the loss history is part of the checkpoint: 20

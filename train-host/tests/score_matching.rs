@@ -115,10 +115,10 @@ fn train_and_compare(objective: &str) -> (f64, f64) {
         unreachable!("a gmm: source")
     };
     let (data, normalization) = train::load_data(&config).unwrap();
-    let mut state = RunState::new(config, normalization, &data).unwrap();
+    let mut state = RunState::new(config, normalization, &data.train).unwrap();
     let before = fisher(&state, &gmm);
     let dir = tempfile::tempdir().unwrap();
-    train::train(&mut state, &data, dir.path(), |_, _| {}).unwrap();
+    train::train(&mut state, &data, dir.path(), |_, _, _| {}).unwrap();
     (before, fisher(&state, &gmm))
 }
 

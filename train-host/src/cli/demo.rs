@@ -31,11 +31,14 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         ..TrainConfig::default()
     };
     let (data, normalization) = super::train::load(&config)?;
-    let mut state = RunState::new(config, normalization, &data)?;
+    let mut state = RunState::new(config, normalization, &data.train)?;
     std::fs::create_dir_all(&run_dir)
         .map_err(|e| CliError::Input(format!("{}: {e}", run_dir.display())))?;
     fit(&mut state, &data, &run_dir)?;
     plot_losses(&state, &run_dir)?;
+    // As `export` does by default: the EMA weights of the lowest
+    // validation loss.
+    state.use_best();
 
     let opts = ExportOptions {
         backend: Backend::F32,

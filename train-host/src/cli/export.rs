@@ -37,6 +37,13 @@ pub fn run(args: &ExportArgs) -> Result<(), CliError> {
     let mut state = crate::train::load(&args.run)?;
     if args.qat > 0 {
         fine_tune(&mut state, args.qat, &opts)?;
+    } else if args.weights == "best"
+        && let Some((step, loss)) = state.use_best()
+    {
+        note!(
+            "exporting the EMA weights of step {step} (lowest validation loss, {loss:.4}; \
+             --weights last for the last)"
+        )?;
     }
     let fixed = matches!(opts.backend, Backend::Fixed(_));
     let progress = fixed.then(|| {

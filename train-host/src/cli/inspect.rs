@@ -2,7 +2,7 @@
 
 use super::CliError;
 use crate::outln;
-use crate::spec::{ScheduleSpec, sampler_name};
+use crate::spec::{ScheduleSpec, sampler_name, step_rule};
 use std::path::Path;
 use tinyscore::fixed::FixedScratch;
 use tinyscore::format::{Layer, SectionKind, TimeConditioning};
@@ -97,8 +97,9 @@ pub fn run(path: &Path) -> Result<(), CliError> {
             .filter(|r| r.draws_noise())
             .count();
         outln!(
-            "plan {i}     {} {} steps, {:?} spacing, {} network evaluations ({} draw noise), init std {}{}",
+            "plan {i}     {}{} {} steps, {:?} spacing, {} network evaluations ({} draw noise), init std {}{}",
             sampler_name(h.spec.sampler),
+            step_rule(h.spec.sampler),
             h.spec.steps,
             h.spec.spacing,
             h.rows,

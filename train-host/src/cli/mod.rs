@@ -39,7 +39,7 @@ pub struct Cli {
 }
 
 /// `--data`'s help: every data source.
-const DATA_HELP: &str = "Training data: moons | swissroll | 8gaussians | checkerboard | rings | \
+const DATA_HELP: &str = "Training data: moons[:NOISE] (noise 0.1 by default) | swissroll | 8gaussians | checkerboard | rings | \
     pinwheel | sine-windows[:len=L,amp=A..B,freq=F..G,noise=N] | gmm:K,R,STD | \
     gmm:[W@]M1,..,Md/STD;... | PATH.csv | PATH.npy";
 
@@ -191,6 +191,15 @@ pub struct TrainArgs {
     /// class (trains the unconditional branch of guidance), in [0, 1).
     #[arg(long, default_value_t = 0.1, value_parser = options::dropout)]
     pub label_dropout: f32,
+    /// Share of a data file's rows held out to measure a validation loss
+    /// (a built-in set draws as many fresh points instead, at most 2048),
+    /// in [0, 0.5]; 0: none. The loss of the EMA weights on the held-out
+    /// rows, at fixed noise and times, is shown while training, drawn in
+    /// loss.png and kept in config.json, and the EMA weights with the
+    /// lowest one are kept beside the last (export uses them) [default:
+    /// 0.1; a resumed run keeps its own]
+    #[arg(long, value_parser = options::validation_share)]
+    pub val: Option<f64>,
     /// Continue the run in --out from its last checkpoint (only --steps may
     /// differ from the run's options).
     #[arg(long)]
@@ -221,6 +230,11 @@ pub struct ExportArgs {
         value_name = "range|range:MARGIN|none|B"
     )]
     pub clip: crate::export::X0Clip,
+    /// Which EMA weights: `best` (the lowest validation loss, the last for
+    /// a run without validation) or `last`. With --qat the fine-tuned
+    /// weights are exported.
+    #[arg(long, default_value = "best", value_parser = PossibleValuesParser::new(["best", "last"]))]
+    pub weights: String,
     /// fixed: trajectories sampled to calibrate activation ranges.
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub calibration_samples: u32,

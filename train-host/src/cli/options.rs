@@ -89,6 +89,11 @@ pub fn dropout(s: &str) -> Result<f32, String> {
     number(s, (0.0, true), (1.0, false)).map(|v| v as f32)
 }
 
+/// [0, 0.5]: the share of the data held out for validation.
+pub fn validation_share(s: &str) -> Result<f64, String> {
+    number(s, (0.0, true), (crate::train::MAX_VAL, true))
+}
+
 /// (0, 1]: a learning rate.
 pub fn learning_rate(s: &str) -> Result<f32, String> {
     number(s, (0.0, false), (1.0, true)).map(|v| v as f32)

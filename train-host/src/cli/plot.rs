@@ -13,7 +13,7 @@ pub fn run(args: &PlotArgs) -> Result<(), CliError> {
         let state = crate::train::load(&args.input)?;
         let steps: Vec<u64> = state.losses.iter().map(|l| l.0).collect();
         let losses: Vec<f32> = state.losses.iter().map(|l| l.1).collect();
-        crate::plot::loss_curve(&steps, &losses, &args.out)?;
+        crate::plot::loss_curves(&steps, &losses, &state.validation, &args.out)?;
         note!(
             "wrote {} (training loss of {}, {} steps)",
             args.out.display(),

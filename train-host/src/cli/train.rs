@@ -5,6 +5,7 @@ use crate::checkpoint;
 use crate::data::{Labelled, Normalization};
 use crate::note;
 use crate::progress::Progress;
+use crate::train::RunData;
 use crate::train::{self, RunState, TrainConfig};
 use std::path::Path;
 
@@ -26,6 +27,7 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         t_sampling: args.t_sampling.clone(),
         labels: args.labels.clone(),
         label_dropout: args.label_dropout,
+        val: args.val.unwrap_or(TrainConfig::default().val),
         ..TrainConfig::default()
     };
     config.validate()?;
@@ -34,6 +36,7 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         // What the data determines is found in it, not given.
         let same = TrainConfig {
             steps: state.config.steps,
+            val: args.val.unwrap_or(state.config.val),
             classes: state.config.classes,
             columns: state.config.columns.clone(),
             class_names: state.config.class_names.clone(),
@@ -61,7 +64,7 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
             )));
         }
         let (data, normalization) = load(&config)?;
-        (RunState::new(config, normalization, &data)?, data)
+        (RunState::new(config, normalization, &data.train)?, data)
     };
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::Input(format!("{}: {e}", args.out.display())))?;
@@ -96,30 +99,45 @@ fn differences(run: &TrainConfig, given: &TrainConfig) -> String {
 }
 
 /// The run's data with the one-line summary of what was read.
-pub(super) fn load(config: &TrainConfig) -> Result<(Labelled, Normalization), CliError> {
+pub(super) fn load(config: &TrainConfig) -> Result<(RunData, Normalization), CliError> {
     let (data, normalization) = train::load_data(config)?;
-    note!("{}", summary(config, &data))?;
+    let file = config.data.parse::<crate::data::DataSource>()?.is_file();
+    // What was read: a file's rows before the split.
+    let held_out = data.validation.as_ref().filter(|_| file);
+    note!("{}", summary(config, &data.train, held_out))?;
+    if let Some(v) = &data.validation {
+        let how = if file { "held out" } else { "drawn afresh" };
+        note!(
+            "validation: {} rows {how} (the loss is measured on the first {})",
+            v.data.len(),
+            v.data.len().min(train::VALIDATION_EXAMPLES)
+        )?;
+    }
     Ok((data, normalization))
 }
 
 /// `read data.csv: 1200 rows × 96 columns (ax_0 … az_31), label column
-/// activity with 3 classes: walk 400, idle 400, run 400`.
-fn summary(config: &TrainConfig, data: &Labelled) -> String {
+/// activity with 3 classes: walk 400, idle 400, run 400`, of the training
+/// rows and those `held_out` of them.
+fn summary(config: &TrainConfig, data: &Labelled, held_out: Option<&Labelled>) -> String {
+    let rows = data.data.len() + held_out.map_or(0, |h| h.data.len());
     let names = match data.columns.as_slice() {
         [] => String::new(),
         [one] => format!(" ({one})"),
         [first, .., last] => format!(" ({first} … {last})"),
     };
     let mut out = format!(
-        "read {}: {} rows × {} columns{names}",
-        config.data,
-        data.data.len(),
-        data.data.dim
+        "read {}: {rows} rows × {} columns{names}",
+        config.data, data.data.dim
     );
     match &config.labels {
         Some(labels) => {
             let mut counts = vec![0usize; data.classes as usize];
-            data.labels.iter().for_each(|&l| counts[l as usize] += 1);
+            let held = held_out.map_or(&[][..], |h| &h.labels[..]);
+            data.labels
+                .iter()
+                .chain(held)
+                .for_each(|&l| counts[l as usize] += 1);
             let classes: Vec<String> = counts
                 .iter()
                 .enumerate()
@@ -137,21 +155,30 @@ fn summary(config: &TrainConfig, data: &Labelled) -> String {
     out
 }
 
-/// Trains with progress (loss, rate and time left).
-pub(super) fn fit(state: &mut RunState, data: &Labelled, out: &Path) -> Result<(), CliError> {
+/// Trains with progress (loss, validation loss, rate and time left).
+pub(super) fn fit(state: &mut RunState, data: &RunData, out: &Path) -> Result<(), CliError> {
     let progress = Progress::start("training", "steps", state.config.steps, state.step);
     let mut smoothed = None::<f32>;
-    train::train(state, data, out, |step, loss| {
+    train::train(state, data, out, |step, loss, validation| {
         let s = smoothed.map_or(loss, |s| 0.98 * s + 0.02 * loss);
         smoothed = Some(s);
         crate::progress::tick();
         if step % 10 == 0 {
-            progress.note(&format!("loss {s:.4}"));
+            let val = validation.map_or(String::new(), |v| format!(" · validation {v:.4}"));
+            progress.note(&format!("loss {s:.4}{val}"));
         }
     })?;
     progress.finish();
     if let Some(loss) = smoothed {
         note!("final loss (smoothed) {loss:.4}")?;
+    }
+    if let (Some(best), Some(&(_, last))) = (&state.best, state.validation.last()) {
+        note!(
+            "validation loss {last:.4} at the end, lowest {:.4} at step {} (the EMA weights \
+             export uses; --weights last for the last)",
+            best.loss,
+            best.step
+        )?;
     }
     Ok(())
 }
@@ -160,6 +187,6 @@ pub(super) fn fit(state: &mut RunState, data: &Labelled, out: &Path) -> Result<(
 pub(super) fn plot_losses(state: &RunState, out: &Path) -> Result<(), CliError> {
     let steps: Vec<u64> = state.losses.iter().map(|l| l.0).collect();
     let losses: Vec<f32> = state.losses.iter().map(|l| l.1).collect();
-    crate::plot::loss_curve(&steps, &losses, &out.join("loss.png"))?;
+    crate::plot::loss_curves(&steps, &losses, &state.validation, &out.join("loss.png"))?;
     Ok(())
 }

@@ -12,7 +12,7 @@ use std::io;
 use std::path::PathBuf;
 
 /// The valid source names, as shown in [`DataError::UnknownSource`].
-pub const VALID_SOURCES: &str = "moons, swissroll, 8gaussians, checkerboard, rings, pinwheel, \
+pub const VALID_SOURCES: &str = "moons[:NOISE], swissroll, 8gaussians, checkerboard, rings, pinwheel, \
      sine-windows[:PARAMS], gmm:SPEC, PATH.csv, PATH.npy";
 
 /// Most values a row of a data file may have: the model file's largest
@@ -71,6 +71,13 @@ pub enum DataError {
         params: String,
         /// What is wrong with them.
         reason: String,
+    },
+
+    /// A `moons:NOISE` whose NOISE is not a number in [0, 1].
+    #[error("invalid moons noise \"moons:{noise}\": expected a number in [0, 1] (e.g. moons:0.05)")]
+    MoonsNoise {
+        /// The NOISE as given (without `moons:`).
+        noise: String,
     },
 
     /// A built-in generator was asked for zero samples.

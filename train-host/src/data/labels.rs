@@ -342,11 +342,17 @@ mod tests {
             let e = src.load_labelled(0, 0, spec).unwrap_err().to_string();
             assert!(e.contains(needle), "{spec}: {e}");
         }
-        let e = DataSource::Moons
-            .load_labelled(10, 0, "component")
-            .unwrap_err();
+        let e = DataSource::Moons {
+            noise: crate::data::MOONS_NOISE,
+        }
+        .load_labelled(10, 0, "component")
+        .unwrap_err();
         assert!(e.to_string().contains("exist for the mixtures"), "{e}");
-        let e = DataSource::Moons.load_labelled(10, 0, "1").unwrap_err();
+        let e = DataSource::Moons {
+            noise: crate::data::MOONS_NOISE,
+        }
+        .load_labelled(10, 0, "1")
+        .unwrap_err();
         assert!(e.to_string().contains("has no labels"), "{e}");
     }
 

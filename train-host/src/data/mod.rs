@@ -4,7 +4,7 @@
 //!
 //! | string | data | dim |
 //! | --- | --- | --- |
-//! | `moons`, `swissroll`, `8gaussians`, `checkerboard`, `rings`, `pinwheel` | the 2-D toys ([`moons`] …) | 2 |
+//! | `moons[:NOISE]`, `swissroll`, `8gaussians`, `checkerboard`, `rings`, `pinwheel` | the 2-D toys ([`moons`] …) | 2 |
 //! | `sine-windows[:PARAMS]` | windows of a noisy sinusoid ([`SineWindows`]) | 16 by default |
 //! | `gmm:SPEC` | a Gaussian mixture ([`Gmm`]), with an exact noised score | any |
 //! | `PATH.csv`, `PATH.npy` | a user file ([`read_csv`], [`read_npy`]) | the file's |
@@ -46,6 +46,6 @@ pub use sine_windows::{SineWindows, sine_windows};
 pub use source::DataSource;
 pub use table::{Table, Wanted, are_default_names, default_names};
 pub use toy::{
-    EIGHT_GAUSSIANS_RADIUS, EIGHT_GAUSSIANS_STD, RING_RADII, checkerboard, eight_gaussians,
-    eight_gaussians_mixture, moons, pinwheel, rings, swiss_roll,
+    EIGHT_GAUSSIANS_RADIUS, EIGHT_GAUSSIANS_STD, MOONS_NOISE, RING_RADII, checkerboard,
+    eight_gaussians, eight_gaussians_mixture, moons, pinwheel, rings, swiss_roll,
 };

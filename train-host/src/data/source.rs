@@ -15,22 +15,26 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
 
 use super::{
-    DataError, Dataset, Gmm, SineWindows, checkerboard, eight_gaussians, eight_gaussians_mixture,
-    moons, pinwheel, read_csv, read_npy, rings, swiss_roll,
+    DataError, Dataset, Gmm, MOONS_NOISE, SineWindows, checkerboard, eight_gaussians,
+    eight_gaussians_mixture, moons, pinwheel, read_csv, read_npy, rings, swiss_roll,
 };
 
 /// Where training data comes from.
 ///
 /// Parsed (case-insensitively for the names and prefixes) from
-/// `moons | swissroll | 8gaussians | checkerboard | rings | pinwheel |
+/// `moons[:NOISE] | swissroll | 8gaussians | checkerboard | rings | pinwheel |
 /// sine-windows[:PARAMS] | gmm:SPEC | PATH.csv | PATH.npy`; see
 /// [`SineWindows`] for PARAMS and [`Gmm`] for SPEC. A path is
 /// recognised by its extension, `.csv` or `.npy` (any case), and kept as
 /// written.
 #[derive(Clone, Debug, PartialEq)]
 pub enum DataSource {
-    /// [`moons`].
-    Moons,
+    /// [`moons`] with this noise (`moons` is [`MOONS_NOISE`],
+    /// `moons:NOISE` any other in [0, 1]).
+    Moons {
+        /// Standard deviation of the noise, before FFJORD's scaling by 2.
+        noise: f64,
+    },
     /// [`swiss_roll`].
     SwissRoll,
     /// [`eight_gaussians`].
@@ -55,7 +59,7 @@ impl DataSource {
     /// The dimension of the data, when known without reading a file.
     pub fn dim(&self) -> Option<usize> {
         match self {
-            Self::Moons
+            Self::Moons { .. }
             | Self::SwissRoll
             | Self::EightGaussians
             | Self::Checkerboard
@@ -121,7 +125,7 @@ impl DataSource {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let rng = &mut rng;
         Ok(match self {
-            Self::Moons => moons(n, rng),
+            Self::Moons { noise } => moons(n, *noise, rng),
             Self::SwissRoll => swiss_roll(n, rng),
             Self::EightGaussians => eight_gaussians(n, rng),
             Self::Checkerboard => checkerboard(n, rng),
@@ -132,6 +136,18 @@ impl DataSource {
             Self::Csv(_) | Self::Npy(_) => unreachable!("files were read above"),
         })
     }
+}
+
+/// The NOISE of `moons:NOISE`: a number in [0, 1] (beyond 1 the moons
+/// are lost in the noise).
+fn parse_moons_noise(s: &str) -> Result<f64, DataError> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| (0.0..=1.0).contains(v))
+        .ok_or_else(|| DataError::MoonsNoise {
+            noise: s.to_string(),
+        })
 }
 
 /// Strips `prefix` (ASCII case-insensitively) from `s`.
@@ -149,7 +165,7 @@ impl FromStr for DataSource {
         let s = s.trim();
         let lower = s.to_ascii_lowercase();
         Ok(match lower.as_str() {
-            "moons" => Self::Moons,
+            "moons" => Self::Moons { noise: MOONS_NOISE },
             "swissroll" => Self::SwissRoll,
             "8gaussians" => Self::EightGaussians,
             "checkerboard" => Self::Checkerboard,
@@ -157,7 +173,11 @@ impl FromStr for DataSource {
             "pinwheel" => Self::Pinwheel,
             "sine-windows" => Self::SineWindows(SineWindows::default()),
             _ => {
-                if let Some(params) = strip_prefix_ignore_case(s, "sine-windows:") {
+                if let Some(noise) = strip_prefix_ignore_case(s, "moons:") {
+                    Self::Moons {
+                        noise: parse_moons_noise(noise)?,
+                    }
+                } else if let Some(params) = strip_prefix_ignore_case(s, "sine-windows:") {
                     Self::SineWindows(params.parse()?)
                 } else if let Some(spec) = strip_prefix_ignore_case(s, "gmm:") {
                     Self::Gmm(spec.parse()?)
@@ -180,7 +200,8 @@ impl fmt::Display for DataSource {
     /// parameters written out in full).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Moons => f.write_str("moons"),
+            Self::Moons { noise } if *noise == MOONS_NOISE => f.write_str("moons"),
+            Self::Moons { noise } => write!(f, "moons:{noise}"),
             Self::SwissRoll => f.write_str("swissroll"),
             Self::EightGaussians => f.write_str("8gaussians"),
             Self::Checkerboard => f.write_str("checkerboard"),
@@ -233,6 +254,8 @@ mod tests {
             "gmm:1,2,3/0.5",
             "sine-windows:len=32",
             "Sine-Windows:noise=0",
+            "moons:0.05",
+            "MOONS:0",
         ] {
             let src: DataSource = s.parse().unwrap();
             let back: DataSource = src.to_string().parse().unwrap();
@@ -246,6 +269,12 @@ mod tests {
         assert_eq!(src.dim(), Some(3));
         let src: DataSource = "sine-windows:len=24".parse().unwrap();
         assert_eq!(src.dim(), Some(24));
+        let src: DataSource = "moons:0.05".parse().unwrap();
+        assert_eq!(src, DataSource::Moons { noise: 0.05 });
+        assert_eq!(src.to_string(), "moons:0.05");
+        // The usual noise prints as plain `moons`.
+        let src: DataSource = "moons:0.1".parse().unwrap();
+        assert_eq!(src.to_string(), "moons");
     }
 
     #[test]
@@ -282,6 +311,11 @@ mod tests {
             "sine-windows:len=0".parse::<DataSource>(),
             Err(DataError::SineWindowsSpec { .. })
         ));
+        for bad in ["moons:", "moons:-0.1", "moons:1.5", "moons:nan", "moons:x"] {
+            let e = bad.parse::<DataSource>().unwrap_err();
+            assert!(matches!(e, DataError::MoonsNoise { .. }), "{bad}: {e:?}");
+            assert!(e.to_string().contains("[0, 1]"), "{e}");
+        }
     }
 
     #[test]
@@ -289,7 +323,7 @@ mod tests {
         for name in NAMES
             .iter()
             .copied()
-            .chain(["gmm:3,1,0.2", "gmm:0,0,0,0/1"])
+            .chain(["gmm:3,1,0.2", "gmm:0,0,0,0/1", "moons:0.05"])
         {
             let src: DataSource = name.parse().unwrap();
             let d = src.load(500, 7).unwrap();
@@ -306,14 +340,22 @@ mod tests {
 
     #[test]
     fn load_checks_count_and_dimension() {
-        let e = DataSource::Moons.load(0, 1).unwrap_err();
+        let e = DataSource::Moons { noise: MOONS_NOISE }
+            .load(0, 1)
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
             "moons: asked for 0 samples; at least 1 is needed"
         );
-        let e = DataSource::Moons.load_with_dim(10, 1, Some(3)).unwrap_err();
+        let e = DataSource::Moons { noise: MOONS_NOISE }
+            .load_with_dim(10, 1, Some(3))
+            .unwrap_err();
         assert_eq!(e.to_string(), "moons: data has 2 dimensions, expected 3");
-        assert!(DataSource::Moons.load_with_dim(10, 1, Some(2)).is_ok());
+        assert!(
+            DataSource::Moons { noise: MOONS_NOISE }
+                .load_with_dim(10, 1, Some(2))
+                .is_ok()
+        );
     }
 
     #[test]

@@ -32,23 +32,30 @@ fn push2(data: &mut Dataset, x: f64, y: f64) {
     data.push(&[x as f32, y as f32]);
 }
 
+/// The noise of the `moons` set (scikit-learn's `make_moons(noise=0.1)`, as
+/// FFJORD).
+pub const MOONS_NOISE: f64 = 0.1;
+
 /// Two interleaved half circles ("moons"), as scikit-learn's `make_moons`
-/// with noise 0.1, then scaled by 2 and shifted by (−1, −0.2) as FFJORD.
+/// with noise `noise` ([`MOONS_NOISE`] for `moons`), then scaled by 2 and
+/// shifted by (−1, −0.2) as FFJORD.
 ///
 /// Each point picks a moon by a fair coin and an angle θ uniform in [0, π):
 /// the upper moon is (cos θ, sin θ), the lower (1 − cos θ, 0.5 − sin θ);
-/// N(0, 0.1²) noise is added to each coordinate before scaling. The result
-/// has mean ≈ (0, 0.3) and lies in about [−3, 3] × [−1.2, 1.8]; the noise
-/// standard deviation is 0.2 after scaling.
-pub fn moons<R: Rng + ?Sized>(n: usize, rng: &mut R) -> Dataset {
+/// N(0, noise²) noise is added to each coordinate before scaling. With noise
+/// 0.1 the result has mean ≈ (0, 0.3) and lies in about [−3, 3] × [−1.2,
+/// 1.8]; the noise standard deviation is 2·noise after scaling. Thinner
+/// moons (`moons:0.05`) are the harder test of a sampler: a sample between
+/// the moons stands out.
+pub fn moons<R: Rng + ?Sized>(n: usize, noise: f64, rng: &mut R) -> Dataset {
     let mut data = Dataset::with_capacity(2, n);
     for _ in 0..n {
         let upper = coin(rng);
         let theta = PI * uniform(rng);
         let (s, c) = libm::sincos(theta);
         let (x, y) = if upper { (c, s) } else { (1.0 - c, 0.5 - s) };
-        let x = x + 0.1 * normal(rng);
-        let y = y + 0.1 * normal(rng);
+        let x = x + noise * normal(rng);
+        let y = y + noise * normal(rng);
         push2(&mut data, 2.0 * x - 1.0, 2.0 * y - 0.2);
     }
     data
@@ -165,7 +172,7 @@ mod tests {
     type Generator = fn(usize, &mut Xoshiro256PlusPlus) -> Dataset;
 
     const ALL: [(&str, Generator); 6] = [
-        ("moons", moons),
+        ("moons", |n, rng| moons(n, MOONS_NOISE, rng)),
         ("swissroll", swiss_roll),
         ("8gaussians", eight_gaussians),
         ("checkerboard", checkerboard),
@@ -224,7 +231,7 @@ mod tests {
 
     #[test]
     fn moons_mean_and_extent() {
-        let d = draw(moons, 1);
+        let d = draw(ALL[0].1, 1);
         assert_mean(&d, [0.0, 0.3], 0.05);
         let (lo, hi) = bounds(&d);
         assert!(lo[0] > -4.2 && lo[0] < -2.6, "{lo:?}");
@@ -240,6 +247,33 @@ mod tests {
             })
             .count();
         assert!(near as f64 > 0.45 * N as f64, "{near}");
+    }
+
+    /// Root mean square distance of the points to the nearer noiseless
+    /// moon: the upper one a circle of radius 2 around (−1, −0.2), the lower
+    /// one around (1, 0.8) (`(1 − cos θ, 0.5 − sin θ)` scaled by 2 and
+    /// shifted).
+    fn moons_spread(noise: f64) -> f64 {
+        let d = moons(N, noise, &mut Xoshiro256PlusPlus::seed_from_u64(3));
+        let off = |p: &[f32], cx: f64, cy: f64| {
+            ((f64::from(p[0]) - cx).hypot(f64::from(p[1]) - cy) - 2.0).abs()
+        };
+        let sum: f64 = d
+            .iter()
+            .map(|p| off(p, -1.0, -0.2).min(off(p, 1.0, 0.8)).powi(2))
+            .sum();
+        (sum / N as f64).sqrt()
+    }
+
+    #[test]
+    fn moons_noise_sets_the_spread_around_the_moons() {
+        // Noise n per coordinate becomes 2n after scaling: the distance to
+        // the circle is about |N(0, (2n)²)|, RMS 2n (a little less where
+        // the nearer moon is the other one).
+        let (thin, usual) = (moons_spread(0.05), moons_spread(MOONS_NOISE));
+        assert!((0.08..=0.1).contains(&thin), "{thin}");
+        assert!((0.17..=0.2).contains(&usual), "{usual}");
+        assert!((thin / usual - 0.5).abs() < 0.05, "{thin} / {usual}");
     }
 
     #[test]

@@ -25,6 +25,18 @@ use std::path::Path;
 /// [`PlotError::Input`] if the slices differ in length or no loss is
 /// finite; [`PlotError::Io`] if the file cannot be written.
 pub fn loss_curve(steps: &[u64], losses: &[f32], path: &Path) -> Result<(), PlotError> {
+    loss_curves(steps, losses, &[], path)
+}
+
+/// [`loss_curve`] with a run's validation losses, (step, loss) of its EMA
+/// weights on held-out rows, drawn as a second curve with markers on the
+/// same axis (non-finite ones skipped).
+pub fn loss_curves(
+    steps: &[u64],
+    losses: &[f32],
+    validation: &[(u64, f32)],
+    path: &Path,
+) -> Result<(), PlotError> {
     if steps.len() != losses.len() {
         return Err(PlotError::Input(format!(
             "{} steps but {} losses",
@@ -41,15 +53,20 @@ pub fn loss_curve(steps: &[u64], losses: &[f32], path: &Path) -> Result<(), Plot
     if points.is_empty() {
         return Err(PlotError::Input("no finite loss to plot".into()));
     }
-    let log = points.iter().all(|p| p.1 > 0.0);
+    let held_out: Vec<(f64, f64)> = validation
+        .iter()
+        .filter(|(_, l)| l.is_finite())
+        .map(|&(s, l)| (s as f64, f64::from(l)))
+        .collect();
+    let log = points.iter().chain(&held_out).all(|p| p.1 > 0.0);
     let skipped = losses.len() - points.len();
-    let (x0, x1) = min_max(points.iter().map(|p| p.0)).unwrap_or((0.0, 1.0));
+    let (x0, x1) = min_max(points.iter().chain(&held_out).map(|p| p.0)).unwrap_or((0.0, 1.0));
     let (x0, x1) = if x1 > x0 {
         (x0, x1)
     } else {
         (x0 - 1.0, x0 + 1.0)
     };
-    let (l0, l1) = min_max(points.iter().map(|p| p.1)).unwrap_or((1.0, 1.0));
+    let (l0, l1) = min_max(points.iter().chain(&held_out).map(|p| p.1)).unwrap_or((1.0, 1.0));
     // The curve is drawn in `y = axis(loss)`; `value(y)` is the loss again.
     type Map = fn(f64) -> f64;
     let (axis, value): (Map, Map) = if log {
@@ -64,6 +81,7 @@ pub fn loss_curve(steps: &[u64], losses: &[f32], path: &Path) -> Result<(), Plot
         (l0 - pad, l1 + pad)
     };
     let points: Vec<(f64, f64)> = points.iter().map(|&(s, l)| (s, axis(l))).collect();
+    let held_out: Vec<(f64, f64)> = held_out.iter().map(|&(s, l)| (s, axis(l))).collect();
     let window = points.len() / 25;
     let smooth: Vec<(f64, f64)> = if points.len() >= 50 {
         points
@@ -142,6 +160,22 @@ pub fn loss_curve(steps: &[u64], losses: &[f32], path: &Path) -> Result<(), Plot
                 .legend(move |(x, y)| {
                     PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
                 });
+        }
+        if !held_out.is_empty() {
+            let color = RGBColor(44, 160, 44);
+            chart
+                .draw_series(LineSeries::new(
+                    held_out.iter().copied(),
+                    color.stroke_width(2),
+                ))
+                .map_err(draw_err)?
+                .label("validation (EMA weights, held-out rows)")
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
+                });
+            chart
+                .draw_series(held_out.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                .map_err(draw_err)?;
         }
         chart
             .configure_series_labels()
@@ -234,6 +268,20 @@ mod tests {
         loss_curve(&steps, &ism, &loss).unwrap();
         assert_eq!(decode(&loss).0, 900);
         assert!(loss_curve(&[1], &[f32::NAN], &loss).is_err());
+    }
+
+    #[test]
+    fn validation_losses_widen_the_axis_and_draw_a_second_curve() {
+        let dir = tempfile::tempdir().unwrap();
+        let (one, two) = (dir.path().join("one.png"), dir.path().join("two.png"));
+        let steps: Vec<u64> = (1..=100).collect();
+        let losses: Vec<f32> = steps.iter().map(|&s| 1.0 / s as f32).collect();
+        loss_curve(&steps, &losses, &one).unwrap();
+        let validation = [(50, 2.0), (100, f32::NAN)];
+        loss_curves(&steps, &losses, &validation, &two).unwrap();
+        assert_eq!(decode(&two).0, 900);
+        // The validation point above every training loss changes the image.
+        assert_ne!(std::fs::read(&one).unwrap(), std::fs::read(&two).unwrap());
     }
 
     #[test]

@@ -40,7 +40,7 @@ mod waveforms;
 
 pub use histograms::histograms;
 pub use images::image_grid;
-pub use loss::loss_curve;
+pub use loss::{loss_curve, loss_curves};
 pub use scatter::scatter_2d;
 pub use trajectories::trajectories;
 pub use waveforms::{Channel, WAVEFORM_SAMPLES, channels, waveforms};
