@@ -9,7 +9,8 @@
 //!   sets `f16_vcvt`): the dot product's loop over whole quads is
 //!   assembly converting with VCVTB and VCVTT ([`super::vcvt`]);
 //! - elsewhere, and for the 0–3 weights after a row's last quad, `half`'s
-//!   conversion, four values at a time in the loop: it uses x86's F16C
+//!   conversion, of blocks of 32 values into a buffer on the stack and of
+//!   the quads after the last block one by one: it uses x86's F16C
 //!   (`VCVTPH2PS`, four values per instruction) when the build enables it
 //!   (`-C target-feature=+f16c`, or a `-C target-cpu` that has it, such
 //!   as `x86-64-v3` or `native`) and otherwise, when `half`'s `std`
@@ -36,16 +37,27 @@ pub trait Widen<const N: usize>: LeValue<N> {
     /// loop of [`super::float::dot`].
     #[inline(always)]
     fn add_quads(lanes: &mut [f32; 4], w: &[[[u8; N]; 4]], x: &[[f32; 4]]) {
-        let [s0, s1, s2, s3] = lanes;
-        for (quad, [x0, x1, x2, x3]) in w.iter().zip(x) {
-            let [w0, w1, w2, w3] = Self::widen4(quad);
-            *s0 += w0 * x0;
-            *s1 += w1 * x1;
-            *s2 += w2 * x2;
-            *s3 += w3 * x3;
-        }
+        accumulate(lanes, w.iter().map(Self::widen4), x);
     }
 }
+
+/// `lanes[k] += w[q][k]·x[q][k]` over the quads both have, in order.
+#[inline(always)]
+fn accumulate(lanes: &mut [f32; 4], w: impl Iterator<Item = [f32; 4]>, x: &[[f32; 4]]) {
+    let [s0, s1, s2, s3] = lanes;
+    for ([w0, w1, w2, w3], [x0, x1, x2, x3]) in w.zip(x) {
+        *s0 += w0 * x0;
+        *s1 += w1 * x1;
+        *s2 += w2 * x2;
+        *s3 += w3 * x3;
+    }
+}
+
+/// Quads of f16 weights widened by one call of `half`'s slice conversion
+/// outside the Cortex-M4F: one test for F16C (where it is detected at run
+/// time) and eight `VCVTPH2PS` per block.
+#[cfg(not(f16_vcvt))]
+const BLOCK: usize = 8;
 
 impl Widen<4> for f32 {
     #[inline(always)]
@@ -77,6 +89,30 @@ impl Widen<2> for f16 {
     fn add_quads(lanes: &mut [f32; 4], w: &[[[u8; 2]; 4]], x: &[[f32; 4]]) {
         super::vcvt::add_quads(lanes, w, x);
     }
+
+    /// Whole blocks of [`BLOCK`] quads widened into a buffer on the stack
+    /// (fixed sizes: no length to check), then the quads left one by one.
+    #[cfg(not(f16_vcvt))]
+    fn add_quads(lanes: &mut [f32; 4], w: &[[[u8; 2]; 4]], x: &[[f32; 4]]) {
+        use half::slice::HalfFloatSliceExt;
+        let (w_blocks, w_rest) = w.as_chunks::<BLOCK>();
+        let (x_blocks, x_rest) = x.as_chunks::<BLOCK>();
+        let blocks = w_blocks.len().min(x_blocks.len());
+        for (block, x) in w_blocks.iter().zip(x_blocks) {
+            let mut halves = [f16::ZERO; 4 * BLOCK];
+            for (h, b) in halves.iter_mut().zip(block.as_flattened()) {
+                *h = f16::from_le_bytes(*b);
+            }
+            let mut wide = [[0.0f32; 4]; BLOCK];
+            halves.convert_to_f32_slice(wide.as_flattened_mut());
+            accumulate(lanes, wide.into_iter(), x);
+        }
+        // The quads after the last whole block of either.
+        let start = blocks * BLOCK;
+        let w_rest = w.get(start..).unwrap_or(w_rest);
+        let x_rest = x.get(start..).unwrap_or(x_rest);
+        accumulate(lanes, w_rest.iter().map(Self::widen4), x_rest);
+    }
 }
 
 #[cfg(test)]
@@ -89,6 +125,29 @@ mod tests {
     /// path).
     fn reference(bits: u16) -> u32 {
         f16::from_bits(bits).to_f32_const().to_bits()
+    }
+
+    /// The block loop and the quad loop give the same sums, for every count
+    /// of quads around a block's.
+    #[test]
+    fn f16_quads_sum_as_f32_quads() {
+        let bits = |k: usize| (k as u16).wrapping_mul(40_503) & 0xbfff; // finite, mixed signs
+        for quads in 0..3 * BLOCK + 2 {
+            let w: Vec<[[u8; 2]; 4]> = (0..quads)
+                .map(|q| core::array::from_fn(|k| bits(4 * q + k).to_le_bytes()))
+                .collect();
+            let wide: Vec<[[u8; 4]; 4]> = w
+                .iter()
+                .map(|q| q.map(|b| f16::from_le_bytes(b).to_f32_const().to_le_bytes()))
+                .collect();
+            let x: Vec<[f32; 4]> = (0..quads)
+                .map(|q| core::array::from_fn(|k| (q * 4 + k) as f32 * 0.37 - 3.0))
+                .collect();
+            let (mut a, mut b) = ([0.5f32; 4], [0.5f32; 4]);
+            <f16 as Widen<2>>::add_quads(&mut a, &w, &x);
+            <f32 as Widen<4>>::add_quads(&mut b, &wide, &x);
+            assert_eq!(a.map(f32::to_bits), b.map(f32::to_bits), "{quads} quads");
+        }
     }
 
     #[test]
