@@ -22,8 +22,7 @@
 //! reset values, which nothing in the runtime changes (AHP = 0: IEEE half
 //! precision; DN = 0: a NaN keeps its payload, quieted; flush-to-zero does
 //! not apply to half-precision inputs). tests/firmware.rs checks the
-//! Cortex-M4F's f16 samples against the host's, and firmware/qemu's feature
-//! `widen` all 65 536 half-precision values against `half`'s conversion.
+//! Cortex-M4F's f16 samples against the host's.
 //!
 //! The weights are read with single-word loads, which ARMv7-M allows at
 //! any halfword boundary (a row of an odd number of columns starts at one),

@@ -90,7 +90,7 @@ impl Widen<2> for f16 {
         super::vcvt::add_quads(lanes, w, x);
     }
 
-    /// Whole blocks of [`BLOCK`] quads widened into a buffer on the stack
+    /// Whole blocks of eight quads widened into a buffer on the stack
     /// (fixed sizes: no length to check), then the quads left one by one.
     #[cfg(not(f16_vcvt))]
     fn add_quads(lanes: &mut [f32; 4], w: &[[[u8; 2]; 4]], x: &[[f32; 4]]) {
