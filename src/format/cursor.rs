@@ -214,11 +214,11 @@ impl<'a, T: LeValue<N>, const N: usize> LeValues<'a, T, N> {
         self.bytes.get(start..end).map(Self::from_chunks)
     }
 
-    /// The values in groups of four, and the 0–3 values left over.
-    pub fn quads(&self) -> (impl Iterator<Item = [T; 4]> + 'a, Self) {
+    /// The stored bytes of the values in groups of four, and the 0–3
+    /// values left over.
+    pub fn quads(&self) -> (&'a [[[u8; N]; 4]], Self) {
         let (quads, rest) = self.bytes.as_chunks::<4>();
-        let values = quads.iter().map(|q| q.map(T::from_le));
-        (values, Self::from_chunks(rest))
+        (quads, Self::from_chunks(rest))
     }
 
     /// All values in order.

@@ -5,14 +5,13 @@
 //! `b + dot(w, x)` with the four-lane [`dot`]); Rust never contracts `a*b + c` into an FMA
 //! and never reassociates, and transcendental functions come from `libm`
 //! (pure Rust), so the result is the same on every target. f16 weights are
-//! widened to f32 (exactly) as they are read, and then go through the same
-//! operations in the same order.
+//! widened to f32 (exactly, [`super::Widen`]) as they are read, and then go
+//! through the same operations in the same order.
 
-use super::{Denoiser, NetError, TimeInput};
+use super::{Denoiser, NetError, TimeInput, Widen};
 use crate::finite::all_finite;
 use crate::format::{
-    Activation, ClassBias, F32s, FloatWeights, Layer, LeValue, LeValues, Matrix, TimeConditioning,
-    Topology,
+    Activation, ClassBias, F32s, FloatWeights, Layer, LeValues, Matrix, TimeConditioning, Topology,
 };
 use crate::plan::Prediction;
 
@@ -186,7 +185,7 @@ fn copy_prefix(dst: &mut [f32], src: &[f32]) {
 
 /// `out = W·x + b (+ time bias) (+ class bias)`, `W` row-major, accumulated
 /// left to right starting from the bias.
-fn dense<T: LeValue<N> + Into<f32>, const N: usize>(
+fn dense<T: Widen<N>, const N: usize>(
     weights: LeValues<'_, T, N>,
     bias: F32s<'_>,
     extra: [Option<F32s<'_>>; 2],
@@ -210,27 +209,23 @@ fn dense<T: LeValue<N> + Into<f32>, const N: usize>(
 /// the products of indices `i ≡ k (mod 4)` in increasing `i`, then
 /// `(s₀ + s₁) + (s₂ + s₃)`. Four independent sums keep a pipelined FPU busy
 /// without making the result depend on the target. Weights of any stored
-/// type are widened to f32 first.
-pub fn dot<T: LeValue<N> + Into<f32>, const N: usize>(w: LeValues<'_, T, N>, x: &[f32]) -> f32 {
-    let (mut s0, mut s1, mut s2, mut s3) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
+/// type are widened to f32 first, four at a time.
+pub fn dot<T: Widen<N>, const N: usize>(w: LeValues<'_, T, N>, x: &[f32]) -> f32 {
     let (quads, w_rest) = w.quads();
     let (x_quads, x_rest) = x.as_chunks::<4>();
-    for ([w0, w1, w2, w3], [x0, x1, x2, x3]) in quads.zip(x_quads) {
-        s0 += w0.into() * x0;
-        s1 += w1.into() * x1;
-        s2 += w2.into() * x2;
-        s3 += w3.into() * x3;
-    }
+    let mut lanes = [0.0f32; 4];
+    T::add_quads(&mut lanes, quads, x_quads);
+    let [mut s0, mut s1, mut s2, s3] = lanes;
     // The 0–3 leftover indices belong to lanes 0, 1, 2 in order.
-    let mut tail = w_rest.iter().zip(x_rest);
+    let mut tail = w_rest.as_bytes().iter().zip(x_rest);
     if let Some((w, x)) = tail.next() {
-        s0 += w.into() * x;
+        s0 += T::widen(*w) * x;
     }
     if let Some((w, x)) = tail.next() {
-        s1 += w.into() * x;
+        s1 += T::widen(*w) * x;
     }
     if let Some((w, x)) = tail.next() {
-        s2 += w.into() * x;
+        s2 += T::widen(*w) * x;
     }
     (s0 + s1) + (s2 + s3)
 }

@@ -17,6 +17,10 @@ pub mod float;
 mod guidance;
 #[cfg(feature = "float")]
 mod guided;
+#[cfg(all(feature = "float", f16_vcvt))]
+mod vcvt;
+#[cfg(feature = "float")]
+mod widen;
 
 use core::fmt;
 
@@ -27,6 +31,8 @@ pub use float::Network;
 pub use guidance::{Guidance, MAX_GUIDANCE};
 #[cfg(feature = "float")]
 pub use guided::Guided;
+#[cfg(feature = "float")]
+pub use widen::Widen;
 
 /// Why a forward pass could not run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
