@@ -7,14 +7,15 @@
 # link well enough for bench/code_by_crate.py). Then like for like with
 # the Rust firmware: bench/c_sample.c, firmware/fixed-only's `sample` and
 # `baseline` in C, and the growth of `.text` (code and read-only data)
-# from one to the other, next to fixed-only's (text + rodata).
+# from one to the other, next to fixed-only's (text + rodata), with the
+# library built without and with its status texts (feature `texts`).
 # Usage: bash bench/c_firmware.sh
 # Needs arm-none-eabi-gcc with newlib, llvm-tools and llvm-symbolizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${CARGO_TARGET_DIR:-target}/c-firmware-size
 mkdir -p "$out"
-cargo build -q -p tinyscore-c --target thumbv7em-none-eabihf --profile embedded \
+cargo build -q -p tinyscore-c-staticlib --target thumbv7em-none-eabihf --profile embedded \
     --no-default-features --target-dir "$out/cargo"
 lib=$out/cargo/thumbv7em-none-eabihf/embedded/libtinyscore_c.a
 cflags=(-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -g -std=c11
@@ -45,16 +46,22 @@ for line in open(sys.argv[2]):
 print("library code in the firmware:", sum(sizes.values()), "bytes")
 PY
 
-# Like for like: parse and sample only, in C and in Rust.
+# Like for like: parse and sample only, in C and in Rust; the library
+# without the status texts (as defmt keeps the Rust firmware's texts on
+# the host), then with them.
 model="-DTINYSCORE_MODEL_FILE=\"$PWD/firmware/models/fixed.tsm\""
+text() { arm-none-eabi-size -A "$1" | awk '$1 ~ /^\.(vector_table|text|rodata)$/ {t += $2} END {print t}'; }
 arm-none-eabi-gcc "${cflags[@]}" "$model" -DBASELINE bench/c_sample.c capi/examples/qemu/startup.c \
     "${ldflags[@]}" -o "$out/sample-baseline.elf"
-arm-none-eabi-gcc "${cflags[@]}" "$model" bench/c_sample.c capi/examples/qemu/startup.c \
-    "${ldflags[@]}" "$lib" -o "$out/sample.elf"
-text() { arm-none-eabi-size -A "$1" | awk '$1 ~ /^\.(vector_table|text|rodata)$/ {t += $2} END {print t}'; }
-c_growth=$(($(text "$out/sample.elf") - $(text "$out/sample-baseline.elf")))
+for features in "" texts; do
+    cargo build -q -p tinyscore-c-staticlib --target thumbv7em-none-eabihf --profile embedded \
+        --no-default-features --features "$features" --target-dir "$out/cargo"
+    arm-none-eabi-gcc "${cflags[@]}" "$model" bench/c_sample.c capi/examples/qemu/startup.c \
+        "${ldflags[@]}" "$lib" -o "$out/sample.elf"
+    echo "parse and sample, C library with features [$features]: C firmware grows by" \
+        "$(($(text "$out/sample.elf") - $(text "$out/sample-baseline.elf"))) bytes"
+done
 (cd firmware && env -u RUSTUP_TOOLCHAIN -u RUSTFLAGS -u CARGO_TARGET_DIR \
     cargo build -q --release -p tinyscore-fixed-only --target thumbv7em-none-eabihf)
 rust=firmware/target/thumbv7em-none-eabihf/release
-rust_growth=$(($(text "$rust/sample") - $(text "$rust/baseline")))
-echo "parse and sample: C firmware grows by $c_growth bytes, Rust firmware by $rust_growth"
+echo "parse and sample: Rust firmware grows by $(($(text "$rust/sample") - $(text "$rust/baseline"))) bytes"

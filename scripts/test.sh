@@ -98,8 +98,8 @@ for target in "${EMBEDDED_TARGETS[@]}"; do
     cargo build -p tinyscore --target "$target"
     cargo build -p tinyscore --target "$target" --features defmt
     cargo build -p tinyscore --target "$target" --no-default-features
-    cargo build -p tinyscore-c --target "$target" --profile embedded
-    cargo build -p tinyscore-c --target "$target" --profile embedded --no-default-features
+    cargo build -p tinyscore-c-staticlib --target "$target" --profile embedded
+    cargo build -p tinyscore-c-staticlib --target "$target" --profile embedded --no-default-features
 done
 
 step "tests (tests/firmware.rs boots the firmware in QEMU; capi/tests the C API from C, on the host and in QEMU)"
@@ -107,6 +107,9 @@ cargo test --workspace --all-features
 
 step "the runtime without float: unit tests (float files are refused), the malformed corpus, mutants of the fixtures"
 cargo test -p tinyscore --no-default-features --lib --test corpus_without_float --test mutations_without_float --test data_units
+
+step "the C API without its default features (fixed point only, no messages, no status texts): unit tests"
+cargo test -p tinyscore-c --no-default-features --lib
 
 step "the parser with a 32-bit usize ($HOST_32): malformed corpus, format round trips, mutants without float"
 cargo test --target "$HOST_32" -p tinyscore --features std --test corpus_replay --test format

@@ -2,7 +2,10 @@
  * tasks and the output format). Item i of every task draws from
  * tinyscore_rng_init(rng, SEED, i), as the Rust firmware and the host do.
  * States are kept as 32-bit words: float model units for f32 and f16
- * models, Q16.16 for fixed point; each task calls the matching function. */
+ * models, Q16.16 for fixed point; each task calls the matching function.
+ * State lines end with the values in data units, also as words (f32 bits,
+ * or Q16.16 from the integer conversion), where the Rust firmware prints
+ * decimals. */
 #include "tasks.h"
 
 #include <inttypes.h>
@@ -52,13 +55,24 @@ static uint32_t crc_word(uint32_t crc, uint32_t word) {
     return crc;
 }
 
-/* Prints " [w0, w1, …]" and the newline, adding the words to `crc`. */
-static void print_words(const state *x, uint32_t dim, uint32_t *crc) {
+/* `x` in data units: f32 values for f32 and f16 models, Q16.16 for fixed
+ * point. */
+static tinyscore_status to_data(const struct run *r, const state *x, state *data) {
+    memcpy(data, x, r->info.dim * sizeof x->w[0]);
+    if (r->fixed) return tinyscore_q16_to_data(&r->model, data->q, r->info.dim, 16);
+    return tinyscore_f32_to_data(&r->model, data->f, r->info.dim);
+}
+
+/* Prints " [w0, w1, …] data [d0, d1, …]" and the newline: the state's
+ * words, added to `crc`, then the words of its values in data units. */
+static void print_words(const state *x, const state *data, uint32_t dim, uint32_t *crc) {
     printf(" [");
     for (uint32_t j = 0; j < dim; j++) {
         *crc = crc_word(*crc, x->w[j]);
         printf(j ? ", %08" PRIx32 : "%08" PRIx32, x->w[j]);
     }
+    printf("] data [");
+    for (uint32_t j = 0; j < dim; j++) printf(j ? ", %08" PRIx32 : "%08" PRIx32, data->w[j]);
     printf("]\n");
 }
 
@@ -142,7 +156,7 @@ static void spike(struct run *r, state *x, uint32_t i) {
 
 int tasks_run(const uint8_t *bytes, size_t len, void *scratch, size_t scratch_bytes) {
     static struct run r;
-    static state x, observed;
+    static state x, observed, data;
     static bool mask[TASKS_MAX_DIM];
     tinyscore_error error;
     tinyscore_rng rng;
@@ -173,8 +187,9 @@ int tasks_run(const uint8_t *bytes, size_t len, void *scratch, size_t scratch_by
     for (uint32_t i = 0; i < TASKS_ITEMS; i++) {
         tinyscore_rng_init(&rng, SEED, i);
         TRY(draw(&r, &rng, &x));
+        TRY(to_data(&r, &x, &data));
         printf("sample %" PRIu32, i);
-        print_words(&x, dim, &crc);
+        print_words(&x, &data, dim, &crc);
     }
     printf("crc %08" PRIx32 "\n", ~crc);
 
@@ -184,8 +199,9 @@ int tasks_run(const uint8_t *bytes, size_t len, void *scratch, size_t scratch_by
             uint32_t class_id = i % r.info.classes;
             tinyscore_rng_init(&rng, SEED, i);
             TRY(guided(&r, class_id, &rng, &x));
+            TRY(to_data(&r, &x, &data));
             printf("guided %" PRIu32 " class %" PRIu32, i, class_id);
-            print_words(&x, dim, &crc);
+            print_words(&x, &data, dim, &crc);
         }
         printf("crc %08" PRIx32 "\n", ~crc);
     }
@@ -198,8 +214,9 @@ int tasks_run(const uint8_t *bytes, size_t len, void *scratch, size_t scratch_by
         tinyscore_rng_init(&rng, SEED, i);
         TRY(draw(&r, &rng, &observed));
         TRY(impute(&r, &observed, mask, &rng, &x));
+        TRY(to_data(&r, &x, &data));
         printf("impute %" PRIu32, i);
-        print_words(&x, dim, &crc);
+        print_words(&x, &data, dim, &crc);
     }
     printf("crc %08" PRIx32 "\n", ~crc);
 
@@ -209,8 +226,9 @@ int tasks_run(const uint8_t *bytes, size_t len, void *scratch, size_t scratch_by
         TRY(draw(&r, &rng, &x));
         spike(&r, &x, i);
         TRY(denoise(&r, rows / 2, &rng, &x));
+        TRY(to_data(&r, &x, &data));
         printf("denoise %" PRIu32, i);
-        print_words(&x, dim, &crc);
+        print_words(&x, &data, dim, &crc);
     }
     printf("crc %08" PRIx32 "\n", ~crc);
 

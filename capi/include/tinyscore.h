@@ -613,7 +613,9 @@ void tinyscore_rng_init(struct tinyscore_rng *rng, uint64_t seed, uint64_t index
 
 /**
  * A description of `status` (a `tinyscore_status`), as a static
- * NUL-terminated string; "unknown status" for a value that is none.
+ * NUL-terminated string; "unknown status" for a value that is none. A
+ * library built without feature `texts` (default on) returns one
+ * generic text for every value, to save flash.
  */
 const char *tinyscore_status_text(int32_t status);
 

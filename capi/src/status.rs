@@ -120,6 +120,7 @@ pub enum tinyscore_status {
 
 impl tinyscore_status {
     /// All codes, in numeric order.
+    #[cfg(any(feature = "texts", test))]
     pub(crate) const ALL: [tinyscore_status; 45] = {
         use tinyscore_status::*;
         [
@@ -171,7 +172,9 @@ impl tinyscore_status {
         ]
     };
 
-    /// A one-line description.
+    /// A one-line description; [`TEXTS_NOT_BUILT`] for every code in a
+    /// library built without feature `texts`.
+    #[cfg(feature = "texts")]
     pub const fn text(self) -> &'static CStr {
         use tinyscore_status::*;
         match self {
@@ -222,7 +225,20 @@ impl tinyscore_status {
             Overflow => c"a value in data units does not fit the format: use fewer fraction bits",
         }
     }
+
+    /// [`TEXTS_NOT_BUILT`]: this library was built without feature `texts`.
+    #[cfg(not(feature = "texts"))]
+    pub const fn text(self) -> &'static CStr {
+        TEXTS_NOT_BUILT
+    }
 }
+
+/// The text of every status in a library built without feature `texts`,
+/// which keeps the 2.6 KB of descriptions out of flash (as TFLite Micro's
+/// `TF_LITE_STRIP_ERROR_STRINGS` does): the code itself still tells the
+/// cause, and `tinyscore.h` documents each one.
+pub const TEXTS_NOT_BUILT: &CStr =
+    c"no status texts in this build (feature texts): see tinyscore.h";
 
 impl From<FormatError> for tinyscore_status {
     fn from(e: FormatError) -> Self {
@@ -303,9 +319,50 @@ pub(crate) fn of(result: Result<(), tinyscore_status>) -> tinyscore_status {
 }
 
 /// A description of `status` (a `tinyscore_status`), as a static
-/// NUL-terminated string; "unknown status" for a value that is none.
+/// NUL-terminated string; "unknown status" for a value that is none. A
+/// library built without feature `texts` (default on) returns one
+/// generic text for every value, to save flash.
 #[unsafe(no_mangle)]
 pub extern "C" fn tinyscore_status_text(status: i32) -> *const c_char {
-    let known = tinyscore_status::ALL.iter().find(|s| **s as i32 == status);
-    known.map_or(c"unknown status", |s| s.text()).as_ptr()
+    #[cfg(feature = "texts")]
+    let text = {
+        let known = tinyscore_status::ALL.iter().find(|s| **s as i32 == status);
+        known.map_or(c"unknown status", |s| s.text())
+    };
+    #[cfg(not(feature = "texts"))]
+    let text = {
+        let _ = status;
+        TEXTS_NOT_BUILT
+    };
+    text.as_ptr()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each known code's text, "unknown status" for the rest; without
+    /// feature `texts`, the one generic text for every value.
+    #[test]
+    fn status_text_by_feature() {
+        let text = |status: i32| {
+            // SAFETY: the function returns a static NUL-terminated string.
+            unsafe { CStr::from_ptr(tinyscore_status_text(status)) }
+        };
+        for (status, known) in [(0, c"success"), (101, c"not a tinyscore model (bad magic)")] {
+            let expected = if cfg!(feature = "texts") {
+                known
+            } else {
+                TEXTS_NOT_BUILT
+            };
+            assert_eq!(text(status), expected);
+        }
+        let unknown = if cfg!(feature = "texts") {
+            c"unknown status"
+        } else {
+            TEXTS_NOT_BUILT
+        };
+        assert_eq!(text(6), unknown);
+        assert_eq!(text(-1), unknown);
+    }
 }

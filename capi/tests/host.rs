@@ -21,6 +21,7 @@
 mod common;
 
 use common::programs::output_lines;
+use common::tasks::DataUnits;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tinyscore::format::{self, Model};
@@ -38,19 +39,22 @@ fn repository() -> PathBuf {
 /// The host static library, built next to the test binary
 /// (`target/<profile>/deps/<test>` → `target/<profile>/libtinyscore_c.a`):
 /// `cargo test` builds the library's rlib only, so this builds the
-/// staticlib with the same profile.
+/// static library (package tinyscore-c-staticlib) with the same profile.
 fn static_lib() -> PathBuf {
     static BUILT: std::sync::Once = std::sync::Once::new();
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().and_then(Path::parent).unwrap();
     BUILT.call_once(|| {
         let mut cargo = Command::new(env!("CARGO"));
-        cargo.args(["build", "-p", "tinyscore-c", "--lib"]);
+        cargo.args(["build", "-p", "tinyscore-c-staticlib", "--lib"]);
         if profile_dir.ends_with("release") {
             cargo.arg("--release");
         }
         let status = cargo.current_dir(repository()).status().unwrap();
-        assert!(status.success(), "cargo build -p tinyscore-c failed");
+        assert!(
+            status.success(),
+            "cargo build -p tinyscore-c-staticlib failed"
+        );
     });
     let lib = profile_dir.join("libtinyscore_c.a");
     assert!(lib.exists(), "{} is missing", lib.display());
@@ -166,7 +170,7 @@ fn c_tasks_on_the_host_are_the_firmwares() {
         let model = firmware_model(name);
         let lines = run(&program, std::slice::from_ref(&model));
         let got: Vec<&String> = lines.iter().filter(|l| !l.starts_with("model ")).collect();
-        let want = common::tasks::expected(&std::fs::read(&model).unwrap());
+        let want = common::tasks::expected(&std::fs::read(&model).unwrap(), DataUnits::Words);
         assert_eq!(got.len(), want.len(), "{name}: {lines:?}");
         for (g, w) in got.iter().zip(&want) {
             assert_eq!(*g, w, "{name}: C on the host and the runtime differ");

@@ -22,6 +22,7 @@ mod common;
 
 use common::panic_scan::functions_that_panic_in;
 use common::programs::{output_lines, require};
+use common::tasks::DataUnits;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -51,7 +52,13 @@ fn static_lib() -> &'static Path {
         let target_dir = tmp().join("capi-target");
         let status = Command::new(env!("CARGO"))
             .current_dir(capi_dir())
-            .args(["build", "-p", "tinyscore-c", "--profile", "embedded"])
+            .args([
+                "build",
+                "-p",
+                "tinyscore-c-staticlib",
+                "--profile",
+                "embedded",
+            ])
             .args(["--target", TARGET, "--target-dir"])
             .arg(&target_dir)
             .env_remove("RUSTFLAGS")
@@ -133,7 +140,7 @@ fn check(name: &str) {
         "{lines:?}"
     );
     let got = &lines[1..];
-    let want = common::tasks::expected(&std::fs::read(&model).unwrap());
+    let want = common::tasks::expected(&std::fs::read(&model).unwrap(), DataUnits::Words);
     assert_eq!(got.len(), want.len(), "{name}: {lines:?}");
     for (g, w) in got.iter().zip(&want) {
         assert_eq!(g, w, "{name}: the C firmware and the host differ");

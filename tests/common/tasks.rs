@@ -17,13 +17,13 @@ pub fn item_rng(i: usize) -> Generator {
 }
 
 /// Every line but the `model` and `cost` ones the firmware prints for
-/// `bytes` with the default seed and items, without the values in data
-/// units (as the C example prints them).
-pub fn expected(bytes: &[u8]) -> Vec<String> {
+/// `bytes` with the default seed and items, with the values in data units
+/// shown as `data_units` says (the C example: [`DataUnits::Words`]).
+pub fn expected(bytes: &[u8], data_units: DataUnits) -> Vec<String> {
     let run = Run {
         seed: SEED,
         items: ITEMS,
-        data_units: false,
+        data_units,
     };
     expected_tasks(bytes, &run).unwrap()
 }

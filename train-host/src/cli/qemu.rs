@@ -6,7 +6,7 @@
 //! denoising, and every anomaly verdict.
 
 use super::{CliError, QemuArgs};
-use crate::firmware::lines::{self, GUIDANCE, Run};
+use crate::firmware::lines::{self, DataUnits, GUIDANCE, Run};
 use crate::firmware::qemu::{Firmware, MACHINE, QemuError};
 use crate::note;
 
@@ -25,7 +25,7 @@ pub fn run(args: &QemuArgs) -> Result<(), CliError> {
     let run = Run {
         seed: args.seed,
         items: args.n,
-        data_units: true,
+        data_units: DataUnits::Decimal,
     };
     let want = lines::expected_output(&bytes, &run).map_err(|e| {
         CliError::Input(format!(

@@ -10,7 +10,9 @@
 //! written once. It uses only the runtime and the standard library (and
 //! `ryu`, the float formatting of `defmt-print`).
 
-use tinyscore::fixed::{FixedSampler, FixedScratch, STATE_FRAC_BITS, state_to_f32};
+use tinyscore::fixed::{
+    DataFormat, FixedSampler, FixedScratch, STATE_FRAC_BITS, UnitsError, state_to_f32,
+};
 use tinyscore::format::{self, Backend, FormatError, Layer, Model, Normalization};
 use tinyscore::net::Guidance;
 use tinyscore::noise::{Generator, stream};
@@ -41,9 +43,22 @@ pub struct Run {
     pub seed: u64,
     /// `TINYSCORE_SAMPLES`: items per task.
     pub items: u32,
-    /// Whether state lines end with the values in data units (firmware/app
-    /// prints them; the C example does not).
-    pub data_units: bool,
+    /// How state lines end with the values in data units.
+    pub data_units: DataUnits,
+}
+
+/// How state lines show the values in data units, after their words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataUnits {
+    /// Not shown (firmware/fixed-only prints the words only).
+    Omitted,
+    /// As firmware/app prints them: ` data [<value>, …]`, decimals as
+    /// `defmt-print` shows an `f32`.
+    Decimal,
+    /// As the C example prints them: ` data [<word>, …]`, the bits of
+    /// `tinyscore_f32_to_data`'s values for f32 and f16 models and
+    /// `tinyscore_q16_to_data`'s Q16.16 values for fixed point.
+    Words,
 }
 
 /// Why the lines could not be computed.
@@ -54,6 +69,9 @@ pub enum LinesError {
     /// The sampler refused the model or a request (the firmware prints
     /// `error Sampler(…)` for it).
     Sampler(SamplerError),
+    /// A value in data units does not fit Q16.16 (the C example prints
+    /// the status of `tinyscore_q16_to_data` for it).
+    Units(UnitsError),
 }
 
 impl std::fmt::Display for LinesError {
@@ -61,6 +79,7 @@ impl std::fmt::Display for LinesError {
         match self {
             LinesError::Format(e) => write!(f, "invalid model file: {e}"),
             LinesError::Sampler(e) => write!(f, "sampler: {e}"),
+            LinesError::Units(e) => write!(f, "data units: {e}"),
         }
     }
 }
@@ -79,6 +98,12 @@ impl From<SamplerError> for LinesError {
     }
 }
 
+impl From<UnitsError> for LinesError {
+    fn from(e: UnitsError) -> Self {
+        LinesError::Units(e)
+    }
+}
+
 /// What the firmware does with a state element, as firmware/app's
 /// `Element` does it.
 pub trait Element: StateValue {
@@ -88,6 +113,9 @@ pub trait Element: StateValue {
     fn model_units(self) -> f32;
     /// The element with a spike of `SPIKE` (4) model units added.
     fn spiked(self) -> Self;
+    /// The words of `x` in data units, as the C example prints them
+    /// ([`DataUnits::Words`]).
+    fn data_words(x: &[Self], units: &Normalization<'_>) -> Result<Vec<u32>, UnitsError>;
     /// A score's bits, as printed.
     fn score_bits(score: Self::Score) -> u64;
 }
@@ -101,6 +129,11 @@ impl Element for f32 {
     }
     fn spiked(self) -> Self {
         self + SPIKE as f32
+    }
+    fn data_words(x: &[f32], units: &Normalization<'_>) -> Result<Vec<u32>, UnitsError> {
+        let mut data = x.to_vec();
+        units.to_data(&mut data);
+        Ok(data.iter().map(|v| v.to_bits()).collect())
     }
     fn score_bits(score: f32) -> u64 {
         u64::from(score.to_bits())
@@ -116,6 +149,11 @@ impl Element for i32 {
     }
     fn spiked(self) -> Self {
         self.saturating_add(SPIKE << STATE_FRAC_BITS)
+    }
+    fn data_words(x: &[i32], units: &Normalization<'_>) -> Result<Vec<u32>, UnitsError> {
+        let mut data = x.to_vec();
+        units.to_data_q(&mut data, DataFormat::Q16_16)?;
+        Ok(data.iter().map(|v| *v as u32).collect())
     }
     fn score_bits(score: i64) -> u64 {
         score as u64
@@ -160,22 +198,24 @@ pub fn model_line(model: &Model<'_>) -> String {
 }
 
 /// The printed form of states: `<label> [<word>, …]`, then ` data
-/// [<value>, …]` with the values in data units if asked, the words also
-/// added to a CRC.
+/// [<value>, …]` with the values in data units as `shown` says (if at
+/// all), the words also added to a CRC.
 struct Printer<'m> {
-    units: Option<Normalization<'m>>,
+    units: Normalization<'m>,
+    shown: DataUnits,
     crc: format::Crc32,
 }
 
 impl<'m> Printer<'m> {
-    fn new(units: Option<Normalization<'m>>) -> Self {
+    fn new(units: Normalization<'m>, shown: DataUnits) -> Self {
         Printer {
             units,
+            shown,
             crc: format::Crc32::new(),
         }
     }
 
-    fn line<T: Element>(&mut self, label: String, x: &[T]) -> String {
+    fn line<T: Element>(&mut self, label: String, x: &[T]) -> Result<String, UnitsError> {
         let hex: Vec<String> = x
             .iter()
             .map(|v| {
@@ -183,14 +223,23 @@ impl<'m> Printer<'m> {
                 format!("{:08x}", v.word())
             })
             .collect();
-        let mut line = format!("{label} [{}]", hex.join(", "));
-        if let Some(units) = self.units {
-            let mut data: Vec<f32> = x.iter().map(|v| v.model_units()).collect();
-            units.to_data(&mut data);
-            let shown: Vec<String> = data.iter().map(|v| ryu_text(*v)).collect();
-            line.push_str(&format!(" data [{}]", shown.join(", ")));
-        }
-        line
+        let shown: Vec<String> = match self.shown {
+            DataUnits::Omitted => return Ok(format!("{label} [{}]", hex.join(", "))),
+            DataUnits::Decimal => {
+                let mut data: Vec<f32> = x.iter().map(|v| v.model_units()).collect();
+                self.units.to_data(&mut data);
+                data.iter().map(|v| ryu_text(*v)).collect()
+            }
+            DataUnits::Words => T::data_words(x, &self.units)?
+                .iter()
+                .map(|w| format!("{w:08x}"))
+                .collect(),
+        };
+        Ok(format!(
+            "{label} [{}] data [{}]",
+            hex.join(", "),
+            shown.join(", ")
+        ))
     }
 
     /// `crc <crc32>`, and a new CRC.
@@ -213,25 +262,25 @@ fn task_lines<S: Stepper>(
     run: &Run,
     stepper: &mut S,
     mut guided: impl FnMut(u32, &mut [S::Value], &mut Generator) -> Result<(), SamplerError>,
-) -> Result<Vec<String>, SamplerError>
+) -> Result<Vec<String>, LinesError>
 where
     S::Value: Element,
 {
     let dim = model.topology().x_dim() as usize;
     let item_rng = |i: u32| stream(run.seed, u64::from(i));
-    let mut print = Printer::new(run.data_units.then(|| model.normalization()));
+    let mut print = Printer::new(model.normalization(), run.data_units);
     let mut lines = Vec::new();
     let mut x = vec![S::Value::default(); dim];
     for i in 0..run.items {
         draw(stepper, &mut x, &mut item_rng(i))?;
-        lines.push(print.line(format!("sample {i}"), &x));
+        lines.push(print.line(format!("sample {i}"), &x)?);
     }
     lines.push(print.finish());
     if model.classes() > 0 {
         for i in 0..run.items {
             let class = i % model.classes();
             guided(class, &mut x, &mut item_rng(i))?;
-            lines.push(print.line(format!("guided {i} class {class}"), &x));
+            lines.push(print.line(format!("guided {i} class {class}"), &x)?);
         }
         lines.push(print.finish());
     }
@@ -244,7 +293,7 @@ where
             .map(|j| j % 4 != (i as usize % 4) % dim.clamp(1, 4))
             .collect();
         stepper.impute(&mut x, &observed, &mask, RESAMPLE, &mut rng)?;
-        lines.push(print.line(format!("impute {i}"), &x));
+        lines.push(print.line(format!("impute {i}"), &x)?);
     }
     lines.push(print.finish());
     // firmware/app's SDEdit from the middle row
@@ -258,7 +307,7 @@ where
         draw(stepper, &mut x, &mut rng)?;
         spike(&mut x, i);
         stepper.sdedit(&mut x, middle, &mut rng)?;
-        lines.push(print.line(format!("denoise {i}"), &x));
+        lines.push(print.line(format!("denoise {i}"), &x)?);
     }
     lines.push(print.finish());
     if let Some(detector) = model.anomaly() {
