@@ -5,7 +5,9 @@
 # 2-step distilled students, in f32 and fixed point, with the data-vs-data
 # baseline of the same run. Not part of the tests.
 #   bash bench/distill.sh [WORK_DIR] [SET...]     (default sets: moons 8gaussians)
-# Environment: ROUND_STEPS (distill --round-steps, default 2000), N (samples, 4000).
+# Environment: ROUND_STEPS (distill --round-steps, default 2000), WEIGHTING
+# (distill --weighting, default truncated-snr), TEACHER (train --prediction of
+# the teacher, default v; an eps teacher gets v students), N (samples, 4000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(realpath -m "${1:-target/bench-distill}")
@@ -13,6 +15,8 @@ shift || true
 sets=("$@")
 [[ ${#sets[@]} -gt 0 ]] || sets=(moons 8gaussians)
 round_steps=${ROUND_STEPS:-2000}
+weighting=${WEIGHTING:-truncated-snr}
+teacher=${TEACHER:-v}
 n=${N:-4000}
 cargo build -q --release -p tinyscore-train
 bin=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/tinyscore
@@ -31,10 +35,11 @@ echo "| data | model | evaluations | backend | SWD | SWD / teacher DDPM-1000 | d
 echo "|---|---|---:|---|---:|---:|---:|"
 for set in "${sets[@]}"; do
     [[ -f "teacher-$set/config.json" ]] ||
-        "$bin" train --data "$set" --prediction v --out "teacher-$set" 2>/dev/null
+        "$bin" train --data "$set" --prediction "$teacher" --out "teacher-$set" 2>/dev/null
     # The 4-step student from DDIM-64 (4 rounds), then one more round to 2.
-    "$bin" distill "teacher-$set" --out "student4-$set" --steps 4 --round-steps "$round_steps" 2>/dev/null
-    "$bin" distill "student4-$set" --out "student2-$set" --steps 2 --round-steps "$round_steps" 2>/dev/null
+    options=(--round-steps "$round_steps" --weighting "$weighting" --prediction v)
+    "$bin" distill "teacher-$set" --out "student4-$set" --steps 4 "${options[@]}" 2>/dev/null
+    "$bin" distill "student4-$set" --out "student2-$set" --steps 2 "${options[@]}" 2>/dev/null
     reference=""
     for model in "teacher ddpm 1000" "teacher ddim 50" "teacher ddim 4" "student4 - -" "student2 - -"; do
         read -r who sampler steps <<<"$model"

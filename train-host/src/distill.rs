@@ -43,6 +43,7 @@ use crate::mlp::{Cache, Mlp};
 use crate::objective::{Batch, Level, Workspace, loss_and_grad};
 use crate::optim::{Ema, LrSchedule, OptimError, clip_grad_norm};
 use crate::random::{below, normal, stream};
+use crate::time_sampling::TimeSampling;
 use crate::train::{self, Checked, MAX_PERIOD, RunPlan, RunState, TrainConfig, TrainError};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -258,6 +259,8 @@ pub fn start(teacher_dir: &Path, s: &DistillSettings) -> Result<Student, Distill
         ema_decay: s.ema_decay,
         checkpoint_every: s.round_steps.min(1000),
         fake_quant: false,
+        // Times are the plans' grids: nothing to restore of a time sampler.
+        t_sampling: TimeSampling::Stratified.to_string(),
         plan: Some(student_plan(&distill, 0)),
         distill: Some(distill),
         ..tc.clone()
@@ -624,13 +627,16 @@ pub fn distill(
             ema.update(&state.params);
             state.step += 1;
             window = (window.0 + loss, window.1 + 1);
-            if state.step.is_multiple_of(log_every) || state.step == end {
+            let save = state.step.is_multiple_of(c.checkpoint_every) || state.step == end;
+            // The loss window closes at every checkpoint, so a resumed run
+            // logs what an uninterrupted one does.
+            if state.step.is_multiple_of(log_every) || save {
                 let mean = (window.0 / f64::from(window.1)) as f32;
                 state.losses.push((state.step, mean));
                 window = (0.0, 0);
             }
             progress(state.step, loss as f32);
-            if state.step.is_multiple_of(c.checkpoint_every) || state.step == end {
+            if save {
                 state.ema = ema.params().to_vec();
                 if state.step == end && end < c.steps {
                     // The round's student becomes the next round's teacher
