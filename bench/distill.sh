@@ -41,19 +41,20 @@ for set in "${sets[@]}"; do
     "$bin" distill "teacher-$set" --out "student4-$set" --steps 4 "${options[@]}" 2>/dev/null
     "$bin" distill "student4-$set" --out "student2-$set" --steps 2 "${options[@]}" 2>/dev/null
     reference=""
-    for model in "teacher ddpm 1000" "teacher ddim 50" "teacher ddim 4" "student4 - -" "student2 - -"; do
+    # "own": the plan the run records (the student's DDIM steps).
+    for model in "teacher ddpm 1000" "teacher ddim 50" "teacher ddim 4" "student4 own 4" "student2 own 2"; do
         read -r who sampler steps <<<"$model"
         run="$who-$set"
         plan=()
-        [[ $sampler == - ]] || plan=(--sampler "$sampler" --steps "$steps")
+        [[ $sampler == own ]] || plan=(--sampler "$sampler" --steps "$steps")
         for backend in f32 fixed; do
-            file="$run-${sampler/-/own}-$steps-$backend.tsm"
+            file="$run-$sampler-$steps-$backend.tsm"
             "$bin" export "$run" -o "$file" --backend "$backend" "${plan[@]}" 2>/dev/null
             read -r value baseline <<<"$(swd "$file" "$set")"
             [[ -n $reference || $backend != f32 ]] || reference=$value
             rows=$("$bin" inspect "$file" | python3 -c 'import re,sys; m=re.search(r"(\d+) network evaluations", sys.stdin.read()); print(m.group(1) if m else "?")')
             name=$who
-            [[ $sampler == - ]] || name="$who $sampler-$steps"
+            [[ $sampler == own ]] || name="$who $sampler-$steps"
             ratio=$(python3 -c "print(f'{$value / $reference:.2f}')")
             printf '| %s | %s | %s | %s | %.4f | %s | %.4f |\n' "$set" "$name" "$rows" "$backend" "$value" "$ratio" "$baseline"
         done
