@@ -7,7 +7,7 @@
 #   bash bench/distill.sh [WORK_DIR] [SET...]     (default sets: moons 8gaussians)
 # Environment: ROUND_STEPS (distill --round-steps, default 2000), WEIGHTING
 # (distill --weighting, default truncated-snr), TEACHER (train --prediction of
-# the teacher, default v; an eps teacher gets v students), N (samples, 4000).
+# the teacher, default eps as `train`; the students predict v), N (samples, 4000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(realpath -m "${1:-target/bench-distill}")
@@ -16,7 +16,7 @@ sets=("$@")
 [[ ${#sets[@]} -gt 0 ]] || sets=(moons 8gaussians)
 round_steps=${ROUND_STEPS:-2000}
 weighting=${WEIGHTING:-truncated-snr}
-teacher=${TEACHER:-v}
+teacher=${TEACHER:-eps}
 n=${N:-4000}
 cargo build -q --release -p tinyscore-train
 bin=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/tinyscore
