@@ -187,7 +187,8 @@ pub struct DistillSettings {
     pub batch: usize,
     /// Peak learning rate of every round.
     pub lr: f32,
-    /// The student's prediction, `v` or `x0` (`None`: the teacher's).
+    /// The student's prediction, `v` or `x0` (`None`: the teacher's, `v`
+    /// for an ε-teacher).
     pub prediction: Option<String>,
     /// The DSM weighting of the student's loss.
     pub weighting: String,
@@ -234,10 +235,11 @@ pub fn start(teacher_dir: &Path, s: &DistillSettings) -> Result<Student, Distill
             student: s.steps,
         });
     }
-    let prediction = s
-        .prediction
-        .clone()
-        .unwrap_or_else(|| tc.prediction.clone());
+    let prediction = match &s.prediction {
+        Some(p) => p.clone(),
+        None if tc.prediction == "eps" => "v".into(),
+        None => tc.prediction.clone(),
+    };
     if train::prediction(&prediction)? == Prediction::Epsilon {
         return Err(DistillError::EpsilonStudent);
     }

@@ -73,11 +73,7 @@ fn one_student_step_with_the_target_lands_where_two_teacher_steps_land() {
     // with α near 0, leaves the data range, so the teacher's clip matters.
     let mut teacher_state = teacher(dir.path(), "eps", "linear");
     teacher_state.use_best();
-    let v_student = DistillSettings {
-        prediction: Some("v".into()),
-        ..settings(8, 4, 10)
-    };
-    let student = distill::start(dir.path(), &v_student).unwrap();
+    let student = distill::start(dir.path(), &settings(8, 4, 10)).unwrap();
     let round = Round::new(&student.state, &student.teacher, 0).unwrap();
     let mlp = train::network(&student.state.config, 2);
     // The independent computation: the runtime sampling the teacher's
@@ -257,8 +253,15 @@ fn bad_input_gets_a_typed_error() {
             "{teacher_steps} → {steps}: {e}"
         );
     }
-    let e = distill::start(dir.path(), &settings(8, 4, 10)).unwrap_err();
+    let eps = DistillSettings {
+        prediction: Some("eps".into()),
+        ..settings(8, 4, 10)
+    };
+    let e = distill::start(dir.path(), &eps).unwrap_err();
     assert!(matches!(e, DistillError::EpsilonStudent), "{e}");
+    // Without a choice, an ε-teacher's student predicts v.
+    let student = distill::start(dir.path(), &settings(8, 4, 10)).unwrap();
+    assert_eq!(student.state.config.prediction, "v");
     // More teacher steps than the schedule has.
     let v = DistillSettings {
         prediction: Some("v".into()),

@@ -251,8 +251,8 @@ pub struct DistillArgs {
     /// Peak learning rate of every round, in (0, 1].
     #[arg(long, default_value_t = 5e-4, value_parser = options::learning_rate)]
     pub lr: f32,
-    /// What the student predicts [default: what the teacher predicts; an
-    /// ε-teacher needs v or x0 here, as a student cannot predict ε].
+    /// What the student predicts [default: what the teacher predicts, v
+    /// for an ε-teacher: a student cannot predict ε].
     #[arg(long, value_parser = PossibleValuesParser::new(["v", "x0"]))]
     pub prediction: Option<String>,
     /// The student's loss: the x̂₀ error weighted by max(SNR, 1)
