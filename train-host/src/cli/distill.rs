@@ -44,6 +44,16 @@ pub fn run(args: &DistillArgs) -> Result<(), CliError> {
         }
         saved
     } else {
+        if let Some(d) = &fresh.state.config.distill {
+            note!(
+                "distilling DDIM {} → {} steps in {} rounds of {} steps; the student predicts {}",
+                d.teacher_steps,
+                d.student_steps,
+                d.rounds(),
+                d.round_steps,
+                fresh.state.config.prediction
+            )?;
+        }
         fresh
     };
     let (data, normalization) = super::train::load(&student.state.config)?;
