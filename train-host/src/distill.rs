@@ -160,14 +160,17 @@ pub enum DistillError {
     Checkpoint(#[from] checkpoint::CheckpointError),
 }
 
-/// `64, 32, …` down to 1: what may follow "halved".
+/// The student steps a teacher of `teacher` steps can have: `32, 16, …, 1`
+/// for 64, `6, 3` for 12.
 fn halvings(teacher: u32) -> String {
-    let all: Vec<String> = std::iter::successors(Some(teacher / 2), |s| Some(s / 2))
-        .take_while(|&s| s >= 1 && teacher.is_power_of_two())
-        .map(|s| s.to_string())
-        .collect();
+    let all: Vec<String> = std::iter::successors(Some(teacher), |s| {
+        (s.is_multiple_of(2) && *s > 0).then_some(s / 2)
+    })
+    .skip(1)
+    .map(|s| s.to_string())
+    .collect();
     if all.is_empty() {
-        format!("{teacher} is not a power of two")
+        format!("none: {teacher} is odd")
     } else {
         all.join(", ")
     }
@@ -434,8 +437,9 @@ impl Round {
         sinusoidal_embedding(row.t * self.time_scale, MAX_PERIOD, &mut out[d..]);
     }
 
-    /// One teacher row on a batch: `z ← a·z + b·x̂₀` per element, with the
-    /// network's outputs `out` (batch × dim) at `z`.
+    /// One teacher row on one example: `z ← a·z + b·x̂₀` per element, with
+    /// the network's output `out` at `z` and x̂₀ clipped as the exported
+    /// teacher clips it.
     fn teacher_step(&self, row: &PlanRow, z: &mut [f32], out: &[f32]) {
         for ((zi, &oi), &bounds) in z.iter_mut().zip(out).zip(&self.bounds) {
             *zi = row.update(*zi, oi, 0.0, 0.0, bounds).0;

@@ -252,6 +252,10 @@ fn bad_input_gets_a_typed_error() {
             matches!(e, DistillError::Steps { teacher, student } if (teacher, student) == (teacher_steps, steps)),
             "{teacher_steps} → {steps}: {e}"
         );
+        if teacher_steps == 12 {
+            // The message lists the valid choices.
+            assert!(e.to_string().contains("(6, 3)"), "{e}");
+        }
     }
     let eps = DistillSettings {
         prediction: Some("eps".into()),
