@@ -110,7 +110,7 @@ fn fit(
             let round = d.round_of(step.saturating_sub(1));
             let n = d.teacher_steps_in(round);
             progress.note(&format!(
-                "round {}/{}: {n} → {} steps · loss {s:.4}",
+                "round {}/{}: {n} → {} steps · loss {s:.2e}",
                 round + 1,
                 d.rounds(),
                 n / 2
