@@ -6,7 +6,7 @@
 # baseline of the same run. Not part of the tests.
 #   bash bench/distill.sh [WORK_DIR] [SET...]     (default sets: moons 8gaussians)
 # Environment: ROUND_STEPS (distill --round-steps, default 2000), WEIGHTING
-# (distill --weighting, default truncated-snr), TEACHER (train --prediction of
+# (distill --weighting, default simple), TEACHER (train --prediction of
 # the teacher, default eps as `train`; the students predict v), N (samples, 4000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ shift || true
 sets=("$@")
 [[ ${#sets[@]} -gt 0 ]] || sets=(moons 8gaussians)
 round_steps=${ROUND_STEPS:-2000}
-weighting=${WEIGHTING:-truncated-snr}
+weighting=${WEIGHTING:-simple}
 teacher=${TEACHER:-eps}
 n=${N:-4000}
 cargo build -q --release -p tinyscore-train

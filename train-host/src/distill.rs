@@ -15,8 +15,10 @@
 //! `x̃ = (z_t'' − a·z_t)/b`. The student regresses its prediction (v or x̂₀:
 //! ε-prediction would have to be exact to a factor `σ/α` at the first row,
 //! where α is near 0) on `x̃`, by the objective's DSM loss with `x̃` as the
-//! clean sample and `ε̃ = (z_t − α_t·x̃)/σ_t` as the noise, weighted by
-//! [`crate::objective::Weighting::TruncatedSnr`] by default.
+//! clean sample and `ε̃ = (z_t − α_t·x̃)/σ_t` as the noise: the plain error
+//! of the prediction by default (for v, the x̂₀ error weighted by SNR + 1,
+//! which measured a little better in docs/BENCHMARKS.md than the paper's
+//! [`crate::objective::Weighting::TruncatedSnr`]).
 //!
 //! The teacher's steps are the runtime's: the rows of the teacher's DDIM
 //! plan as `export` writes it ([`PlanRow::update`], with the x̂₀ clip the

@@ -255,9 +255,10 @@ pub struct DistillArgs {
     /// for an ε-teacher: a student cannot predict ε].
     #[arg(long, value_parser = PossibleValuesParser::new(["v", "x0"]))]
     pub prediction: Option<String>,
-    /// The student's loss: the x̂₀ error weighted by max(SNR, 1)
-    /// (truncated-snr), or the plain error of its prediction (simple).
-    #[arg(long, default_value = "truncated-snr", value_parser = PossibleValuesParser::new(["truncated-snr", "simple"]))]
+    /// The student's loss: the plain error of its prediction (simple: for v,
+    /// the x̂₀ error weighted by SNR + 1), or the x̂₀ error weighted by
+    /// max(SNR, 1) (truncated-snr, Salimans & Ho's).
+    #[arg(long, default_value = "simple", value_parser = PossibleValuesParser::new(["simple", "truncated-snr"]))]
     pub weighting: String,
     /// EMA decay of the student's weights, in [0, 1).
     #[arg(long, default_value_t = 0.995, value_parser = options::decay)]
