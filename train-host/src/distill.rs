@@ -25,8 +25,11 @@
 //! exported file applies), its network the training engine's [`Mlp`] on the
 //! teacher's EMA weights. The student's rows come from the same compiler.
 //! Plans use trailing spacing, whose grid of `N/2` steps is every other
-//! time of the grid of `N` (`T − i·T/N` is exact for `N` a power of two),
-//! so the grids of successive rounds nest exactly.
+//! time of the grid of `N`: its times are `rint(T − i·T/N) − 1`, and
+//! `T/(N/2)` is exactly `2·(T/N)` in floating point, so `i·T/(N/2)` and
+//! `2i·T/N` round alike and the grids of successive rounds nest exactly
+//! (leading and linspace spacing do not: `⌊T/N⌋` and `(T−1)/(N−1)` do not
+//! halve). [`Round::new`] checks it.
 //!
 //! A round trains for `round_steps` steps from the previous round's EMA
 //! weights (the first from the teacher's), with a fresh optimiser, EMA and
