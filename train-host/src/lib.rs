@@ -12,6 +12,7 @@ pub mod chunks;
 pub mod cli;
 pub mod console;
 pub mod data;
+pub mod distill;
 pub mod eval;
 pub mod export;
 pub mod fake_quant;

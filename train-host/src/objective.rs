@@ -11,7 +11,8 @@
 //!   `Simple` is the plain MSE on the prediction target (λ = σ² in score
 //!   space for ε-prediction), `ScoreMatching` is λ = 1 (`‖S − ∇log q‖²`),
 //!   `Likelihood` is λ = g(t)² (SDE schedules), `MinSnr(γ)` multiplies the ε
-//!   loss by `min(SNR, γ)/SNR`.
+//!   loss by `min(SNR, γ)/SNR`, `TruncatedSnr` is the x̂₀ loss weighted by
+//!   `max(SNR, 1)` (Salimans & Ho 2022), the ε loss by `max(SNR, 1)/SNR`.
 //! - **ISM** minimises `½‖S‖² + tr ∇ₓS` (integration by parts of the
 //!   Fisher divergence), with Hutchinson's estimator `vᵀ(∇ₓS)v` and the
 //!   directional derivative computed exactly by forward-mode tangent
@@ -61,6 +62,10 @@ pub enum Weighting {
     Likelihood,
     /// Min-SNR-γ (Hang et al. 2023).
     MinSnr(f64),
+    /// The x̂₀ error weighted by `max(SNR, 1)` (Salimans & Ho 2022, the
+    /// weighting of progressive distillation): bounded at every noise level
+    /// for v- and x̂₀-prediction.
+    TruncatedSnr,
 }
 
 /// One training example's noise level and what the objective needs of it.
@@ -220,6 +225,7 @@ fn chunk_loss_and_grad<T: Real>(
                     Weighting::ScoreMatching => to_eps / (m.sigma * m.sigma),
                     Weighting::Likelihood => to_eps * lvl.g2 / (m.sigma * m.sigma),
                     Weighting::MinSnr(gamma) => to_eps * snr.min(gamma) / snr,
+                    Weighting::TruncatedSnr => to_eps * snr.max(1.0) / snr,
                 } / d as f64;
                 let mut loss = 0.0;
                 for j in 0..d {

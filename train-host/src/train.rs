@@ -33,7 +33,8 @@ pub struct TrainConfig {
     pub data: String,
     /// `dsm`, `ism` or `fdsm`.
     pub objective: String,
-    /// DSM weighting: `simple`, `score`, `likelihood` or `min-snr:γ`.
+    /// DSM weighting: `simple`, `score`, `likelihood`, `truncated-snr` or
+    /// `min-snr:γ`.
     pub weighting: String,
     /// `eps`, `x0` or `v`.
     pub prediction: String,
@@ -107,6 +108,26 @@ pub struct TrainConfig {
     /// starts. Stored in the model file.
     #[serde(default)]
     pub class_names: Vec<String>,
+    /// The plan `export` embeds unless told otherwise (`None`: the export
+    /// options' defaults); a distilled run records its own DDIM steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<RunPlan>,
+    /// How a distilled run was distilled from its teacher (`None`: trained
+    /// on data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distill: Option<crate::distill::Distillation>,
+}
+
+/// A plan a run records for `export`: names as the command line spells
+/// them.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RunPlan {
+    /// Sampler (`ddim`: deterministic, η = 0).
+    pub sampler: String,
+    /// Steps.
+    pub steps: u32,
+    /// Timestep spacing.
+    pub spacing: String,
 }
 
 impl Default for TrainConfig {
@@ -141,6 +162,8 @@ impl Default for TrainConfig {
             label_dropout: 0.1,
             columns: Vec::new(),
             class_names: Vec::new(),
+            plan: None,
+            distill: None,
         }
     }
 }
@@ -282,13 +305,14 @@ pub fn objective(c: &TrainConfig) -> Result<Objective, TrainError> {
         None if c.weighting == "simple" => Weighting::Simple,
         None if c.weighting == "score" => Weighting::ScoreMatching,
         None if c.weighting == "likelihood" => Weighting::Likelihood,
+        None if c.weighting == "truncated-snr" => Weighting::TruncatedSnr,
         Some(("min-snr", g)) => Weighting::MinSnr(
             g.parse()
                 .map_err(|_| TrainError::Config(format!("min-snr:γ needs a number, got `{g}`")))?,
         ),
         _ => {
             return Err(TrainError::Config(format!(
-                "weighting `{}`: expected simple, score, likelihood or min-snr:γ",
+                "weighting `{}`: expected simple, score, likelihood, truncated-snr or min-snr:γ",
                 c.weighting
             )));
         }
@@ -771,6 +795,12 @@ const IMPORTANCE_COUNTS: &str = "t_sampling.counts";
 
 /// Writes the run's checkpoint (weights, EMA, optimiser state, config).
 pub fn save(state: &RunState, run_dir: &Path) -> Result<(), TrainError> {
+    checkpoint::save(run_dir, &checkpoint_of(state))?;
+    Ok(())
+}
+
+/// What [`save`] writes: a checkpoint holding the run's state.
+pub fn checkpoint_of(state: &RunState) -> Checkpoint {
     let flat = |name: &str, data: &[f32]| Tensor {
         name: name.into(),
         shape: vec![data.len()],
@@ -809,8 +839,7 @@ pub fn save(state: &RunState, run_dir: &Path) -> Result<(), TrainError> {
         });
         tensors.push(flat(IMPORTANCE_COUNTS, &history.counts()));
     }
-    checkpoint::save(run_dir, &Checkpoint { config, tensors })?;
-    Ok(())
+    Checkpoint { config, tensors }
 }
 
 /// A fresh optimiser for a configuration: AdamW with weight decay on

@@ -160,6 +160,7 @@ fn every_objective_gradient_matches_finite_differences() {
         Objective::Dsm(Weighting::ScoreMatching),
         Objective::Dsm(Weighting::Likelihood),
         Objective::Dsm(Weighting::MinSnr(5.0)),
+        Objective::Dsm(Weighting::TruncatedSnr),
         Objective::Ism,
         Objective::FdIsm { h: 1e-3 },
     ];

@@ -27,14 +27,22 @@ pub fn run(args: &ExportArgs) -> Result<(), CliError> {
                 .into(),
         ));
     }
+    let mut state = crate::train::load(&args.run)?;
+    let plan = args.plan.resolve(state.config.plan.as_ref());
     let opts = ExportOptions {
         backend,
-        sampler: spec::sampler(&args.plan.sampler, args.plan.eta)?,
-        steps: args.plan.steps,
-        spacing: spec::spacing(&args.plan.spacing)?,
+        sampler: spec::sampler(&plan.sampler, args.plan.eta)?,
+        steps: plan.steps,
+        spacing: spec::spacing(&plan.spacing)?,
         clip: args.clip,
     };
-    let mut state = crate::train::load(&args.run)?;
+    if args.qat > 0 && state.config.distill.is_some() {
+        return Err(CliError::Input(
+            "--qat fine-tunes with the run's training loss; a distilled student has none \
+             (distill a teacher fine-tuned for fixed point instead)"
+                .into(),
+        ));
+    }
     if args.qat > 0 {
         fine_tune(&mut state, args.qat, &opts)?;
     } else if args.weights == "best"
@@ -71,8 +79,8 @@ pub fn run(args: &ExportArgs) -> Result<(), CliError> {
         args.out.display(),
         bytes.len(),
         args.backend,
-        args.plan.sampler,
-        args.plan.steps,
+        plan.sampler,
+        plan.steps,
         if args.anomaly_normal.is_some() {
             ", anomaly detector"
         } else {

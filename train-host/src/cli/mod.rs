@@ -6,6 +6,7 @@
 mod classes;
 mod demo;
 mod denoise;
+mod distill;
 mod eval;
 mod export;
 mod impute;
@@ -57,6 +58,10 @@ pub enum Command {
     Window(WindowArgs),
     /// Train a model and checkpoint it into a run directory.
     Train(TrainArgs),
+    /// Distil a run into a few-step DDIM student (progressive
+    /// distillation): a run directory that `export` writes with its steps.
+    #[command(long_about = DISTILL_ABOUT)]
+    Distill(DistillArgs),
     /// Export a run's EMA weights and a sampling plan to a .tsm model file.
     Export(ExportArgs),
     /// Draw samples from a model file through the runtime.
@@ -147,7 +152,8 @@ pub struct TrainArgs {
     /// implicit (fdsm) score matching.
     #[arg(long, default_value = "dsm", value_parser = PossibleValuesParser::new(["dsm", "ism", "fdsm"]))]
     pub objective: String,
-    /// DSM weighting: simple | score | likelihood | min-snr:γ (e.g. min-snr:5).
+    /// DSM weighting: simple | score | likelihood | truncated-snr | min-snr:γ (e.g.
+    /// min-snr:5).
     #[arg(long, default_value = "simple")]
     pub weighting: String,
     /// What the network predicts: the noise (eps), the clean data (x0) or
@@ -204,6 +210,59 @@ pub struct TrainArgs {
     /// differ from the run's options).
     #[arg(long)]
     pub resume: bool,
+}
+
+/// `tinyscore distill`'s long help.
+const DISTILL_ABOUT: &str = "Distil a run into a few-step DDIM student by progressive \
+    distillation (Salimans & Ho 2022): in rounds, a student initialised from the current \
+    teacher learns to take in ONE deterministic DDIM step what the teacher takes in TWO \
+    (64 → 32 → 16 → 8 → 4), on the teacher's training data. The student is an ordinary run \
+    directory: `tinyscore export STUDENT -o s.tsm` embeds its DDIM plan (trailing spacing) in \
+    any backend. Running the same command again continues an interrupted distillation.\n\n\
+    The student is trained for its own grid of times only: sample it with its plan. Tasks \
+    that reuse the plan's rows run on its few noise levels: `impute` (RePaint's resampling \
+    re-noises across the student's few, far-apart steps, so --resample repeats coarse \
+    jumps), `denoise` (the level becomes the first of the student's times at or below it, \
+    the last if none: t = 249 of 1000 for 4 steps) and `score` and stored detectors (the \
+    default levels 0.02–0.2 all become that last row, and the student's x̂₀ is a distilled \
+    DDIM target, not the posterior mean that Tweedie's formula assumes). Use the teacher's model for those.";
+
+/// `tinyscore distill`.
+#[derive(Debug, Args)]
+pub struct DistillArgs {
+    /// The teacher's run directory (unconditional, discrete schedule).
+    pub run: PathBuf,
+    /// The student's run directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// DDIM steps of the student: the teacher's halved once or more.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=32_768))]
+    pub steps: u32,
+    /// DDIM steps of the teacher that the first round halves [default: the
+    /// teacher's recorded DDIM steps (a student distilled further), else 64].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(2..=65_536))]
+    pub teacher_steps: Option<u32>,
+    /// Training steps per round (per halving).
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub round_steps: u64,
+    /// Batch size.
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub batch: u32,
+    /// Peak learning rate of every round, in (0, 1].
+    #[arg(long, default_value_t = 5e-4, value_parser = options::learning_rate)]
+    pub lr: f32,
+    /// What the student predicts [default: what the teacher predicts, v
+    /// for an ε-teacher: a student cannot predict ε].
+    #[arg(long, value_parser = PossibleValuesParser::new(["v", "x0"]))]
+    pub prediction: Option<String>,
+    /// The student's loss: the plain error of its prediction (simple: for v,
+    /// the x̂₀ error weighted by SNR + 1), or the x̂₀ error weighted by
+    /// max(SNR, 1) (truncated-snr, Salimans & Ho's).
+    #[arg(long, default_value = "simple", value_parser = PossibleValuesParser::new(["simple", "truncated-snr"]))]
+    pub weighting: String,
+    /// EMA decay of the student's weights, in [0, 1).
+    #[arg(long, default_value_t = 0.995, value_parser = options::decay)]
+    pub ema_decay: f32,
 }
 
 /// `tinyscore export`.
@@ -575,6 +634,7 @@ macro_rules! input_error {
 input_error!(
     crate::spec::SpecError,
     crate::train::TrainError,
+    crate::distill::DistillError,
     crate::export::ExportError,
     crate::host_sampling::SampleError,
     crate::data::DataError,
@@ -659,6 +719,7 @@ pub(crate) fn read(path: &Path) -> Result<Vec<u8>, CliError> {
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Train(a) => train::run(&a),
+        Command::Distill(a) => distill::run(&a),
         Command::Export(a) => export::run(&a),
         Command::Sample(a) => sample::run(&a),
         Command::Eval(a) => eval::run(&a),

@@ -94,6 +94,11 @@ pub fn validation_share(s: &str) -> Result<f64, String> {
     number(s, (0.0, true), (crate::train::MAX_VAL, true))
 }
 
+/// [0, 1): an EMA decay.
+pub fn decay(s: &str) -> Result<f32, String> {
+    number(s, (0.0, true), (1.0, false)).map(|v| v as f32)
+}
+
 /// (0, 1]: a learning rate.
 pub fn learning_rate(s: &str) -> Result<f32, String> {
     number(s, (0.0, false), (1.0, true)).map(|v| v as f32)
@@ -141,21 +146,48 @@ impl std::fmt::Display for NoiseLevel {
     }
 }
 
-/// A sampling plan: `export` embeds it, `plan` prints it.
+/// A sampling plan: `export` embeds it, `plan` prints it. An option not
+/// given takes the run's recorded plan (`export` of a distilled run), else
+/// the defaults ([`SAMPLER`], [`STEPS`], [`SPACING`]).
 #[derive(Debug, Args)]
 pub struct PlanChoice {
-    /// Sampler.
-    #[arg(long, default_value = SAMPLER, value_parser = PossibleValuesParser::new(SAMPLERS))]
-    pub sampler: String,
-    /// Steps (network evaluations for most samplers).
-    #[arg(long, default_value_t = STEPS, value_parser = clap::value_parser!(u32).range(1..=65_536))]
-    pub steps: u32,
+    /// Sampler [default: ddpm; `export` of a run that records its plan, a
+    /// distilled student: its sampler].
+    #[arg(long, value_parser = PossibleValuesParser::new(SAMPLERS))]
+    pub sampler: Option<String>,
+    /// Steps (network evaluations for most samplers) [default: 1000;
+    /// `export` of a run that records its plan: its steps].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub steps: Option<u32>,
     /// DDIM η (0: deterministic, 1: as noisy as DDPM), for --sampler ddim.
     #[arg(long, default_value_t = 0.0, value_parser = eta)]
     pub eta: f64,
-    /// Timestep spacing of discrete schedules.
-    #[arg(long, default_value = SPACING, value_parser = PossibleValuesParser::new(SPACINGS))]
-    pub spacing: String,
+    /// Timestep spacing of discrete schedules [default: trailing; `export`
+    /// of a run that records its plan: its spacing].
+    #[arg(long, value_parser = PossibleValuesParser::new(SPACINGS))]
+    pub spacing: Option<String>,
+}
+
+impl PlanChoice {
+    /// The plan: each option given, else `recorded`'s, else the default.
+    pub fn resolve(&self, recorded: Option<&crate::train::RunPlan>) -> crate::train::RunPlan {
+        crate::train::RunPlan {
+            sampler: self
+                .sampler
+                .clone()
+                .or_else(|| recorded.map(|p| p.sampler.clone()))
+                .unwrap_or_else(|| SAMPLER.into()),
+            steps: self
+                .steps
+                .or_else(|| recorded.map(|p| p.steps))
+                .unwrap_or(STEPS),
+            spacing: self
+                .spacing
+                .clone()
+                .or_else(|| recorded.map(|p| p.spacing.clone()))
+                .unwrap_or_else(|| SPACING.into()),
+        }
+    }
 }
 
 /// Another plan than the model's embedded one (`sample`); unset options

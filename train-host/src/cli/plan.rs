@@ -9,13 +9,14 @@ use tinyscore::plan::{Compiler, Plan, PlanSpec};
 /// Runs the command.
 pub fn run(args: &PlanArgs) -> Result<(), CliError> {
     let schedule: ScheduleSpec = args.schedule.parse()?;
-    let sampler = spec::sampler(&args.plan.sampler, args.plan.eta)?;
+    let plan = args.plan.resolve(None);
+    let sampler = spec::sampler(&plan.sampler, args.plan.eta)?;
     let plan_spec = PlanSpec {
-        spacing: spec::spacing(&args.plan.spacing)?,
+        spacing: spec::spacing(&plan.spacing)?,
         steps_offset: args.steps_offset,
         t_min: args.t_min.unwrap_or(schedule.default_t_min()),
         prediction: crate::train::prediction(&args.prediction)?,
-        ..PlanSpec::new(sampler, args.plan.steps)
+        ..PlanSpec::new(sampler, plan.steps)
     };
     let compiler = Compiler::new(schedule.0, plan_spec)
         .map_err(|e| CliError::Input(format!("cannot compile the plan: {e}")))?;
@@ -47,7 +48,7 @@ pub fn run(args: &PlanArgs) -> Result<(), CliError> {
             let doc = serde_json::json!({
                 "schedule": schedule.to_string(),
                 "sampler": spec::sampler_name(sampler),
-                "steps": args.plan.steps,
+                "steps": plan.steps,
                 "init_std": header.init_std,
                 "rows": rows,
             });

@@ -33,6 +33,12 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     config.validate()?;
     let (mut state, data) = if args.resume {
         let state = train::load(&args.out)?;
+        if state.config.distill.is_some() {
+            return Err(CliError::Input(format!(
+                "{} is a distilled student: continue it with tinyscore distill",
+                args.out.display()
+            )));
+        }
         // What the data determines is found in it, not given.
         let same = TrainConfig {
             steps: state.config.steps,
@@ -80,7 +86,7 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
 
 /// The options (as `--name run-value ≠ given-value`) on which two
 /// configurations differ.
-fn differences(run: &TrainConfig, given: &TrainConfig) -> String {
+pub(super) fn differences(run: &TrainConfig, given: &TrainConfig) -> String {
     let (a, b) = (
         serde_json::to_value(run).unwrap_or_default(),
         serde_json::to_value(given).unwrap_or_default(),

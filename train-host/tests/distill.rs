@@ -1,0 +1,334 @@
+//! Progressive distillation: the target against the runtime's own two
+//! teacher steps, a small distillation that exports and samples in every
+//! backend, resumption, and the errors of bad input.
+
+mod common;
+
+use std::path::Path;
+use tinyscore::format::Model;
+use tinyscore::plan::{Plan, SamplerKind};
+use tinyscore::sampler::Sampler;
+use tinyscore::schedule::Spacing;
+use tinyscore_train::calibrate::Calibration;
+use tinyscore_train::distill::{self, DistillError, DistillSettings, Round, Student};
+use tinyscore_train::export::{Backend, ExportOptions, X0Clip, export};
+use tinyscore_train::host_sampling::sample;
+use tinyscore_train::random::stream;
+use tinyscore_train::train::{self, RunPlan, RunState, TrainConfig};
+
+/// Trains a small v-prediction teacher on moons into `dir`.
+fn teacher(dir: &Path, prediction: &str, schedule: &str) -> RunState {
+    let config = TrainConfig {
+        data: "moons".into(),
+        prediction: prediction.into(),
+        schedule: schedule.into(),
+        width: 32,
+        depth: 2,
+        batch: 128,
+        steps: 150,
+        warmup: 10,
+        checkpoint_every: 150,
+        n_data: 2000,
+        ..TrainConfig::default()
+    };
+    let (data, normalization) = train::load_data(&config).unwrap();
+    let mut state = RunState::new(config, normalization, &data.train).unwrap();
+    train::train(&mut state, &data, dir, |_, _, _| {}).unwrap();
+    state
+}
+
+fn settings(teacher_steps: u32, steps: u32, round_steps: u64) -> DistillSettings {
+    DistillSettings {
+        teacher_steps: Some(teacher_steps),
+        steps,
+        round_steps,
+        batch: 64,
+        lr: 1e-3,
+        prediction: None,
+        weighting: "truncated-snr".into(),
+        ema_decay: 0.9,
+    }
+}
+
+fn ddim(steps: u32, backend: Backend) -> ExportOptions {
+    ExportOptions {
+        backend,
+        sampler: SamplerKind::Ddim { eta: 0.0 },
+        steps,
+        spacing: Spacing::Trailing,
+        clip: X0Clip::default(),
+    }
+}
+
+/// Distils `student` to its end, writing into `dir`.
+fn run(student: &mut Student, dir: &Path, mut each: impl FnMut(u64)) {
+    let (data, _) = train::load_data(&student.state.config).unwrap();
+    distill::distill(student, &data.train.data, dir, |step, _| each(step)).unwrap();
+}
+
+#[test]
+fn one_student_step_with_the_target_lands_where_two_teacher_steps_land() {
+    let dir = tempfile::tempdir().unwrap();
+    // An undertrained ε-teacher: its x̂₀ at the first rows, (x − σ·ε̂)/α
+    // with α near 0, leaves the data range, so the teacher's clip matters.
+    let mut teacher_state = teacher(dir.path(), "eps", "linear");
+    teacher_state.use_best();
+    let student = distill::start(dir.path(), &settings(8, 4, 10)).unwrap();
+    let round = Round::new(&student.state, &student.teacher, 0).unwrap();
+    let mlp = train::network(&student.state.config, 2);
+    // The independent computation: the runtime sampling the teacher's
+    // exported DDIM-8 file, two rows at a time.
+    let bytes = export(&teacher_state, &ddim(8, Backend::F32)).unwrap();
+    let model = Model::parse(&bytes).unwrap();
+    let mut scratch = vec![0.0f32; model.scratch_len()];
+    let mut sampler = Sampler::embedded(&model, 0, &mut scratch).unwrap();
+    let mut clipped = false;
+    for seed in 0..16u64 {
+        let mut rng = stream(99, seed);
+        let mut x = [0.0f32; 2];
+        sampler.init(&mut x, &mut rng).unwrap();
+        for k in 0..4 {
+            let z = x;
+            sampler.step(&mut x, &mut rng).unwrap();
+            sampler.step(&mut x, &mut rng).unwrap();
+            let (mut x0, mut eps) = ([0.0f32; 2], [0.0f32; 2]);
+            let mut work = distill::teacher_chunks();
+            let teacher_weights = &student.teacher;
+            distill::targets(
+                &round,
+                &mlp,
+                teacher_weights,
+                &[k],
+                &z,
+                &mut x0,
+                &mut eps,
+                &mut work,
+            );
+            let s = &round.student[k];
+            for j in 0..2 {
+                let one_step = s.a * z[j] + s.b * x0[j];
+                assert!(
+                    (one_step - x[j]).abs() <= 2e-5 * (1.0 + x[j].abs()),
+                    "seed {seed} row {k}: one student step {one_step}, two teacher steps {}",
+                    x[j]
+                );
+                // The noise that goes with x̃ gives z back.
+                let back = s.alpha * x0[j] + s.sigma * eps[j];
+                assert!(
+                    (back - z[j]).abs() <= 1e-4 * (1.0 + x0[j].abs()),
+                    "{back} vs {}",
+                    z[j]
+                );
+            }
+            // The teacher's own x̂₀ at z, unclipped.
+            let row = &round.teacher[2 * k];
+            let mut input = vec![0.0f32; mlp.input_width()];
+            round.input(&z, row, &mut input);
+            let mut cache = Default::default();
+            mlp.forward(&student.teacher, &input, 1, &mut cache);
+            let out = cache.values.last().unwrap();
+            for j in 0..2 {
+                let (low, high) = round.bounds[j].unwrap();
+                let x0 = row.p * z[j] + row.q * out[j];
+                clipped |= x0 < low || x0 > high;
+            }
+        }
+    }
+    assert!(clipped, "the teacher's x̂₀ never left the clip bounds");
+}
+
+#[test]
+fn a_small_distillation_exports_and_samples_in_f32_and_fixed_point() {
+    let dir = tempfile::tempdir().unwrap();
+    teacher(dir.path(), "v", "linear");
+    let out = dir.path().join("student");
+    let mut student = distill::start(dir.path(), &settings(8, 2, 60)).unwrap();
+    assert_eq!(
+        student.state.config.plan,
+        Some(RunPlan {
+            sampler: "ddim".into(),
+            steps: 4,
+            spacing: "trailing".into()
+        })
+    );
+    run(&mut student, &out, |_| {});
+    let state = train::load(&out).unwrap();
+    assert_eq!(state.step, 120);
+    let plan = state.config.plan.clone().unwrap();
+    assert_eq!((plan.sampler.as_str(), plan.steps), ("ddim", 2));
+    // Every round's loss falls from its first logged value to its last.
+    let losses = &state.losses;
+    for round in [0..60, 60..120] {
+        let mine: Vec<f32> = losses
+            .iter()
+            .filter(|(s, _)| round.contains(&(s - 1)))
+            .map(|l| l.1)
+            .collect();
+        assert!(
+            mine.len() >= 2 && mine.last() < mine.first(),
+            "{round:?}: {mine:?}"
+        );
+    }
+    let mut reference: Option<Vec<f32>> = None;
+    for backend in [
+        Backend::F32,
+        Backend::F16,
+        Backend::Fixed(Calibration {
+            samples: 64,
+            ..Calibration::default()
+        }),
+    ] {
+        let bytes = export(&state, &ddim(plan.steps, backend)).unwrap();
+        let model = Model::parse(&bytes).unwrap();
+        assert_eq!(model.plan(0).unwrap().header().rows, 2);
+        let samples = sample(&bytes, 200, 1, None, None, false).unwrap().rows;
+        assert!(samples.iter().all(|v| v.is_finite()));
+        // The same seeds give nearly the same samples in every backend.
+        let reference = reference.get_or_insert_with(|| samples.clone());
+        let gap = samples
+            .iter()
+            .zip(reference.iter())
+            .map(|(a, b)| (a - b).abs())
+            .sum::<f32>()
+            / samples.len() as f32;
+        assert!(gap < 0.05, "{backend:?}: mean gap {gap} to f32");
+    }
+}
+
+/// Copies the files of a run directory.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn an_interrupted_distillation_resumes_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    teacher(dir.path(), "v", "linear");
+    let whole = dir.path().join("whole");
+    let snapshot = dir.path().join("snapshot");
+    let mut uninterrupted = distill::start(dir.path(), &settings(8, 2, 20)).unwrap();
+    uninterrupted.state.config.checkpoint_every = 7;
+    // Killed right after the step-28 checkpoint: in the second round, after
+    // the first round's student became the teacher.
+    run(&mut uninterrupted, &whole, |step| {
+        if step == 29 {
+            copy_dir(&whole, &snapshot);
+        }
+    });
+    let mut resumed = distill::load(&snapshot).unwrap();
+    assert_eq!(resumed.state.step, 28);
+    assert_eq!(resumed.state.config.plan.as_ref().unwrap().steps, 2);
+    run(&mut resumed, &snapshot, |_| {});
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(
+        bits(&resumed.state.params),
+        bits(&uninterrupted.state.params)
+    );
+    assert_eq!(bits(&resumed.state.ema), bits(&uninterrupted.state.ema));
+    assert_eq!(bits(&resumed.teacher), bits(&uninterrupted.teacher));
+    assert_eq!(resumed.state.losses, uninterrupted.state.losses);
+    // The second round's teacher is the first round's student, not the
+    // original teacher.
+    let original = train::load(dir.path()).unwrap();
+    assert_ne!(bits(&resumed.teacher), bits(&original.ema));
+}
+
+#[test]
+fn bad_input_gets_a_typed_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = distill::start(&dir.path().join("nothing"), &settings(8, 4, 10));
+    assert!(
+        matches!(missing, Err(DistillError::Teacher { .. })),
+        "{missing:?}"
+    );
+    teacher(dir.path(), "eps", "linear");
+    for (teacher_steps, steps) in [(8, 3), (8, 8), (12, 4), (8, 0), (8, 16)] {
+        let e = distill::start(dir.path(), &settings(teacher_steps, steps, 10)).unwrap_err();
+        assert!(
+            matches!(e, DistillError::Steps { teacher, student } if (teacher, student) == (teacher_steps, steps)),
+            "{teacher_steps} → {steps}: {e}"
+        );
+        if teacher_steps == 12 {
+            // The message lists the valid choices.
+            assert!(e.to_string().contains("(6, 3)"), "{e}");
+        }
+    }
+    let eps = DistillSettings {
+        prediction: Some("eps".into()),
+        ..settings(8, 4, 10)
+    };
+    let e = distill::start(dir.path(), &eps).unwrap_err();
+    assert!(matches!(e, DistillError::EpsilonStudent), "{e}");
+    // Without a choice, an ε-teacher's student predicts v.
+    let student = distill::start(dir.path(), &settings(8, 4, 10)).unwrap();
+    assert_eq!(student.state.config.prediction, "v");
+    // More teacher steps than the schedule has.
+    let v = DistillSettings {
+        prediction: Some("v".into()),
+        ..settings(2048, 4, 10)
+    };
+    let e = distill::start(dir.path(), &v).unwrap_err();
+    assert!(matches!(e, DistillError::Export(_)), "{e}");
+    let sde = tempfile::tempdir().unwrap();
+    teacher(sde.path(), "v", "vp");
+    let e = distill::start(sde.path(), &settings(8, 4, 10)).unwrap_err();
+    assert!(matches!(e, DistillError::Schedule(_)), "{e}");
+}
+
+/// `tinyscore` with the words of `line`.
+fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+#[test]
+fn the_command_distils_and_export_defaults_to_the_students_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = "train --data moons --out run --steps 40 --width 16 --depth 1 --batch 64 \
+                 --prediction v";
+    common::run(&words(train), dir.path());
+    let distil = |round_steps: u32| {
+        format!(
+            "distill run --out student --steps 2 --teacher-steps 4 --round-steps {round_steps} \
+             --batch 32"
+        )
+    };
+    common::run(&words(&distil(5)), dir.path());
+    // Again: the run is complete, nothing changes.
+    let before = std::fs::read(dir.path().join("student/weights.safetensors")).unwrap();
+    common::run(&words(&distil(5)), dir.path());
+    let after = std::fs::read(dir.path().join("student/weights.safetensors")).unwrap();
+    assert_eq!(before, after);
+    common::refused(&words(&distil(6)), dir.path(), "holds another distillation");
+    common::refused(
+        &["train", "--data", "moons", "--out", "student", "--resume"],
+        dir.path(),
+        "distilled student",
+    );
+    for backend in ["f32", "fixed"] {
+        let out = tinyscore_out(
+            &["export", "student", "-o", "s.tsm", "--backend", backend],
+            dir.path(),
+        );
+        assert!(out.contains("ddim 2 steps"), "{out}");
+        let bytes = std::fs::read(dir.path().join("s.tsm")).unwrap();
+        let model = Model::parse(&bytes).unwrap();
+        let header = model.plan(0).unwrap().header();
+        assert_eq!(header.rows, 2);
+        assert_eq!(header.spec.spacing, Spacing::Trailing);
+        assert!(matches!(header.spec.sampler, SamplerKind::Ddim { eta } if eta == 0.0));
+    }
+}
+
+/// Runs `tinyscore args` in `dir`, asserts success and returns stdout and
+/// stderr.
+fn tinyscore_out(args: &[&str], dir: &Path) -> String {
+    let out = common::tinyscore(args, dir);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?}: {text}");
+    text
+}
