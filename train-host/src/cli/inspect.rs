@@ -116,7 +116,7 @@ pub fn run(path: &Path) -> Result<(), CliError> {
             if range.clips() {
                 let dynamic = range.dynamic().map_or(String::new(), |d| {
                     format!(
-                        ", after a dynamic threshold (percentile {} of |x̂₀ − centre| / half-width, \
+                        ", after a dynamic threshold (percentile {:.4} of |x̂₀ − centre| / half-width, \
                          s in [1, {}])",
                         f64::from(d.percentile()) / 65536.0,
                         d.max()
