@@ -124,11 +124,11 @@ where
             .count()
     };
     let (k, frac) = threshold.rank(x0.len());
-    let lower = kth_smallest(k, &count);
+    let lower = kth_smallest(k, count);
     let upper = if frac == 0 {
         lower
     } else {
-        kth_smallest(k + 1, &count)
+        kth_smallest(k + 1, count)
     };
     (lower, upper, frac)
 }
