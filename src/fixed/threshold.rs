@@ -47,7 +47,10 @@ where
     I: Iterator<Item = Option<(i32, i32)>>,
 {
     let at_most = |v: &i32, b, m| at_most(*v, b, m);
-    let (lower, upper, frac) = order_statistics(t, x0, bounds, at_most);
+    let one = THRESHOLD_ONE_Q.unsigned_abs();
+    let Some((lower, upper, frac)) = order_statistics(t, x0, bounds, at_most, one) else {
+        return THRESHOLD_ONE_Q;
+    };
     let (lower, upper) = (i64::from(lower), i64::from(upper));
     let step = ((upper - lower) * i64::from(frac) + (1 << (PERCENTILE_FRAC_BITS - 1)))
         >> PERCENTILE_FRAC_BITS;

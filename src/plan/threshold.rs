@@ -26,7 +26,9 @@
 //! that both backends use the same ranks. The order statistics come from
 //! [`kth_smallest`], a bisection over the keys' 32 bits that reads the
 //! values in place: no scratch, at most 32 passes over the coordinates
-//! per statistic, the same answer on every target.
+//! per statistic, the same answer on every target. One counting pass
+//! first tells whether the percentile is above 1 at all; when it is not
+//! (most rows but the noisiest), `s = 1` and no statistic is searched.
 
 /// Fraction bits of the stored percentile.
 pub const PERCENTILE_FRAC_BITS: u32 = 16;
@@ -105,14 +107,17 @@ pub fn kth_smallest(k: usize, count_at_most: impl Fn(u32) -> usize) -> u32 {
 /// The lower and upper order statistics of the percentile of the keys of
 /// the elements of `x0` whose clip intervals `bounds()` yields, and the
 /// upper one's weight in units of 2⁻¹⁶; `at_most(v, bounds, m)` says
-/// whether an element's key is `≤ m`. The upper is not searched when its
-/// weight is 0.
+/// whether an element's key is `≤ m`. `None` when both are at most `one`
+/// (the key of 1.0): the interpolated percentile is then at most 1, so
+/// `s = 1`, found in one counting pass. The upper is not searched when
+/// its weight is 0.
 pub fn order_statistics<T, B, I>(
     threshold: &DynamicThreshold,
     x0: &[T],
     bounds: impl Fn() -> I,
     at_most: impl Fn(&T, Option<B>, u32) -> bool,
-) -> (u32, u32, u32)
+    one: u32,
+) -> Option<(u32, u32, u32)>
 where
     B: Copy,
     I: Iterator<Item = Option<B>>,
@@ -124,11 +129,15 @@ where
             .count()
     };
     let (k, frac) = threshold.rank(x0.len());
+    let last = if frac == 0 { k } else { k + 1 };
+    if count(one) > last {
+        return None;
+    }
     let lower = kth_smallest(k, count);
     let upper = if frac == 0 {
         lower
     } else {
         kth_smallest(k + 1, count)
     };
-    (lower, upper, frac)
+    Some((lower, upper, frac))
 }

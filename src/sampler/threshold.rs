@@ -32,7 +32,10 @@ where
     I: Iterator<Item = Option<(f32, f32)>>,
 {
     let at_most = |v: &f32, b, m| key(*v, b) <= m;
-    let (lower, upper, frac) = order_statistics(t, x0, bounds, at_most);
+    let Some((lower, upper, frac)) = order_statistics(t, x0, bounds, at_most, 1f32.to_bits())
+    else {
+        return 1.0;
+    };
     let (lower, upper) = (f32::from_bits(lower), f32::from_bits(upper));
     let weight = frac as f32 / crate::plan::threshold::PERCENTILE_ONE as f32;
     let s = lower + weight * (upper - lower);

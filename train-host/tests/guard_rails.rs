@@ -184,7 +184,10 @@ fn the_dynamic_clip_is_stored_shown_and_checked() {
             let range = model.data_range().unwrap();
             let t = range.dynamic().expect("a dynamic threshold");
             assert!(range.clips());
-            assert_eq!((t.percentile(), t.max(), t.max_q()), (percentile, max, max_q));
+            assert_eq!(
+                (t.percentile(), t.max(), t.max_q()),
+                (percentile, max, max_q)
+            );
             let out = tinyscore(&["inspect", "m.tsm"], d);
             let stdout = String::from_utf8_lossy(&out.stdout);
             assert!(stdout.contains("after a dynamic threshold"), "{stdout}");
@@ -195,7 +198,13 @@ fn the_dynamic_clip_is_stored_shown_and_checked() {
     let bytes = std::fs::read(d.join("m.tsm")).unwrap();
     let model = Model::parse(&bytes).unwrap();
     assert_eq!(model.version_minor(), 5, "the static clip is a 1.5 file");
-    for bad in ["dynamic:0", "dynamic:1.5", "dynamic:x", "dynamic:0.9:0.5", "dynamic:0.9:2:3"] {
+    for bad in [
+        "dynamic:0",
+        "dynamic:1.5",
+        "dynamic:x",
+        "dynamic:0.9:0.5",
+        "dynamic:0.9:2:3",
+    ] {
         refused(&export(bad, "f32"), d, "--clip dynamic");
     }
 }
