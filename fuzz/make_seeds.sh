@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Writes fuzz/corpus/parse/exported_*.tsm: model files made the way users
 # make them, by the project's trainer and exporter (every backend, a
-# class-conditional model, anomaly detectors, several samplers and
-# schedules, 2-D and 64-D data), so that the fuzzer mutates inputs of the
-# sizes and shapes users have. The runs are short (the weights need not be
+# class-conditional model, anomaly detectors, dynamic x̂₀ thresholds,
+# several samplers and schedules, 2-D and 64-D data), so that the fuzzer
+# mutates inputs of the sizes and shapes users have. The runs are short (the weights need not be
 # good, only real), and every step is seeded, so the files are the same on
 # every run of this script with the same trainer.
 # Usage: bash fuzz/make_seeds.sh   (about a minute, release build)
@@ -33,6 +33,8 @@ export_as moons f16_ddpm --backend f16 --sampler ddpm --steps 50
 export_as moons fixed_ddim_detector --backend fixed --sampler ddim --steps 10 \
     --calibration-samples 32 --anomaly-normal moons
 export_as moons f32_heun_clip --sampler pf-ode-heun --steps 8 --clip 3
+export_as moons fixed_ddim_dynamic --backend fixed --sampler ddim --steps 10 \
+    --calibration-samples 32 --clip dynamic
 
 train gaussians --data 8gaussians --labels component --width 32 --depth 2
 export_as gaussians f32_conditional_dpmpp --sampler dpmpp-2m --steps 12
@@ -50,5 +52,6 @@ train sine --data sine-windows --width 64 --depth 2
 export_as sine f32_64d_ddim --sampler ddim --steps 10 --anomaly-normal sine-windows
 export_as sine fixed_64d_ddim --backend fixed --sampler ddim --steps 10 \
     --calibration-samples 16
+export_as sine f32_sine_dynamic --sampler ddim --steps 10 --clip dynamic:0.9:4
 
 ls -l "$out"/exported_*.tsm

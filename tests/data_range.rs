@@ -91,6 +91,7 @@ fn the_writer_widens_the_range_by_the_margin() {
     let bytes = common::small_model_bytes();
     let range = DataRangeData {
         clips: true,
+        dynamic: None,
         margin: 0.25,
         low: vec![-1.0, 2.0],
         high: vec![1.0, 2.0],

@@ -22,8 +22,8 @@ mod malformed;
 use common::{bias_table_model_bytes, compile_plan, small_model_bytes, small_spec};
 use malformed::{File, find};
 use tinyscore::format::{
-    self, Activation, ClassBiasData, ClassRows, FLAG_REQUIRED, FormatError, Layer, Model,
-    ModelSpec, PlanData, SectionKind, TimeConditioning, WeightsData,
+    self, Activation, ClassBiasData, ClassRows, DataRangeData, DynamicThresholdData, FLAG_REQUIRED,
+    FormatError, Layer, Model, ModelSpec, PlanData, SectionKind, TimeConditioning, WeightsData,
 };
 use tinyscore::net::{Denoiser, TimeInput};
 use tinyscore::plan::{
@@ -172,7 +172,8 @@ fn assert_round_trip(spec: &ModelSpec<'_>) {
 
     // Derived numbers.
     let t = model.topology();
-    assert_eq!(model.version_minor(), format::VERSION_MINOR);
+    // No dynamic threshold: written as 1.5 wrote it.
+    assert_eq!(model.version_minor(), format::VERSION_MINOR_STATIC);
     assert_eq!(t.len(), spec.layers.len());
     assert!(!t.is_empty());
     assert_eq!(t.parameter_count() as usize, common::f32_params(spec).len());
@@ -661,6 +662,68 @@ fn names_read_back_and_older_files_have_none() {
     let bytes = f.assemble();
     let model = Model::parse(&bytes).unwrap();
     assert_eq!(model.column_names().unwrap().get(1), Some("温度"));
+}
+
+#[test]
+fn dynamic_threshold_reads_back_as_1_6_and_bad_percentiles_are_refused() {
+    let plain = small_model_bytes();
+    let range = |dynamic| DataRangeData {
+        clips: true,
+        dynamic,
+        margin: 0.05,
+        low: vec![-1.0, -2.0],
+        high: vec![1.0, 2.0],
+    };
+    let with = |dynamic| {
+        let body = range(dynamic).to_bytes();
+        format::append_section(&plain, SectionKind::DataRange.code(), 0, body)
+    };
+    let threshold = |percentile, max| Some(DynamicThresholdData { percentile, max });
+
+    // Only a file with a dynamic threshold is 1.6; without one the file
+    // is what 1.5 wrote.
+    let bytes = with(threshold(0.995, 2.5)).unwrap();
+    let model = Model::parse(&bytes).unwrap();
+    assert_eq!(model.version_minor(), format::VERSION_MINOR);
+    assert_eq!(format::VERSION_MINOR, 6);
+    let t = model.data_range().unwrap().dynamic().unwrap();
+    // round(0.995·2¹⁶) = 65 208; 2.5·2¹⁶ = 163 840.
+    assert_eq!((t.percentile(), t.max(), t.max_q()), (65_208, 2.5, 163_840));
+    let bytes = with(None).unwrap();
+    let model = Model::parse(&bytes).unwrap();
+    assert_eq!(model.version_minor(), format::VERSION_MINOR_STATIC);
+    assert!(model.data_range().unwrap().dynamic().is_none());
+
+    // The parameters follow the arrays: 16 + 24·2 = 64.
+    let limit = |offset| FormatError::Limit {
+        section: SectionKind::DataRange,
+        offset,
+    };
+    for (percentile, max, offset) in [
+        (0.0, 2.0, 64),
+        (-0.5, 2.0, 64),
+        (1.5, 2.0, 64),
+        (1e-6, 2.0, 64), // rounds to 0·2⁻¹⁶
+        (0.5, 0.5, 68),
+        (0.5, f32::INFINITY, 68),
+    ] {
+        assert_eq!(
+            with(threshold(percentile, max)),
+            Err(limit(offset)),
+            "percentile {percentile}, max {max}"
+        );
+    }
+    // A dynamic threshold without the clip is no clip mode at all.
+    let mut no_clip = range(threshold(0.9, 2.0));
+    no_clip.clips = false;
+    let body = no_clip.to_bytes();
+    assert_eq!(
+        format::append_section(&plain, SectionKind::DataRange.code(), 0, body),
+        Err(FormatError::BadCode {
+            section: SectionKind::DataRange,
+            offset: 0
+        })
+    );
 }
 
 #[test]

@@ -24,7 +24,7 @@
 //!   least 30 bits of relative precision.
 //!
 //! The modules that run while sampling ([`requantize`], [`coefficient`],
-//! [`network`], [`sampler`]) deny `clippy::float_arithmetic`, so the lint
+//! [`network`], [`sampler`] and the x̂₀ threshold) deny `clippy::float_arithmetic`, so the lint
 //! proves the hot loop is integer-only.
 
 pub mod coefficient;
@@ -38,6 +38,7 @@ pub mod network;
 pub mod quantize;
 pub mod requantize;
 pub mod sampler;
+mod threshold;
 pub mod units;
 
 pub use coefficient::Coefficient;

@@ -6,12 +6,15 @@
 //! order, exactly like the float `Sampler`:
 //!
 //! ```text
-//! d  = clip(p·x + q·out)       (the plan's ±clip and the data range's bounds)
+//! d  = limit(p·x + q·out)      (the plan's ±clip and the data range's bounds,
+//!                               with the data range's dynamic threshold)
 //! x' = a·x + b·d + c·z + d·h
 //! h' = e·x + f·d + g·h
 //! ```
 //!
-//! where each product is a [`Coefficient`] applied with
+//! where `d` is computed for every element before `x` and `h` change (the
+//! dynamic threshold needs all of x̂₀), each product is a [`Coefficient`]
+//! applied with
 //! rounding, sums are saturating, and `z` is drawn from
 //! [`standard_normal_q28`] only on rows with `c ≠ 0`, so the generator is
 //! called exactly as often, and in the same order, as by the float sampler.
@@ -20,6 +23,7 @@
 use super::Coefficient;
 use super::network::FixedNetwork;
 use super::requantize::rounding_divide_by_pot;
+use super::threshold;
 use super::{STATE_FRAC_BITS, saturate_i32};
 use crate::format::{DataRange, FixedPlan, FixedRow, Model};
 use crate::net::Guidance;
@@ -205,7 +209,9 @@ impl<'m, 's> FixedSampler<'m, 's> {
             .row(index as usize)
             .ok_or(SamplerError::PlanRow { row: index })?;
         self.evaluate(x, &row, Output::Register)?;
-        apply_row(&row, self.bounds(), x, self.out, self.h, rng);
+        let (clip, range) = (self.plan.clip(), self.range);
+        estimate(&row, clip, range, x, self.out);
+        apply_row(&row, x, self.out, self.h, rng);
         self.next_row += 1;
         Ok(true)
     }
@@ -308,10 +314,7 @@ impl<'m, 's> FixedSampler<'m, 's> {
             .row(k as usize)
             .ok_or(SamplerError::PlanRow { row: k })?;
         self.evaluate(x, &row, Output::Caller(out))?;
-        let [p, q, ..] = row.coefficients;
-        for ((o, xi), bounds) in out.iter_mut().zip(x).zip(self.bounds()) {
-            *o = x0_estimate(p, q, *xi, *o, bounds);
-        }
+        estimate(&row, self.plan.clip(), self.range, x, out);
         Ok(())
     }
 }
@@ -324,17 +327,37 @@ enum Output<'o> {
     Caller(&'o mut [i32]),
 }
 
-impl<'m> FixedSampler<'m, '_> {
-    /// Each element's x̂₀ clip bounds (Q16.16), in index order and then
-    /// forever ([`x0_bounds`]).
-    fn bounds(&self) -> impl Iterator<Item = Option<(i32, i32)>> + use<'m> {
-        let clip = self.plan.clip();
-        let range = self.range.into_iter().flat_map(|r| r.bounds_q()).map(Some);
-        range
-            .chain(core::iter::repeat(None))
-            .map(move |range| x0_bounds(clip, range))
-    }
+/// Each element's x̂₀ clip bounds (Q16.16) from the plan's `clip` and the
+/// data `range`, in index order and then forever ([`x0_bounds`]).
+fn bounds<'m>(
+    clip: Option<i32>,
+    range: Option<DataRange<'m>>,
+) -> impl Iterator<Item = Option<(i32, i32)>> + use<'m> {
+    let range = range.into_iter().flat_map(|r| r.bounds_q()).map(Some);
+    range
+        .chain(core::iter::repeat(None))
+        .map(move |range| x0_bounds(clip, range))
+}
 
+/// The row's clean-data estimate of `x` from the network output `out`, in
+/// place: `p·x + q·out` saturated, then limited (the dynamic threshold of
+/// `range` if it has one, then each element's clip).
+fn estimate(
+    row: &FixedRow<'_>,
+    clip: Option<i32>,
+    range: Option<DataRange<'_>>,
+    x: &[i32],
+    out: &mut [i32],
+) {
+    let [p, q, ..] = row.coefficients;
+    for (o, xi) in out.iter_mut().zip(x) {
+        *o = saturate_i32(p.apply(*xi).saturating_add(q.apply(*o)));
+    }
+    let dynamic = range.and_then(|r| r.dynamic());
+    threshold::limit(out, || bounds(clip, range), dynamic.as_ref());
+}
+
+impl FixedSampler<'_, '_> {
     /// The network's (guided) output for `x` at `row`.
     fn evaluate(
         &mut self,
@@ -367,21 +390,19 @@ impl<'m> FixedSampler<'m, '_> {
     }
 }
 
-/// One row's register update, element by element in index order.
+/// One row's update of `x` and `h` from the x̂₀ register `x0`
+/// ([`estimate`]), element by element in index order.
 fn apply_row<R: Rng + ?Sized>(
     row: &FixedRow<'_>,
-    bounds: impl Iterator<Item = Option<(i32, i32)>>,
     x: &mut [i32],
-    out: &mut [i32],
+    x0: &[i32],
     h: &mut [i32],
     rng: &mut R,
 ) {
-    let [p, q, a, b, c, d, e, f, g, ..] = row.coefficients;
+    let [_, _, a, b, c, d, e, f, g, ..] = row.coefficients;
     let noisy = !c.is_zero();
-    let elements = x.iter_mut().zip(out.iter_mut()).zip(h.iter_mut());
-    for (((xi, oi), hi), bounds) in elements.zip(bounds) {
-        let z = if noisy { standard_normal_q28(rng) } else { 0 };
-        let x0 = x0_estimate(p, q, *xi, *oi, bounds);
+    for ((xi, x0), hi) in x.iter_mut().zip(x0).zip(h.iter_mut()) {
+        let (x0, z) = (*x0, if noisy { standard_normal_q28(rng) } else { 0 });
         let x_new = a
             .apply(*xi)
             .saturating_add(b.apply(x0))
@@ -391,7 +412,7 @@ fn apply_row<R: Rng + ?Sized>(
             .apply(*xi)
             .saturating_add(f.apply(x0))
             .saturating_add(g.apply(*hi));
-        (*xi, *hi, *oi) = (saturate_i32(x_new), saturate_i32(h_new), x0);
+        (*xi, *hi) = (saturate_i32(x_new), saturate_i32(h_new));
     }
 }
 
@@ -404,24 +425,6 @@ fn noised<R: Rng + ?Sized>(a: Coefficient, c: Coefficient, v: i32, rng: &mut R) 
         standard_normal_q28(rng)
     };
     saturate_i32(a.apply(v).saturating_add(c.apply(z)))
-}
-
-/// `p·x + q·out` clipped to `bounds`: the row's x̂₀ in Q16.16.
-fn x0_estimate(
-    p: Coefficient,
-    q: Coefficient,
-    x: i32,
-    out: i32,
-    bounds: Option<(i32, i32)>,
-) -> i32 {
-    let x0 = saturate_i32(p.apply(x).saturating_add(q.apply(out)));
-    match bounds {
-        // Not `clamp`, which panics on an empty range: the bounds are
-        // ordered (the parser checks them), but nothing here tells the
-        // compiler so.
-        Some((low, high)) => x0.max(low).min(high),
-        None => x0,
-    }
 }
 
 crate::stepper::forward_stepper!([] FixedSampler<'_, '_>, i32, FixedSampler);

@@ -10,9 +10,14 @@
 //! float backends use them (f32) and as the fixed-point backend uses them
 //! (Q16.16), both computed once by the writer, so no backend converts.
 //! A build without `float` reads the flag and the integer bounds only.
+//!
+//! Since 1.6 the clip may be dynamic (flag bit 1, [`DynamicThreshold`]):
+//! x̂₀ is first shrunk towards the bounds' centre by Imagen's percentile
+//! rule, then clipped; its parameters follow the arrays.
 
 use super::cursor::{Cursor, F32s, I32s};
 use super::{FormatError, SectionKind};
+use crate::plan::DynamicThreshold;
 
 const SECTION: SectionKind = SectionKind::DataRange;
 
@@ -20,12 +25,16 @@ const SECTION: SectionKind = SectionKind::DataRange;
 pub const DATA_RANGE_HEADER_LEN: usize = 16;
 /// Flag bit: the samplers clip x̂₀ to the bounds.
 pub const FLAG_CLIP: u32 = 1;
+/// Flag bit (since 1.6, with [`FLAG_CLIP`]): the clip is dynamic, and the
+/// threshold's parameters follow the arrays.
+pub const FLAG_DYNAMIC: u32 = 2;
 
 /// The training data's range and the x̂₀ clip bounds, read in place.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DataRange<'a> {
     clips: bool,
+    dynamic: Option<DynamicThreshold>,
     margin: f32,
     low: F32s<'a>,
     high: F32s<'a>,
@@ -40,6 +49,12 @@ impl<'a> DataRange<'a> {
     /// was told `--clip none` or given another clip).
     pub fn clips(&self) -> bool {
         self.clips
+    }
+
+    /// The dynamic threshold applied before the clip, if any (only with
+    /// [`DataRange::clips`]).
+    pub fn dynamic(&self) -> Option<DynamicThreshold> {
+        self.dynamic
     }
 
     /// How far the bounds reach past the range, as a fraction of its width.
@@ -79,7 +94,10 @@ pub(super) fn parse(bytes: &[u8], x_dim: u32) -> Result<DataRange<'_>, FormatErr
     let margin_at = c.offset();
     let margin = c.f32()?;
     c.reserved_u32()?;
-    if flags & !FLAG_CLIP != 0 {
+    // A dynamic threshold is a way of clipping: never without the clip.
+    if flags & !(FLAG_CLIP | FLAG_DYNAMIC) != 0
+        || flags & (FLAG_CLIP | FLAG_DYNAMIC) == FLAG_DYNAMIC
+    {
         return Err(c.bad_code(flags_at));
     }
     if dim != x_dim {
@@ -89,6 +107,10 @@ pub(super) fn parse(bytes: &[u8], x_dim: u32) -> Result<DataRange<'_>, FormatErr
     let mut f32s = || c.take(n).map(F32s::new);
     let (low, high, clip_low, clip_high) = (f32s()?, f32s()?, f32s()?, f32s()?);
     let (clip_low_q, clip_high_q) = (I32s::new(c.take(n)?), I32s::new(c.take(n)?));
+    let dynamic = match flags & FLAG_DYNAMIC {
+        0 => None,
+        _ => Some(dynamic(&mut c)?),
+    };
     c.finish()?;
     if clip_low_q
         .iter()
@@ -103,6 +125,7 @@ pub(super) fn parse(bytes: &[u8], x_dim: u32) -> Result<DataRange<'_>, FormatErr
     let _ = margin_at;
     Ok(DataRange {
         clips: flags & FLAG_CLIP != 0,
+        dynamic,
         margin,
         low,
         high,
@@ -110,6 +133,33 @@ pub(super) fn parse(bytes: &[u8], x_dim: u32) -> Result<DataRange<'_>, FormatErr
         clip_high,
         clip_low_q,
         clip_high_q,
+    })
+}
+
+/// The dynamic threshold's parameters: the percentile (u32, units of
+/// 2⁻¹⁶, 1 to 65 536), the float bound of `s` (f32, finite, ≥ 1; checked
+/// in a float build only), the fixed-point bound (i32 Q16.16, ≥ 1.0) and a
+/// reserved word.
+fn dynamic(c: &mut Cursor<'_>) -> Result<DynamicThreshold, FormatError> {
+    let percentile_at = c.offset();
+    let percentile = c.u32()?;
+    let max_at = c.offset();
+    let max = c.f32()?;
+    let max_q_at = c.offset();
+    let max_q = i32::from_le_bytes(c.u32()?.to_le_bytes());
+    c.reserved_u32()?;
+    #[cfg(feature = "float")]
+    if !(max.is_finite() && max >= 1.0) {
+        return Err(c.limit(max_at));
+    }
+    #[cfg(not(feature = "float"))]
+    let _ = max_at;
+    DynamicThreshold::new(percentile, max, max_q).ok_or_else(|| {
+        c.limit(if max_q < crate::plan::THRESHOLD_ONE_Q {
+            max_q_at
+        } else {
+            percentile_at
+        })
     })
 }
 

@@ -59,8 +59,9 @@ pub use time_bias::TimeBias;
 pub use topology::{Activation, Layer, TimeConditioning, Topology};
 #[cfg(feature = "std")]
 pub use writer::{
-    AnomalyData, ClassBiasData, DataRangeData, FixedLayerData, FixedPlanData, ModelSpec, PlanData,
-    WeightsData, append_section, names_section, seal, with_row_major_weights, write,
+    AnomalyData, ClassBiasData, DataRangeData, DynamicThresholdData, FixedLayerData, FixedPlanData,
+    ModelSpec, PlanData, WeightsData, append_section, names_section, seal, with_row_major_weights,
+    write,
 };
 
 use core::fmt;
@@ -69,9 +70,14 @@ use core::fmt;
 pub const MAGIC: [u8; 8] = *b"\x89TSM\r\n\x1a\n";
 /// Major version this crate reads and writes; files of another major are rejected.
 pub const VERSION_MAJOR: u16 = 1;
-/// Minor version this crate writes; newer minors are read (unknown optional
-/// sections are skipped).
-pub const VERSION_MINOR: u16 = 5;
+/// Newest minor version this crate writes (a file using a dynamic x̂₀
+/// threshold; others are written as [`VERSION_MINOR_STATIC`]); newer
+/// minors are read (unknown optional sections are skipped).
+pub const VERSION_MINOR: u16 = 6;
+/// Minor version of the files this crate writes without a dynamic x̂₀
+/// threshold: what 1.5 wrote, so such files keep their bytes and 1.5
+/// readers read them.
+pub const VERSION_MINOR_STATIC: u16 = 5;
 /// Bytes of the fixed header.
 pub const HEADER_LEN: usize = 32;
 /// Bytes of one section-table entry.

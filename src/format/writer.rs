@@ -4,13 +4,14 @@ use std::vec;
 use std::vec::Vec;
 
 use super::container::{CRC_OFFSET, align_up, file_crc};
+use super::data_range::{FLAG_CLIP, FLAG_DYNAMIC};
 use super::int8_matrix::{WeightLayout, tile};
 use super::plan_section::{PLAN_HEADER_LEN, spec_fields};
 use super::schedule_section::fields;
 use super::topology::{TOPOLOGY_HEADER_LEN, prediction_code};
 use super::{
     FLAG_REQUIRED, FixedLayer, FormatError, HEADER_LEN, Layer, MAGIC, Model, SECTION_ENTRY_LEN,
-    SectionKind, TimeConditioning, VERSION_MAJOR, VERSION_MINOR,
+    SectionKind, TimeConditioning, VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_STATIC,
 };
 use crate::fixed::{Coefficient, Multiplier};
 use crate::plan::{PlanHeader, PlanRow, Prediction};
@@ -461,12 +462,44 @@ impl AnomalyData {
 pub struct DataRangeData {
     /// Whether the samplers clip x̂₀ to the bounds.
     pub clips: bool,
+    /// A dynamic threshold before the clip (only with `clips`; format 1.6).
+    pub dynamic: Option<DynamicThresholdData>,
     /// The bounds' reach past the range, as a fraction of its width.
     pub margin: f32,
     /// Smallest training value per dimension.
     pub low: Vec<f32>,
     /// Largest training value per dimension.
     pub high: Vec<f32>,
+}
+
+/// A dynamic x̂₀ threshold to write ([`crate::plan::DynamicThreshold`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DynamicThresholdData {
+    /// The percentile `p` of `|u|`, in (0, 1]; stored rounded to 2⁻¹⁶.
+    pub percentile: f64,
+    /// The largest threshold `s` (≥ 1; at most 32 767 for fixed point).
+    pub max: f32,
+}
+
+impl DynamicThresholdData {
+    /// The section's trailing bytes: the percentile in units of 2⁻¹⁶,
+    /// `max` as f32 and in Q16.16 (rounded, saturated), a reserved word.
+    /// Values out of range are written as given and refused by the parser.
+    fn to_bytes(self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(16);
+        let percentile = (self.percentile * 65536.0)
+            .round()
+            .clamp(0.0, f64::from(u32::MAX));
+        put_u32(&mut out, percentile as u32);
+        put_f32s(&mut out, &[self.max]);
+        let max_q = (f64::from(self.max) * 65536.0).round();
+        put_i32s(
+            &mut out,
+            [max_q.clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32],
+        );
+        put_u32(&mut out, 0);
+        out
+    }
 }
 
 impl DataRangeData {
@@ -488,7 +521,13 @@ impl DataRangeData {
     pub fn to_bytes(&self) -> Vec<u8> {
         let dim = self.low.len();
         let mut out = Vec::with_capacity(super::DATA_RANGE_HEADER_LEN + 24 * dim);
-        put_u32(&mut out, u32::from(self.clips));
+        let dynamic = if self.dynamic.is_some() {
+            FLAG_DYNAMIC
+        } else {
+            0
+        };
+        let clips = if self.clips { FLAG_CLIP } else { 0 };
+        put_u32(&mut out, clips | dynamic);
         put_u32(&mut out, len_u32(dim));
         put_f32s(&mut out, &[self.margin]);
         put_u32(&mut out, 0);
@@ -506,6 +545,9 @@ impl DataRangeData {
         }
         for side in [0, 1] {
             put_i32s(&mut out, fixed.iter().filter_map(|b| b.get(side).copied()));
+        }
+        if let Some(d) = self.dynamic {
+            out.extend(d.to_bytes());
         }
         out
     }
@@ -548,6 +590,24 @@ pub fn append_section(
     assemble(&sections)
 }
 
+/// The oldest minor version whose readers sample `sections` as meant:
+/// [`VERSION_MINOR`] when a data range section holds a dynamic threshold
+/// (a 1.5 reader refuses it: its flag bit was reserved), else
+/// [`VERSION_MINOR_STATIC`].
+fn minor_version(sections: &[(u16, u16, Vec<u8>)]) -> u16 {
+    let dynamic = sections.iter().any(|(code, _, body)| {
+        *code == SectionKind::DataRange.code()
+            && body
+                .first_chunk::<4>()
+                .is_some_and(|f| u32::from_le_bytes(*f) & FLAG_DYNAMIC != 0)
+    });
+    if dynamic {
+        VERSION_MINOR
+    } else {
+        VERSION_MINOR_STATIC
+    }
+}
+
 /// Lays out `sections` (kind code, flags, bytes) after the header and
 /// table, 16-byte aligned with zero padding, seals the file and checks it
 /// with [`Model::parse`].
@@ -564,7 +624,7 @@ fn assemble(sections: &[(u16, u16, Vec<u8>)]) -> Result<Vec<u8>, FormatError> {
     let mut out = Vec::with_capacity(end);
     out.extend_from_slice(&MAGIC);
     put_u16(&mut out, VERSION_MAJOR);
-    put_u16(&mut out, VERSION_MINOR);
+    put_u16(&mut out, minor_version(sections));
     put_u32(&mut out, len_u32(header_len));
     put_u32(&mut out, len_u32(end));
     put_u32(&mut out, len_u32(sections.len()));

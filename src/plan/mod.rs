@@ -28,11 +28,13 @@ mod error;
 mod grid;
 pub mod level;
 mod spec;
+pub mod threshold;
 
 #[cfg(feature = "float")]
 pub use compiler::{Compiler, with_langevin_step};
 pub use error::PlanError;
 pub use spec::{DdpmVariance, LangevinStep, PlanSpec, Prediction, SamplerKind, SnrStep};
+pub use threshold::{DynamicThreshold, THRESHOLD_ONE_Q};
 
 /// Most rows (network evaluations) a plan may have.
 pub const MAX_PLAN_ROWS: u32 = 65_536;
@@ -73,11 +75,11 @@ impl PlanRow {
         self.c != 0.0
     }
 
-    /// The update of one element, in the runtime's fixed operation order:
-    /// `d = p·x + q·out` clipped to `bounds = (low, high)` if given, then
-    /// `x' = ((a·x + b·d) + c·z) + d·h` and `h' = (e·x + f·d) + g·h`.
-    /// Returns `(x', h', d)`. The clip is `max(low)` then `min(high)`, so
-    /// no bounds can panic ([`x0_bounds`] gives them).
+    /// The update of one element with a static clip, in the runtime's
+    /// fixed operation order: `d = p·x + q·out` clipped to `bounds =
+    /// (low, high)` if given ([`clip_x0`]), then [`PlanRow::advance`].
+    /// Returns `(x', h', d)`. (The samplers compute every element's `d`
+    /// first, since a dynamic threshold needs them all.)
     pub fn update(
         &self,
         x: f32,
@@ -86,13 +88,23 @@ impl PlanRow {
         z: f32,
         bounds: Option<(f32, f32)>,
     ) -> (f32, f32, f32) {
-        let mut d = self.p * x + self.q * out;
-        if let Some((low, high)) = bounds {
-            d = d.max(low).min(high);
-        }
+        let d = clip_x0(self.x0(x, out), bounds);
+        let (x_new, h_new) = self.advance(x, d, h, z);
+        (x_new, h_new, d)
+    }
+
+    /// The unclipped x̂₀ of one element, `p·x + q·out`.
+    pub fn x0(&self, x: f32, out: f32) -> f32 {
+        self.p * x + self.q * out
+    }
+
+    /// The registers after the row, from one element's `x`, its (clipped)
+    /// x̂₀ `d`, `h` and noise `z`: `(((a·x + b·d) + c·z) + d·h,
+    /// (e·x + f·d) + g·h)`.
+    pub fn advance(&self, x: f32, d: f32, h: f32, z: f32) -> (f32, f32) {
         let x_new = self.a * x + self.b * d + self.c * z + self.d * h;
         let h_new = self.e * x + self.f * d + self.g * h;
-        (x_new, h_new, d)
+        (x_new, h_new)
     }
 
     /// The row's numbers in storage order (`t, p, q, a, b, c, d, e, f, g,
@@ -140,6 +152,15 @@ where
         (None, range) => range,
         (Some(c), None) => Some((-c, c)),
         (Some(c), Some((low, high))) => Some((larger(low, -c), smaller(high, c))),
+    }
+}
+
+/// `x0` clipped to `bounds = (low, high)` if given: `max(low)` then
+/// `min(high)`, so no bounds can panic.
+pub fn clip_x0(x0: f32, bounds: Option<(f32, f32)>) -> f32 {
+    match bounds {
+        Some((low, high)) => x0.max(low).min(high),
+        None => x0,
     }
 }
 

@@ -1,6 +1,7 @@
 //! [`Sampler`]: the float backends' sampler (feature `float`).
 
 use super::SamplerError;
+use super::threshold;
 use crate::finite::check;
 use crate::format::{DataRange, EmbeddedPlan, Model, Normalization, TimeBias, TimeConditioning};
 use crate::net::{Denoiser, Guidance, Guided, Network, TimeInput};
@@ -338,9 +339,7 @@ impl<'m, 's, N: Denoiser, P: Plan> Sampler<'m, 's, N, P> {
         };
         self.network.forward(x, time, self.net_scratch, out)?;
         let clip = self.plan.header().spec.clip;
-        for ((o, xi), range) in out.iter_mut().zip(x).zip(range_bounds(self.range)) {
-            (_, _, *o) = row.update(*xi, *o, 0.0, 0.0, x0_bounds(clip, range));
-        }
+        estimate(&row, clip, self.range, x, out);
         check(out)
     }
 
@@ -399,7 +398,26 @@ fn range_bounds(range: Option<DataRange<'_>>) -> impl Iterator<Item = Option<(f3
         .chain(core::iter::repeat(None))
 }
 
-/// One row's register update, element by element in index order.
+/// The row's clean-data estimate of `x` from the network output `out`,
+/// in place: `p·x + q·out`, then limited (the dynamic threshold of `range`
+/// if it has one, then each element's clip, [`x0_bounds`]).
+fn estimate(
+    row: &PlanRow,
+    clip: Option<f32>,
+    range: Option<DataRange<'_>>,
+    x: &[f32],
+    out: &mut [f32],
+) {
+    for (o, xi) in out.iter_mut().zip(x) {
+        *o = row.x0(*xi, *o);
+    }
+    let bounds = || range_bounds(range).map(move |r| x0_bounds(clip, r));
+    let dynamic = range.and_then(|r| r.dynamic());
+    threshold::limit(out, bounds, dynamic.as_ref());
+}
+
+/// One row's register update: the x̂₀ register from the network output
+/// ([`estimate`]), then `x` and `h` element by element in index order.
 fn apply_row<R: Rng + ?Sized>(
     row: &PlanRow,
     clip: Option<f32>,
@@ -409,11 +427,11 @@ fn apply_row<R: Rng + ?Sized>(
     h: &mut [f32],
     rng: &mut R,
 ) {
+    estimate(row, clip, range, x, out);
     let noisy = row.draws_noise();
-    let elements = x.iter_mut().zip(out.iter_mut()).zip(h.iter_mut());
-    for (((xi, oi), hi), range) in elements.zip(range_bounds(range)) {
+    for ((xi, di), hi) in x.iter_mut().zip(out.iter()).zip(h.iter_mut()) {
         let z = if noisy { standard_normal(rng) } else { 0.0 };
-        (*xi, *hi, *oi) = row.update(*xi, *oi, *hi, z, x0_bounds(clip, range));
+        (*xi, *hi) = row.advance(*xi, *di, *hi, z);
     }
 }
 

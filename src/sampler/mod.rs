@@ -16,6 +16,8 @@
 mod error;
 #[cfg(feature = "float")]
 mod float;
+#[cfg(feature = "float")]
+mod threshold;
 
 pub use error::SamplerError;
 #[cfg(feature = "float")]

@@ -490,6 +490,7 @@ pub fn with_data_range(bytes: &[u8], half: f32, clips: bool) -> Vec<u8> {
     let dim = format::Model::parse(bytes).unwrap().topology().x_dim() as usize;
     let range = format::DataRangeData {
         clips,
+        dynamic: None,
         margin: 0.0,
         low: vec![-half; dim],
         high: vec![half; dim],

@@ -11,7 +11,8 @@ use super::{
 use crate::common;
 use tinyscore::fixed::quantize::quantize;
 use tinyscore::format::{
-    self, AnomalyData, DataRangeData, FLAG_REQUIRED, FormatError, SectionKind, WeightsData,
+    self, AnomalyData, DataRangeData, DynamicThresholdData, FLAG_REQUIRED, FormatError,
+    SectionKind, WeightsData,
 };
 use tinyscore::plan::PlanError;
 
@@ -25,6 +26,28 @@ pub fn fixed_base() -> Vec<u8> {
     let spec = common::mlp_spec(4, 2, 3, true);
     let scales = common::trajectory_scales(&spec, 8, 1.25);
     format::write(&quantize(&spec, &scales).unwrap()).unwrap()
+}
+
+/// [`fixed_base`] with a data range whose samplers clip x̂₀ after a
+/// dynamic threshold (format 1.6).
+pub fn dynamic_threshold_base() -> Vec<u8> {
+    let range = DataRangeData {
+        clips: true,
+        dynamic: Some(DynamicThresholdData {
+            percentile: 0.75,
+            max: 8.0,
+        }),
+        margin: 0.05,
+        low: vec![-1.0, -2.0],
+        high: vec![1.0, 2.0],
+    };
+    format::append_section(
+        &fixed_base(),
+        SectionKind::DataRange.code(),
+        0,
+        range.to_bytes(),
+    )
+    .unwrap()
 }
 
 /// The small sinusoidal base with hidden width 3 and f16 weights: dense
@@ -344,6 +367,7 @@ pub fn add_cases(cases: &mut Vec<Case>, float_base: &[u8], float_bias_table: &[u
     // 24..32, float bounds 32..48, Q16.16 bounds 48..64.
     let range = DataRangeData {
         clips: true,
+        dynamic: None,
         margin: 0.05,
         low: vec![-1.0, -2.0],
         high: vec![1.0, 2.0],
@@ -361,7 +385,7 @@ pub fn add_cases(cases: &mut Vec<Case>, float_base: &[u8], float_bias_table: &[u
     };
     add(
         "data_range_unknown_flag",
-        fixed_range(&|b| put_u32(b, 0, 3)),
+        fixed_range(&|b| put_u32(b, 0, 5)),
         E::BadCode {
             section: K::DataRange,
             offset: 0,
@@ -423,6 +447,76 @@ pub fn add_cases(cases: &mut Vec<Case>, float_base: &[u8], float_bias_table: &[u
         "data_range_float_bounds_unordered",
         float_range(&|b| put_f32(b, 32, 9.0)),
         range_mismatch,
+    );
+
+    // A dynamic threshold (since 1.6): flag bit 1 and 16 bytes after the
+    // arrays, 64..80: percentile, float bound, Q16.16 bound, reserved.
+    add(
+        "data_range_dynamic_without_clip",
+        fixed_range(&|b| put_u32(b, 0, 2)),
+        E::BadCode {
+            section: K::DataRange,
+            offset: 0,
+        },
+    );
+    add(
+        "data_range_dynamic_without_parameters",
+        fixed_range(&|b| put_u32(b, 0, 3)),
+        E::SectionLength(K::DataRange),
+    );
+    let dynamic = DataRangeData {
+        dynamic: Some(DynamicThresholdData {
+            percentile: 0.995,
+            max: 4.0,
+        }),
+        ..range.clone()
+    };
+    let with_dynamic = |model: &[u8]| {
+        format::append_section(model, K::DataRange.code(), 0, dynamic.to_bytes()).unwrap()
+    };
+    let (float_dynamic, fixed_dynamic) = (with_dynamic(float_base), with_dynamic(&fixed));
+    let float_threshold =
+        |edit: &dyn Fn(&mut Vec<u8>)| section(&float_dynamic, K::DataRange, |b| edit(b));
+    let fixed_threshold =
+        |edit: &dyn Fn(&mut Vec<u8>)| section(&fixed_dynamic, K::DataRange, |b| edit(b));
+    let threshold_limit = |offset| E::Limit {
+        section: K::DataRange,
+        offset,
+    };
+    add(
+        "data_range_percentile_zero",
+        fixed_threshold(&|b| put_u32(b, 64, 0)),
+        threshold_limit(64),
+    );
+    add(
+        "data_range_percentile_above_one",
+        fixed_threshold(&|b| put_u32(b, 64, 65_537)),
+        threshold_limit(64),
+    );
+    add(
+        "data_range_threshold_max_q_below_one",
+        fixed_threshold(&|b| put_u32(b, 72, 65_535)),
+        threshold_limit(72),
+    );
+    add(
+        "data_range_threshold_max_below_one",
+        float_threshold(&|b| put_f32(b, 68, 0.5)),
+        threshold_limit(68),
+    );
+    add(
+        "data_range_threshold_max_nan",
+        float_threshold(&|b| put_f32(b, 68, f32::NAN)),
+        threshold_limit(68),
+    );
+    add(
+        "data_range_threshold_reserved",
+        fixed_threshold(&|b| put_u32(b, 76, 1)),
+        E::Reserved { offset: 76 },
+    );
+    add(
+        "data_range_threshold_trailing_bytes",
+        fixed_threshold(&|b| b.extend([0; 4])),
+        E::SectionLength(K::DataRange),
     );
 
     // ---- Class bias -----------------------------------------------------------

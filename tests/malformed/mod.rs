@@ -1673,5 +1673,6 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         ("seed_fixed", backends::fixed_base()),
         ("seed_conditional", backends::conditional_base()),
         ("seed_fixed_conditional", backends::fixed_conditional_base()),
+        ("seed_dynamic_threshold", backends::dynamic_threshold_base()),
     ]
 }

@@ -14,8 +14,8 @@ use crate::train::{
     MAX_PERIOD, RunState, TrainConfig, TrainError, class_inputs, network, prediction,
 };
 use tinyscore::format::{
-    self, AnomalyData, ClassBiasData, DataRangeData, Layer, ModelSpec, PlanData, SectionKind,
-    TimeConditioning, WeightsData,
+    self, AnomalyData, ClassBiasData, DataRangeData, DynamicThresholdData, Layer, ModelSpec,
+    PlanData, SectionKind, TimeConditioning, WeightsData,
 };
 use tinyscore::plan::{Compiler, PlanRow, PlanSpec, SamplerKind};
 use tinyscore::schedule::Spacing;
@@ -57,6 +57,16 @@ pub enum X0Clip {
         /// Fraction of the range's width.
         margin: f32,
     },
+    /// To the range of [`X0Clip::Range`] with the default margin, after a
+    /// dynamic threshold (Imagen's, in the coordinates where those bounds
+    /// are ±1; docs/FORMAT.md, section 12) of the `percentile` of the
+    /// sample's coordinates, at most `max`.
+    Dynamic {
+        /// The percentile `p`, in (0, 1].
+        percentile: f64,
+        /// The largest threshold, in [1, 32 767].
+        max: f32,
+    },
     /// To `±bound` in every dimension (model units).
     Bound(f32),
     /// Not at all.
@@ -66,6 +76,43 @@ pub enum X0Clip {
 impl X0Clip {
     /// The default margin of [`X0Clip::Range`].
     pub const DEFAULT_MARGIN: f32 = 0.05;
+    /// The default percentile of [`X0Clip::Dynamic`] (diffusers' and
+    /// Imagen's 0.995).
+    pub const DEFAULT_PERCENTILE: f64 = 0.995;
+    /// The default bound of [`X0Clip::Dynamic`]'s threshold: none to
+    /// speak of (Imagen's rule; the largest a Q16.16 state holds).
+    pub const DEFAULT_MAX: f32 = 32_767.0;
+
+    /// `dynamic`, `dynamic:P` or `dynamic:P:MAX`, from what follows
+    /// `dynamic:` (if anything).
+    fn dynamic(rest: Option<&str>, whole: &str) -> Result<Self, String> {
+        let mut parts = rest.into_iter().flat_map(|r| r.split(':'));
+        let (p, max) = (parts.next(), parts.next());
+        if parts.next().is_some() {
+            return Err(format!(
+                "--clip {whole}: expected dynamic:P or dynamic:P:MAX"
+            ));
+        }
+        let percentile = match p {
+            None => Self::DEFAULT_PERCENTILE,
+            Some(p) => p
+                .parse::<f64>()
+                .ok()
+                .filter(|p| *p * 65536.0 >= 0.5 && *p <= 1.0)
+                .ok_or_else(|| {
+                    format!("--clip {whole}: the percentile must be in (0, 1], at least 2^-17")
+                })?,
+        };
+        let max = match max {
+            None => Self::DEFAULT_MAX,
+            Some(m) => m
+                .parse::<f32>()
+                .ok()
+                .filter(|m| (1.0..=Self::DEFAULT_MAX).contains(m))
+                .ok_or_else(|| format!("--clip {whole}: MAX must be in [1, 32767]"))?,
+        };
+        Ok(X0Clip::Dynamic { percentile, max })
+    }
 }
 
 impl Default for X0Clip {
@@ -78,8 +125,14 @@ impl Default for X0Clip {
 
 impl std::str::FromStr for X0Clip {
     type Err = String;
-    /// `range`, `range:MARGIN`, `none` or a positive bound.
+    /// `range`, `range:MARGIN`, `dynamic`, `dynamic:P`, `dynamic:P:MAX`,
+    /// `none` or a positive bound.
     fn from_str(s: &str) -> Result<Self, String> {
+        match s.split_once(':') {
+            None if s == "dynamic" => return Self::dynamic(None, s),
+            Some(("dynamic", rest)) => return Self::dynamic(Some(rest), s),
+            _ => {}
+        }
         let positive = |v: &str, what: &str, zero_ok: bool| {
             v.parse::<f32>()
                 .ok()
@@ -95,7 +148,8 @@ impl std::str::FromStr for X0Clip {
                 }),
                 None => Ok(X0Clip::Bound(positive(
                     s,
-                    "expected range, range:MARGIN, none or a bound > 0",
+                    "expected range, range:MARGIN, dynamic, dynamic:P, dynamic:P:MAX, none \
+                     or a bound > 0",
                     false,
                 )?)),
             },
@@ -170,7 +224,7 @@ pub fn plan_for(
         prediction: prediction(&c.prediction)?,
         clip: match opts.clip {
             X0Clip::Bound(b) => Some(b),
-            X0Clip::Range { .. } | X0Clip::None => None,
+            X0Clip::Range { .. } | X0Clip::Dynamic { .. } | X0Clip::None => None,
         },
     };
     let plan_error = |source| ExportError::Plan {
@@ -269,12 +323,18 @@ fn data_range(state: &RunState, clip: X0Clip) -> Result<DataRangeData, ExportErr
             })?
         }
     };
-    let (clips, margin) = match clip {
-        X0Clip::Range { margin } => (true, margin),
-        X0Clip::Bound(_) | X0Clip::None => (false, X0Clip::DEFAULT_MARGIN),
+    let (clips, margin, dynamic) = match clip {
+        X0Clip::Range { margin } => (true, margin, None),
+        X0Clip::Dynamic { percentile, max } => (
+            true,
+            X0Clip::DEFAULT_MARGIN,
+            Some(DynamicThresholdData { percentile, max }),
+        ),
+        X0Clip::Bound(_) | X0Clip::None => (false, X0Clip::DEFAULT_MARGIN, None),
     };
     Ok(DataRangeData {
         clips,
+        dynamic,
         margin,
         low: range.low,
         high: range.high,

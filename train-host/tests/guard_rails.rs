@@ -147,3 +147,64 @@ fn the_edm_schedule_trains_v_or_x0_prediction() {
     });
     assert_eq!(model.schedule(), edm);
 }
+
+#[test]
+fn the_dynamic_clip_is_stored_shown_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    train_tiny("moons", d);
+    let export = |clip: &'static str, backend: &'static str| {
+        [
+            "export",
+            "run",
+            "-o",
+            "m.tsm",
+            "--sampler",
+            "ddim",
+            "--steps",
+            "5",
+            "--backend",
+            backend,
+            "--calibration-samples",
+            "4",
+            "--clip",
+            clip,
+        ]
+    };
+    // (--clip, stored percentile round(p·2¹⁶), float bound, Q16.16 bound)
+    for (clip, percentile, max, max_q) in [
+        ("dynamic", 65_208, 32_767.0, 32_767 << 16),
+        ("dynamic:0.9:2", 58_982, 2.0, 2 << 16),
+    ] {
+        for backend in ["f32", "fixed"] {
+            run(&export(clip, backend), d);
+            let bytes = std::fs::read(d.join("m.tsm")).unwrap();
+            let model = Model::parse(&bytes).unwrap();
+            assert_eq!(model.version_minor(), 6, "{clip} {backend}");
+            let range = model.data_range().unwrap();
+            let t = range.dynamic().expect("a dynamic threshold");
+            assert!(range.clips());
+            assert_eq!(
+                (t.percentile(), t.max(), t.max_q()),
+                (percentile, max, max_q)
+            );
+            let out = tinyscore(&["inspect", "m.tsm"], d);
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(stdout.contains("after a dynamic threshold"), "{stdout}");
+            run(&["sample", "m.tsm", "-n", "20", "-o", "s.csv"], d);
+        }
+    }
+    run(&export("range", "f32"), d);
+    let bytes = std::fs::read(d.join("m.tsm")).unwrap();
+    let model = Model::parse(&bytes).unwrap();
+    assert_eq!(model.version_minor(), 5, "the static clip is a 1.5 file");
+    for bad in [
+        "dynamic:0",
+        "dynamic:1.5",
+        "dynamic:x",
+        "dynamic:0.9:0.5",
+        "dynamic:0.9:2:3",
+    ] {
+        refused(&export(bad, "f32"), d, "--clip dynamic");
+    }
+}

@@ -114,8 +114,16 @@ pub fn run(path: &Path) -> Result<(), CliError> {
         outln!(
             "x̂₀ clip    {}",
             if range.clips() {
+                let dynamic = range.dynamic().map_or(String::new(), |d| {
+                    format!(
+                        ", after a dynamic threshold (percentile {:.4} of |x̂₀ − centre| / half-width, \
+                         s in [1, {}])",
+                        f64::from(d.percentile()) / 65536.0,
+                        d.max()
+                    )
+                });
                 format!(
-                    "every row, to the training range ± {} % of its width (per dimension)",
+                    "every row, to the training range ± {} % of its width (per dimension){dynamic}",
                     100.0 * range.margin()
                 )
             } else {

@@ -282,11 +282,16 @@ pub struct ExportArgs {
     /// How every sampler row clips its clean-sample estimate x̂₀: `range`
     /// (to the training data's range, widened by 5 % of its width on each
     /// side), `range:MARGIN` (another margin, a fraction of the width),
-    /// `none`, or a number B (to ±B in normalised units).
+    /// `dynamic` (Imagen's dynamic thresholding, then the range clip: x̂₀
+    /// is shrunk towards the range's centre by the 0.995 percentile of its
+    /// coordinates' distance to it, in units of the range's half-width,
+    /// when that exceeds 1), `dynamic:P` (another percentile, in (0, 1]),
+    /// `dynamic:P:MAX` (the shrink at most 1/MAX), `none`, or a number B
+    /// (to ±B in normalised units).
     #[arg(
         long,
         default_value = "range",
-        value_name = "range|range:MARGIN|none|B"
+        value_name = "range|range:MARGIN|dynamic[:P[:MAX]]|none|B"
     )]
     pub clip: crate::export::X0Clip,
     /// Which EMA weights: `best` (the lowest validation loss, the last for
