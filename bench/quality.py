@@ -32,6 +32,7 @@ training data itself).
 """
 
 import argparse
+import os
 import pathlib
 import re
 import subprocess
@@ -40,7 +41,7 @@ import sys
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BIN = ROOT / "target" / "release" / "tinyscore"
+BIN = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release" / "tinyscore"
 BUILT_IN = ["moons", "swissroll", "8gaussians", "checkerboard", "rings", "pinwheel", "sine-windows"]
 SAMPLERS = ["ddim", "pf-ode-euler", "pf-ode-heun", "dpmpp-2m", "ddpm", "langevin"]
 STEPS = [5, 10, 20, 50]

@@ -33,28 +33,18 @@ rows to them, as bench/quality.py reports it.
 
 import argparse
 import json
-import os
 import pathlib
-import re
-import subprocess
 import sys
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-BIN = TARGET / "release" / "tinyscore"
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+# The command runner, the out-of-range line and the CSV writer of bench/quality.py.
+from quality import OUTSIDE, ROOT, run, write_csv  # noqa: E402
+
 SETS = ["moons", "sine-windows", "digits"]
 PLANS = [("ddim", 5), ("ddim", 10), ("ddim", 20), ("ddim", 50), ("ddpm", 1000)]
 CLIPS = ["none", "range", "dynamic", "dynamic:0.995:1.5", "dynamic:0.9"]
 BACKENDS = ["f32", "fixed"]
 N = 1000
-OUTSIDE = re.compile(r"([0-9.]+) % of sample values outside the training range")
-
-
-def run(*args):
-    done = subprocess.run([str(BIN), *map(str, args)], capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"tinyscore {' '.join(map(str, args))} failed:\n{done.stderr}")
-    return done
 
 
 def swd(samples, against):
@@ -65,8 +55,6 @@ def swd(samples, against):
 def digits(work):
     """The training and held-out CSV files of scikit-learn's digits, as
     bench/quality.py writes them."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    from quality import write_csv
     import numpy as np
     from sklearn.datasets import load_digits
 
