@@ -18,6 +18,7 @@ use tinyscore::noise::standard_normal;
 use tinyscore::plan::DynamicThreshold;
 use tinyscore::plan::threshold::kth_smallest;
 use tinyscore::sampler::Sampler;
+use tinyscore::stepper::Stepper;
 
 /// Data dimension of the fixtures: enough coordinates for the percentile
 /// to fall between two of them.
@@ -96,12 +97,9 @@ fn median_magnitude<'v>(values: impl Iterator<Item = &'v f64>) -> f64 {
     m[m.len() / 2]
 }
 
-/// Each input's x̂₀ by float model `bytes`.
-fn float_estimates(bytes: &[u8], inputs: &[(u32, Vec<f32>)]) -> Vec<Vec<f32>> {
-    let model = Model::parse(bytes).unwrap();
-    let mut scratch = vec![0.0; model.scratch_len()];
-    let mut sampler = Sampler::embedded(&model, 0, &mut scratch).unwrap();
-    let mut out = vec![0.0; DIM as usize];
+/// Each input's x̂₀ (at row `k`) by `sampler`.
+fn estimates<S: Stepper>(sampler: &mut S, inputs: &[(u32, Vec<S::Value>)]) -> Vec<Vec<S::Value>> {
+    let mut out = vec![S::Value::default(); DIM as usize];
     inputs
         .iter()
         .map(|(k, x)| {
@@ -111,20 +109,25 @@ fn float_estimates(bytes: &[u8], inputs: &[(u32, Vec<f32>)]) -> Vec<Vec<f32>> {
         .collect()
 }
 
+/// Each input's x̂₀ by float model `bytes`.
+fn float_estimates(bytes: &[u8], inputs: &[(u32, Vec<f32>)]) -> Vec<Vec<f32>> {
+    let model = Model::parse(bytes).unwrap();
+    let mut scratch = vec![0.0; model.scratch_len()];
+    estimates(
+        &mut Sampler::embedded(&model, 0, &mut scratch).unwrap(),
+        inputs,
+    )
+}
+
 /// Each input's x̂₀ (Q16.16) by fixed-point model `bytes`.
 fn fixed_estimates(bytes: &[u8], inputs: &[(u32, Vec<i32>)]) -> Vec<Vec<i32>> {
     let model = Model::parse(bytes).unwrap();
     let need = FixedScratch::of(&model.fixed_network().unwrap());
     let (mut acts, mut regs) = (vec![0i16; need.activations], vec![0i32; need.registers]);
-    let mut sampler = FixedSampler::embedded(&model, 0, &mut acts, &mut regs).unwrap();
-    let mut out = vec![0; DIM as usize];
-    inputs
-        .iter()
-        .map(|(k, x)| {
-            sampler.estimate_x0(x, *k, &mut out).unwrap();
-            out.clone()
-        })
-        .collect()
+    estimates(
+        &mut FixedSampler::embedded(&model, 0, &mut acts, &mut regs).unwrap(),
+        inputs,
+    )
 }
 
 #[test]
