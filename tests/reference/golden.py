@@ -668,21 +668,8 @@ def annealed_langevin(grid, case, x, zs):
             assert abs(sg / p.sigma - 1) < 1e-12
             p.sigma = sg
     sigma_L = levels[-1].sigma
-    rows = []
-    row = 0
-    for i, p in enumerate(levels):
-        step_size = step_lr * (p.sigma / sigma_L) ** 2
-        for _ in range(K):
-            grad = score_fn(grid, case, x, i)
-            x = x + step_size * grad + zs[row] * np.sqrt(step_size * 2)
-            rows.append((p.t, x, True))
-            row += 1
-    if denoise:
-        L = len(levels) - 1
-        p = levels[L]
-        x = (x + p.sigma**2 * score_fn(grid, case, x, L)) / p.alpha
-        rows.append((p.t, x, False))
-    return rows
+    step_size_of = lambda p: step_lr * (p.sigma / sigma_L) ** 2  # noqa: E731
+    return langevin_rows(grid, case, x, zs, levels, K, denoise, step_size_of)
 
 
 def annealed_langevin_snr(grid, case, x, zs):
@@ -695,10 +682,16 @@ def annealed_langevin_snr(grid, case, x, zs):
     `LangevinCorrector`'s norm rule; docs/ARCHITECTURE.md.)"""
     _, K, snr, denoise = case["sampler"]
     levels = grid.points[:-1]
+    return langevin_rows(grid, case, x, zs, levels, K, denoise, lambda p: 2 * (snr * p.sigma) ** 2)
+
+
+def langevin_rows(grid, case, x, zs, levels, K, denoise, step_size_of):
+    """The annealed Langevin loop of both references: K updates per level
+    with step_size_of(level), then NCSNv2's denoising if asked."""
     rows = []
     row = 0
     for i, p in enumerate(levels):
-        step_size = 2 * (snr * p.sigma) ** 2
+        step_size = step_size_of(p)
         for _ in range(K):
             grad = score_fn(grid, case, x, i)
             x = x + step_size * grad + zs[row] * np.sqrt(step_size * 2)
