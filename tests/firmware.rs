@@ -14,7 +14,7 @@
 //! Cortex-M4F, `firmware/fixed-only` also runs the runtime built without its
 //! `float` feature.
 //!
-//! The models are firmware/models/{f32,f16,fixed,fixed-29,fixed-8d,fixed-edm}.tsm:
+//! The models are firmware/models/{f32,f16,fixed,fixed-29,fixed-8d,fixed-edm,fixed-embedded}.tsm:
 //! the fixtures of tests/common made class-conditional with 3 classes
 //! ([`common::conditional_spec`] of [`common::small_spec`], its f16 version,
 //! and of the bias-table MLP quantised, at hidden width 16 and 29, and for
@@ -129,6 +129,16 @@ fn fixture(name: &str) -> Vec<u8> {
             let scales = common::trajectory_scales(&conditional, 64, 1.25);
             spec = quantize(&conditional, &scales).unwrap();
         }
+        "fixed-embedded" => {
+            // The fixed fixture's network with its time embedded on the
+            // device (format 1.7): rows carry their time, the first layer
+            // takes the integer embedding beside the state. Calibrated on
+            // the folded form of the same network (the same tensors).
+            let folded = common::conditional_spec(common::mlp_spec(16, 8, 10, true), CLASSES);
+            let scales = common::trajectory_scales(&folded, 64, 1.25);
+            let embedded = common::conditional_spec(common::mlp_spec(16, 8, 10, false), CLASSES);
+            spec = quantize(&embedded, &scales).unwrap();
+        }
         "f32-overflow" => return overflowing(&fixture("f32")),
         other => unreachable!("no fixture {other}"),
     }
@@ -232,13 +242,14 @@ fn calibration_scores<S: Stepper>(
     scores
 }
 
-const MODELS: [&str; 7] = [
+const MODELS: [&str; 8] = [
     "f32",
     "f16",
     "fixed",
     "fixed-29",
     "fixed-8d",
     "fixed-edm",
+    "fixed-embedded",
     "f32-overflow",
 ];
 
@@ -463,6 +474,11 @@ fn cortex_m4f_whole_layers_in_the_dsp_routine_are_bit_identical_to_the_host() {
 #[test]
 fn cortex_m4f_edm_model_is_bit_identical_to_the_host() {
     check("thumbv7em-none-eabihf", "mps2-an386", "fixed-edm");
+}
+
+#[test]
+fn cortex_m4f_time_embedded_on_the_device_is_bit_identical_to_the_host() {
+    check("thumbv7em-none-eabihf", "mps2-an386", "fixed-embedded");
 }
 
 #[test]

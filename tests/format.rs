@@ -88,6 +88,7 @@ fn read_back<'a>(model: &Model<'a>, bytes: &'a [u8]) -> ModelSpec<'a> {
                 rows: v.iter().collect(),
             },
         }),
+        time_embedding: None,
         // The sections this version does not read, and the names (written
         // as extra sections), kept in the table.
         extra_sections: model
@@ -429,6 +430,7 @@ fn round_trip_explicit_betas_and_discrete_samplers() {
             )),
         ],
         class_bias: None,
+        time_embedding: None,
         extra_sections: Vec::new(),
     };
     assert_round_trip(&spec);
@@ -684,8 +686,8 @@ fn dynamic_threshold_reads_back_as_1_6_and_bad_percentiles_are_refused() {
     // is what 1.5 wrote.
     let bytes = with(threshold(0.995, 2.5)).unwrap();
     let model = Model::parse(&bytes).unwrap();
-    assert_eq!(model.version_minor(), format::VERSION_MINOR);
-    assert_eq!(format::VERSION_MINOR, 6);
+    assert_eq!(model.version_minor(), format::VERSION_MINOR_DYNAMIC);
+    assert_eq!(format::VERSION_MINOR_DYNAMIC, 6);
     let t = model.data_range().unwrap().dynamic().unwrap();
     // round(0.995·2¹⁶) = 65 208; 2.5·2¹⁶ = 163 840.
     assert_eq!((t.percentile(), t.max(), t.max_q()), (65_208, 2.5, 163_840));
@@ -1063,6 +1065,7 @@ fn may_accept(base: &[u8], bit: usize) -> bool {
         SectionKind::WeightsF16
         | SectionKind::WeightsFixed
         | SectionKind::FixedPlan
+        | SectionKind::TimeEmbedding
         | SectionKind::Anomaly
         | SectionKind::WeightedAnomaly
         | SectionKind::ClassBias

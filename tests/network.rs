@@ -73,6 +73,7 @@ fn spec(mean: Vec<f32>, scale: Vec<f32>) -> ModelSpec<'static> {
         schedule: schedule(),
         plans: Vec::new(),
         class_bias: None,
+        time_embedding: None,
         extra_sections: Vec::new(),
     }
 }

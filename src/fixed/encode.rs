@@ -5,6 +5,7 @@
 use super::lut::{LUT_LEN, entry_input};
 use super::requantize::{MAX_SHIFT, MIN_SHIFT};
 use super::{ACTIVATION_MAX, Coefficient, Multiplier, coefficient::MAX_COEFFICIENT_SHIFT};
+use crate::format::PACKED_MANTISSA_BITS;
 
 /// `(mantissa, exponent)` with `v = mantissa·2^exponent`, mantissa in
 /// `[2³⁰, 2³¹)` (rounded to nearest), for `v > 0` finite.
@@ -80,6 +81,34 @@ impl Coefficient {
         }
         Some(Coefficient {
             m: sign * m as i32,
+            shift: shift as u32,
+        })
+    }
+
+    /// The coefficient nearest to `v` whose mantissa fits the 26 bits of a
+    /// packed plan coefficient (format 1.7, [`crate::format::FixedPlan`]):
+    /// `|m| < 2²⁵`, 24 bits of relative precision, as many as the f32 row
+    /// it comes from; `None` if `v` is not finite or `|v| ≥ 2²⁵`.
+    pub fn packable(v: f64) -> Option<Coefficient> {
+        let limit = f64::from(1u32 << (PACKED_MANTISSA_BITS - 1));
+        if !v.is_finite() || v.abs() >= limit {
+            return None;
+        }
+        if v == 0.0 {
+            return Some(Coefficient::default());
+        }
+        // |v| = f·2^e, f in [0.5, 1): v·2^(25 − e) is in [2²⁴, 2²⁵) before
+        // rounding, which may reach 2²⁵ (then one shift less).
+        let (_, e) = libm::frexp(v);
+        let top = PACKED_MANTISSA_BITS as i32 - 1 - e;
+        let mut shift = top.clamp(0, MAX_COEFFICIENT_SHIFT as i32);
+        let mut m = libm::round(libm::ldexp(v, shift));
+        if m.abs() >= limit {
+            shift -= 1;
+            m = libm::round(libm::ldexp(v, shift));
+        }
+        (shift >= 0 && m.abs() < limit).then_some(Coefficient {
+            m: m as i32,
             shift: shift as u32,
         })
     }

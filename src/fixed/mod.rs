@@ -38,6 +38,7 @@ pub mod network;
 pub mod quantize;
 pub mod requantize;
 pub mod sampler;
+pub mod sinusoid;
 mod threshold;
 pub mod units;
 

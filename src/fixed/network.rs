@@ -10,14 +10,18 @@
 use super::kernel;
 use super::lut::{LUT_LEN, interpolate};
 use super::requantize::rounding_divide_by_pot;
+use super::sinusoid;
 use super::{saturate_activation, saturate_i32};
-use crate::format::{ClassBias, FixedLayer, FixedWeights, I32s, Topology};
+use crate::format::{ClassBias, FixedLayer, FixedWeights, I32s, RowTime, TimeEmbedding, Topology};
 use crate::net::NetError;
 
 /// A fixed-point network reading its weights in place.
 #[derive(Clone, Copy, Debug)]
 pub struct FixedNetwork<'a> {
     weights: FixedWeights<'a>,
+    /// The integer time embedding, for a model whose plan rows carry their
+    /// time; `None` when they carry time-bias rows.
+    embedding: Option<TimeEmbedding<'a>>,
     classes: Option<ClassBias<'a>>,
     /// The class-bias row added to the first dense layer: the chosen
     /// class's, or the unconditional one.
@@ -25,11 +29,16 @@ pub struct FixedNetwork<'a> {
 }
 
 impl<'a> FixedNetwork<'a> {
-    /// A network over validated weights and class-bias rows (from
-    /// [`crate::format::Model::fixed_network`]), unconditional.
-    pub(crate) fn new(weights: FixedWeights<'a>, classes: Option<ClassBias<'a>>) -> Self {
+    /// A network over validated weights, time embedding and class-bias rows
+    /// (from [`crate::format::Model::fixed_network`]), unconditional.
+    pub(crate) fn new(
+        weights: FixedWeights<'a>,
+        embedding: Option<TimeEmbedding<'a>>,
+        classes: Option<ClassBias<'a>>,
+    ) -> Self {
         FixedNetwork {
             weights,
+            embedding,
             classes,
             class: classes.and_then(|c| c.i32_row(None)),
         }
@@ -73,13 +82,13 @@ impl<'a> FixedNetwork<'a> {
         3 * vector_len(self.topology()) + 1
     }
 
-    /// Evaluates the network on the state `x` (Q16.16) with the time-bias
-    /// row of the current plan row, writing the last layer's int16 output
-    /// (widened) to `out`.
+    /// Evaluates the network on the state `x` (Q16.16) at the time of the
+    /// current plan row (its time-bias row, or its time embedded here),
+    /// writing the last layer's int16 output (widened) to `out`.
     pub fn forward(
         &self,
         x: &[i32],
-        time_bias: I32s<'_>,
+        time: RowTime<'_>,
         scratch: &mut [i16],
         out: &mut [i32],
     ) -> Result<(), NetError> {
@@ -90,9 +99,13 @@ impl<'a> FixedNetwork<'a> {
                 expected: topology.x_dim(),
             });
         }
-        if time_bias.len() != topology.first_dense_output() as usize {
-            return Err(NetError::TimeInput);
-        }
+        let time_bias = match (time, self.embedding) {
+            (RowTime::Bias(row), None) if row.len() == topology.first_dense_output() as usize => {
+                Some(row)
+            }
+            (RowTime::Input(_), Some(_)) => None,
+            _ => return Err(NetError::TimeInput),
+        };
         let scratch_error = NetError::Scratch {
             needed: u32::try_from(self.scratch_len()).unwrap_or(u32::MAX),
         };
@@ -112,12 +125,17 @@ impl<'a> FixedNetwork<'a> {
             *c = saturate_activation(i64::from(input.apply(v)));
         }
         let mut w = dim;
+        if let (RowTime::Input(tau), Some(embedding)) = (time, &self.embedding) {
+            let e = embedding.dim() as usize;
+            sinusoid::embed(tau, embedding, cur.get_mut(dim..dim + e).unwrap_or(&mut []));
+            w += e;
+        }
         let mut first_dense = true;
         for layer in self.weights.layers() {
             match layer {
                 FixedLayer::Dense { output, .. } => {
                     let extra = if first_dense {
-                        [Some(time_bias), self.class]
+                        [time_bias, self.class]
                     } else {
                         [None, None]
                     };

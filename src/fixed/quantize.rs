@@ -17,7 +17,7 @@ use super::encode::activation_table;
 use super::{Coefficient, Multiplier, STATE_FRAC_BITS};
 use crate::format::{
     Activation, COEFFICIENTS, ClassBiasData, FixedLayerData, FixedPlanData, Layer, ModelSpec,
-    PlanData, TimeConditioning, WeightsData,
+    PlanData, RowTimeData, TimeConditioning, TimeEmbeddingData, WeightsData,
 };
 use crate::noise::FRAC_BITS as NOISE_FRAC_BITS;
 use crate::plan::RowsPlan;
@@ -224,17 +224,28 @@ fn to_accumulator<'r>(row: &'r [f32], accumulator: &'r [f64]) -> impl Iterator<I
         .map(|(&v, &acc)| round_i32(f64::from(v) / acc))
 }
 
+/// How the network sees the time in integers.
+enum TimeForm {
+    /// Folded into first-layer bias rows, one table per plan.
+    Folded,
+    /// Embedded on the device: each row carries `τ = t·scale`.
+    Embedded {
+        /// The factor from the schedule's time to `τ`.
+        scale: f32,
+    },
+}
+
+/// Largest `|τ|` a row may carry: Q16.16 in an `i32`.
+const TAU_LIMIT: f64 = 32767.0;
+
 /// The integer form of one plan.
 fn quantise_plan(
     index: usize,
     plan: &PlanData,
     net: &Quantised,
+    time: &TimeForm,
 ) -> Result<FixedPlanData, QuantizeError> {
     let bad = |row| QuantizeError::Coefficient { plan: index, row };
-    let table = plan
-        .time_bias
-        .as_ref()
-        .ok_or(QuantizeError::Input("a plan has no time-bias table"))?;
     let width = net.first_accumulator.len();
     let state = f64::from(1u32 << STATE_FRAC_BITS);
     // Noise is Q4.28, the state Q16.16.
@@ -264,13 +275,30 @@ fn quantise_plan(
         ];
         let mut coefficients = [Coefficient::default(); COEFFICIENTS];
         for (slot, v) in coefficients.iter_mut().zip(reals) {
-            *slot = Coefficient::from_real(v).ok_or(bad(r))?;
+            *slot = Coefficient::packable(v).ok_or(bad(r))?;
         }
-        let bias_row = table
-            .get(r * width..(r + 1) * width)
-            .ok_or(QuantizeError::Input("time-bias table too short"))?;
-        let bias = to_accumulator(bias_row, &net.first_accumulator).collect();
-        rows.push((coefficients, bias));
+        let row_time = match time {
+            TimeForm::Folded => {
+                let table = plan
+                    .time_bias
+                    .as_ref()
+                    .ok_or(QuantizeError::Input("a plan has no time-bias table"))?;
+                let bias_row = table
+                    .get(r * width..(r + 1) * width)
+                    .ok_or(QuantizeError::Input("time-bias table too short"))?;
+                RowTimeData::Bias(to_accumulator(bias_row, &net.first_accumulator).collect())
+            }
+            TimeForm::Embedded { scale } => {
+                let tau = f64::from(row.t) * f64::from(*scale);
+                if tau.abs() > TAU_LIMIT {
+                    return Err(QuantizeError::Input(
+                        "a row's time times the embedding scale exceeds 32767",
+                    ));
+                }
+                RowTimeData::Input(round_i32(tau * state))
+            }
+        };
+        rows.push((coefficients, row_time));
     }
     Ok(FixedPlanData {
         init: Coefficient::from_real(f64::from(plan.header.init_std) * noise).ok_or(bad(0))?,
@@ -283,17 +311,36 @@ fn quantise_plan(
     })
 }
 
+/// The integer time embedding of a sinusoidal embedding of width `dim`
+/// (cosines then sines of `τ·ω_k`, `ω_k = max_period^(−k/half)`, as
+/// [`crate::net::float::sinusoidal_embedding`]) feeding an input tensor of
+/// scale `s`.
+fn time_embedding(dim: u32, max_period: f32, s: f64) -> Result<TimeEmbeddingData, QuantizeError> {
+    let half = dim / 2;
+    let turn = 2f64.powi(32);
+    let frequencies = (0..half)
+        .map(|k| {
+            let omega = (-f64::from(max_period).ln() * f64::from(k) / f64::from(half)).exp();
+            let f = (omega / core::f64::consts::TAU * turn).round();
+            // ω ≤ 1, so f < 2³² (a turn per unit of τ at most).
+            f as u32
+        })
+        .collect();
+    Ok(TimeEmbeddingData {
+        scale: multiplier(1.0 / (32768.0 * s), None)?,
+        frequencies,
+    })
+}
+
 /// The fixed-point version of `spec`, a model with f32 weights whose time
-/// conditioning is folded into a bias table for each plan.
+/// conditioning is either folded into a bias table for each plan
+/// ([`TimeConditioning::BiasTable`]: the rows carry bias rows) or the
+/// sinusoidal embedding (the rows carry their time, and the file the
+/// integer embedding; the input scale is widened to hold ±1 if need be).
 pub fn quantize<'a>(
     spec: &ModelSpec<'a>,
     scales: &TensorScales,
 ) -> Result<ModelSpec<'a>, QuantizeError> {
-    if spec.time != TimeConditioning::BiasTable {
-        return Err(QuantizeError::Input(
-            "time conditioning must be folded into bias tables",
-        ));
-    }
     let WeightsData::F32(params) = &spec.weights else {
         return Err(QuantizeError::Input("weights must be f32"));
     };
@@ -314,7 +361,6 @@ pub fn quantize<'a>(
         }
         largest
     };
-    let time = largest(&mut spec.plans.iter().filter_map(|p| p.time_bias.as_ref()));
     let class_rows = match &spec.class_bias {
         None => None,
         Some(ClassBiasData::F32 { classes, rows }) => Some((*classes, rows)),
@@ -323,8 +369,27 @@ pub fn quantize<'a>(
         }
     };
     let class = largest(&mut class_rows.map(|(_, rows)| rows).into_iter());
-    let first_extra: Vec<f64> = time.iter().zip(&class).map(|(t, c)| t + c).collect();
-    let net = quantise_layers(spec, params, scales, &first_extra)?;
+    let (net, embedding) = match spec.time {
+        TimeConditioning::BiasTable => {
+            let time = largest(&mut spec.plans.iter().filter_map(|p| p.time_bias.as_ref()));
+            let first_extra: Vec<f64> = time.iter().zip(&class).map(|(t, c)| t + c).collect();
+            (quantise_layers(spec, params, scales, &first_extra)?, None)
+        }
+        TimeConditioning::Sinusoidal {
+            dim,
+            max_period,
+            scale,
+        } => {
+            // The embedding's ±1 must fit the int16 input.
+            let widened = TensorScales {
+                input: scales.input.max(1.0 / f64::from(super::ACTIVATION_MAX)),
+                ..scales.clone()
+            };
+            let net = quantise_layers(spec, params, &widened, &class)?;
+            let embedding = time_embedding(dim, max_period, widened.input)?;
+            (net, Some((embedding, scale)))
+        }
+    };
     let class_bias = class_rows.map(|(classes, rows)| ClassBiasData::I32 {
         classes,
         rows: rows
@@ -332,13 +397,17 @@ pub fn quantize<'a>(
             .flat_map(|row| to_accumulator(row, &net.first_accumulator))
             .collect(),
     });
+    let time = match &embedding {
+        None => TimeForm::Folded,
+        Some((_, scale)) => TimeForm::Embedded { scale: *scale },
+    };
     let mut plans = Vec::with_capacity(spec.plans.len());
     for (i, plan) in spec.plans.iter().enumerate() {
         plans.push(PlanData {
             header: plan.header,
             rows: plan.rows.clone(),
             time_bias: None,
-            fixed: Some(quantise_plan(i, plan, &net)?),
+            fixed: Some(quantise_plan(i, plan, &net, &time)?),
         });
     }
     Ok(ModelSpec {
@@ -348,6 +417,7 @@ pub fn quantize<'a>(
         },
         plans,
         class_bias,
+        time_embedding: embedding.map(|(e, _)| e),
         ..spec.clone()
     })
 }

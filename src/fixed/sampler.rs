@@ -369,8 +369,7 @@ impl FixedSampler<'_, '_> {
             Output::Register => &mut *self.out,
             Output::Caller(out) => out,
         };
-        self.network
-            .forward(x, row.time_bias, self.activations, out)?;
+        self.network.forward(x, row.time, self.activations, out)?;
         let Some(guided) = &mut self.guided else {
             return Ok(());
         };
@@ -379,7 +378,7 @@ impl FixedSampler<'_, '_> {
         }
         guided
             .unconditional
-            .forward(x, row.time_bias, self.activations, guided.out)?;
+            .forward(x, row.time, self.activations, guided.out)?;
         let w = i64::from(guided.weight);
         for (o, u) in out.iter_mut().zip(guided.out.iter()) {
             let gap = (i64::from(*o) - i64::from(*u)).saturating_mul(w);

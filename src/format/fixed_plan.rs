@@ -1,7 +1,15 @@
 //! Integer sampling plans for the fixed-point backend (kind 9): for each
 //! row of an embedded plan, its coefficients as [`Coefficient`]s and the
-//! first dense layer's time-bias row as `i32` (time conditioning folded at
-//! export, in that layer's accumulator units).
+//! row's time: either the first dense layer's time-bias row as `i32` (time
+//! conditioning folded at export, in that layer's accumulator units), or
+//! since 1.7 the time `τ` itself, which the network embeds on the device
+//! (`crate::fixed::sinusoid`).
+//!
+//! Two row layouts: format 1.1's stores all thirteen coefficients in eight
+//! bytes each; 1.7's (header word 3 non-zero) stores only the coefficients
+//! its mask names, four bytes each (a 26-bit mantissa and a 6-bit shift,
+//! [`PACKED_MANTISSA_BITS`]). A DDPM row then takes 20 bytes instead of
+//! 104, which matters for plans of a thousand rows.
 
 use super::cursor::{Cursor, I32s};
 use super::{FormatError, MAX_WIDTH, SectionKind};
@@ -14,12 +22,28 @@ pub(super) const FIXED_PLAN_HEADER_LEN: usize = 32;
 /// [`crate::plan::PlanRow`], then the row's level `α, σ, back_a, back_c` as
 /// in `plan::level::RowLevel`.
 pub const COEFFICIENTS: usize = 13;
-/// Bytes of a row's coefficients.
-const COEFFICIENT_BYTES: usize = 8 * COEFFICIENTS;
+/// Bits of a packed coefficient's signed mantissa (the word's top bits; its
+/// low 6 bits are the shift).
+pub const PACKED_MANTISSA_BITS: u32 = 26;
+/// Header word 3 of the 1.7 layout: this bit, and the mask of stored
+/// coefficients in the low 13 bits.
+pub(super) const PACKED_LAYOUT: u32 = 1 << 31;
+/// Header word 7: rows carry their time `τ` instead of a time-bias row.
+pub(super) const TIME_INPUT: u32 = 1;
 
 const SECTION: SectionKind = SectionKind::FixedPlan;
 
-/// One row: coefficients in Q formats and the time-bias row.
+/// What a row says of the time.
+#[derive(Clone, Copy, Debug)]
+pub enum RowTime<'a> {
+    /// The time-bias row, added to the first dense layer's bias.
+    Bias(I32s<'a>),
+    /// The time `τ = t·scale` in Q16.16, embedded on the device
+    /// ([`super::TimeEmbedding`]).
+    Input(i32),
+}
+
+/// One row: coefficients in Q formats and its time.
 #[derive(Clone, Copy, Debug)]
 pub struct FixedRow<'a> {
     /// `[p, q, a, b, c, d, e, f, g, α, σ, back_a, back_c]`: `p, a, b, d, e,
@@ -28,8 +52,28 @@ pub struct FixedRow<'a> {
     /// Q16.16. The level (`α, σ, back_a, back_c`) is zero for plans without
     /// levels.
     pub coefficients: [Coefficient; COEFFICIENTS],
-    /// Added to the first dense layer's bias.
-    pub time_bias: I32s<'a>,
+    /// The time the network is conditioned on.
+    pub time: RowTime<'a>,
+}
+
+/// How the rows are stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+struct RowLayout {
+    /// Stored coefficients (bit `k`: coefficient `k`).
+    mask: u16,
+    /// Bytes per stored coefficient: 8 (1.1) or 4 (packed, 1.7).
+    coefficient_len: u8,
+    /// Rows carry `τ` (one word) instead of a time-bias row.
+    time_input: bool,
+}
+
+impl RowLayout {
+    const ALL: u16 = (1 << COEFFICIENTS) - 1;
+
+    fn coefficient_bytes(&self) -> usize {
+        self.mask.count_ones() as usize * usize::from(self.coefficient_len)
+    }
 }
 
 /// The integer form of one embedded plan.
@@ -41,21 +85,38 @@ pub struct FixedPlan<'a> {
     width: u32,
     init: Coefficient,
     clip: i32,
+    layout: RowLayout,
     body: &'a [u8],
 }
 
+fn word_at(bytes: &[u8], at: usize) -> Option<[u8; 4]> {
+    bytes.get(at..).and_then(|b| b.first_chunk::<4>()).copied()
+}
+
 fn coefficient_at(bytes: &[u8], at: usize) -> Option<Coefficient> {
-    let word = |k: usize| {
-        bytes
-            .get(at + k..)
-            .and_then(|b| b.first_chunk::<4>())
-            .copied()
-    };
     let c = Coefficient {
-        m: i32::from_le_bytes(word(0)?),
-        shift: u32::from_le_bytes(word(4)?),
+        m: i32::from_le_bytes(word_at(bytes, at)?),
+        shift: u32::from_le_bytes(word_at(bytes, at + 4)?),
     };
     (c.shift <= MAX_COEFFICIENT_SHIFT).then_some(c)
+}
+
+/// A packed coefficient: `m` in the top 26 bits, the shift in the low 6.
+fn packed_at(bytes: &[u8], at: usize) -> Option<Coefficient> {
+    let word = u32::from_le_bytes(word_at(bytes, at)?);
+    let c = Coefficient {
+        m: (word as i32) >> (32 - PACKED_MANTISSA_BITS),
+        shift: word & 63,
+    };
+    (c.shift <= MAX_COEFFICIENT_SHIFT).then_some(c)
+}
+
+/// The packed word of `c`, if its mantissa fits 26 bits.
+#[cfg(feature = "std")]
+pub(super) fn packed(c: Coefficient) -> Option<u32> {
+    let limit = 1i32 << (PACKED_MANTISSA_BITS - 1);
+    ((-limit..limit).contains(&c.m) && c.shift <= MAX_COEFFICIENT_SHIFT)
+        .then_some(((c.m as u32) << (32 - PACKED_MANTISSA_BITS)) | c.shift)
 }
 
 impl<'a> FixedPlan<'a> {
@@ -69,9 +130,16 @@ impl<'a> FixedPlan<'a> {
         self.rows
     }
 
-    /// Width of a time-bias row (the first dense layer's output).
+    /// Width of a time-bias row (the first dense layer's output); 0 when
+    /// the rows carry their time instead.
     pub fn width(&self) -> u32 {
         self.width
+    }
+
+    /// Whether the rows carry their time `τ` (for a model with a
+    /// [`super::TimeEmbedding`]) rather than time-bias rows.
+    pub fn time_input(&self) -> bool {
+        self.layout.time_input
     }
 
     /// Scale of the initial noise: `x_T = init·z` (z in Q4.28, x in Q16.16).
@@ -84,8 +152,18 @@ impl<'a> FixedPlan<'a> {
         (self.clip > 0).then_some(self.clip)
     }
 
+    /// Whether any row stores a level (`α`, `σ`, `back_a` or `back_c`).
+    pub fn stores_levels(&self) -> bool {
+        self.layout.mask >> 9 != 0
+    }
+
     fn row_len(&self) -> usize {
-        COEFFICIENT_BYTES + 4 * self.width as usize
+        let time = if self.layout.time_input {
+            4
+        } else {
+            4 * self.width as usize
+        };
+        self.layout.coefficient_bytes() + time
     }
 
     /// Row `i`.
@@ -93,26 +171,36 @@ impl<'a> FixedPlan<'a> {
         let len = self.row_len();
         let bytes = self.body.get(i.checked_mul(len)?..)?.get(..len)?;
         let mut coefficients = [Coefficient::default(); COEFFICIENTS];
+        let mut at = 0;
         for (k, slot) in coefficients.iter_mut().enumerate() {
-            *slot = coefficient_at(bytes, 8 * k)?;
+            if self.layout.mask & (1 << k) == 0 {
+                continue;
+            }
+            *slot = if self.layout.coefficient_len == 4 {
+                packed_at(bytes, at)?
+            } else {
+                coefficient_at(bytes, at)?
+            };
+            at += usize::from(self.layout.coefficient_len);
         }
-        Some(FixedRow {
-            coefficients,
-            time_bias: I32s::new(bytes.get(COEFFICIENT_BYTES..)?),
-        })
+        let rest = bytes.get(at..)?;
+        let time = if self.layout.time_input {
+            RowTime::Input(i32::from_le_bytes(word_at(rest, 0)?))
+        } else {
+            RowTime::Bias(I32s::new(rest))
+        };
+        Some(FixedRow { coefficients, time })
     }
 
-    /// Largest `|time_bias[o]|` over all rows: one word of each row read,
-    /// not the row decoded.
+    /// Largest `|time_bias[o]|` over all rows (0 for rows that carry their
+    /// time): one word of each row read, not the row decoded.
     pub(super) fn max_bias(&self, o: usize) -> u64 {
-        if o >= self.width as usize {
+        if self.layout.time_input || o >= self.width as usize {
             return 0;
         }
         let len = self.row_len();
-        let word = |i: usize| {
-            let at = i.checked_mul(len)?.checked_add(COEFFICIENT_BYTES + 4 * o)?;
-            self.body.get(at..)?.first_chunk::<4>().copied()
-        };
+        let start = self.layout.coefficient_bytes() + 4 * o;
+        let word = |i: usize| word_at(self.body, i.checked_mul(len)?.checked_add(start)?);
         (0..self.rows as usize)
             .filter_map(word)
             .map(|b| u64::from(i32::from_le_bytes(b).unsigned_abs()))
@@ -128,57 +216,93 @@ pub(super) fn parse(bytes: &[u8]) -> Result<FixedPlan<'_>, FormatError> {
     let rows = c.u32()?;
     let width_at = c.offset();
     let width = c.u32()?;
-    c.reserved_u32()?;
+    let layout_at = c.offset();
+    let columns = c.u32()?;
     let init_at = c.offset();
     c.take(8)?;
     let init = coefficient_at(bytes, init_at as usize).ok_or(c.limit(init_at))?;
     let clip_at = c.offset();
     let clip = c.u32()? as i32;
-    c.reserved_u32()?;
+    let time_at = c.offset();
+    let time = c.u32()?;
     if rows == 0 {
         return Err(c.limit(rows_at));
     }
+    let layout = match columns {
+        0 => RowLayout {
+            mask: RowLayout::ALL,
+            coefficient_len: 8,
+            time_input: false,
+        },
+        w if w & PACKED_LAYOUT != 0 && w & !(PACKED_LAYOUT | u32::from(RowLayout::ALL)) == 0 => {
+            RowLayout {
+                mask: (w & u32::from(RowLayout::ALL)) as u16,
+                coefficient_len: 4,
+                time_input: false,
+            }
+        }
+        _ => return Err(c.limit(layout_at)),
+    };
+    let layout = match time {
+        0 => layout,
+        // Only the packed layout (1.7) has rows with their time.
+        TIME_INPUT if columns != 0 => RowLayout {
+            time_input: true,
+            ..layout
+        },
+        _ => return Err(c.limit(time_at)),
+    };
     // A row is then at most 104 + 4·4096 bytes: its length cannot wrap a
     // 32-bit usize (and the width must equal the first dense layer's, at
-    // most MAX_WIDTH, anyway).
-    if width == 0 || width > MAX_WIDTH {
+    // most MAX_WIDTH, anyway). Rows with their time have no width.
+    let width_fits = if layout.time_input {
+        width == 0
+    } else {
+        width != 0 && width <= MAX_WIDTH
+    };
+    if !width_fits {
         return Err(c.limit(width_at));
     }
     if clip < 0 {
         return Err(c.limit(clip_at));
     }
-    let row_len = COEFFICIENT_BYTES + 4 * width as usize;
-    let len = (rows as usize)
-        .checked_mul(row_len)
-        .ok_or(FormatError::SectionLength(SECTION))?;
-    let body = c.take(len)?;
-    c.finish()?;
-    for (i, row) in body.chunks(row_len).enumerate() {
-        if let Some(k) = (0..COEFFICIENTS).find(|k| coefficient_at(row, 8 * k).is_none()) {
-            let at = FIXED_PLAN_HEADER_LEN + i * row_len + 8 * k + 4;
-            return Err(c.limit(u32::try_from(at).unwrap_or(u32::MAX)));
-        }
-    }
-    Ok(FixedPlan {
+    let fixed = FixedPlan {
         plan,
         rows,
         width,
         init,
         clip,
-        body,
-    })
+        layout,
+        body: &[],
+    };
+    let row_len = fixed.row_len();
+    let len = (rows as usize)
+        .checked_mul(row_len)
+        .ok_or(FormatError::SectionLength(SECTION))?;
+    let body = c.take(len)?;
+    c.finish()?;
+    let fixed = FixedPlan { body, ..fixed };
+    if let Some(i) = (0..rows as usize).find(|&i| fixed.row(i).is_none()) {
+        // A shift above 62: the row's first word is where to look.
+        let at = FIXED_PLAN_HEADER_LEN + i * row_len;
+        return Err(c.limit(u32::try_from(at).unwrap_or(u32::MAX)));
+    }
+    Ok(fixed)
 }
 
 // proptest collects into `Vec`s: `cargo test --features std`.
 #[cfg(all(test, feature = "std"))]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::{COEFFICIENT_BYTES, FIXED_PLAN_HEADER_LEN, parse};
+    use super::{COEFFICIENTS, FIXED_PLAN_HEADER_LEN, parse};
     use proptest::prelude::*;
     use std::vec::Vec;
 
-    /// A fixed-plan section of `rows` rows of zero coefficients and the
-    /// given time-bias rows (`width` each).
+    /// Bytes of a row's coefficients in the 1.1 layout.
+    const COEFFICIENT_BYTES: usize = 8 * COEFFICIENTS;
+
+    /// A fixed-plan section in the 1.1 layout: `rows` rows of zero
+    /// coefficients and the given time-bias rows (`width` each).
     fn section(rows: usize, width: usize, bias: &[i32]) -> Vec<u8> {
         let mut bytes = Vec::new();
         for word in [0u32, rows as u32, width as u32, 0, 0, 0, 0, 0] {
@@ -204,7 +328,10 @@ mod tests {
             for o in 0..width + 1 {
                 // Row by row, as the sampler reads them.
                 let want = (0..rows)
-                    .filter_map(|i| plan.row(i)?.time_bias.get(o))
+                    .filter_map(|i| match plan.row(i)?.time {
+                        super::RowTime::Bias(b) => b.get(o),
+                        super::RowTime::Input(_) => None,
+                    })
                     .map(|v| u64::from(v.unsigned_abs()))
                     .max()
                     .unwrap_or(0);

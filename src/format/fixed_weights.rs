@@ -107,7 +107,7 @@ fn record_len(layer: Layer) -> Option<usize> {
 /// The multiplier stored as two words at `at` (mantissa, then the shift
 /// as an `i32`), if both are in range. Out of line: four callers.
 #[inline(never)]
-fn multiplier_at(bytes: &[u8], at: usize) -> Option<Multiplier> {
+pub(super) fn multiplier_at(bytes: &[u8], at: usize) -> Option<Multiplier> {
     let word = |k: usize| {
         bytes
             .get(at + k..)

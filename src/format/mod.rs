@@ -28,6 +28,7 @@ mod plan_section;
 mod schedule_section;
 #[cfg(feature = "float")]
 mod time_bias;
+mod time_embedding;
 mod topology;
 #[cfg(feature = "std")]
 mod writer;
@@ -41,7 +42,7 @@ pub use crc32::Crc32;
 pub use cursor::{F16s, F32s, I16s, I32s, LeValue, LeValues};
 pub use data_range::{DATA_RANGE_HEADER_LEN, DataRange};
 pub use error::FormatError;
-pub use fixed_plan::{COEFFICIENTS, FixedPlan, FixedRow};
+pub use fixed_plan::{COEFFICIENTS, FixedPlan, FixedRow, PACKED_MANTISSA_BITS, RowTime};
 pub use fixed_weights::{FixedLayer, FixedWeights};
 #[cfg(feature = "float")]
 pub use float_weights::{DenseWeights, FloatKind, FloatWeights, Matrix};
@@ -56,12 +57,13 @@ pub use plan_section::EmbeddedPlan;
 pub use plan_section::PlanOutline;
 #[cfg(feature = "float")]
 pub use time_bias::TimeBias;
+pub use time_embedding::TimeEmbedding;
 pub use topology::{Activation, Layer, TimeConditioning, Topology};
 #[cfg(feature = "std")]
 pub use writer::{
     AnomalyData, ClassBiasData, DataRangeData, DynamicThresholdData, FixedLayerData, FixedPlanData,
-    ModelSpec, PlanData, WeightsData, append_section, names_section, seal, with_row_major_weights,
-    write,
+    ModelSpec, PlanData, RowTimeData, TimeEmbeddingData, WeightsData, append_section,
+    names_section, seal, with_row_major_weights, write,
 };
 
 use core::fmt;
@@ -70,12 +72,14 @@ use core::fmt;
 pub const MAGIC: [u8; 8] = *b"\x89TSM\r\n\x1a\n";
 /// Major version this crate reads and writes; files of another major are rejected.
 pub const VERSION_MAJOR: u16 = 1;
-/// Newest minor version this crate writes (a file using a dynamic x̂₀
-/// threshold; others are written as [`VERSION_MINOR_STATIC`]); newer
-/// minors are read (unknown optional sections are skipped).
-pub const VERSION_MINOR: u16 = 6;
-/// Minor version of the files this crate writes without a dynamic x̂₀
-/// threshold: what 1.5 wrote, so such files keep their bytes and 1.5
+/// Newest minor version this crate writes (a fixed-point file: its plans'
+/// 1.7 row layout); newer minors are read (unknown optional sections are
+/// skipped).
+pub const VERSION_MINOR: u16 = 7;
+/// Minor version of a float file with a dynamic x̂₀ threshold.
+pub const VERSION_MINOR_DYNAMIC: u16 = 6;
+/// Minor version of the float files this crate writes without a dynamic
+/// x̂₀ threshold: what 1.5 wrote, so such files keep their bytes and 1.5
 /// readers read them.
 pub const VERSION_MINOR_STATIC: u16 = 5;
 /// Bytes of the fixed header.
@@ -138,6 +142,9 @@ pub enum SectionKind {
     /// readers skip, leaving them without a detector rather than with a
     /// threshold for another score.
     WeightedAnomaly,
+    /// The integer time embedding of a fixed-point model whose plan rows
+    /// carry their time (code 17, since 1.7).
+    TimeEmbedding,
 }
 
 impl SectionKind {
@@ -159,6 +166,7 @@ impl SectionKind {
             SectionKind::ColumnNames => 13,
             SectionKind::ClassNames => 14,
             SectionKind::WeightedAnomaly => 16,
+            SectionKind::TimeEmbedding => 17,
         }
     }
 
@@ -180,6 +188,7 @@ impl SectionKind {
             13 => SectionKind::ColumnNames,
             14 => SectionKind::ClassNames,
             16 => SectionKind::WeightedAnomaly,
+            17 => SectionKind::TimeEmbedding,
             _ => return None,
         })
     }
@@ -203,6 +212,7 @@ impl fmt::Display for SectionKind {
             SectionKind::ColumnNames => "column names",
             SectionKind::ClassNames => "class names",
             SectionKind::WeightedAnomaly => "weighted anomaly detector",
+            SectionKind::TimeEmbedding => "time embedding",
         })
     }
 }

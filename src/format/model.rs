@@ -3,9 +3,9 @@
 use super::container::{SectionEntry, SectionTable, read_sections};
 use super::{
     AnomalyDetector, ClassBias, ClassRows, DataRange, FixedPlan, FixedWeights, FormatError,
-    MAX_PLANS, Names, Normalization, PlanOutline, SectionKind, TimeConditioning, Topology,
-    anomaly_section, class_bias, data_range, fixed_plan, fixed_weights, names_section,
-    normalization, plan_section, topology,
+    MAX_PLANS, Names, Normalization, PlanOutline, SectionKind, TimeConditioning, TimeEmbedding,
+    Topology, anomaly_section, class_bias, data_range, fixed_plan, fixed_weights, names_section,
+    normalization, plan_section, time_embedding, topology,
 };
 #[cfg(feature = "float")]
 use super::{
@@ -50,6 +50,7 @@ pub struct Model<'a> {
     schedule: Schedule<'a>,
     anomaly: Option<AnomalyDetector<'a>>,
     class_bias: Option<ClassBias<'a>>,
+    embedding: Option<TimeEmbedding<'a>>,
     sections: SectionTable<'a>,
 }
 
@@ -108,7 +109,8 @@ impl<'a> Model<'a> {
 
         let fixed = matches!(weights, Weights::Fixed(_));
         Self::check_time_bias_tables(sections, &topology, &plans, fixed)?;
-        let fixed_plans = Self::fixed_plans(sections, &topology, &plans, fixed)?;
+        let embedding = Self::time_embedding(sections, &topology, fixed)?;
+        let fixed_plans = Self::fixed_plans(sections, &topology, &plans, embedding.is_some())?;
         let class_bias = Self::class_bias_rows(sections, &topology, fixed)?;
         #[cfg_attr(not(feature = "float"), allow(irrefutable_let_patterns))] // fixed point only
         if let Weights::Fixed(w) = &mut weights {
@@ -146,8 +148,36 @@ impl<'a> Model<'a> {
             schedule,
             anomaly,
             class_bias,
+            embedding,
             sections,
         })
+    }
+
+    /// The integer time embedding: required by a fixed-point model with a
+    /// sinusoidal embedding (its plans' rows carry their time), of the
+    /// embedding's width; refused anywhere else.
+    fn time_embedding(
+        sections: SectionTable<'a>,
+        topology: &Topology<'a>,
+        fixed: bool,
+    ) -> Result<Option<TimeEmbedding<'a>>, FormatError> {
+        let body = at_most_one(sections, SectionKind::TimeEmbedding)?;
+        let embedded = fixed && topology.time() != TimeConditioning::BiasTable;
+        let mismatch = FormatError::Mismatch {
+            section: SectionKind::TimeEmbedding,
+        };
+        match (body, embedded) {
+            (None, false) => Ok(None),
+            (Some(body), true) => {
+                let embedding = time_embedding::parse(body)?;
+                if embedding.dim() != topology.time().input_width() {
+                    return Err(mismatch);
+                }
+                Ok(Some(embedding))
+            }
+            (None, true) => Err(FormatError::MissingSection(SectionKind::TimeEmbedding)),
+            (Some(_), false) => Err(mismatch),
+        }
     }
 
     /// The class-bias rows of a class-conditional model (at most one
@@ -215,9 +245,6 @@ impl<'a> Model<'a> {
         }
         Ok(match kind {
             SectionKind::WeightsFixed => {
-                if topology.time() != TimeConditioning::BiasTable {
-                    return Err(FormatError::Mismatch { section: kind });
-                }
                 Weights::Fixed(fixed_weights::parse(first.bytes, topology)?)
             }
             #[cfg(feature = "float")]
@@ -232,13 +259,21 @@ impl<'a> Model<'a> {
     }
 
     /// Integer plans, ordered by plan: one per plan for a fixed-point
-    /// model, none otherwise.
+    /// model, none otherwise; their rows carry their time when the model
+    /// has a time embedding, time-bias rows of the first dense layer's
+    /// width when not.
     fn fixed_plans(
         sections: SectionTable<'a>,
         topology: &Topology<'a>,
         plans: &[PlanOutline],
-        fixed: bool,
+        embedded: bool,
     ) -> Result<heapless::Vec<FixedPlan<'a>, MAX_PLANS>, FormatError> {
+        let fixed = sections.bodies(SectionKind::WeightsFixed).next().is_some();
+        let width = if embedded {
+            0
+        } else {
+            topology.first_dense_output()
+        };
         let mismatch = FormatError::Mismatch {
             section: SectionKind::FixedPlan,
         };
@@ -247,7 +282,8 @@ impl<'a> Model<'a> {
             let fixed_plan = fixed_plan::parse(body)?;
             let plan = plans.get(out.len()).ok_or(mismatch)?;
             let fits = fixed_plan.plan() as usize == out.len()
-                && fixed_plan.width() == topology.first_dense_output()
+                && fixed_plan.width() == width
+                && fixed_plan.time_input() == embedded
                 && fixed_plan.rows() == plan.rows
                 && fixed_plan.clip().is_some() == plan.clips;
             if !fits {
@@ -357,7 +393,7 @@ impl<'a> Model<'a> {
     /// [`FixedNetwork::with_class`] picks a class.
     pub fn fixed_network(&self) -> Option<FixedNetwork<'a>> {
         match self.weights {
-            Weights::Fixed(w) => Some(FixedNetwork::new(w, self.class_bias)),
+            Weights::Fixed(w) => Some(FixedNetwork::new(w, self.embedding, self.class_bias)),
             #[cfg(feature = "float")]
             Weights::Float(_) => None,
         }

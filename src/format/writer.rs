@@ -5,13 +5,15 @@ use std::vec::Vec;
 
 use super::container::{CRC_OFFSET, align_up, file_crc};
 use super::data_range::{FLAG_CLIP, FLAG_DYNAMIC};
+use super::fixed_plan::{PACKED_LAYOUT, TIME_INPUT, packed};
 use super::int8_matrix::{WeightLayout, tile};
 use super::plan_section::{PLAN_HEADER_LEN, spec_fields};
 use super::schedule_section::fields;
 use super::topology::{TOPOLOGY_HEADER_LEN, prediction_code};
 use super::{
     FLAG_REQUIRED, FixedLayer, FormatError, HEADER_LEN, Layer, MAGIC, Model, SECTION_ENTRY_LEN,
-    SectionKind, TimeConditioning, VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_STATIC,
+    SectionKind, TimeConditioning, VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_DYNAMIC,
+    VERSION_MINOR_STATIC,
 };
 use crate::fixed::{Coefficient, Multiplier};
 use crate::plan::{PlanHeader, PlanRow, Prediction};
@@ -25,9 +27,28 @@ pub struct FixedPlanData {
     /// x̂₀ clip bound in Q16.16, 0 for none.
     pub clip: i32,
     /// Per row: coefficients `p, q, a, b, c, d, e, f, g, α, σ, back_a,
-    /// back_c` ([`super::FixedRow`]), and the first dense layer's time-bias
-    /// row.
-    pub rows: Vec<([Coefficient; super::COEFFICIENTS], Vec<i32>)>,
+    /// back_c` ([`super::FixedRow`]), and the row's time.
+    pub rows: Vec<([Coefficient; super::COEFFICIENTS], RowTimeData)>,
+}
+
+/// A fixed-point plan row's time ([`super::RowTime`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum RowTimeData {
+    /// The first dense layer's time-bias row, in its accumulator units.
+    Bias(Vec<i32>),
+    /// The time `τ = t·scale`, Q16.16, for a model with a time embedding.
+    Input(i32),
+}
+
+/// The integer time embedding of a fixed-point model (section kind 17,
+/// [`super::TimeEmbedding`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeEmbeddingData {
+    /// From a Q15 sine to the first dense layer's input units.
+    pub scale: Multiplier,
+    /// `ω_k/2π` in turns per unit of `τ`, Q0.32; the embedding is twice as
+    /// wide.
+    pub frequencies: Vec<u32>,
 }
 
 /// An embedded plan to write.
@@ -130,6 +151,9 @@ pub struct ModelSpec<'a> {
     pub plans: Vec<PlanData>,
     /// Class-bias rows, for a class-conditional model.
     pub class_bias: Option<ClassBiasData>,
+    /// The integer time embedding of a fixed-point model whose plan rows
+    /// carry their time.
+    pub time_embedding: Option<TimeEmbeddingData>,
     /// Further sections as `(kind code, flags, bytes)`, written after the
     /// others: sections of other backends or of newer minor versions.
     pub extra_sections: Vec<(u16, u16, Vec<u8>)>,
@@ -340,21 +364,56 @@ fn weights_section(weights: &WeightsData, layers: &[Layer]) -> (SectionKind, Vec
     }
 }
 
-fn fixed_plan_section(index: usize, plan: &FixedPlanData) -> Vec<u8> {
-    let width = plan.rows.first().map_or(0, |(_, bias)| bias.len());
+/// The 1.7 layout: the coefficients that are non-zero in some row, packed
+/// in a word each (an error if one does not fit: the quantiser rounds them
+/// to fit, [`Coefficient::packable`]).
+fn fixed_plan_section(index: usize, plan: &FixedPlanData) -> Result<Vec<u8>, FormatError> {
+    let (width, time) = match plan.rows.first().map(|(_, t)| t) {
+        Some(RowTimeData::Bias(bias)) => (bias.len(), 0),
+        _ => (0, TIME_INPUT),
+    };
+    let mask = plan.rows.iter().fold(0u32, |mask, (coefficients, _)| {
+        coefficients
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.is_zero())
+            .fold(mask, |m, (k, _)| m | 1 << k)
+    });
     let mut out = Vec::new();
     put_u32(&mut out, len_u32(index));
     put_u32(&mut out, len_u32(plan.rows.len()));
     put_u32(&mut out, len_u32(width));
-    put_u32(&mut out, 0);
+    put_u32(&mut out, PACKED_LAYOUT | mask);
     put_coefficient(&mut out, plan.init);
-    put_i32s(&mut out, [plan.clip, 0]);
-    for (coefficients, bias) in &plan.rows {
-        coefficients
-            .iter()
-            .for_each(|c| put_coefficient(&mut out, *c));
-        put_i32s(&mut out, bias.iter().copied());
+    put_i32s(&mut out, [plan.clip]);
+    put_u32(&mut out, time);
+    for (coefficients, row_time) in &plan.rows {
+        for (k, c) in coefficients.iter().enumerate() {
+            if mask & 1 << k != 0 {
+                let word = packed(*c).ok_or(FormatError::Limit {
+                    section: SectionKind::FixedPlan,
+                    offset: len_u32(out.len()),
+                })?;
+                put_u32(&mut out, word);
+            }
+        }
+        match row_time {
+            RowTimeData::Bias(bias) => put_i32s(&mut out, bias.iter().copied()),
+            RowTimeData::Input(tau) => put_i32s(&mut out, [*tau]),
+        }
     }
+    Ok(out)
+}
+
+fn time_embedding_section(embedding: &TimeEmbeddingData) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 + 4 * embedding.frequencies.len());
+    put_u32(&mut out, len_u32(2 * embedding.frequencies.len()));
+    put_u32(&mut out, 0);
+    put_multiplier(&mut out, embedding.scale);
+    embedding
+        .frequencies
+        .iter()
+        .for_each(|&f| put_u32(&mut out, f));
     out
 }
 
@@ -392,9 +451,13 @@ pub fn write(spec: &ModelSpec<'_>) -> Result<Vec<u8>, FormatError> {
     }
     for (i, plan) in spec.plans.iter().enumerate() {
         if let Some(fixed) = &plan.fixed {
-            let body = fixed_plan_section(i, fixed);
+            let body = fixed_plan_section(i, fixed)?;
             sections.push((SectionKind::FixedPlan.code(), FLAG_REQUIRED, body));
         }
+    }
+    if let Some(embedding) = &spec.time_embedding {
+        let body = time_embedding_section(embedding);
+        sections.push((SectionKind::TimeEmbedding.code(), FLAG_REQUIRED, body));
     }
     if let Some(table) = &spec.class_bias {
         let body = class_bias_section(table);
@@ -591,18 +654,24 @@ pub fn append_section(
 }
 
 /// The oldest minor version whose readers sample `sections` as meant:
-/// [`VERSION_MINOR`] when a data range section holds a dynamic threshold
-/// (a 1.5 reader refuses it: its flag bit was reserved), else
-/// [`VERSION_MINOR_STATIC`].
+/// [`VERSION_MINOR`] for a fixed-point file (its plans' row layout and
+/// time embedding are 1.7's), [`VERSION_MINOR_DYNAMIC`] when a data range
+/// section holds a dynamic threshold (a 1.5 reader refuses it: its flag bit
+/// was reserved), else [`VERSION_MINOR_STATIC`].
 fn minor_version(sections: &[(u16, u16, Vec<u8>)]) -> u16 {
+    let fixed = sections
+        .iter()
+        .any(|(code, _, _)| *code == SectionKind::FixedPlan.code());
     let dynamic = sections.iter().any(|(code, _, body)| {
         *code == SectionKind::DataRange.code()
             && body
                 .first_chunk::<4>()
                 .is_some_and(|f| u32::from_le_bytes(*f) & FLAG_DYNAMIC != 0)
     });
-    if dynamic {
+    if fixed {
         VERSION_MINOR
+    } else if dynamic {
+        VERSION_MINOR_DYNAMIC
     } else {
         VERSION_MINOR_STATIC
     }

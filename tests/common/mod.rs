@@ -182,6 +182,7 @@ pub fn mlp_spec_on(
         schedule,
         plans: vec![plan],
         class_bias: None,
+        time_embedding: None,
         extra_sections: Vec::new(),
     }
 }

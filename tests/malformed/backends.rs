@@ -28,6 +28,16 @@ pub fn fixed_base() -> Vec<u8> {
     format::write(&quantize(&spec, &scales).unwrap()).unwrap()
 }
 
+/// [`fixed_base`]'s network with its time embedded on the device (format
+/// 1.7): a time-embedding section, and plan rows that carry their time.
+pub fn embedded_base() -> Vec<u8> {
+    // The same network's tensors: the folded spec is this one's embedding
+    // multiplied out.
+    let scales = common::trajectory_scales(&common::mlp_spec(4, 2, 3, true), 8, 1.25);
+    let spec = common::mlp_spec(4, 2, 3, false);
+    format::write(&quantize(&spec, &scales).unwrap()).unwrap()
+}
+
 /// [`fixed_base`] with a data range whose samplers clip x̂₀ after a
 /// dynamic threshold (format 1.6).
 pub fn dynamic_threshold_base() -> Vec<u8> {
@@ -92,6 +102,8 @@ pub fn add_cases(cases: &mut Vec<Case>, float_base: &[u8], float_bias_table: &[u
 
     // ---- Fixed-point weights ------------------------------------------------
     add(
+        // The folded network's weights (2 inputs to the first layer) where
+        // the topology says 2 + 2: their records do not add up.
         "fixed_weights_on_sinusoidal_model",
         sections(float_base, |f| {
             let i = f.index(K::WeightsF32);
@@ -101,9 +113,7 @@ pub fn add_cases(cases: &mut Vec<Case>, float_base: &[u8], float_bias_table: &[u
                 File::split(&fixed).body(K::WeightsFixed).clone(),
             );
         }),
-        E::Mismatch {
-            section: K::WeightsFixed,
-        },
+        limit(1094),
     );
     add(
         "fixed_and_f32_weights",
@@ -229,9 +239,24 @@ pub fn add_cases(cases: &mut Vec<Case>, float_base: &[u8], float_bias_table: &[u
         plan_limit(8),
     );
     add(
-        "fixed_plan_reserved",
+        // Neither 0 (1.1's layout) nor the packed layout's bit and mask.
+        "fixed_plan_bad_layout",
         plan(&|b| put_u32(b, 12, 1)),
-        E::Reserved { offset: 12 },
+        plan_limit(12),
+    );
+    add(
+        "fixed_plan_bad_time_word",
+        plan(&|b| put_u32(b, 28, 2)),
+        plan_limit(28),
+    );
+    add(
+        // Rows with their time in a model whose rows carry time-bias rows.
+        "fixed_plan_time_input_on_folded_model",
+        plan(&|b| {
+            put_u32(b, 8, 0);
+            put_u32(b, 28, 1);
+        }),
+        E::SectionLength(K::FixedPlan),
     );
     add(
         "fixed_plan_init_shift_63",
@@ -293,12 +318,83 @@ pub fn add_cases(cases: &mut Vec<Case>, float_base: &[u8], float_bias_table: &[u
         }),
         E::Plan(PlanError::Steps),
     );
-    // Row 1, coefficient 2 (a): rows are 13 × 8 bytes of coefficients and
-    // 4 × 4 bytes of time bias.
+    // Row 1's first stored coefficient: rows are a word per coefficient of
+    // the mask (header word 3) and 4 words of time bias.
+    let row_1 = |b: &[u8]| {
+        let mask = u32::from_le_bytes(b[12..16].try_into().unwrap()) & 0x1fff;
+        32 + 4 * mask.count_ones() as usize + 16
+    };
     add(
         "fixed_plan_coefficient_shift_63",
-        plan(&|b| put_u32(b, 32 + 120 + 16 + 4, 63)),
-        plan_limit(32 + 120 + 16 + 4),
+        plan(&|b| {
+            let at = row_1(b);
+            let word = u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+            put_u32(b, at, word | 63);
+        }),
+        plan_limit(u32::try_from(row_1(&File::split(&fixed).body(K::FixedPlan)[..])).unwrap()),
+    );
+
+    // ---- Time embedding (format 1.7) -------------------------------------------
+    let embedded = embedded_base();
+    let embedding = |edit: &dyn Fn(&mut Vec<u8>)| section(&embedded, K::TimeEmbedding, |b| edit(b));
+    let embedding_limit = |offset| E::Limit {
+        section: K::TimeEmbedding,
+        offset,
+    };
+    add(
+        "time_embedding_odd_width",
+        embedding(&|b| put_u32(b, 0, 3)),
+        embedding_limit(0),
+    );
+    add(
+        "time_embedding_zero_width",
+        embedding(&|b| put_u32(b, 0, 0)),
+        embedding_limit(0),
+    );
+    add(
+        "time_embedding_reserved",
+        embedding(&|b| put_u32(b, 4, 1)),
+        E::Reserved { offset: 4 },
+    );
+    add(
+        "time_embedding_bad_shift",
+        embedding(&|b| put_u32(b, 12, 31)),
+        embedding_limit(8),
+    );
+    add(
+        "time_embedding_truncated",
+        embedding(&|b| b.truncate(b.len() - 4)),
+        E::SectionLength(K::TimeEmbedding),
+    );
+    add(
+        // Width 4 (one frequency more) where the topology says 2.
+        "time_embedding_wider_than_the_topology",
+        embedding(&|b| {
+            put_u32(b, 0, 4);
+            b.extend_from_slice(&[0; 4]);
+        }),
+        E::Mismatch {
+            section: K::TimeEmbedding,
+        },
+    );
+    add(
+        "time_embedding_missing",
+        sections(&embedded, |f| {
+            let i = f.index(K::TimeEmbedding);
+            f.sections.remove(i);
+        }),
+        E::MissingSection(K::TimeEmbedding),
+    );
+    add(
+        "time_embedding_on_a_folded_model",
+        sections(&fixed, |f| {
+            let body = File::split(&embedded).body(K::TimeEmbedding).clone();
+            f.sections
+                .push((K::TimeEmbedding.code(), FLAG_REQUIRED, body));
+        }),
+        E::Mismatch {
+            section: K::TimeEmbedding,
+        },
     );
 
     // ---- Anomaly detector -----------------------------------------------------

@@ -13,6 +13,7 @@ use crate::spec::ScheduleSpec;
 use crate::train::{
     MAX_PERIOD, RunState, TrainConfig, TrainError, class_inputs, network, prediction,
 };
+use tinyscore::fixed::quantize::quantize;
 use tinyscore::format::{
     self, AnomalyData, ClassBiasData, DataRangeData, DynamicThresholdData, Layer, ModelSpec,
     PlanData, SectionKind, TimeConditioning, WeightsData,
@@ -274,6 +275,7 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
         schedule: schedule.0,
         plans: vec![plan],
         class_bias,
+        time_embedding: None,
         extra_sections: names_sections(c),
     };
     let range = data_range(state, opts.clip)?.to_bytes();
@@ -300,8 +302,15 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
             // take: clipped like them.
             let f32_model = with_range(format::write(&spec)?)?;
             let scales = calibrate(&f32_model, &mlp, &state.ema, &cal)?;
-            let fixed = tinyscore::fixed::quantize::quantize(&fold_time(&spec), &scales)?;
-            Ok(with_range(format::write(&fixed)?)?)
+            // Time folded into a bias row per plan row, or embedded on the
+            // device: whichever file is smaller (folding wins for a plan of
+            // a few rows, the embedding beyond).
+            let folded = format::write(&quantize(&fold_time(&spec), &scales)?)?;
+            let smaller = match quantize(&spec, &scales).map(|s| format::write(&s)) {
+                Ok(Ok(embedded)) if embedded.len() < folded.len() => embedded,
+                _ => folded,
+            };
+            Ok(with_range(smaller)?)
         }
     }
 }

@@ -34,10 +34,20 @@ pub fn run(path: &Path) -> Result<(), CliError> {
             dim,
             max_period,
             scale,
-        } => outln!(
-            "time       sinusoidal embedding, {dim} wide, max period {max_period}, t × {scale}"
+        } => {
+            // A fixed-point model computes it in integers (its plan rows
+            // carry their time); a float model in floats.
+            let how = if model.fixed_network().is_some() {
+                "integer sinusoidal embedding computed on the device"
+            } else {
+                "sinusoidal embedding"
+            };
+            outln!("time       {how}, {dim} wide, max period {max_period}, t × {scale}")?
+        }
+        TimeConditioning::BiasTable => outln!(
+            "time       folded into first-layer bias rows, one per plan row (smaller than the \
+             embedding for this plan)"
         )?,
-        TimeConditioning::BiasTable => outln!("time       folded per-row first-layer bias tables")?,
     }
     if model.classes() > 0 {
         outln!(
