@@ -8,8 +8,9 @@
 # - Instructions: trains two small models with the project's trainer (2-D
 #   8 Gaussians, class-conditional by component, at width 128, about 35k
 #   MACs per step; 64-D sine windows at width 256, about 165k), exports each
-#   as f32, f16 and fixed with a 10-step DDIM plan and an anomaly detector
-#   calibrated on fresh normal data, and runs firmware/qemu (feature
+#   as f32, f16 and fixed (its time embedded on the device, and as
+#   `fixed-folded` folded into bias rows) with a 10-step DDIM plan and an
+#   anomaly detector calibrated on fresh normal data, and runs firmware/qemu (feature
 #   `measure`) on mps2-an386 under `-icount shift=0`: Model::parse once,
 #   then 4 calls of each task the model supports (sample, guided, impute,
 #   denoise, score; firmware/app). Counts
@@ -128,6 +129,10 @@ train() { # name data width steps [train options]
         "$tinyscore" export "$work/$1" -o "$work/$1-$backend.tsm" --backend "$backend" \
             --sampler ddim --steps 10 --calibration-samples 64 --anomaly-normal "$2" >/dev/null
     done
+    # Fixed point with its time folded into bias rows (a 10-row plan embeds
+    # it on the device by default).
+    "$tinyscore" export "$work/$1" -o "$work/$1-fixed-folded.tsm" --backend fixed --time folded \
+        --sampler ddim --steps 10 --calibration-samples 64 --anomaly-normal "$2" >/dev/null
     # The same fixed-point model in format 1.2 (row-major weights), for
     # baselines older than format 1.3.
     "$tinyscore" export "$work/$1" -o "$work/$1-fixed-row-major.tsm" --backend fixed --row-major \
@@ -169,7 +174,7 @@ echo "| model | backend | MACs/step | instructions/step | instructions/MAC | scr
 echo "|---|---|---|---|---|---|"
 rm -f "$work/current.txt.new"
 for name in gauss8 sine64; do
-    for backend in f32 f16 fixed; do
+    for backend in f32 f16 fixed fixed-folded; do
         run "$root" "$name" "$backend"
         read -r macs n scratch <<<"$(steps "$work/$name-$backend.log")"
         printf "| %s | %s | %d | %d | %s | %d |\n" "$name" "$backend" "$macs" "$n" \
@@ -187,7 +192,7 @@ echo
 echo "| model | backend | task | instructions/call | × sample | stack | flagged: normal, spike |"
 echo "|---|---|---|---|---|---|---|"
 for name in gauss8 sine64; do
-    for backend in f32 f16 fixed; do
+    for backend in f32 f16 fixed fixed-folded; do
         log=$work/$name-$backend.log
         sample=$(tasks "$log" | awk '$1 == "sample" {print $2}')
         tasks "$log" | while read -r task n stack; do
@@ -211,7 +216,7 @@ echo "|---|---|---|---|---|"
 while read -r name backend n; do
     # REV may predate format 1.3: its fixed-point model is the row-major one.
     model=$backend
-    [ "$backend" = fixed ] && model=fixed-row-major
+    [[ $backend = fixed* ]] && model=fixed-row-major
     run "$base" "$name" "$backend" -baseline "$model"
     read -r _ b _ <<<"$(steps "$work/$name-$backend-baseline.log")"
     printf "| %s | %s | %d | %d | %s |\n" "$name" "$backend" "$b" "$n" "$(div "$b" "$n")"

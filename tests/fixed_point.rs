@@ -19,7 +19,7 @@ use tinyscore::fixed::requantize::{
 };
 use tinyscore::fixed::{Coefficient, Multiplier, STATE_FRAC_BITS, saturate_i32};
 use tinyscore::format::{
-    self, Activation, FixedLayer, I16s, Layer, Model, ModelSpec, WeightLayout,
+    self, Activation, FixedLayer, I16s, Layer, Model, ModelSpec, SectionKind, WeightLayout,
 };
 
 // ---- Requantisation ------------------------------------------------------
@@ -464,6 +464,19 @@ fn row_major_files_of_format_1_2_sample_the_same_bits() {
     }
     assert!(tiled > 0);
     assert_ne!(old[64..], bytes[64..]);
+    // Its plan in the 1.1 row layout (header word 3 zero), which 1.2
+    // readers take; the file it came from packs its rows (1.7).
+    let layout = |file: &[u8]| {
+        let plan = Model::parse(file)
+            .unwrap()
+            .sections()
+            .find(|e| e.kind == Some(SectionKind::FixedPlan))
+            .unwrap();
+        let at = plan.offset as usize + 12;
+        u32::from_le_bytes(file[at..at + 4].try_into().unwrap())
+    };
+    assert_eq!(layout(&old), 0);
+    assert_ne!(layout(&bytes), 0);
     assert_eq!(common::fixed_samples(&old), common::fixed_samples(&bytes));
 }
 

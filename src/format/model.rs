@@ -109,7 +109,7 @@ impl<'a> Model<'a> {
 
         let fixed = matches!(weights, Weights::Fixed(_));
         Self::check_time_bias_tables(sections, &topology, &plans, fixed)?;
-        let embedding = Self::time_embedding(sections, &topology, fixed)?;
+        let embedding = Self::checked_time_embedding(sections, &topology, fixed)?;
         let fixed_plans = Self::fixed_plans(sections, &topology, &plans, embedding.is_some())?;
         let class_bias = Self::class_bias_rows(sections, &topology, fixed)?;
         #[cfg_attr(not(feature = "float"), allow(irrefutable_let_patterns))] // fixed point only
@@ -156,7 +156,7 @@ impl<'a> Model<'a> {
     /// The integer time embedding: required by a fixed-point model with a
     /// sinusoidal embedding (its plans' rows carry their time), of the
     /// embedding's width; refused anywhere else.
-    fn time_embedding(
+    fn checked_time_embedding(
         sections: SectionTable<'a>,
         topology: &Topology<'a>,
         fixed: bool,
@@ -436,7 +436,13 @@ impl<'a> Model<'a> {
         data_range::parse(body, self.topology.x_dim()).ok()
     }
 
-    /// The integer form of embedded plan `i` (fixed-point models only).
+    /// The integer time embedding of a fixed-point model whose plan rows
+    /// carry their time.
+    pub fn time_embedding(&self) -> Option<TimeEmbedding<'a>> {
+        self.embedding
+    }
+
+    /// The integer form of plan `i` (fixed-point models).
     pub fn fixed_plan(&self, i: usize) -> Option<FixedPlan<'a>> {
         let body = self.bodies(SectionKind::FixedPlan).nth(i)?;
         fixed_plan::parse(body).ok()

@@ -716,13 +716,20 @@ fn assemble(sections: &[(u16, u16, Vec<u8>)]) -> Result<Vec<u8>, FormatError> {
 }
 
 /// `bytes` (a valid model) as format 1.2 wrote it, for runtimes older than
-/// 1.3: minor version 2 and fixed-point dense weights row-major (weight
-/// layout 0) instead of tiled. A 1.3 reader reads both the same, the tiled
-/// ones faster on the Cortex-M4.
+/// 1.3: minor version 2, fixed-point dense weights row-major (weight layout
+/// 0) instead of tiled, and fixed-point plans in the 1.1 row layout (all
+/// thirteen coefficients, two words each). A 1.7 reader reads both the
+/// same, the tiled weights faster on the Cortex-M4. A model whose time is
+/// embedded on the device has no 1.2 form: [`FormatError::Mismatch`] of
+/// its time embedding.
 pub fn with_row_major_weights(bytes: &[u8]) -> Result<Vec<u8>, FormatError> {
     let model = Model::parse(bytes)?;
+    if model.time_embedding().is_some() {
+        return Err(FormatError::Mismatch {
+            section: SectionKind::TimeEmbedding,
+        });
+    }
     let mut out = bytes.to_vec();
-    out.splice(10..12, 2u16.to_le_bytes());
     let section = model
         .sections()
         .find(|e| e.kind == Some(SectionKind::WeightsFixed));
@@ -747,8 +754,43 @@ pub fn with_row_major_weights(bytes: &[u8]) -> Result<Vec<u8>, FormatError> {
             out.splice(at..at + weights.bytes().len(), rows);
         }
     }
+    let mut plans = (0..).map_while(|i| model.fixed_plan(i));
+    let sections: Vec<(u16, u16, Vec<u8>)> = model
+        .sections()
+        .map(|e| {
+            let (start, len) = (e.offset as usize, e.length as usize);
+            let body = match e.kind {
+                Some(SectionKind::FixedPlan) => plans.next().map(|p| fixed_plan_1_1(&p)),
+                _ => None,
+            };
+            let body = body.unwrap_or_else(|| out.get(start..start + len).unwrap_or(&[]).to_vec());
+            (e.code, if e.required { FLAG_REQUIRED } else { 0 }, body)
+        })
+        .collect();
+    let mut out = assemble(&sections)?;
+    out.splice(10..12, 2u16.to_le_bytes());
     seal(&mut out);
     Ok(out)
+}
+
+/// `plan` (time-bias rows) in the 1.1 row layout.
+fn fixed_plan_1_1(plan: &super::FixedPlan<'_>) -> Vec<u8> {
+    let mut out = Vec::new();
+    put_u32(&mut out, plan.plan());
+    put_u32(&mut out, plan.rows());
+    put_u32(&mut out, plan.width());
+    put_u32(&mut out, 0);
+    put_coefficient(&mut out, plan.init());
+    put_i32s(&mut out, [plan.clip().unwrap_or(0), 0]);
+    for row in (0..plan.rows() as usize).filter_map(|i| plan.row(i)) {
+        row.coefficients
+            .iter()
+            .for_each(|c| put_coefficient(&mut out, *c));
+        if let super::RowTime::Bias(bias) = row.time {
+            put_i32s(&mut out, bias.iter());
+        }
+    }
+    out
 }
 
 /// Rewrites the file-length and CRC fields of `bytes` to match its contents

@@ -19,7 +19,7 @@ use tinyscore::plan::SamplerKind;
 use tinyscore::schedule::Spacing;
 use tinyscore_train::calibrate::Calibration;
 use tinyscore_train::data::{EIGHT_GAUSSIANS_STD, eight_gaussians_mixture};
-use tinyscore_train::export::{Backend, ExportOptions, X0Clip, export};
+use tinyscore_train::export::{Backend, ExportOptions, FixedTime, X0Clip, export};
 use tinyscore_train::host_sampling::sample;
 
 const PER_CLASS: usize = 250;
@@ -43,7 +43,13 @@ fn main() {
         "| backend | w | nearest own component (worst class) | mean distance to own centre / component std |"
     );
     println!("|---|---|---|---|");
-    for backend in [Backend::F32, Backend::Fixed(Calibration::default())] {
+    for backend in [
+        Backend::F32,
+        Backend::Fixed {
+            calibration: Calibration::default(),
+            time: FixedTime::Auto,
+        },
+    ] {
         let opts = ExportOptions {
             backend,
             sampler: SamplerKind::Ddim { eta: 0.0 },

@@ -26,7 +26,7 @@ use tinyscore::plan::{DdpmVariance, Plan, SamplerKind};
 use tinyscore::schedule::Spacing;
 use tinyscore_train::calibrate::Calibration;
 use tinyscore_train::data::{Dataset, SineWindows};
-use tinyscore_train::export::{Backend, ExportOptions, X0Clip, export};
+use tinyscore_train::export::{Backend, ExportOptions, FixedTime, X0Clip, export};
 use tinyscore_train::random::{below, normal, stream, uniform};
 use tinyscore_train::restore::{Task, row_alpha, row_at, run};
 
@@ -49,7 +49,13 @@ fn main() {
         "| backend | imputation MAE: model / linear / mean | denoising RMSE: noisy / Tweedie / SDEdit | anomaly AUROC | detected / false alarms at p99 |"
     );
     println!("|---|---|---|---|---|");
-    for backend in [Backend::F32, Backend::Fixed(Calibration::default())] {
+    for backend in [
+        Backend::F32,
+        Backend::Fixed {
+            calibration: Calibration::default(),
+            time: FixedTime::Auto,
+        },
+    ] {
         let opts = ExportOptions {
             backend,
             sampler: SamplerKind::Ddpm {

@@ -28,8 +28,30 @@ pub enum Backend {
     F32,
     /// f16 weight matrices, f32 biases.
     F16,
-    /// int8 weights, integer sampling, calibrated as given.
-    Fixed(Calibration),
+    /// int8 weights, integer sampling.
+    Fixed {
+        /// How activation ranges are calibrated.
+        calibration: Calibration,
+        /// How the file carries the time.
+        time: FixedTime,
+    },
+}
+
+/// How a fixed-point file carries the time the network is conditioned on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FixedTime {
+    /// Whichever of the two gives the smaller file (folded for a plan of a
+    /// few rows, embedded beyond).
+    #[default]
+    Auto,
+    /// The embedding folded into one first-layer bias row per plan row: no
+    /// embedding to compute on the device, four bytes per hidden unit and
+    /// row in the file (what runtimes before format 1.7 read).
+    Folded,
+    /// Each row's time, embedded on the device in integers (format 1.7):
+    /// a file that does not grow with the plan, and an embedding-wide
+    /// matrix-vector product more per step.
+    Embedded,
 }
 
 /// What to embed besides the network.
@@ -297,20 +319,31 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
             weights: WeightsData::F16(params),
             ..spec
         })?)?),
-        Backend::Fixed(cal) => {
+        Backend::Fixed { calibration, time } => {
             // Calibrated on the trajectories the exported samplers will
             // take: clipped like them.
             let f32_model = with_range(format::write(&spec)?)?;
-            let scales = calibrate(&f32_model, &mlp, &state.ema, &cal)?;
-            // Time folded into a bias row per plan row, or embedded on the
-            // device: whichever file is smaller (folding wins for a plan of
-            // a few rows, the embedding beyond).
-            let folded = format::write(&quantize(&fold_time(&spec), &scales)?)?;
-            let smaller = match quantize(&spec, &scales).map(|s| format::write(&s)) {
-                Ok(Ok(embedded)) if embedded.len() < folded.len() => embedded,
-                _ => folded,
+            let scales = calibrate(&f32_model, &mlp, &state.ema, &calibration)?;
+            let folded = || -> Result<Vec<u8>, ExportError> {
+                Ok(format::write(&quantize(&fold_time(&spec), &scales)?)?)
             };
-            Ok(with_range(smaller)?)
+            let embedded = || -> Result<Vec<u8>, ExportError> {
+                Ok(format::write(&quantize(&spec, &scales)?)?)
+            };
+            let bytes = match time {
+                FixedTime::Folded => folded()?,
+                FixedTime::Embedded => embedded()?,
+                // The embedding cannot carry a time beyond ±32767 (Q16.16):
+                // then folding is the only way.
+                FixedTime::Auto => {
+                    let folded = folded()?;
+                    match embedded() {
+                        Ok(embedded) if embedded.len() < folded.len() => embedded,
+                        _ => folded,
+                    }
+                }
+            };
+            Ok(with_range(bytes)?)
         }
     }
 }

@@ -11,7 +11,7 @@ use tinyscore::sampler::Sampler;
 use tinyscore::schedule::Spacing;
 use tinyscore_train::calibrate::Calibration;
 use tinyscore_train::distill::{self, DistillError, DistillSettings, Round, Student};
-use tinyscore_train::export::{Backend, ExportOptions, X0Clip, export};
+use tinyscore_train::export::{Backend, ExportOptions, FixedTime, X0Clip, export};
 use tinyscore_train::host_sampling::sample;
 use tinyscore_train::random::stream;
 use tinyscore_train::train::{self, RunPlan, RunState, TrainConfig};
@@ -173,10 +173,13 @@ fn a_small_distillation_exports_and_samples_in_f32_and_fixed_point() {
     for backend in [
         Backend::F32,
         Backend::F16,
-        Backend::Fixed(Calibration {
-            samples: 64,
-            ..Calibration::default()
-        }),
+        Backend::Fixed {
+            calibration: Calibration {
+                samples: 64,
+                ..Calibration::default()
+            },
+            time: FixedTime::Auto,
+        },
     ] {
         let bytes = export(&state, &ddim(plan.steps, backend)).unwrap();
         let model = Model::parse(&bytes).unwrap();

@@ -2,7 +2,7 @@
 
 use super::{CliError, ExportArgs, input, levels};
 use crate::calibrate::Calibration;
-use crate::export::{Backend, DetectorOptions, ExportOptions, add_detector, export};
+use crate::export::{Backend, DetectorOptions, ExportOptions, FixedTime, add_detector, export};
 use crate::note;
 use crate::progress::Progress;
 use crate::spec;
@@ -13,12 +13,21 @@ use tinyscore::format::Model;
 pub fn run(args: &ExportArgs) -> Result<(), CliError> {
     let backend = match args.backend.as_str() {
         "f16" => Backend::F16,
-        "fixed" => Backend::Fixed(Calibration {
-            samples: args.calibration_samples as usize,
-            percentile: args.calibration_percentile,
-            headroom: args.calibration_headroom,
-            ..Calibration::default()
-        }),
+        "fixed" => Backend::Fixed {
+            calibration: Calibration {
+                samples: args.calibration_samples as usize,
+                percentile: args.calibration_percentile,
+                headroom: args.calibration_headroom,
+                ..Calibration::default()
+            },
+            // Runtimes before 1.3 read only folded time.
+            time: match args.time.as_str() {
+                _ if args.row_major => FixedTime::Folded,
+                "folded" => FixedTime::Folded,
+                "embedded" => FixedTime::Embedded,
+                _ => FixedTime::Auto,
+            },
+        },
         _ => Backend::F32,
     };
     if args.anomaly_normal.is_none() && args.detector.any() {
@@ -53,7 +62,7 @@ pub fn run(args: &ExportArgs) -> Result<(), CliError> {
              --weights last for the last)"
         )?;
     }
-    let fixed = matches!(opts.backend, Backend::Fixed(_));
+    let fixed = matches!(opts.backend, Backend::Fixed { .. });
     let progress = fixed.then(|| {
         Progress::start(
             "calibrating fixed point on sampled trajectories",
@@ -134,7 +143,7 @@ fn detector(args: &ExportArgs, normal: &str, bytes: &[u8]) -> Result<Vec<u8>, Cl
 /// network evaluated on int8-rounded weights, in memory: the run directory
 /// is not changed.
 fn fine_tune(state: &mut RunState, steps: u64, opts: &ExportOptions) -> Result<(), CliError> {
-    if !matches!(opts.backend, Backend::Fixed(_)) {
+    if !matches!(opts.backend, Backend::Fixed { .. }) {
         return Err(CliError::Input("--qat applies to --backend fixed".into()));
     }
     state.config.steps = state.step + steps;

@@ -325,10 +325,18 @@ pub struct ExportArgs {
     /// The detector.
     #[command(flatten)]
     pub detector: DetectorArgs,
+    /// fixed: how the file carries the time: `auto` (the smaller file: time
+    /// folded for a plan of a few rows, embedded beyond), `folded` (a
+    /// first-layer bias row per plan row, nothing to compute on the device)
+    /// or `embedded` (each row's time, embedded on the device in integers;
+    /// the file does not grow with the plan). `inspect` says which a file has.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "folded", "embedded"])]
+    pub time: String,
     /// Write format 1.2, for runtimes older than 1.3 (which reject 1.3's
-    /// tiled fixed-point weights): the weights row-major, slower on the
-    /// Cortex-M4 and the same samples.
-    #[arg(long)]
+    /// tiled fixed-point weights and 1.7's plan rows): the weights
+    /// row-major, the time folded, slower on the Cortex-M4 and the same
+    /// samples.
+    #[arg(long, conflicts_with = "time")]
     pub row_major: bool,
 }
 
