@@ -244,3 +244,77 @@ fn qemu_names_a_missing_qemu_with_its_install_command() {
         "{stderr}"
     );
 }
+
+/// A few-step student on the chip: a 4-step student distilled from a small
+/// moons model (a short schedule of rounds: this is about bits, not
+/// quality), exported in fixed point, where a 4-row plan keeps its time
+/// folded into bias rows, and run in QEMU by `tinyscore qemu`, which checks
+/// every line the firmware prints against the runtime on the host.
+#[test]
+fn a_distilled_four_step_student_runs_in_qemu_as_on_the_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let small = ["--width", "32", "--depth", "2", "--batch", "64"];
+    run(
+        &[
+            &["train", "--data", "moons", "--out", "teacher", "--steps", "150"][..],
+            &small,
+        ]
+        .concat(),
+        d,
+    );
+    run(
+        &[
+            "distill",
+            "teacher",
+            "--out",
+            "student",
+            "--steps",
+            "4",
+            "--teacher-steps",
+            "16",
+            "--round-steps",
+            "20",
+            "--batch",
+            "64",
+        ],
+        d,
+    );
+    run(
+        &[
+            "export",
+            "student",
+            "-o",
+            "student.tsm",
+            "--backend",
+            "fixed",
+            "--calibration-samples",
+            "32",
+        ],
+        d,
+    );
+    let inspect = run(&["inspect", "student.tsm"], d);
+    assert!(
+        inspect.contains("ddim 4 steps") && inspect.contains("time       folded"),
+        "{inspect}"
+    );
+    let firmware = Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware");
+    run(
+        &[
+            "qemu",
+            "student.tsm",
+            "--seed",
+            SEED,
+            "-n",
+            &ITEMS.to_string(),
+            "--firmware",
+            firmware.to_str().unwrap(),
+            "-o",
+            "chip.txt",
+        ],
+        d,
+    );
+    let chip = std::fs::read_to_string(d.join("chip.txt")).unwrap();
+    let samples = chip.lines().filter(|l| l.starts_with("sample ")).count();
+    assert_eq!(samples, ITEMS, "{chip}");
+}
