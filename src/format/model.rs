@@ -50,7 +50,6 @@ pub struct Model<'a> {
     schedule: Schedule<'a>,
     anomaly: Option<AnomalyDetector<'a>>,
     class_bias: Option<ClassBias<'a>>,
-    embedding: Option<TimeEmbedding<'a>>,
     sections: SectionTable<'a>,
 }
 
@@ -135,8 +134,8 @@ impl<'a> Model<'a> {
                 names_section::parse(body, kind, count)?;
             }
         }
-        // The plans, their integer forms, the time-bias tables, the data
-        // range and the names are checked above and read again from the
+        // The plans, their integer forms, the time-bias tables, the time
+        // embedding, the data range and the names are checked above and read again from the
         // file when asked for: a model held for a firmware's lifetime keeps
         // no copy of their views.
         Ok(Model {
@@ -148,7 +147,6 @@ impl<'a> Model<'a> {
             schedule,
             anomaly,
             class_bias,
-            embedding,
             sections,
         })
     }
@@ -393,7 +391,7 @@ impl<'a> Model<'a> {
     /// [`FixedNetwork::with_class`] picks a class.
     pub fn fixed_network(&self) -> Option<FixedNetwork<'a>> {
         match self.weights {
-            Weights::Fixed(w) => Some(FixedNetwork::new(w, self.embedding, self.class_bias)),
+            Weights::Fixed(w) => Some(FixedNetwork::new(w, self.time_embedding(), self.class_bias)),
             #[cfg(feature = "float")]
             Weights::Float(_) => None,
         }
@@ -437,9 +435,10 @@ impl<'a> Model<'a> {
     }
 
     /// The integer time embedding of a fixed-point model whose plan rows
-    /// carry their time.
+    /// carry their time (read again from the file: a network asks once).
     pub fn time_embedding(&self) -> Option<TimeEmbedding<'a>> {
-        self.embedding
+        let body = self.bodies(SectionKind::TimeEmbedding).next()?;
+        time_embedding::parse(body).ok()
     }
 
     /// The integer form of plan `i` (fixed-point models).

@@ -12,6 +12,12 @@
 
 #[cfg(feature = "float")]
 mod denoiser;
+#[cfg(all(
+    feature = "float",
+    not(f16_vcvt),
+    any(target_arch = "x86", target_arch = "x86_64")
+))]
+mod f16c;
 #[cfg(feature = "float")]
 pub mod float;
 mod guidance;

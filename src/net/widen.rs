@@ -8,6 +8,8 @@
 //! - `thumbv7em-none-eabihf` (Cortex-M4F, M7; the root crate's `build.rs`
 //!   sets `f16_vcvt`): the dot product's loop over whole quads is
 //!   assembly converting with VCVTB and VCVTT ([`super::vcvt`]);
+//! - x86 processors with F16C, found at run time: the loop compiled for
+//!   F16C, one `VCVTPH2PS` per quad ([`super::f16c`]);
 //! - elsewhere, and for the 0–3 weights after a row's last quad, `half`'s
 //!   conversion, of blocks of 32 values into a buffer on the stack and of
 //!   the quads after the last block one by one: it uses x86's F16C
@@ -90,29 +92,40 @@ impl Widen<2> for f16 {
         super::vcvt::add_quads(lanes, w, x);
     }
 
-    /// Whole blocks of eight quads widened into a buffer on the stack
-    /// (fixed sizes: no length to check), then the quads left one by one.
+    /// With F16C where the processor has it (x86), else [`blocks`].
     #[cfg(not(f16_vcvt))]
     fn add_quads(lanes: &mut [f32; 4], w: &[[[u8; 2]; 4]], x: &[[f32; 4]]) {
-        use half::slice::HalfFloatSliceExt;
-        let (w_blocks, w_rest) = w.as_chunks::<BLOCK>();
-        let (x_blocks, x_rest) = x.as_chunks::<BLOCK>();
-        let blocks = w_blocks.len().min(x_blocks.len());
-        for (block, x) in w_blocks.iter().zip(x_blocks) {
-            let mut halves = [f16::ZERO; 4 * BLOCK];
-            for (h, b) in halves.iter_mut().zip(block.as_flattened()) {
-                *h = f16::from_le_bytes(*b);
-            }
-            let mut wide = [[0.0f32; 4]; BLOCK];
-            halves.convert_to_f32_slice(wide.as_flattened_mut());
-            accumulate(lanes, wide.into_iter(), x);
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        if super::f16c::add_quads(lanes, w, x) {
+            return;
         }
-        // The quads after the last whole block of either.
-        let start = blocks * BLOCK;
-        let w_rest = w.get(start..).unwrap_or(w_rest);
-        let x_rest = x.get(start..).unwrap_or(x_rest);
-        accumulate(lanes, w_rest.iter().map(Self::widen4), x_rest);
+        blocks(lanes, w, x);
     }
+}
+
+/// The f16 quads' sum, portable: whole blocks of eight quads widened into a
+/// buffer on the stack by one call of `half`'s slice conversion (fixed
+/// sizes: no length to check), then the quads left one by one.
+#[cfg(not(f16_vcvt))]
+fn blocks(lanes: &mut [f32; 4], w: &[[[u8; 2]; 4]], x: &[[f32; 4]]) {
+    use half::slice::HalfFloatSliceExt;
+    let (w_blocks, w_rest) = w.as_chunks::<BLOCK>();
+    let (x_blocks, x_rest) = x.as_chunks::<BLOCK>();
+    let blocks = w_blocks.len().min(x_blocks.len());
+    for (block, x) in w_blocks.iter().zip(x_blocks) {
+        let mut halves = [f16::ZERO; 4 * BLOCK];
+        for (h, b) in halves.iter_mut().zip(block.as_flattened()) {
+            *h = f16::from_le_bytes(*b);
+        }
+        let mut wide = [[0.0f32; 4]; BLOCK];
+        halves.convert_to_f32_slice(wide.as_flattened_mut());
+        accumulate(lanes, wide.into_iter(), x);
+    }
+    // The quads after the last whole block of either.
+    let start = blocks * BLOCK;
+    let w_rest = w.get(start..).unwrap_or(w_rest);
+    let x_rest = x.get(start..).unwrap_or(x_rest);
+    accumulate(lanes, w_rest.iter().map(<f16 as Widen<2>>::widen4), x_rest);
 }
 
 #[cfg(test)]
@@ -143,10 +156,16 @@ mod tests {
             let x: Vec<[f32; 4]> = (0..quads)
                 .map(|q| core::array::from_fn(|k| (q * 4 + k) as f32 * 0.37 - 3.0))
                 .collect();
-            let (mut a, mut b) = ([0.5f32; 4], [0.5f32; 4]);
+            let (mut a, mut b, mut c) = ([0.5f32; 4], [0.5f32; 4], [0.5f32; 4]);
             <f16 as Widen<2>>::add_quads(&mut a, &w, &x);
             <f32 as Widen<4>>::add_quads(&mut b, &wide, &x);
             assert_eq!(a.map(f32::to_bits), b.map(f32::to_bits), "{quads} quads");
+            // The portable blocks, which a processor with F16C skips.
+            #[cfg(not(f16_vcvt))]
+            {
+                blocks(&mut c, &w, &x);
+                assert_eq!(c.map(f32::to_bits), b.map(f32::to_bits), "{quads} quads");
+            }
         }
     }
 

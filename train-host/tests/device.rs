@@ -257,7 +257,9 @@ fn a_distilled_four_step_student_runs_in_qemu_as_on_the_host() {
     let small = ["--width", "32", "--depth", "2", "--batch", "64"];
     run(
         &[
-            &["train", "--data", "moons", "--out", "teacher", "--steps", "150"][..],
+            &[
+                "train", "--data", "moons", "--out", "teacher", "--steps", "150",
+            ][..],
             &small,
         ]
         .concat(),
