@@ -71,14 +71,18 @@ fn backends_export_sample_and_compare() {
         fixed.contains("i16 +"),
         "scratch of the fixed backend: {fixed}"
     );
-    // f16 halves the matrices; int8 plus scales stays under 27% of f32.
+    // f16 halves the matrices; int8 plus scales stays under 30% of f32.
+    // The 10-row plan embeds the time on the device, so the fixed-point
+    // weights hold the first layer's embedding columns, as the f32 ones do
+    // (measured: 43 984 of 151 048 bytes, 29.1%; folded into bias rows
+    // instead, 39 888, 26.4%, which the plan section then carries).
     assert!(
         f16_bytes * 100 <= 51 * f32_bytes,
         "{f16_bytes} vs {f32_bytes}"
     );
     let fixed_bytes = weight_bytes(&fixed);
     assert!(
-        fixed_bytes * 100 <= 27 * f32_bytes,
+        fixed_bytes * 100 <= 30 * f32_bytes,
         "{fixed_bytes} vs {f32_bytes}"
     );
 
