@@ -68,6 +68,18 @@ pub(super) fn requantized_layer(
     }
 }
 
+/// Whether every shift (an `i8` in each byte) is at most 0, four bytes at a
+/// time: a byte is above 0 when its sign bit is clear and another bit set,
+/// and its low seven bits plus 127 carry into its top bit, never into the
+/// next byte. What the DSP routine checks before a layer (a few
+/// instructions per four outputs, not per output).
+#[cfg(any(dsp_kernel, test))]
+pub(super) fn shifts_at_most_zero(shifts: &[u8]) -> bool {
+    let (words, rest) = shifts.as_chunks::<4>();
+    let positive = |w: u32| ((w & 0x7f7f_7f7f) + 0x7f7f_7f7f) & !w & 0x8080_8080 != 0;
+    !words.iter().any(|w| positive(u32::from_le_bytes(*w))) && rest.iter().all(|&s| s as i8 <= 0)
+}
+
 /// Reorders `x` for the DSP loop ([`super::kernel_dsp`]'s
 /// `pair_columns`, its own inverse); nothing elsewhere.
 fn pair_columns(x: &mut [i16]) {
@@ -144,7 +156,7 @@ fn dot(row: &[u8], x: &[i16], acc: i32) -> i32 {
 // The tests collect results in `Vec`s: `cargo test --features std`.
 #[cfg(all(test, feature = "std"))]
 mod tests {
-    use super::{dot, rows};
+    use super::{dot, rows, shifts_at_most_zero};
     use crate::format::{Int8Matrix, WeightLayout, tile};
     use proptest::prelude::*;
     use std::vec;
@@ -195,7 +207,30 @@ mod tests {
         })
     }
 
+    #[test]
+    fn every_shift_byte_is_classified_in_every_position() {
+        // Each of the 256 byte values at each position of a five-byte run
+        // (one word and one byte after it), the others 0: above 0 exactly
+        // for 1..=127, as an `i8` comparison says.
+        for position in 0..5 {
+            for byte in 0..=255u8 {
+                let mut shifts = [0u8; 5];
+                shifts[position] = byte;
+                assert_eq!(
+                    shifts_at_most_zero(&shifts),
+                    byte as i8 <= 0,
+                    "{byte} at {position}"
+                );
+            }
+        }
+    }
+
     proptest! {
+        #[test]
+        fn shifts_at_most_zero_as_one_at_a_time(shifts in proptest::collection::vec(any::<u8>(), 0..40)) {
+            prop_assert_eq!(shifts_at_most_zero(&shifts), shifts.iter().all(|&s| s as i8 <= 0));
+        }
+
         #[test]
         fn four_rows_at_a_time_equal_one_at_a_time((weights, x, start) in layer()) {
             let want = reference(&weights, &x, &start);

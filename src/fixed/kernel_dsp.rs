@@ -72,16 +72,17 @@ struct Job {
 }
 
 /// What the whole-layer routine reads and advances, laid out for it
-/// (offsets 0..40).
+/// (offsets 0..48).
 #[repr(C)]
 struct LayerJob {
-    /// The layer's tiles, `32 · tiles · blocks` bytes, word-aligned.
+    /// The layer's weights, `(4 · blocks + rows) · (8 · tiles + tail)`
+    /// bytes, word-aligned.
     weights: *const u8,
-    /// The activations, `8 · tiles` of them, word-aligned.
+    /// The activations, `8 · tiles + tail` of them, word-aligned.
     x: *const i16,
-    /// Tiles per block (at least 1).
+    /// Tiles per block or row.
     tiles: u32,
-    /// Blocks of four rows (at least 1), counted down.
+    /// Blocks of four rows, counted down.
     blocks: u32,
     /// The biases (`i32`, `4 · blocks`), word-aligned; advanced.
     bias: *const u8,
@@ -91,9 +92,14 @@ struct LayerJob {
     shifts: *const u8,
     /// The outputs (`4 · blocks`); advanced.
     out: *mut i16,
-    /// Rows added to the biases (`i32`, `4 · blocks`, word-aligned; null
-    /// for none): the first layer's time-bias and class-bias rows; advanced.
+    /// Rows added to the biases (`i32`, `4 · blocks + rows`, word-aligned;
+    /// null for none): the first layer's time-bias and class-bias rows;
+    /// advanced.
     extra: [*const u8; 2],
+    /// Columns after the tiles (`0..8`), summed one at a time.
+    tail: u32,
+    /// Rows after the blocks (`0..4`), row-major after them, counted down.
+    rows: u32,
 }
 
 core::arch::global_asm!(
@@ -150,18 +156,45 @@ core::arch::global_asm!(
     "    qadd r5, r5, r10",
     ".Ltinyscore_no_row\\@:",
     ".endm",
+    "@ The next value of the row at [r0, #at], if any, added to r2 with",
+    "@ saturation, the row advanced.",
+    ".macro tinyscore_add_row1 at",
+    "    ldr r6, [r0, #\\at]",
+    "    cbz r6, .Ltinyscore_no_row1\\@",
+    "    ldr r7, [r6], #4",
+    "    str r6, [r0, #\\at]",
+    "    qadd r2, r2, r7",
+    ".Ltinyscore_no_row1\\@:",
+    ".endm",
+    "@ Swaps the middle two of every four of the tiles' activations (job at",
+    "@ r0): x0|x1, x2|x3 into x0|x2, x1|x3 and back. Uses r1-r10.",
+    ".macro tinyscore_pair",
+    "    ldr r1, [r0, #4]",
+    "    ldr r2, [r0, #8]",
+    "    cbz r2, .Ltinyscore_paired\\@",
+    ".Ltinyscore_pair\\@:",
+    "    ldm r1, {{r3-r6}}",
+    "    pkhbt r7, r3, r4, lsl #16",
+    "    pkhtb r8, r4, r3, asr #16",
+    "    pkhbt r9, r5, r6, lsl #16",
+    "    pkhtb r10, r6, r5, asr #16",
+    "    stm r1!, {{r7-r10}}",
+    "    subs r2, r2, #1",
+    "    bne .Ltinyscore_pair\\@",
+    ".Ltinyscore_paired\\@:",
+    ".endm",
     "@ The output of the sum in acc: gemmlowp's doubling high multiply by the",
     "@ mantissa at r6 (rounding halves up), its rounding division by",
     "@ 2^-shift (shift at r7, at most 0; halves away from zero), int16",
-    "@ saturation and -32768 up to -32767, stored at r8.",
+    "@ saturation and -32768 up to -32767, stored at r8. Uses r0 and r9-r11.",
     ".macro tinyscore_requantize acc",
     "    ldr r9, [r6], #4",
     "    ldrsb r10, [r7], #1",
     "    mov r11, #0x40000000",
-    "    mov r12, #0",
-    "    smlal r11, r12, \\acc, r9",
+    "    mov r0, #0",
+    "    smlal r11, r0, \\acc, r9",
     "    lsr r11, r11, #31",
-    "    orr \\acc, r11, r12, lsl #1",
+    "    orr \\acc, r11, r0, lsl #1",
     "    rsb r10, r10, #0",
     "    mov r9, #1",
     "    lsl r9, r9, r10",
@@ -201,7 +234,13 @@ core::arch::global_asm!(
     "tinyscore_layer_dsp:",
     "    push {{r4-r11, lr}}",
     "    push {{r0}}",
+    "    tinyscore_pair",
+    "    ldr r0, [sp]",
     "    ldr r1, [r0, #0]",
+    "    ldr r9, [r0, #12]",
+    "    cmp r9, #0",
+    "    beq 7f",
+    "@ A block of four rows: biases and extra rows, tiles, tail columns.",
     "3:",
     "    ldr r0, [sp]",
     "    ldr r6, [r0, #16]",
@@ -211,24 +250,104 @@ core::arch::global_asm!(
     "    tinyscore_add_row 36",
     "    ldr lr, [r0, #8]",
     "    ldr r0, [r0, #4]",
+    "    cmp lr, #0",
+    "    beq 4f",
     "    tinyscore_tiles",
-    "    ldr r0, [sp]",
-    "    ldrd r6, r7, [r0, #20]",
-    "    ldr r8, [r0, #28]",
+    "4:",
+    "    ldr r12, [sp]",
+    "    ldr r6, [r12, #40]",
+    "    cbz r6, 6f",
+    "    add r9, r1, r6",
+    "    add r10, r9, r6",
+    "    add r11, r10, r6",
+    "    add lr, r11, r6",
+    "5:",
+    "    ldrsh r8, [r0], #2",
+    "    ldrsb r7, [r1], #1",
+    "    mla r2, r7, r8, r2",
+    "    ldrsb r7, [r9], #1",
+    "    mla r3, r7, r8, r3",
+    "    ldrsb r7, [r10], #1",
+    "    mla r4, r7, r8, r4",
+    "    ldrsb r7, [r11], #1",
+    "    mla r5, r7, r8, r5",
+    "    subs r6, r6, #1",
+    "    bne 5b",
+    "    mov r1, lr",
+    "6:",
+    "    ldrd r6, r7, [r12, #20]",
+    "    ldr r8, [r12, #28]",
     "    tinyscore_requantize r2",
     "    tinyscore_requantize r3",
     "    tinyscore_requantize r4",
     "    tinyscore_requantize r5",
-    "    strd r6, r7, [r0, #20]",
-    "    str r8, [r0, #28]",
-    "    ldr r9, [r0, #12]",
+    "    strd r6, r7, [r12, #20]",
+    "    str r8, [r12, #28]",
+    "    ldr r9, [r12, #12]",
     "    subs r9, r9, #1",
-    "    str r9, [r0, #12]",
+    "    str r9, [r12, #12]",
     "    bne 3b",
+    "@ The rows after the blocks, one at a time: two multiply-accumulates",
+    "@ per SMLAD over the tiles' columns, one per MLA over the tail.",
+    "7:",
+    "    ldr r0, [sp]",
+    "    ldr r9, [r0, #44]",
+    "    cmp r9, #0",
+    "    beq 9f",
+    "8:",
+    "    ldr r0, [sp]",
+    "    ldr r6, [r0, #16]",
+    "    ldr r2, [r6], #4",
+    "    str r6, [r0, #16]",
+    "    tinyscore_add_row1 32",
+    "    tinyscore_add_row1 36",
+    "    ldr lr, [r0, #8]",
+    "    ldr r0, [r0, #4]",
+    "    cmp lr, #0",
+    "    beq 11f",
+    "10:",
+    "    ldrd r6, r7, [r0], #8",
+    "    ldrd r8, r9, [r0], #8",
+    "    ldrd r10, r11, [r1], #8",
+    "    sxtb16 r12, r10",
+    "    sxtb16 r10, r10, ror #8",
+    "    smlad r2, r12, r6, r2",
+    "    smlad r2, r10, r7, r2",
+    "    sxtb16 r12, r11",
+    "    sxtb16 r11, r11, ror #8",
+    "    smlad r2, r12, r8, r2",
+    "    smlad r2, r11, r9, r2",
+    "    subs lr, lr, #1",
+    "    bne 10b",
+    "11:",
+    "    ldr r12, [sp]",
+    "    ldr r6, [r12, #40]",
+    "    cbz r6, 13f",
+    "12:",
+    "    ldrsh r8, [r0], #2",
+    "    ldrsb r7, [r1], #1",
+    "    mla r2, r7, r8, r2",
+    "    subs r6, r6, #1",
+    "    bne 12b",
+    "13:",
+    "    ldrd r6, r7, [r12, #20]",
+    "    ldr r8, [r12, #28]",
+    "    tinyscore_requantize r2",
+    "    strd r6, r7, [r12, #20]",
+    "    str r8, [r12, #28]",
+    "    ldr r9, [r12, #44]",
+    "    subs r9, r9, #1",
+    "    str r9, [r12, #44]",
+    "    bne 8b",
+    "9:",
+    "    ldr r0, [sp]",
+    "    tinyscore_pair",
     "    pop {{r0}}",
     "    pop {{r4-r11, pc}}",
     ".size tinyscore_layer_dsp, . - tinyscore_layer_dsp",
     ".purgem tinyscore_requantize",
+    ".purgem tinyscore_add_row1",
+    ".purgem tinyscore_pair",
     ".purgem tinyscore_add_row",
     ".purgem tinyscore_tiles",
     ".purgem tinyscore_tile",
@@ -276,9 +395,10 @@ pub(super) fn layer(
     let (n, o) = (x.len(), out.len());
     let shapes = weights.layout() == WeightLayout::Tiled
         && n > 0
-        && n % 8 == 0
         && o > 0
-        && o % 4 == 0
+        // The rows after the blocks start on a word boundary, or have no
+        // tiles for double-word loads.
+        && (o % 4 <= 1 || n % 4 == 0 || n < 8)
         && weights.bytes().len() == n * o
         && bias.len() == o
         && multipliers.len() == o
@@ -296,7 +416,7 @@ pub(super) fn layer(
         .chain(&rows.map(|p| p as usize))
         .all(|p| p.is_multiple_of(4));
     // The loader checked every mantissa (0 ≤ m < 2³¹) and shift (≥ −31).
-    let below_one = shifts.iter().all(|&s| s as i8 <= 0);
+    let below_one = super::kernel::shifts_at_most_zero(shifts);
     if !(shapes && aligned && below_one) {
         return false;
     }
@@ -310,17 +430,20 @@ pub(super) fn layer(
         shifts: shifts.as_ptr(),
         out: out.as_mut_ptr(),
         extra: rows,
+        tail: (n % 8) as u32,
+        rows: (o % 4) as u32,
     };
-    pair_columns(x);
-    // SAFETY: `weights` holds `n · o = 32 · tiles · blocks` bytes, `x` `n =
-    // 8 · tiles` activations, `bias`, `multipliers` and the extra rows
-    // `o = 4 · blocks` words, `shifts` and `out` `o` elements (checked
-    // above; a null row is not read), and the
-    // double-word and multiple loads are word-aligned (checked above), so
-    // every access is in bounds and aligned; the routine writes only `out`
-    // and `job`, and saves and restores the callee-saved registers it uses.
+    // SAFETY: `weights` holds `n · o = (4 · blocks + rows) · (8 · tiles +
+    // tail)` bytes, `x` `n = 8 · tiles + tail` activations, `bias`,
+    // `multipliers` and the extra rows `o = 4 · blocks + rows` words,
+    // `shifts` and `out` `o` elements (checked above; a null row is not
+    // read); the double-word and multiple loads are word-aligned (the
+    // pointers checked above; a block is `4 · n` bytes, a tile 32, and
+    // the rows after the blocks are read by double words only if there is
+    // one or `n` is a multiple of 4), so every access is in bounds and
+    // aligned; the routine writes only `out` and `job`, and saves and
+    // restores the callee-saved registers it uses.
     unsafe { tinyscore_layer_dsp(&mut job) };
-    pair_columns(x);
     true
 }
 
