@@ -157,6 +157,7 @@ fn dot(row: &[u8], x: &[i16], acc: i32) -> i32 {
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::{dot, rows, shifts_at_most_zero};
+    use crate::fixed::{Multiplier, saturate_activation};
     use crate::format::{Int8Matrix, WeightLayout, tile};
     use proptest::prelude::*;
     use std::vec;
@@ -225,7 +226,43 @@ mod tests {
         }
     }
 
+    /// The DSP routine's requantisation step by step (`kernel_dsp.rs`,
+    /// macro `tinyscore_requantize`), in the assembly's 32-bit operations.
+    fn dsp_requantize(acc: i32, m: i32, shift: i8) -> i16 {
+        // SMLAL onto 2³⁰, then the low word of the sum shifted right by 31.
+        let x = ((i64::from(acc) * i64::from(m) + (1 << 30)) >> 31) as i32;
+        // MVNS: e − 1, negative for e = 0.
+        let e_less_one = !i32::from(shift);
+        let y = if e_less_one >= 0 {
+            ((x - i32::from(x < 0)) >> e_less_one) + 1
+        } else {
+            x.saturating_add(x)
+        };
+        // SSAT #16 of y >> 1, then −32768 up to −32767.
+        let v = (y >> 1).clamp(-32768, 32767);
+        (if v == -32768 { -32767 } else { v }) as i16
+    }
+
+    /// Multipliers below one (`0 ≤ m < 2³¹`, shift in `[−31, 0]`) and
+    /// accumulators over the whole range, with their edges.
+    fn below_one() -> impl Strategy<Value = (i32, i32, i8)> {
+        let acc = prop_oneof![
+            any::<i32>(),
+            Just(i32::MIN),
+            Just(i32::MAX),
+            -70_000..70_000i32
+        ];
+        let m = prop_oneof![0..=i32::MAX, Just(i32::MAX), Just(1 << 30), Just(0)];
+        (acc, m, -31i8..=0)
+    }
+
     proptest! {
+        #[test]
+        fn dsp_requantisation_equals_gemmlowps((acc, m, shift) in below_one()) {
+            let want = saturate_activation(i64::from(Multiplier { m, shift }.apply_valid(acc)));
+            prop_assert_eq!(dsp_requantize(acc, m, shift), want);
+        }
+
         #[test]
         fn shifts_at_most_zero_as_one_at_a_time(shifts in proptest::collection::vec(any::<u8>(), 0..40)) {
             prop_assert_eq!(shifts_at_most_zero(&shifts), shifts.iter().all(|&s| s as i8 <= 0));
