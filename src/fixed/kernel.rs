@@ -69,15 +69,19 @@ pub(super) fn requantized_layer(
 }
 
 /// Whether every shift (an `i8` in each byte) is at most 0, four bytes at a
-/// time: a byte is above 0 when its sign bit is clear and another bit set,
-/// and its low seven bits plus 127 carry into its top bit, never into the
-/// next byte. What the DSP routine checks before a layer (a few
+/// time: a byte is above 0 when its sign bit is clear and another bit set;
+/// its low seven bits plus 127 carry into its top bit, never into the next
+/// byte. What the DSP routine checks before a layer (a few
 /// instructions per four outputs, not per output).
 #[cfg(any(dsp_kernel, test))]
 pub(super) fn shifts_at_most_zero(shifts: &[u8]) -> bool {
     let (words, rest) = shifts.as_chunks::<4>();
-    let positive = |w: u32| ((w & 0x7f7f_7f7f) + 0x7f7f_7f7f) & !w & 0x8080_8080 != 0;
-    !words.iter().any(|w| positive(u32::from_le_bytes(*w))) && rest.iter().all(|&s| s as i8 <= 0)
+    // The top bits of the positive bytes, gathered without a branch.
+    let positive = words.iter().fold(0, |any, w| {
+        let w = u32::from_le_bytes(*w);
+        any | (((w & 0x7f7f_7f7f) + 0x7f7f_7f7f) & !w)
+    });
+    positive & 0x8080_8080 == 0 && rest.iter().all(|&s| s as i8 <= 0)
 }
 
 /// Reorders `x` for the DSP loop ([`super::kernel_dsp`]'s
