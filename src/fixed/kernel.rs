@@ -51,8 +51,8 @@ pub(super) fn rows(
 
 /// A whole layer, requantised into `out` (its biases plus the `extra`
 /// rows), by the DSP routine on ARMv7E-M when the layer fits it
-/// (`kernel_dsp.rs`); `false`, having done nothing, elsewhere or for
-/// another layer.
+/// (`kernel_dsp.rs`), leaving `x` reordered; `false`, having done nothing,
+/// elsewhere or for another layer.
 pub(super) fn requantized_layer(
     layer: &FixedLayer<'_>,
     extra: [Option<I32s<'_>>; 2],

@@ -195,6 +195,8 @@ fn add_residual<'c>(
 
 /// One dense layer: `y[o] = sat16(requant_o(b[o] (+ extra[o]…) + Σ w·x))`,
 /// the extras being the time-bias and class-bias rows of the first layer.
+/// `x` may be left reordered (the DSP routine pairs its columns in place):
+/// a layer's input is not read after it.
 ///
 /// Never inlined: one copy of the kernel's loops instead of one per caller
 /// of [`FixedNetwork::forward`] (400 bytes of flash on the Cortex-M4F).
