@@ -473,17 +473,15 @@ pub(super) fn layer(
         && multipliers.len() == o
         && shifts.len() == o
         && extra.iter().flatten().all(|row| row.len() == o);
-    let words = [
-        weights.bytes().as_ptr() as usize,
-        x.as_ptr() as usize,
-        bias.as_bytes().as_ptr() as usize,
-        multipliers.as_bytes().as_ptr() as usize,
-    ];
     let rows = extra.map(|row| row.map_or(core::ptr::null(), |r| r.as_bytes().as_ptr().cast()));
-    let aligned = words
-        .iter()
-        .chain(&rows.map(|p| p as usize))
-        .all(|p| p.is_multiple_of(4));
+    // Every address on a word: their low bits together (a null row's are 0).
+    let addresses = weights.bytes().as_ptr() as usize
+        | x.as_ptr() as usize
+        | bias.as_bytes().as_ptr() as usize
+        | multipliers.as_bytes().as_ptr() as usize
+        | rows[0] as usize
+        | rows[1] as usize;
+    let aligned = addresses.is_multiple_of(4);
     // The loader checked every mantissa (0 ≤ m < 2³¹) and shift (≥ −31).
     let below_one = super::kernel::shifts_at_most_zero(shifts);
     if !(shapes && aligned && below_one) {

@@ -202,6 +202,10 @@ fn add_residual<'c>(
 /// of [`FixedNetwork::forward`] (400 bytes of flash on the Cortex-M4F).
 #[inline(never)]
 fn dense(layer: &FixedLayer<'_>, extra: [Option<I32s<'_>>; 2], x: &mut [i16], out: &mut [i16]) {
+    // First, before the set-up the other paths need.
+    if kernel::requantized_layer(layer, extra, x, out) {
+        return;
+    }
     let FixedLayer::Dense {
         bias,
         multipliers,
@@ -225,9 +229,6 @@ fn dense(layer: &FixedLayer<'_>, extra: [Option<I32s<'_>>; 2], x: &mut [i16], ou
     };
     if wide_shift == 0 {
         // The loader proved |start| + 32767·Σ|w| ≤ i32::MAX.
-        if kernel::requantized_layer(layer, extra, x, out) {
-            return;
-        }
         // Rows come in order: their outputs and multipliers are walked along.
         let mut outputs = out
             .iter_mut()
