@@ -13,8 +13,8 @@
 //! its eight int8 weights, SXTB16 and SXTB16 ROR 8 of each word into the
 //! halfword pairs w0|w2 and w1|w3 (w4|w6 and w5|w7), and four SMLADs. For
 //! the activations to come as the matching pairs x0|x2 and x1|x3,
-//! [`pair_columns`] swaps the middle two of every four once per layer (and
-//! back after it), instead of repacking them in the loop: 38 instructions
+//! [`pair_columns`] (or the routine below) swaps the middle two of every
+//! four once per layer, instead of repacking them in the loop: 38 instructions
 //! per tile. The tiles of a block are contiguous (`crate::format`'s
 //! `Int8Matrix`), so one pointer walks the four rows and the loop has the
 //! registers to hold a whole tile's activations and two weight words at
@@ -24,17 +24,25 @@
 //! [`dot4`] checks (the fixed-point network aligns its activations; model
 //! files are 16-byte aligned in flash).
 //!
-//! A layer whose columns fill whole tiles, whose rows fill whole blocks
-//! and whose multipliers are all below one (every layer of the usual
-//! models with 8 inputs or more) runs whole in assembly ([`layer`]): the
-//! blocks one after the other, each starting from its biases (plus, in the
-//! first layer, its time-bias and class-bias rows), and each output
-//! requantised and stored right after its block,
-//! 23 instructions per output against about 65 for the same work in Rust
-//! (the block's starting sums, the call and the requantisation of
-//! `super::network`). The requantisation is gemmlowp's, as
-//! [`super::Multiplier::apply_valid`] computes it, and gives the same bits
-//! (the QEMU tests run both).
+//! A layer whose multipliers are all below one runs whole in assembly
+//! ([`layer`]), whatever its shape: the blocks one after the other, each
+//! starting from its biases (plus, in the first layer, its time-bias and
+//! class-bias rows), its tiles, then the columns after them (the whole
+//! layer when it has fewer than 8 inputs, as the 2-D models' first) one
+//! MLA per multiply-accumulate, and each output requantised and stored
+//! right after its block; then the rows after the blocks (the whole layer
+//! when it has fewer than 4 outputs, as the 2-D models' last), two at a
+//! time over the activations in their own order, paired by PKHBT/PKHTB as
+//! they are loaded (four instructions per eight columns shared by the two
+//! rows, cheaper than pairing them all for two rows). The activations are
+//! paired for the blocks in the routine and left so (the network does not
+//! read a layer's input again), or put back for the rows after them. The
+//! requantisation is gemmlowp's, as [`super::Multiplier::apply_valid`]
+//! computes it, in 18 instructions per output: SMLAL onto the rounding
+//! constant for the doubling high multiply `x`, then the rounding division
+//! by `2^e` as `(((x − [x < 0]) >> (e − 1)) + 1) >> 1` (a property test in
+//! `kernel.rs` checks the sequence against gemmlowp's on the whole range)
+//! and SSAT with its halving shift; the QEMU tests run both.
 //!
 //! SMLAD adds in 32 bits with wrap-around, as the portable kernel's
 //! `wrapping_add` does, and the loader has proved that no sum overflows;
