@@ -219,8 +219,8 @@ mod tests {
         // for 1..=127, as an `i8` comparison says.
         for position in 0..5 {
             for byte in 0..=255u8 {
-                let mut shifts = [0u8; 5];
-                shifts[position] = byte;
+                let shifts: [u8; 5] =
+                    core::array::from_fn(|i| if i == position { byte } else { 0 });
                 assert_eq!(
                     shifts_at_most_zero(&shifts),
                     byte as i8 <= 0,
