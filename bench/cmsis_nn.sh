@@ -46,14 +46,17 @@ done
 mkdir -p "$work"
 find "$work" -mindepth 1 -maxdepth 1 ! -name copy ! -name repos -exec rm -rf {} +
 
-# source NAME URL COMMIT [GIT_DIR] PATHS…: the files of COMMIT under
-# $work/src/NAME, from GIT_DIR or a clone of URL.
+# source_tree NAME URL COMMIT GIT_DIR PATHS…: the files of COMMIT under
+# $work/src/NAME, from GIT_DIR or, if it is empty, a clone of URL.
 source_tree() {
     local name=$1 url=$2 commit=$3 git=$4
     shift 4
     if [ -z "$git" ]; then
         git=$work/repos/$name
-        [ -d "$git" ] || git clone -q --bare "$url" "$git"
+        [ -d "$git" ] || git clone -q --bare "$url" "$git" || {
+            echo "cannot clone $url: give a local git directory holding $commit (usage above)" >&2
+            exit 2
+        }
     fi
     mkdir -p "$work/src/$name"
     git --git-dir="$(git -C "$git" rev-parse --absolute-git-dir 2>/dev/null || echo "$git")" \
