@@ -14,7 +14,7 @@
 //! Cortex-M4F, `firmware/fixed-only` also runs the runtime built without its
 //! `float` feature.
 //!
-//! The models are firmware/models/{f32,f16,fixed,fixed-29,fixed-8d,fixed-edm,fixed-embedded}.tsm:
+//! The models are firmware/models/{f32,f16,fixed,fixed-29,fixed-8d,fixed-3d,fixed-edm,fixed-embedded}.tsm:
 //! the fixtures of tests/common made class-conditional with 3 classes
 //! ([`common::conditional_spec`] of [`common::small_spec`], its f16 version,
 //! and of the bias-table MLP quantised, at hidden width 16 and 29, and for
@@ -112,16 +112,20 @@ fn fixture(name: &str) -> Vec<u8> {
             let scales = common::trajectory_scales(&conditional, 64, 1.25);
             spec = quantize(&conditional, &scales).unwrap();
         }
-        "fixed" | "fixed-29" | "fixed-8d" => {
+        "fixed" | "fixed-29" | "fixed-8d" | "fixed-3d" => {
             // fixed-29: hidden width 29, so that the dense kernels meet
             // rows and columns left over after their blocks (4 rows; 8
             // columns in the Cortex-M4's DSP loop, which also runs an odd
             // number of blocks, 3). fixed-8d: 8-dimensional data, so that
             // every layer, the first with its time and class rows, runs
-            // whole in the Cortex-M4's DSP routine.
+            // whole in the Cortex-M4's DSP routine. fixed-3d: 3-dimensional
+            // data and width 12, so that the DSP routine's last layer runs
+            // three rows after no block (two together, then one), each over
+            // a tile and 4 columns after it.
             let (x_dim, hidden) = match name {
                 "fixed" => (common::X_DIM, 16),
                 "fixed-29" => (common::X_DIM, 29),
+                "fixed-3d" => (3, 12),
                 _ => (8, 16),
             };
             let base = common::mlp_spec_of_dim(x_dim, hidden, 8, 10, true);
@@ -242,12 +246,13 @@ fn calibration_scores<S: Stepper>(
     scores
 }
 
-const MODELS: [&str; 8] = [
+const MODELS: [&str; 9] = [
     "f32",
     "f16",
     "fixed",
     "fixed-29",
     "fixed-8d",
+    "fixed-3d",
     "fixed-edm",
     "fixed-embedded",
     "f32-overflow",
@@ -479,6 +484,11 @@ fn cortex_m4f_edm_model_is_bit_identical_to_the_host() {
 #[test]
 fn cortex_m4f_time_embedded_on_the_device_is_bit_identical_to_the_host() {
     check("thumbv7em-none-eabihf", "mps2-an386", "fixed-embedded");
+}
+
+#[test]
+fn cortex_m4f_dsp_routine_rows_after_the_blocks_are_bit_identical_to_the_host() {
+    check("thumbv7em-none-eabihf", "mps2-an386", "fixed-3d");
 }
 
 #[test]

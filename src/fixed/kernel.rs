@@ -51,8 +51,8 @@ pub(super) fn rows(
 
 /// A whole layer, requantised into `out` (its biases plus the `extra`
 /// rows), by the DSP routine on ARMv7E-M when the layer fits it
-/// (`kernel_dsp.rs`); `false`, having done nothing, elsewhere or for
-/// another layer.
+/// (`kernel_dsp.rs`), leaving `x` reordered; `false`, having done nothing,
+/// elsewhere or for another layer.
 pub(super) fn requantized_layer(
     layer: &FixedLayer<'_>,
     extra: [Option<I32s<'_>>; 2],
@@ -66,6 +66,22 @@ pub(super) fn requantized_layer(
         let _ = (layer, extra, x, out);
         false
     }
+}
+
+/// Whether every shift (an `i8` in each byte) is at most 0, four bytes at a
+/// time: a byte is above 0 when its sign bit is clear and another bit set;
+/// its low seven bits plus 127 carry into its top bit, never into the next
+/// byte. What the DSP routine checks before a layer (a few
+/// instructions per four outputs, not per output).
+#[cfg(any(dsp_kernel, test))]
+pub(super) fn shifts_at_most_zero(shifts: &[u8]) -> bool {
+    let (words, rest) = shifts.as_chunks::<4>();
+    // The top bits of the positive bytes, gathered without a branch.
+    let positive = words.iter().fold(0, |any, w| {
+        let w = u32::from_le_bytes(*w);
+        any | (((w & 0x7f7f_7f7f) + 0x7f7f_7f7f) & !w)
+    });
+    positive & 0x8080_8080 == 0 && rest.iter().all(|&s| s as i8 <= 0)
 }
 
 /// Reorders `x` for the DSP loop ([`super::kernel_dsp`]'s
@@ -144,7 +160,8 @@ fn dot(row: &[u8], x: &[i16], acc: i32) -> i32 {
 // The tests collect results in `Vec`s: `cargo test --features std`.
 #[cfg(all(test, feature = "std"))]
 mod tests {
-    use super::{dot, rows};
+    use super::{dot, rows, shifts_at_most_zero};
+    use crate::fixed::{Multiplier, saturate_activation};
     use crate::format::{Int8Matrix, WeightLayout, tile};
     use proptest::prelude::*;
     use std::vec;
@@ -195,7 +212,66 @@ mod tests {
         })
     }
 
+    #[test]
+    fn every_shift_byte_is_classified_in_every_position() {
+        // Each of the 256 byte values at each position of a five-byte run
+        // (one word and one byte after it), the others 0: above 0 exactly
+        // for 1..=127, as an `i8` comparison says.
+        for position in 0..5 {
+            for byte in 0..=255u8 {
+                let shifts: [u8; 5] =
+                    core::array::from_fn(|i| if i == position { byte } else { 0 });
+                assert_eq!(
+                    shifts_at_most_zero(&shifts),
+                    byte as i8 <= 0,
+                    "{byte} at {position}"
+                );
+            }
+        }
+    }
+
+    /// The DSP routine's requantisation step by step (`kernel_dsp.rs`,
+    /// macro `tinyscore_requantize`), in the assembly's 32-bit operations.
+    fn dsp_requantize(acc: i32, m: i32, shift: i8) -> i16 {
+        // SMLAL onto 2³⁰, then the low word of the sum shifted right by 31.
+        let x = ((i64::from(acc) * i64::from(m) + (1 << 30)) >> 31) as i32;
+        // MVNS: e − 1, negative for e = 0.
+        let e_less_one = !i32::from(shift);
+        let y = if e_less_one >= 0 {
+            ((x - i32::from(x < 0)) >> e_less_one) + 1
+        } else {
+            x.saturating_add(x)
+        };
+        // SSAT #16 of y >> 1, then −32768 up to −32767.
+        let v = (y >> 1).clamp(-32768, 32767);
+        (if v == -32768 { -32767 } else { v }) as i16
+    }
+
+    /// Multipliers below one (`0 ≤ m < 2³¹`, shift in `[−31, 0]`) and
+    /// accumulators over the whole range, with their edges.
+    fn below_one() -> impl Strategy<Value = (i32, i32, i8)> {
+        let acc = prop_oneof![
+            any::<i32>(),
+            Just(i32::MIN),
+            Just(i32::MAX),
+            -70_000..70_000i32
+        ];
+        let m = prop_oneof![0..=i32::MAX, Just(i32::MAX), Just(1 << 30), Just(0)];
+        (acc, m, -31i8..=0)
+    }
+
     proptest! {
+        #[test]
+        fn dsp_requantisation_equals_gemmlowps((acc, m, shift) in below_one()) {
+            let want = saturate_activation(i64::from(Multiplier { m, shift }.apply_valid(acc)));
+            prop_assert_eq!(dsp_requantize(acc, m, shift), want);
+        }
+
+        #[test]
+        fn shifts_at_most_zero_as_one_at_a_time(shifts in proptest::collection::vec(any::<u8>(), 0..40)) {
+            prop_assert_eq!(shifts_at_most_zero(&shifts), shifts.iter().all(|&s| s as i8 <= 0));
+        }
+
         #[test]
         fn four_rows_at_a_time_equal_one_at_a_time((weights, x, start) in layer()) {
             let want = reference(&weights, &x, &start);

@@ -13,8 +13,8 @@
 //! its eight int8 weights, SXTB16 and SXTB16 ROR 8 of each word into the
 //! halfword pairs w0|w2 and w1|w3 (w4|w6 and w5|w7), and four SMLADs. For
 //! the activations to come as the matching pairs x0|x2 and x1|x3,
-//! [`pair_columns`] swaps the middle two of every four once per layer (and
-//! back after it), instead of repacking them in the loop: 38 instructions
+//! [`pair_columns`] (or the routine below) swaps the middle two of every
+//! four once per layer, instead of repacking them in the loop: 38 instructions
 //! per tile. The tiles of a block are contiguous (`crate::format`'s
 //! `Int8Matrix`), so one pointer walks the four rows and the loop has the
 //! registers to hold a whole tile's activations and two weight words at
@@ -24,17 +24,25 @@
 //! [`dot4`] checks (the fixed-point network aligns its activations; model
 //! files are 16-byte aligned in flash).
 //!
-//! A layer whose columns fill whole tiles, whose rows fill whole blocks
-//! and whose multipliers are all below one (every layer of the usual
-//! models with 8 inputs or more) runs whole in assembly ([`layer`]): the
-//! blocks one after the other, each starting from its biases (plus, in the
-//! first layer, its time-bias and class-bias rows), and each output
-//! requantised and stored right after its block,
-//! 23 instructions per output against about 65 for the same work in Rust
-//! (the block's starting sums, the call and the requantisation of
-//! `super::network`). The requantisation is gemmlowp's, as
-//! [`super::Multiplier::apply_valid`] computes it, and gives the same bits
-//! (the QEMU tests run both).
+//! A layer whose multipliers are all below one runs whole in assembly
+//! ([`layer`]), whatever its shape: the blocks one after the other, each
+//! starting from its biases (plus, in the first layer, its time-bias and
+//! class-bias rows), its tiles, then the columns after them (the whole
+//! layer when it has fewer than 8 inputs, as the 2-D models' first) one
+//! MLA per multiply-accumulate, and each output requantised and stored
+//! right after its block; then the rows after the blocks (the whole layer
+//! when it has fewer than 4 outputs, as the 2-D models' last), two at a
+//! time over the activations in their own order, paired by PKHBT/PKHTB as
+//! they are loaded (four instructions per eight columns shared by the two
+//! rows, cheaper than pairing them all for two rows). The activations are
+//! paired for the blocks in the routine and left so (the network does not
+//! read a layer's input again), or put back for the rows after them. The
+//! requantisation is gemmlowp's, as [`super::Multiplier::apply_valid`]
+//! computes it, in 18 instructions per output: SMLAL onto the rounding
+//! constant for the doubling high multiply `x`, then the rounding division
+//! by `2^e` as `(((x − [x < 0]) >> (e − 1)) + 1) >> 1` (a property test in
+//! `kernel.rs` checks the sequence against gemmlowp's on the whole range)
+//! and SSAT with its halving shift; the QEMU tests run both.
 //!
 //! SMLAD adds in 32 bits with wrap-around, as the portable kernel's
 //! `wrapping_add` does, and the loader has proved that no sum overflows;
@@ -72,16 +80,17 @@ struct Job {
 }
 
 /// What the whole-layer routine reads and advances, laid out for it
-/// (offsets 0..40).
+/// (offsets 0..48).
 #[repr(C)]
 struct LayerJob {
-    /// The layer's tiles, `32 · tiles · blocks` bytes, word-aligned.
+    /// The layer's weights, `(4 · blocks + rows) · (8 · tiles + tail)`
+    /// bytes, word-aligned.
     weights: *const u8,
-    /// The activations, `8 · tiles` of them, word-aligned.
+    /// The activations, `8 · tiles + tail` of them, word-aligned.
     x: *const i16,
-    /// Tiles per block (at least 1).
+    /// Tiles per block or row.
     tiles: u32,
-    /// Blocks of four rows (at least 1), counted down.
+    /// Blocks of four rows, counted down.
     blocks: u32,
     /// The biases (`i32`, `4 · blocks`), word-aligned; advanced.
     bias: *const u8,
@@ -91,9 +100,14 @@ struct LayerJob {
     shifts: *const u8,
     /// The outputs (`4 · blocks`); advanced.
     out: *mut i16,
-    /// Rows added to the biases (`i32`, `4 · blocks`, word-aligned; null
-    /// for none): the first layer's time-bias and class-bias rows; advanced.
+    /// Rows added to the biases (`i32`, `4 · blocks + rows`, word-aligned;
+    /// null for none): the first layer's time-bias and class-bias rows;
+    /// advanced.
     extra: [*const u8; 2],
+    /// Columns after the tiles (`0..8`), summed one at a time.
+    tail: u32,
+    /// Rows after the blocks (`0..4`), row-major after them, counted down.
+    rows: u32,
 }
 
 core::arch::global_asm!(
@@ -150,30 +164,89 @@ core::arch::global_asm!(
     "    qadd r5, r5, r10",
     ".Ltinyscore_no_row\\@:",
     ".endm",
+    "@ The next value of the row at [r0, #at], if any, added to r2 with",
+    "@ saturation, the row advanced.",
+    ".macro tinyscore_add_row1 at",
+    "    ldr r6, [r0, #\\at]",
+    "    cbz r6, .Ltinyscore_no_row1\\@",
+    "    ldr r7, [r6], #4",
+    "    str r6, [r0, #\\at]",
+    "    qadd r2, r2, r7",
+    ".Ltinyscore_no_row1\\@:",
+    ".endm",
+    "@ Swaps the middle two of every four of the tiles' activations (job at",
+    "@ r0): x0|x1, x2|x3 into x0|x2, x1|x3 and back. Uses r2-r11.",
+    ".macro tinyscore_pair",
+    "    ldr r2, [r0, #4]",
+    "    ldr r3, [r0, #8]",
+    "    cbz r3, .Ltinyscore_paired\\@",
+    ".Ltinyscore_pair\\@:",
+    "    ldm r2, {{r4-r7}}",
+    "    pkhbt r8, r4, r5, lsl #16",
+    "    pkhtb r9, r5, r4, asr #16",
+    "    pkhbt r10, r6, r7, lsl #16",
+    "    pkhtb r11, r7, r6, asr #16",
+    "    stm r2!, {{r8-r11}}",
+    "    subs r3, r3, #1",
+    "    bne .Ltinyscore_pair\\@",
+    ".Ltinyscore_paired\\@:",
+    ".endm",
+    "@ The next eight activations at r0 (in their own order), paired: x0|x2,",
+    "@ x1|x3, x4|x6, x5|x7 in r5, r7, r6, r9. Uses r8.",
+    ".macro tinyscore_x8",
+    "    ldrd r6, r7, [r0], #8",
+    "    ldrd r8, r9, [r0], #8",
+    "    pkhbt r5, r6, r7, lsl #16",
+    "    pkhtb r7, r7, r6, asr #16",
+    "    pkhbt r6, r8, r9, lsl #16",
+    "    pkhtb r9, r9, r8, asr #16",
+    ".endm",
+    "@ acc += the next eight weights of the row at wp times those activations.",
+    "@ Uses r10-r12.",
+    ".macro tinyscore_row8 acc, wp",
+    "    ldrd r10, r11, [\\wp], #8",
+    "    sxtb16 r12, r10",
+    "    sxtb16 r10, r10, ror #8",
+    "    smlad \\acc, r12, r5, \\acc",
+    "    smlad \\acc, r10, r7, \\acc",
+    "    sxtb16 r12, r11",
+    "    sxtb16 r11, r11, ror #8",
+    "    smlad \\acc, r12, r6, \\acc",
+    "    smlad \\acc, r11, r9, \\acc",
+    ".endm",
+    "@ The next two values of the row at [r0, #at], if any, added to r2 and r3",
+    "@ with saturation, the row advanced.",
+    ".macro tinyscore_add_row2 at",
+    "    ldr r6, [r0, #\\at]",
+    "    cbz r6, .Ltinyscore_no_row2\\@",
+    "    ldrd r7, r8, [r6], #8",
+    "    str r6, [r0, #\\at]",
+    "    qadd r2, r2, r7",
+    "    qadd r3, r3, r8",
+    ".Ltinyscore_no_row2\\@:",
+    ".endm",
     "@ The output of the sum in acc: gemmlowp's doubling high multiply by the",
-    "@ mantissa at r6 (rounding halves up), its rounding division by",
-    "@ 2^-shift (shift at r7, at most 0; halves away from zero), int16",
-    "@ saturation and -32768 up to -32767, stored at r8.",
+    "@ mantissa at r6, x = (acc·m + 2^30) >> 31 (halves up); its rounding",
+    "@ division by 2^e, e = -shift (shift at r7, at most 0; halves away from",
+    "@ zero), as (((x - [x < 0]) >> (e - 1)) + 1) >> 1 for e > 0 (the same",
+    "@ quotient, kernel.rs tests it) and x for e = 0 (doubled with saturation",
+    "@ for SSAT's halving); int16 saturation and -32768 up to -32767, stored",
+    "@ at r8. Uses r0 and r9-r11.",
     ".macro tinyscore_requantize acc",
     "    ldr r9, [r6], #4",
     "    ldrsb r10, [r7], #1",
     "    mov r11, #0x40000000",
-    "    mov r12, #0",
-    "    smlal r11, r12, \\acc, r9",
+    "    mov r0, #0",
+    "    smlal r11, r0, \\acc, r9",
     "    lsr r11, r11, #31",
-    "    orr \\acc, r11, r12, lsl #1",
-    "    rsb r10, r10, #0",
-    "    mov r9, #1",
-    "    lsl r9, r9, r10",
-    "    sub r9, r9, #1",
-    "    and r11, \\acc, r9",
-    "    lsr r9, r9, #1",
-    "    add r9, r9, \\acc, lsr #31",
-    "    asr \\acc, \\acc, r10",
-    "    cmp r11, r9",
-    "    it hi",
-    "    addhi \\acc, \\acc, #1",
-    "    ssat \\acc, #16, \\acc",
+    "    orr \\acc, r11, r0, lsl #1",
+    "    mvns r10, r10",
+    "    ittte pl",
+    "    subpl \\acc, \\acc, \\acc, lsr #31",
+    "    asrpl \\acc, \\acc, r10",
+    "    addpl \\acc, \\acc, #1",
+    "    qaddmi \\acc, \\acc, \\acc",
+    "    ssat \\acc, #16, \\acc, asr #1",
     "    cmn \\acc, #32768",
     "    it eq",
     "    addeq \\acc, \\acc, #1",
@@ -202,6 +275,11 @@ core::arch::global_asm!(
     "    push {{r4-r11, lr}}",
     "    push {{r0}}",
     "    ldr r1, [r0, #0]",
+    "    ldr r9, [r0, #12]",
+    "    cmp r9, #0",
+    "    beq 7f",
+    "    tinyscore_pair",
+    "@ A block of four rows: biases and extra rows, tiles, tail columns.",
     "3:",
     "    ldr r0, [sp]",
     "    ldr r6, [r0, #16]",
@@ -211,24 +289,138 @@ core::arch::global_asm!(
     "    tinyscore_add_row 36",
     "    ldr lr, [r0, #8]",
     "    ldr r0, [r0, #4]",
+    "    cmp lr, #0",
+    "    beq 4f",
     "    tinyscore_tiles",
-    "    ldr r0, [sp]",
-    "    ldrd r6, r7, [r0, #20]",
-    "    ldr r8, [r0, #28]",
+    "4:",
+    "    ldr r12, [sp]",
+    "    ldr r6, [r12, #40]",
+    "    cbz r6, 6f",
+    "    add r9, r1, r6",
+    "    add r10, r9, r6",
+    "    add r11, r10, r6",
+    "    add lr, r11, r6",
+    "5:",
+    "    ldrsh r8, [r0], #2",
+    "    ldrsb r7, [r1], #1",
+    "    mla r2, r7, r8, r2",
+    "    ldrsb r7, [r9], #1",
+    "    mla r3, r7, r8, r3",
+    "    ldrsb r7, [r10], #1",
+    "    mla r4, r7, r8, r4",
+    "    ldrsb r7, [r11], #1",
+    "    mla r5, r7, r8, r5",
+    "    subs r6, r6, #1",
+    "    bne 5b",
+    "    mov r1, lr",
+    "6:",
+    "    ldrd r6, r7, [r12, #20]",
+    "    ldr r8, [r12, #28]",
     "    tinyscore_requantize r2",
     "    tinyscore_requantize r3",
     "    tinyscore_requantize r4",
     "    tinyscore_requantize r5",
-    "    strd r6, r7, [r0, #20]",
-    "    str r8, [r0, #28]",
-    "    ldr r9, [r0, #12]",
+    "    strd r6, r7, [r12, #20]",
+    "    str r8, [r12, #28]",
+    "    ldr r9, [r12, #12]",
     "    subs r9, r9, #1",
-    "    str r9, [r0, #12]",
+    "    str r9, [r12, #12]",
     "    bne 3b",
+    "@ The rows after the blocks, on the activations in their own order (put",
+    "@ back if the blocks paired them): two rows at a time, then one; two",
+    "@ multiply-accumulates per SMLAD over the tiles' columns, the activations",
+    "@ paired by PKHBT/PKHTB as they are loaded; one per MLA over the tail.",
+    "    ldr r0, [sp]",
+    "    ldr r9, [r0, #44]",
+    "    cmp r9, #0",
+    "    beq 9f",
+    "    tinyscore_pair",
+    "7:",
+    "    ldr r0, [sp]",
+    "    ldr r9, [r0, #44]",
+    "    cmp r9, #1",
+    "    blo 9f",
+    "    beq 15f",
+    "    ldr r6, [r0, #16]",
+    "    ldrd r2, r3, [r6], #8",
+    "    str r6, [r0, #16]",
+    "    tinyscore_add_row2 32",
+    "    tinyscore_add_row2 36",
+    "    ldr lr, [r0, #8]",
+    "    ldr r5, [r0, #40]",
+    "    add r4, r1, lr, lsl #3",
+    "    add r4, r4, r5",
+    "    ldr r0, [r0, #4]",
+    "    cmp lr, #0",
+    "    beq 11f",
+    "10:",
+    "    tinyscore_x8",
+    "    tinyscore_row8 r2, r1",
+    "    tinyscore_row8 r3, r4",
+    "    subs lr, lr, #1",
+    "    bne 10b",
+    "11:",
+    "    ldr r12, [sp]",
+    "    ldr r5, [r12, #40]",
+    "    cbz r5, 13f",
+    "12:",
+    "    ldrsh r6, [r0], #2",
+    "    ldrsb r7, [r1], #1",
+    "    mla r2, r7, r6, r2",
+    "    ldrsb r7, [r4], #1",
+    "    mla r3, r7, r6, r3",
+    "    subs r5, r5, #1",
+    "    bne 12b",
+    "13:",
+    "    mov r1, r4",
+    "    ldrd r6, r7, [r12, #20]",
+    "    ldr r8, [r12, #28]",
+    "    tinyscore_requantize r2",
+    "    tinyscore_requantize r3",
+    "    strd r6, r7, [r12, #20]",
+    "    str r8, [r12, #28]",
+    "    ldr r9, [r12, #44]",
+    "    subs r9, r9, #2",
+    "    beq 9f",
+    "15:",
+    "    ldr r0, [sp]",
+    "    ldr r6, [r0, #16]",
+    "    ldr r2, [r6]",
+    "    tinyscore_add_row1 32",
+    "    tinyscore_add_row1 36",
+    "    ldr lr, [r0, #8]",
+    "    ldr r0, [r0, #4]",
+    "    cmp lr, #0",
+    "    beq 17f",
+    "16:",
+    "    tinyscore_x8",
+    "    tinyscore_row8 r2, r1",
+    "    subs lr, lr, #1",
+    "    bne 16b",
+    "17:",
+    "    ldr r12, [sp]",
+    "    ldr r6, [r12, #40]",
+    "    cbz r6, 19f",
+    "18:",
+    "    ldrsh r8, [r0], #2",
+    "    ldrsb r7, [r1], #1",
+    "    mla r2, r7, r8, r2",
+    "    subs r6, r6, #1",
+    "    bne 18b",
+    "19:",
+    "    ldrd r6, r7, [r12, #20]",
+    "    ldr r8, [r12, #28]",
+    "    tinyscore_requantize r2",
+    "9:",
     "    pop {{r0}}",
     "    pop {{r4-r11, pc}}",
     ".size tinyscore_layer_dsp, . - tinyscore_layer_dsp",
     ".purgem tinyscore_requantize",
+    ".purgem tinyscore_add_row1",
+    ".purgem tinyscore_pair",
+    ".purgem tinyscore_x8",
+    ".purgem tinyscore_row8",
+    ".purgem tinyscore_add_row2",
     ".purgem tinyscore_add_row",
     ".purgem tinyscore_tiles",
     ".purgem tinyscore_tile",
@@ -246,13 +438,17 @@ unsafe extern "C" {
 /// A whole dense layer in the DSP routine, requantisation included:
 /// `out[o] = sat16(M_o(bias[o] + Σᵢ w[o, i]·x[i]))`, bit for bit what
 /// [`Multiplier::apply_valid`] and [`saturate_activation`] give, for the
-/// layers it fits (sums in `i32`, tiled weights, columns a multiple of 8,
-/// rows a multiple of 4, every multiplier below one, word-aligned weights,
-/// biases, mantissas, extra rows and activations); `false`, having done
-/// nothing, for others. The `extra` rows (the first layer's time-bias and
-/// class-bias rows) are added to the biases with saturation, as the
-/// portable path does (exact: the loader bounds the sums). `x` is reordered and
-/// restored as by [`pair_columns`].
+/// layers it fits (sums in `i32`, tiled weights, every multiplier below
+/// one, word-aligned weights, biases, mantissas, extra rows and
+/// activations, and, for two or three rows after the blocks and eight
+/// columns or more, a multiple of 4 columns so that each of those rows
+/// starts on a word); `false`, having done nothing, for others. Any
+/// number of columns and rows: the columns after the tiles and the rows
+/// after the blocks run their own loops. The `extra` rows (the first
+/// layer's time-bias and class-bias rows) are added to the biases with
+/// saturation, as the portable path does (exact: the loader bounds the
+/// sums). `x` is left reordered (paired as by [`pair_columns`], or not):
+/// the network does not read a layer's input after it.
 ///
 /// [`Multiplier::apply_valid`]: super::Multiplier::apply_valid
 /// [`saturate_activation`]: super::saturate_activation
@@ -276,27 +472,26 @@ pub(super) fn layer(
     let (n, o) = (x.len(), out.len());
     let shapes = weights.layout() == WeightLayout::Tiled
         && n > 0
-        && n % 8 == 0
         && o > 0
-        && o % 4 == 0
+        // The rows after the blocks start on a word boundary, or have no
+        // tiles for double-word loads.
+        && (o % 4 <= 1 || n % 4 == 0 || n < 8)
         && weights.bytes().len() == n * o
         && bias.len() == o
         && multipliers.len() == o
         && shifts.len() == o
         && extra.iter().flatten().all(|row| row.len() == o);
-    let words = [
-        weights.bytes().as_ptr() as usize,
-        x.as_ptr() as usize,
-        bias.as_bytes().as_ptr() as usize,
-        multipliers.as_bytes().as_ptr() as usize,
-    ];
     let rows = extra.map(|row| row.map_or(core::ptr::null(), |r| r.as_bytes().as_ptr().cast()));
-    let aligned = words
-        .iter()
-        .chain(&rows.map(|p| p as usize))
-        .all(|p| p.is_multiple_of(4));
+    // Every address on a word: their low bits together (a null row's are 0).
+    let addresses = weights.bytes().as_ptr() as usize
+        | x.as_ptr() as usize
+        | bias.as_bytes().as_ptr() as usize
+        | multipliers.as_bytes().as_ptr() as usize
+        | rows[0] as usize
+        | rows[1] as usize;
+    let aligned = addresses.is_multiple_of(4);
     // The loader checked every mantissa (0 ≤ m < 2³¹) and shift (≥ −31).
-    let below_one = shifts.iter().all(|&s| s as i8 <= 0);
+    let below_one = super::kernel::shifts_at_most_zero(shifts);
     if !(shapes && aligned && below_one) {
         return false;
     }
@@ -310,17 +505,21 @@ pub(super) fn layer(
         shifts: shifts.as_ptr(),
         out: out.as_mut_ptr(),
         extra: rows,
+        tail: (n % 8) as u32,
+        rows: (o % 4) as u32,
     };
-    pair_columns(x);
-    // SAFETY: `weights` holds `n · o = 32 · tiles · blocks` bytes, `x` `n =
-    // 8 · tiles` activations, `bias`, `multipliers` and the extra rows
-    // `o = 4 · blocks` words, `shifts` and `out` `o` elements (checked
-    // above; a null row is not read), and the
-    // double-word and multiple loads are word-aligned (checked above), so
-    // every access is in bounds and aligned; the routine writes only `out`
-    // and `job`, and saves and restores the callee-saved registers it uses.
+    // SAFETY: `weights` holds `n · o = (4 · blocks + rows) · (8 · tiles +
+    // tail)` bytes, `x` `n = 8 · tiles + tail` activations, `bias`,
+    // `multipliers` and the extra rows `o = 4 · blocks + rows` words,
+    // `shifts` and `out` `o` elements (checked above; a null row is not
+    // read); the double-word and multiple loads are word-aligned (the
+    // pointers checked above; a block is `4 · n` bytes, a tile 32, and
+    // the rows after the blocks are read by double words only if there is
+    // one or `n` is a multiple of 4), so every access is in bounds and
+    // aligned; the routine writes only `out`, `x` (its own elements,
+    // reordered) and `job`, and saves and restores the callee-saved
+    // registers it uses.
     unsafe { tinyscore_layer_dsp(&mut job) };
-    pair_columns(x);
     true
 }
 

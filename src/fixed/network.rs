@@ -213,11 +213,17 @@ fn add_residual<'c>(
 
 /// One dense layer: `y[o] = sat16(requant_o(b[o] (+ extra[o]…) + Σ w·x))`,
 /// the extras being the time-bias and class-bias rows of the first layer.
+/// `x` may be left reordered (the DSP routine pairs its columns in place):
+/// a layer's input is not read after it.
 ///
 /// Never inlined: one copy of the kernel's loops instead of one per caller
 /// of [`FixedNetwork::forward`] (400 bytes of flash on the Cortex-M4F).
 #[inline(never)]
 fn dense(layer: &FixedLayer<'_>, extra: [Option<I32s<'_>>; 2], x: &mut [i16], out: &mut [i16]) {
+    // First, before the set-up the other paths need.
+    if kernel::requantized_layer(layer, extra, x, out) {
+        return;
+    }
     let FixedLayer::Dense {
         bias,
         multipliers,
@@ -241,9 +247,6 @@ fn dense(layer: &FixedLayer<'_>, extra: [Option<I32s<'_>>; 2], x: &mut [i16], ou
     };
     if wide_shift == 0 {
         // The loader proved |start| + 32767·Σ|w| ≤ i32::MAX.
-        if kernel::requantized_layer(layer, extra, x, out) {
-            return;
-        }
         // Rows come in order: their outputs and multipliers are walked along.
         let mut outputs = out
             .iter_mut()
