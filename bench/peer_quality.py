@@ -4,7 +4,7 @@ network, data and training budget, measured in one run. Not part of the
 tests.
 
     bash bench/peer_quality.sh --install    # first time: bench/.venv with torch, diffusers, scikit-learn
-    bash bench/peer_quality.sh [WORK_DIR] [--seeds N]
+    bash bench/peer_quality.sh [WORK_DIR] [--seeds N] [--steps S]
 
 Data: thin two moons, scikit-learn's `make_moons(4000, noise=0.05)`
 (seed 0), written to CSV and given to both. Reference: 2 000 fresh points
@@ -16,7 +16,7 @@ sinusoidal embedding of the timestep, cos then sin, max period 10 000) →
 dense 128 → SiLU → 2 residual blocks (dense 128 → SiLU, added) → dense 2;
 AdamW lr 2e-3 (no weight decay), 200 warm-up steps then cosine to 5 %,
 gradient norm clipped at 1, EMA 0.999, batch 512, data standardised per
-dimension, the same number of steps.
+dimension, the same number of steps (`--steps`, 4 000 by default).
 
 - tinyscore: default `train` (ε-prediction, linear schedule, stratified
   times) and `train --schedule edm --prediction v` (EDM), exported with
@@ -46,7 +46,6 @@ from sklearn.datasets import make_moons
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BIN = ROOT / "target" / "release" / "tinyscore"
-STEPS = 4000
 BATCH = 512
 N = 2000
 
@@ -87,7 +86,7 @@ class Net(torch.nn.Module):
         return self.last(h)
 
 
-def torch_pipeline(train_rows, seed):
+def torch_pipeline(train_rows, seed, budget):
     torch.manual_seed(seed)
     torch.set_num_threads(2)
     mean, std = train_rows.mean(0), train_rows.std(0)
@@ -99,12 +98,12 @@ def torch_pipeline(train_rows, seed):
     def lr_at(step):
         if step < 200:
             return (step + 1) / 200
-        progress = (step - 200) / max(1, STEPS - 200)
+        progress = (step - 200) / max(1, budget - 200)
         return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
     ddpm = DDPMScheduler(num_train_timesteps=1000, beta_schedule="linear", clip_sample=False)
-    for _ in range(STEPS):
+    for _ in range(budget):
         x0 = data[torch.randint(0, len(data), (BATCH,))]
         t = torch.randint(0, 1000, (BATCH,))
         eps = torch.randn_like(x0)
@@ -138,6 +137,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("work", nargs="?", default=str(ROOT / "target" / "peer-quality"))
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=4000, help="training steps of both")
     args = parser.parse_args()
     work = pathlib.Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -153,21 +153,21 @@ def main():
         base = swd(fresh_b, fresh_a)
         result = {"seed": seed, "data-vs-data": base}
         for run_name, extra in [("eps", []), ("edm", ["--schedule", "edm", "--prediction", "v"])]:
-            run_dir = work / f"run-{run_name}-{seed}"
+            run_dir = work / f"run-{run_name}-{seed}-{args.steps}"
             if not (run_dir / "config.json").exists():
-                tinyscore("train", "--data", data, "--out", run_dir, "--steps", STEPS, "--seed", seed, *extra)
+                tinyscore("train", "--data", data, "--out", run_dir, "--steps", args.steps, "--seed", seed, *extra)
             plans = [("ddpm", 1000), ("dpmpp-2m", 20), ("ddim", 20)]
             if run_name == "edm":
                 plans = [("pf-ode-heun", 10), ("dpmpp-2m", 20), ("ddpm", 1000)]
             for sampler, steps in plans:
-                model = work / f"{run_name}-{sampler}-{steps}-{seed}.tsm"
+                model = work / f"{run_name}-{sampler}-{steps}-{seed}-{args.steps}.tsm"
                 tinyscore("export", run_dir, "-o", model, "--sampler", sampler, "--steps", steps)
                 samples = model.with_suffix(".csv")
                 tinyscore("sample", model, "-n", N, "--seed", seed, "-o", samples)
                 nfe = 2 * steps - 1 if sampler == "pf-ode-heun" else steps
                 result[f"tinyscore {run_name} {sampler} ({nfe} NFE)"] = swd(samples, fresh_a) / base
-        for name, samples in torch_pipeline(train_rows, seed).items():
-            path = work / f"torch-{name}-{seed}.csv"
+        for name, samples in torch_pipeline(train_rows, seed, args.steps).items():
+            path = work / f"torch-{name}-{seed}-{args.steps}.csv"
             write_csv(path, samples)
             result[f"PyTorch + diffusers {name}"] = swd(path, fresh_a) / base
         rows.append(result)
