@@ -68,6 +68,30 @@ fn firmware_values(lines: &[&str], label: &str) -> Vec<f32> {
     data.split(", ").map(|v| v.parse().unwrap()).collect()
 }
 
+/// `tinyscore qemu MODEL` with seed [`SEED`] and [`ITEMS`] items per task
+/// (which fails unless every line matches the host): its report and the
+/// firmware's output.
+fn on_the_chip(model: &str, d: &Path) -> (String, String) {
+    // The firmware repository of this checkout, wherever the test runs.
+    let firmware = Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware");
+    let report = run(
+        &[
+            "qemu",
+            model,
+            "--seed",
+            SEED,
+            "-n",
+            &ITEMS.to_string(),
+            "--firmware",
+            firmware.to_str().unwrap(),
+            "-o",
+            "chip.txt",
+        ],
+        d,
+    );
+    (report, std::fs::read_to_string(d.join("chip.txt")).unwrap())
+}
+
 #[test]
 fn a_96_dimensional_class_conditional_model_runs_in_qemu_as_on_the_host() {
     let dir = tempfile::tempdir().unwrap();
@@ -114,24 +138,7 @@ fn a_96_dimensional_class_conditional_model_runs_in_qemu_as_on_the_host() {
         ],
         d,
     );
-    // The firmware repository of this checkout, wherever the test runs.
-    let firmware = Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware");
-    let report = run(
-        &[
-            "qemu",
-            "waves.tsm",
-            "--seed",
-            SEED,
-            "-n",
-            &ITEMS.to_string(),
-            "--firmware",
-            firmware.to_str().unwrap(),
-            "-o",
-            "chip.txt",
-        ],
-        d,
-    );
-    let chip = std::fs::read_to_string(d.join("chip.txt")).unwrap();
+    let (report, chip) = on_the_chip("waves.tsm", d);
     let lines: Vec<&str> = chip.lines().collect();
     assert!(
         lines[0].starts_with(&format!("model Fixed dim {DIM} "))
@@ -300,23 +307,7 @@ fn a_distilled_four_step_student_runs_in_qemu_as_on_the_host() {
         inspect.contains("ddim 4 steps") && inspect.contains("time       folded"),
         "{inspect}"
     );
-    let firmware = Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware");
-    run(
-        &[
-            "qemu",
-            "student.tsm",
-            "--seed",
-            SEED,
-            "-n",
-            &ITEMS.to_string(),
-            "--firmware",
-            firmware.to_str().unwrap(),
-            "-o",
-            "chip.txt",
-        ],
-        d,
-    );
-    let chip = std::fs::read_to_string(d.join("chip.txt")).unwrap();
+    let (_, chip) = on_the_chip("student.tsm", d);
     let samples = chip.lines().filter(|l| l.starts_with("sample ")).count();
     assert_eq!(samples, ITEMS, "{chip}");
 }
