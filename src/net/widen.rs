@@ -92,7 +92,8 @@ impl Widen<2> for f16 {
         super::vcvt::add_quads(lanes, w, x);
     }
 
-    /// With F16C where the processor has it (x86), else [`blocks`].
+    /// With F16C where the processor has it (x86), else the portable
+    /// `blocks`.
     #[cfg(not(f16_vcvt))]
     fn add_quads(lanes: &mut [f32; 4], w: &[[[u8; 2]; 4]], x: &[[f32; 4]]) {
         #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
