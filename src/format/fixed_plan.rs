@@ -152,11 +152,6 @@ impl<'a> FixedPlan<'a> {
         (self.clip > 0).then_some(self.clip)
     }
 
-    /// Whether any row stores a level (`α`, `σ`, `back_a` or `back_c`).
-    pub fn stores_levels(&self) -> bool {
-        self.layout.mask >> 9 != 0
-    }
-
     fn row_len(&self) -> usize {
         let time = if self.layout.time_input {
             4
