@@ -1674,5 +1674,11 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         ("seed_conditional", backends::conditional_base()),
         ("seed_fixed_conditional", backends::fixed_conditional_base()),
         ("seed_dynamic_threshold", backends::dynamic_threshold_base()),
+        ("seed_fixed_embedded", backends::embedded_base()),
+        // The 1.1 plan layout and row-major weights, as 1.2 wrote them.
+        (
+            "seed_fixed_1_2",
+            format::with_row_major_weights(&backends::fixed_base()).unwrap(),
+        ),
     ]
 }
