@@ -9,7 +9,9 @@
 //! and time-bias rows would otherwise not fit half of `i32`); biases and time-bias rows go to the
 //! accumulator's scale `s_w[o]·s_in`; every rescale becomes a
 //! [`Multiplier`]; SiLU and tanh become tables; plan rows become
-//! [`Coefficient`]s with the tensor scales at both ends folded in.
+//! [`Coefficient`]s with the tensor scales at both ends folded in. A model
+//! whose time is embedded on the device gets its frequencies and the
+//! multiplier from a Q15 sine to the input scale, and its rows their time.
 
 use std::vec::Vec;
 
@@ -38,8 +40,9 @@ pub struct TensorScales {
 /// Why a model could not be quantised.
 #[derive(Clone, Debug, PartialEq)]
 pub enum QuantizeError {
-    /// The model must have f32 weights and time folded into per-row bias
-    /// tables, one per plan.
+    /// The model does not fit what quantisation needs (f32 weights, f32
+    /// class-bias rows, a time-bias table per plan when time is folded, a
+    /// time within ±32767 when it is embedded); the text says which.
     Input(&'static str),
     /// A scale is missing, not finite or not positive.
     Scale {
