@@ -44,6 +44,8 @@ export_as gaussians fixed_conditional --backend fixed --sampler ddim --steps 10 
 train vp --data swissroll --schedule vp --prediction v --width 24 --depth 2
 export_as vp f32_vp_euler_maruyama --sampler euler-maruyama --steps 16
 export_as vp f16_vp_pc --backend f16 --sampler pc --steps 8
+export_as vp fixed_vp_heun_churn --backend fixed --sampler pf-ode-heun --steps 6 --churn 2 \
+    --calibration-samples 32
 
 train ve --data rings --schedule ve --prediction x0 --width 24 --depth 2
 export_as ve f32_ve_langevin --sampler langevin --steps 4

@@ -27,7 +27,8 @@ use tinyscore::format::{
 };
 use tinyscore::net::{Denoiser, TimeInput};
 use tinyscore::plan::{
-    DdpmVariance, LangevinStep, Plan, PlanSpec, Prediction, SamplerKind, SnrStep,
+    Compiler, DdpmVariance, LangevinStep, Plan, PlanError, PlanSpec, Prediction, SamplerKind,
+    SnrStep,
 };
 use tinyscore::schedule::{BetaSchedule, DiscreteSchedule, ExplicitBetas, Schedule, Sde, Spacing};
 
@@ -173,8 +174,17 @@ fn assert_round_trip(spec: &ModelSpec<'_>) {
 
     // Derived numbers.
     let t = model.topology();
-    // No dynamic threshold: written as 1.5 wrote it.
-    assert_eq!(model.version_minor(), format::VERSION_MINOR_STATIC);
+    // No dynamic threshold: written as 1.5 wrote it, unless a plan churns.
+    let churns = spec
+        .plans
+        .iter()
+        .any(|p| matches!(p.header.spec.sampler, SamplerKind::PfOdeHeun { churn } if churn != 0.0));
+    let minor = if churns {
+        format::VERSION_MINOR
+    } else {
+        format::VERSION_MINOR_STATIC
+    };
+    assert_eq!(model.version_minor(), minor);
     assert_eq!(t.len(), spec.layers.len());
     assert!(!t.is_empty());
     assert_eq!(t.parameter_count() as usize, common::f32_params(spec).len());
@@ -420,7 +430,7 @@ fn round_trip_explicit_betas_and_discrete_samplers() {
             }),
             plan(PlanSpec {
                 steps_offset: 1,
-                ..PlanSpec::new(SamplerKind::PfOdeHeun, 4)
+                ..PlanSpec::new(SamplerKind::PfOdeHeun { churn: 0.0 }, 4)
             }),
             plan(PlanSpec::new(
                 SamplerKind::Ddpm {
@@ -729,6 +739,54 @@ fn dynamic_threshold_reads_back_as_1_6_and_bad_percentiles_are_refused() {
 }
 
 #[test]
+fn churned_heun_plan_reads_back_as_1_8_and_bad_churn_is_refused() {
+    let edm = Schedule::Sde(Sde::Edm {
+        sigma_min: 0.002,
+        sigma_max: 80.0,
+        rho: 7.0,
+    });
+    let heun = |churn| PlanSpec {
+        prediction: Prediction::Velocity,
+        ..PlanSpec::new(SamplerKind::PfOdeHeun { churn }, 6)
+    };
+    let mut spec = small_spec();
+    spec.schedule = edm;
+    spec.prediction = Prediction::Velocity;
+    spec.plans = vec![compile_plan(edm, heun(3.0))];
+    // Only a churned plan makes a file 1.8 (a 1.7 reader requires Heun's
+    // real parameter to be 0); the same file without churn is what 1.5
+    // wrote.
+    assert_round_trip(&spec);
+    let bytes = format::write(&spec).unwrap();
+    let model = Model::parse(&bytes).unwrap();
+    assert_eq!(model.version_minor(), format::VERSION_MINOR);
+    assert_eq!(format::VERSION_MINOR, 8);
+    // Six points: rows 0–9 are five Heun steps, row 10 the final Euler
+    // step. The correctors (odd rows) land on points 1 to 5 and add the
+    // noise that raises the next step's start; nothing lands on point 0
+    // (the prior), and the final step adds none.
+    let plan = model.plan(0).unwrap();
+    let noisy: Vec<usize> = (0..11)
+        .filter(|&i| plan.row(i).unwrap().draws_noise())
+        .collect();
+    assert_eq!(noisy, [1, 3, 5, 7, 9]);
+    spec.plans = vec![compile_plan(edm, heun(0.0))];
+    let bytes = format::write(&spec).unwrap();
+    assert_eq!(
+        Model::parse(&bytes).unwrap().version_minor(),
+        format::VERSION_MINOR_STATIC
+    );
+
+    for churn in [-1.0, f64::NAN, f64::INFINITY] {
+        assert_eq!(
+            Compiler::new(edm, heun(churn)).err(),
+            Some(PlanError::Parameter),
+            "churn {churn}"
+        );
+    }
+}
+
+#[test]
 fn section_order_is_free() {
     // The parser looks sections up by kind; only time-bias tables are
     // ordered (by plan). A permuted file reads back the same model.
@@ -807,7 +865,7 @@ fn detector_needs_a_plan_with_noise_levels() {
             .is_some()
     );
     for refused in [
-        with_detector(SamplerKind::PfOdeHeun, true),
+        with_detector(SamplerKind::PfOdeHeun { churn: 0.0 }, true),
         with_detector(ddim, false),
     ] {
         assert_eq!(

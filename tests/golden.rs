@@ -344,7 +344,7 @@ fn sampler(tok: &[&str]) -> SamplerKind {
         },
         ["ddim", eta] => SamplerKind::Ddim { eta: num(eta) },
         ["euler"] => SamplerKind::PfOdeEuler,
-        ["heun"] => SamplerKind::PfOdeHeun,
+        ["heun"] => SamplerKind::PfOdeHeun { churn: 0.0 },
         ["dpmpp2m"] => SamplerKind::DpmSolverPp2m,
         ["em"] => SamplerKind::EulerMaruyama,
         ["langevin", k, eps, denoise] => SamplerKind::AnnealedLangevin {

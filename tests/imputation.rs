@@ -206,7 +206,7 @@ fn rewinding_and_estimates_follow_the_levels() {
 
 #[test]
 fn plans_without_levels_refuse_data() {
-    let (header, plan_rows) = rows(SamplerKind::PfOdeHeun, 10);
+    let (header, plan_rows) = rows(SamplerKind::PfOdeHeun { churn: 0.0 }, 10);
     let mut scratch = vec![0.0; register_len(2)];
     let plan = RowsPlan::new(header, &plan_rows);
     let mut sampler = Sampler::with_denoiser(oracle(), schedule(), plan, &mut scratch).unwrap();

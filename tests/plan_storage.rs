@@ -16,7 +16,7 @@ fn compiler() -> Compiler<'static> {
         beta_min: 0.1,
         beta_max: 20.0,
     });
-    Compiler::new(vp, PlanSpec::new(SamplerKind::PfOdeHeun, 20)).unwrap()
+    Compiler::new(vp, PlanSpec::new(SamplerKind::PfOdeHeun { churn: 0.0 }, 20)).unwrap()
 }
 
 #[test]

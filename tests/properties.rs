@@ -70,7 +70,8 @@ fn sampler() -> impl Strategy<Value = SamplerKind> {
         (0.0f64..2.0).prop_map(|eta| SamplerKind::Ddim { eta }),
         Just(SamplerKind::EulerMaruyama),
         Just(SamplerKind::PfOdeEuler),
-        Just(SamplerKind::PfOdeHeun),
+        Just(SamplerKind::PfOdeHeun { churn: 0.0 }),
+        (0.0f64..4.0).prop_map(|churn| SamplerKind::PfOdeHeun { churn }),
         Just(SamplerKind::DpmSolverPp2m),
         (1u32..5, 1e-6f64..1e-3, any::<bool>()).prop_map(|(k, epsilon, d)| {
             SamplerKind::AnnealedLangevin {
@@ -191,7 +192,7 @@ proptest! {
                     PlanError::NonFinite { row } => zero_snr
                         && row == 0
                         && (prediction == Prediction::Epsilon
-                            || sampler == SamplerKind::PfOdeHeun),
+                            || matches!(sampler, SamplerKind::PfOdeHeun { .. })),
                     _ => false,
                 };
                 prop_assert!(expected, "unexpected {e:?} for {spec:?} on {schedule:?}");

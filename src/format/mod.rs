@@ -72,10 +72,12 @@ use core::fmt;
 pub const MAGIC: [u8; 8] = *b"\x89TSM\r\n\x1a\n";
 /// Major version this crate reads and writes; files of another major are rejected.
 pub const VERSION_MAJOR: u16 = 1;
-/// Newest minor version this crate writes (a fixed-point file: its plans'
-/// 1.7 row layout); newer minors are read (unknown optional sections are
-/// skipped).
-pub const VERSION_MINOR: u16 = 7;
+/// Newest minor version this crate writes (a file with a churned Heun
+/// plan, whose churn is stored where 1.7 readers require a zero); newer
+/// minors are read (unknown optional sections are skipped).
+pub const VERSION_MINOR: u16 = 8;
+/// Minor version of a fixed-point file (its plans' 1.7 row layout).
+pub const VERSION_MINOR_FIXED: u16 = 7;
 /// Minor version of a float file with a dynamic x̂₀ threshold.
 pub const VERSION_MINOR_DYNAMIC: u16 = 6;
 /// Minor version of the float files this crate writes without a dynamic

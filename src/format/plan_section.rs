@@ -74,7 +74,7 @@ pub(super) fn spec_fields(spec: &PlanSpec) -> SpecFields {
         SamplerKind::Ddim { eta } => (2, 0, eta, false, None),
         SamplerKind::EulerMaruyama => (3, 0, 0.0, false, None),
         SamplerKind::PfOdeEuler => (4, 0, 0.0, false, None),
-        SamplerKind::PfOdeHeun => (5, 0, 0.0, false, None),
+        SamplerKind::PfOdeHeun { churn } => (5, 0, churn, false, None),
         SamplerKind::DpmSolverPp2m => (6, 0, 0.0, false, None),
         SamplerKind::AnnealedLangevin {
             steps_per_level,
@@ -109,6 +109,14 @@ pub(super) fn spec_fields(spec: &PlanSpec) -> SpecFields {
             | (u32::from(measured) << 3),
         real_param,
     }
+}
+
+/// Whether a plan section's body holds a Heun plan with churn (what
+/// format 1.8 added: the writer stamps such a file 1.8).
+#[cfg(feature = "std")]
+pub(super) fn churns(body: &[u8]) -> bool {
+    read_header(&mut Cursor::new(body, SectionKind::Plan))
+        .is_ok_and(|h| matches!(h.spec.sampler, SamplerKind::PfOdeHeun { churn } if churn != 0.0))
 }
 
 /// What the integer side needs to know of a plan: read from the section's
@@ -177,7 +185,7 @@ fn read_header(c: &mut Cursor<'_>) -> Result<StoredHeader, FormatError> {
         2 => SamplerKind::Ddim { eta: real_param },
         3 => SamplerKind::EulerMaruyama,
         4 => SamplerKind::PfOdeEuler,
-        5 => SamplerKind::PfOdeHeun,
+        5 => SamplerKind::PfOdeHeun { churn: real_param },
         6 => SamplerKind::DpmSolverPp2m,
         7 => SamplerKind::AnnealedLangevin {
             steps_per_level: int_param,

@@ -7,13 +7,13 @@ use super::container::{CRC_OFFSET, align_up, file_crc};
 use super::data_range::{FLAG_CLIP, FLAG_DYNAMIC};
 use super::fixed_plan::{PACKED_LAYOUT, TIME_INPUT, packed};
 use super::int8_matrix::{WeightLayout, tile};
-use super::plan_section::{PLAN_HEADER_LEN, spec_fields};
+use super::plan_section::{self, PLAN_HEADER_LEN, spec_fields};
 use super::schedule_section::fields;
 use super::topology::{TOPOLOGY_HEADER_LEN, prediction_code};
 use super::{
     FLAG_REQUIRED, FixedLayer, FormatError, HEADER_LEN, Layer, MAGIC, Model, SECTION_ENTRY_LEN,
     SectionKind, TimeConditioning, VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_DYNAMIC,
-    VERSION_MINOR_STATIC,
+    VERSION_MINOR_FIXED, VERSION_MINOR_STATIC,
 };
 use crate::fixed::{Coefficient, Multiplier};
 use crate::plan::{PlanHeader, PlanRow, Prediction};
@@ -654,22 +654,27 @@ pub fn append_section(
 }
 
 /// The oldest minor version whose readers sample `sections` as meant:
-/// [`VERSION_MINOR`] for a fixed-point file (its plans' row layout and
-/// time embedding are 1.7's), [`VERSION_MINOR_DYNAMIC`] when a data range
-/// section holds a dynamic threshold (a 1.5 reader refuses it: its flag bit
-/// was reserved), else [`VERSION_MINOR_STATIC`].
+/// [`VERSION_MINOR`] when a plan churns (a 1.7 reader refuses a Heun plan
+/// with a nonzero real parameter), [`VERSION_MINOR_FIXED`] for a
+/// fixed-point file (its plans' row layout and time embedding are 1.7's),
+/// [`VERSION_MINOR_DYNAMIC`] when a data range section holds a dynamic
+/// threshold (a 1.5 reader refuses it: its flag bit was reserved), else
+/// [`VERSION_MINOR_STATIC`].
 fn minor_version(sections: &[(u16, u16, Vec<u8>)]) -> u16 {
-    let fixed = sections
+    let has = |kind: SectionKind| sections.iter().any(|(code, _, _)| *code == kind.code());
+    let churns = sections
         .iter()
-        .any(|(code, _, _)| *code == SectionKind::FixedPlan.code());
+        .any(|(code, _, body)| *code == SectionKind::Plan.code() && plan_section::churns(body));
     let dynamic = sections.iter().any(|(code, _, body)| {
         *code == SectionKind::DataRange.code()
             && body
                 .first_chunk::<4>()
                 .is_some_and(|f| u32::from_le_bytes(*f) & FLAG_DYNAMIC != 0)
     });
-    if fixed {
+    if churns {
         VERSION_MINOR
+    } else if has(SectionKind::FixedPlan) {
+        VERSION_MINOR_FIXED
     } else if dynamic {
         VERSION_MINOR_DYNAMIC
     } else {

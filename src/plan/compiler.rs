@@ -127,7 +127,7 @@ impl<'s> Compiler<'s> {
                 let (t, s) = (grid.point(index)?, grid.point(index + 1)?);
                 Ok((t, self.euler_maruyama(t, s, index + 1 == n)))
             }
-            SamplerKind::PfOdeHeun => heun(grid, index, n),
+            SamplerKind::PfOdeHeun { churn } => heun(grid, index, n, churn),
             SamplerKind::DpmSolverPp2m => dpm_solver_pp_2m(grid, index, n),
             SamplerKind::AnnealedLangevin {
                 steps_per_level,
@@ -300,57 +300,91 @@ pub(super) const HEUN_SIGMA_LIMIT: f64 = 100.0;
 /// trapezoid rule in x̂₀, the exponential integrator's form:
 /// `x_s = (σ_s/σ_t)·x + φ·½(D₁ + D₂)`, `φ = α_s − α_t·σ_s/σ_t`, whose
 /// coefficients stay below 1 and whose x̂₀ are clipped.
-fn heun(grid: &Grid<'_>, index: u32, n: u32) -> Result<(Point, Row), PlanError> {
+///
+/// With churn (Karras et al.'s Algorithm 2, `S_noise = 1`), every step
+/// but the first starts from its grid point raised by [`Grid::raised`];
+/// the row that lands on the point (the previous step's corrector) also
+/// adds the noise that raises it, `x̂ = (α̂/α)·x + α̂·√(σ̃̂² − σ̃²)·z`, which
+/// is linear in its registers like every row. The first point is pure
+/// noise already and is not raised (their `S_tmax` below `σ_max`).
+fn heun(grid: &Grid<'_>, index: u32, n: u32, churn: f64) -> Result<(Point, Row), PlanError> {
+    let gamma = (churn / f64::from(n)).min(core::f64::consts::SQRT_2 - 1.0);
+    let start = |step: u32| -> Result<Point, PlanError> {
+        let point = grid.point(step)?;
+        if step == 0 || gamma <= 0.0 {
+            Ok(point)
+        } else {
+            grid.raised(point, 1.0 + gamma)
+        }
+    };
     let step = index / 2;
-    let t = grid.point(step)?;
+    let t = start(step)?;
     if step + 1 == n {
         return Ok((t, denoise()));
     }
     let s = grid.point(step + 1)?;
-    let euler = ddim(t.m, s.m, 0.0);
     let predictor = index.is_multiple_of(2);
-    if t.m.sigma > HEUN_SIGMA_LIMIT * t.m.alpha {
-        let phi = euler.b;
-        return Ok(if predictor {
-            (
-                t,
-                Row {
-                    e: euler.a,
-                    f: 0.5 * phi,
-                    ..euler
-                },
-            )
-        } else {
-            (
-                s,
-                Row {
-                    b: 0.5 * phi,
-                    d: 1.0,
-                    ..Row::default()
-                },
-            )
-        });
-    }
-    let half = 0.5 * (s.m.sigma - s.m.alpha * t.m.sigma / t.m.alpha);
     if predictor {
-        Ok((
-            t,
-            Row {
-                e: s.m.alpha / t.m.alpha + half / t.m.sigma,
-                f: -half * t.m.alpha / t.m.sigma,
-                ..euler
-            },
-        ))
+        return Ok((t, heun_predictor(t.m, s.m)));
+    }
+    let corrector = heun_corrector(t.m, s.m);
+    if gamma > 0.0 {
+        Ok((s, with_raise(corrector, s.m, start(step + 1)?.m)))
     } else {
-        Ok((
-            s,
-            Row {
-                a: half / s.m.sigma,
-                b: -half * s.m.alpha / s.m.sigma,
-                d: 1.0,
-                ..Row::default()
-            },
-        ))
+        Ok((s, corrector))
+    }
+}
+
+/// The predictor row of a Heun step from `t` to `s` ([`heun`]).
+fn heun_predictor(t: Marginal, s: Marginal) -> Row {
+    let euler = ddim(t, s, 0.0);
+    if t.sigma > HEUN_SIGMA_LIMIT * t.alpha {
+        return Row {
+            e: euler.a,
+            f: 0.5 * euler.b,
+            ..euler
+        };
+    }
+    let half = 0.5 * (s.sigma - s.alpha * t.sigma / t.alpha);
+    Row {
+        e: s.alpha / t.alpha + half / t.sigma,
+        f: -half * t.alpha / t.sigma,
+        ..euler
+    }
+}
+
+/// The corrector row of a Heun step from `t` to `s` ([`heun`]), which
+/// evaluates the network at `s`.
+fn heun_corrector(t: Marginal, s: Marginal) -> Row {
+    if t.sigma > HEUN_SIGMA_LIMIT * t.alpha {
+        return Row {
+            b: 0.5 * ddim(t, s, 0.0).b,
+            d: 1.0,
+            ..Row::default()
+        };
+    }
+    let half = 0.5 * (s.sigma - s.alpha * t.sigma / t.alpha);
+    Row {
+        a: half / s.sigma,
+        b: -half * s.alpha / s.sigma,
+        d: 1.0,
+        ..Row::default()
+    }
+}
+
+/// `row`, which lands on level `at`, followed by the fresh noise that
+/// raises the state to level `to` (σ̃ = σ/α not below `at`'s):
+/// `x̂ = (α_to/α_at)·x + α_to·√(σ̃_to² − σ̃_at²)·z`.
+fn with_raise(row: Row, at: Marginal, to: Marginal) -> Row {
+    let scale = to.alpha / at.alpha;
+    let (from, up) = (at.sigma / at.alpha, to.sigma / to.alpha);
+    let noise = to.alpha * libm::sqrt((up * up - from * from).max(0.0));
+    Row {
+        a: row.a * scale,
+        b: row.b * scale,
+        c: noise,
+        d: row.d * scale,
+        ..row
     }
 }
 

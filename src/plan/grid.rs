@@ -74,4 +74,39 @@ impl<'s> Grid<'s> {
             m: self.schedule.marginal(t),
         })
     }
+
+    /// The earliest time at or after `point` whose level `σ̃ = σ/α` is at
+    /// least `factor` times `point`'s, or the schedule's last time if none
+    /// is: where a churned Heun step starts ([`super::SamplerKind::PfOdeHeun`]).
+    /// Found by bisection, since `σ̃` increases with time; a discrete
+    /// schedule's time is then its timestep, whose level is the one used.
+    pub fn raised(&self, point: Point, factor: f64) -> Result<Point, PlanError> {
+        let level = |m: Marginal| m.sigma / m.alpha;
+        let target = factor * level(point.m);
+        let (mut low, mut high) = (point.t, self.schedule.t_max());
+        if level(self.schedule.marginal(high)) > target {
+            for _ in 0..RAISE_BISECTIONS {
+                let mid = 0.5 * (low + high);
+                if level(self.schedule.marginal(mid)) >= target {
+                    high = mid;
+                } else {
+                    low = mid;
+                }
+            }
+        }
+        let t = match self.schedule {
+            Schedule::Discrete(_) => libm::ceil(high),
+            Schedule::Sde(_) => high,
+        };
+        let m = self.schedule.marginal(t);
+        if level(m).is_finite() {
+            Ok(Point { t, m })
+        } else {
+            Err(PlanError::Parameter)
+        }
+    }
 }
+
+/// Halvings of the time interval in [`Grid::raised`]: enough to reach the
+/// resolution of `f64` on `[0, T]` for any schedule.
+const RAISE_BISECTIONS: u32 = 64;

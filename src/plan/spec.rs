@@ -61,7 +61,14 @@ pub enum SamplerKind {
     /// Euler on the probability-flow ODE (in k-diffusion's σ/α form).
     PfOdeEuler,
     /// Heun (2nd order) on the probability-flow ODE; the last step is Euler.
-    PfOdeHeun,
+    /// With `churn > 0`, Karras et al.'s stochastic sampler (their
+    /// Algorithm 2): before every step but the first, fresh noise raises
+    /// the state's level `σ̃ = σ/α` to `σ̃·(1 + γ)`, `γ = min(churn/steps,
+    /// √2 − 1)`, and the step starts from there.
+    PfOdeHeun {
+        /// Karras et al.'s `S_churn` ≥ 0 (0: the deterministic solver).
+        churn: f64,
+    },
     /// DPM-Solver++(2M), multistep, x̂₀ form; first and last step 1st order.
     DpmSolverPp2m,
     /// Annealed Langevin dynamics (NCSN): `steps` levels, K steps per level
@@ -246,7 +253,7 @@ impl PlanSpec {
             | SamplerKind::EulerMaruyama
             | SamplerKind::PfOdeEuler
             | SamplerKind::DpmSolverPp2m => Some(n),
-            SamplerKind::PfOdeHeun => n.checked_mul(2).and_then(|r| r.checked_sub(1)),
+            SamplerKind::PfOdeHeun { .. } => n.checked_mul(2).and_then(|r| r.checked_sub(1)),
             SamplerKind::AnnealedLangevin {
                 steps_per_level,
                 denoise_final,
@@ -268,6 +275,7 @@ impl PlanSpec {
     pub(crate) fn validate_parameters(&self) -> Result<(), PlanError> {
         let ok = match self.sampler {
             SamplerKind::Ddim { eta } => eta.is_finite() && eta >= 0.0,
+            SamplerKind::PfOdeHeun { churn } => churn.is_finite() && churn >= 0.0,
             SamplerKind::AnnealedLangevin {
                 steps_per_level,
                 step,

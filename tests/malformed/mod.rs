@@ -1621,7 +1621,7 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
             },
             3,
         ),
-        plan(SamplerKind::PfOdeHeun, 3),
+        plan(SamplerKind::PfOdeHeun { churn: 0.0 }, 3),
         common::compile_plan(
             sde.schedule,
             PlanSpec {

@@ -193,11 +193,12 @@ impl ScheduleSpec<'_> {
     }
 }
 
-/// Parses a sampler name; `eta` applies to DDIM, and Langevin / PC take
+/// Parses a sampler name; `eta` applies to DDIM, `churn` to Heun
+/// ([`SamplerKind::PfOdeHeun`]), and Langevin / PC take
 /// their usual defaults (K = 10 with final denoise; one corrector step),
 /// their steps sized by score_sde's signal-to-noise rule at snr 0.16
 /// (the exporter measures them on the model, [`crate::snr_steps`]).
-pub fn sampler(name: &str, eta: f64) -> Result<SamplerKind, SpecError> {
+pub fn sampler(name: &str, eta: f64, churn: f64) -> Result<SamplerKind, SpecError> {
     Ok(match name.trim().to_ascii_lowercase().as_str() {
         "ddpm" => SamplerKind::Ddpm {
             variance: DdpmVariance::FixedSmall,
@@ -208,7 +209,7 @@ pub fn sampler(name: &str, eta: f64) -> Result<SamplerKind, SpecError> {
         "ddim" => SamplerKind::Ddim { eta },
         "euler-maruyama" => SamplerKind::EulerMaruyama,
         "pf-ode-euler" => SamplerKind::PfOdeEuler,
-        "pf-ode-heun" => SamplerKind::PfOdeHeun,
+        "pf-ode-heun" => SamplerKind::PfOdeHeun { churn },
         "dpmpp-2m" => SamplerKind::DpmSolverPp2m,
         "langevin" => SamplerKind::AnnealedLangevin {
             steps_per_level: 10,
@@ -240,17 +241,18 @@ pub fn sampler_name(kind: SamplerKind) -> &'static str {
         SamplerKind::Ddim { .. } => "ddim",
         SamplerKind::EulerMaruyama => "euler-maruyama",
         SamplerKind::PfOdeEuler => "pf-ode-euler",
-        SamplerKind::PfOdeHeun => "pf-ode-heun",
+        SamplerKind::PfOdeHeun { .. } => "pf-ode-heun",
         SamplerKind::DpmSolverPp2m => "dpmpp-2m",
         SamplerKind::AnnealedLangevin { .. } => "langevin",
         SamplerKind::PredictorCorrector { .. } => "pc",
     }
 }
 
-/// How a Langevin or predictor–corrector plan sizes its steps, for
-/// reports: ` (snr 0.16, steps measured)`, ` (ε 2e-5)`; empty for the
-/// other samplers.
-pub fn step_rule(kind: SamplerKind) -> String {
+/// A sampler's own parameters, for reports: how a Langevin or
+/// predictor–corrector plan sizes its steps (` (snr 0.16, steps
+/// measured)`, ` (ε 2e-5)`), DDIM's η and Heun's churn when not 0; empty
+/// otherwise.
+pub fn sampler_parameters(kind: SamplerKind) -> String {
     match (kind, kind.snr_step()) {
         (_, Some(s)) if s.measured => format!(" (snr {}, steps measured)", s.snr),
         (_, Some(s)) => format!(" (snr {}, steps for Gaussian data)", s.snr),
@@ -261,6 +263,8 @@ pub fn step_rule(kind: SamplerKind) -> String {
             },
             None,
         ) => format!(" (ε {epsilon})"),
+        (SamplerKind::Ddim { eta }, None) if eta != 0.0 => format!(" (η {eta})"),
+        (SamplerKind::PfOdeHeun { churn }, None) if churn != 0.0 => format!(" (churn {churn})"),
         _ => String::new(),
     }
 }
@@ -282,15 +286,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn step_rules_say_how_langevin_steps_were_sized() {
-        let langevin = sampler("langevin", 0.0).unwrap();
-        assert_eq!(step_rule(langevin), " (snr 0.16, steps for Gaussian data)");
+    fn sampler_parameters_say_how_langevin_steps_were_sized_and_the_noise() {
+        let langevin = sampler("langevin", 0.0, 0.0).unwrap();
         assert_eq!(
-            step_rule(langevin.measured()),
+            sampler_parameters(langevin),
+            " (snr 0.16, steps for Gaussian data)"
+        );
+        assert_eq!(
+            sampler_parameters(langevin.measured()),
             " (snr 0.16, steps measured)"
         );
         assert_eq!(
-            step_rule(sampler("pc", 0.0).unwrap().measured()),
+            sampler_parameters(sampler("pc", 0.0, 0.0).unwrap().measured()),
             " (snr 0.16, steps measured)"
         );
         let old = SamplerKind::AnnealedLangevin {
@@ -298,10 +305,16 @@ mod tests {
             step: LangevinStep::Annealed { epsilon: 2e-5 },
             denoise_final: true,
         };
-        assert_eq!(step_rule(old), " (ε 0.00002)");
+        assert_eq!(sampler_parameters(old), " (ε 0.00002)");
         // Measuring leaves NCSN's rule and the other samplers alone.
         assert_eq!(old.measured(), old);
-        assert_eq!(step_rule(sampler("ddim", 0.0).unwrap()), "");
+        assert_eq!(sampler_parameters(sampler("ddim", 0.0, 0.0).unwrap()), "");
+        assert_eq!(
+            sampler_parameters(sampler("ddim", 0.5, 0.0).unwrap()),
+            " (η 0.5)"
+        );
+        let heun = sampler("pf-ode-heun", 0.0, 2.5).unwrap();
+        assert_eq!(sampler_parameters(heun), " (churn 2.5)");
     }
 
     #[test]
@@ -352,9 +365,9 @@ mod tests {
             "langevin",
             "pc",
         ] {
-            assert_eq!(sampler_name(sampler(name, 0.0).unwrap()), name);
+            assert_eq!(sampler_name(sampler(name, 0.0, 0.0).unwrap()), name);
         }
-        assert!(sampler("euler", 0.0).is_err());
+        assert!(sampler("euler", 0.0, 0.0).is_err());
         assert!(spacing("middle").is_err());
     }
 }

@@ -40,7 +40,7 @@ pub fn run(args: &ExportArgs) -> Result<(), CliError> {
     let plan = args.plan.resolve(state.config.plan.as_ref());
     let opts = ExportOptions {
         backend,
-        sampler: spec::sampler(&plan.sampler, args.plan.eta)?,
+        sampler: spec::sampler(&plan.sampler, args.plan.eta, args.plan.churn)?,
         steps: plan.steps,
         spacing: spec::spacing(&plan.spacing)?,
         clip: args.clip,

@@ -2,7 +2,7 @@
 
 use super::CliError;
 use crate::outln;
-use crate::spec::{ScheduleSpec, sampler_name, step_rule};
+use crate::spec::{ScheduleSpec, sampler_name, sampler_parameters};
 use std::path::Path;
 use tinyscore::fixed::FixedScratch;
 use tinyscore::format::{Layer, SectionKind, TimeConditioning};
@@ -109,7 +109,7 @@ pub fn run(path: &Path) -> Result<(), CliError> {
         outln!(
             "plan {i}     {}{} {} steps, {:?} spacing, {} network evaluations ({} draw noise), init std {}{}",
             sampler_name(h.spec.sampler),
-            step_rule(h.spec.sampler),
+            sampler_parameters(h.spec.sampler),
             h.spec.steps,
             h.spec.spacing,
             h.rows,

@@ -79,6 +79,11 @@ pub fn eta(s: &str) -> Result<f64, String> {
     number(s, (0.0, true), (1.0, true))
 }
 
+/// [0, 1000]: Karras et al.'s `S_churn` of a stochastic Heun plan.
+pub fn churn(s: &str) -> Result<f64, String> {
+    number(s, (0.0, true), (1000.0, true))
+}
+
 /// [0, 100]: a classifier-free guidance weight.
 pub fn guidance(s: &str) -> Result<f32, String> {
     number(s, (0.0, true), (100.0, true)).map(|v| v as f32)
@@ -162,6 +167,11 @@ pub struct PlanChoice {
     /// DDIM η (0: deterministic, 1: as noisy as DDPM), for --sampler ddim.
     #[arg(long, default_value_t = 0.0, value_parser = eta)]
     pub eta: f64,
+    /// Churn for --sampler pf-ode-heun (Karras et al.'s S_churn): before
+    /// each step but the first, fresh noise raises the noise level by the
+    /// factor 1 + min(churn/steps, 0.414) (0: deterministic).
+    #[arg(long, default_value_t = 0.0, value_parser = churn)]
+    pub churn: f64,
     /// Timestep spacing of discrete schedules [default: trailing; `export`
     /// of a run that records its plan: its spacing].
     #[arg(long, value_parser = PossibleValuesParser::new(SPACINGS))]
@@ -203,6 +213,9 @@ pub struct PlanOverrideArgs {
     /// DDIM η for --sampler ddim, in [0, 1] [default: 0].
     #[arg(long, requires = "sampler", value_parser = eta)]
     pub eta: Option<f64>,
+    /// Churn for --sampler pf-ode-heun, in [0, 1000] [default: 0].
+    #[arg(long, requires = "sampler", value_parser = churn)]
+    pub churn: Option<f64>,
     /// Spacing for --sampler [default: trailing].
     #[arg(long, requires = "sampler", value_parser = PossibleValuesParser::new(SPACINGS))]
     pub spacing: Option<String>,

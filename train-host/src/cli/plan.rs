@@ -10,7 +10,7 @@ use tinyscore::plan::{Compiler, Plan, PlanSpec};
 pub fn run(args: &PlanArgs) -> Result<(), CliError> {
     let schedule: ScheduleSpec = args.schedule.parse()?;
     let plan = args.plan.resolve(None);
-    let sampler = spec::sampler(&plan.sampler, args.plan.eta)?;
+    let sampler = spec::sampler(&plan.sampler, args.plan.eta, args.plan.churn)?;
     let plan_spec = PlanSpec {
         spacing: spec::spacing(&plan.spacing)?,
         steps_offset: args.steps_offset,

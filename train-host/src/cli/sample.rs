@@ -26,7 +26,11 @@ pub fn run(args: &SampleArgs) -> Result<(), CliError> {
     let model = super::parse_model(&args.model, &bytes)?;
     let plan = match &args.plan.sampler {
         Some(name) => Some(PlanOverride {
-            sampler: spec::sampler(name, args.plan.eta.unwrap_or(0.0))?,
+            sampler: spec::sampler(
+                name,
+                args.plan.eta.unwrap_or(0.0),
+                args.plan.churn.unwrap_or(0.0),
+            )?,
             steps: args.plan.steps.unwrap_or(STEPS),
             spacing: spec::spacing(args.plan.spacing.as_deref().unwrap_or(SPACING))?,
         }),
