@@ -115,6 +115,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("work", nargs="?", default=str(ROOT / "target" / "quality"))
     parser.add_argument("--sets", nargs="*", help="only these sets")
+    parser.add_argument("--samplers", nargs="*", choices=SAMPLERS, help="only these samplers")
     args = parser.parse_args()
     work = pathlib.Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -129,7 +130,9 @@ def main():
         if not (run_dir / "config.json").exists():
             run("train", "--data", data, "--out", run_dir)
         baseline = swd(data, heldout) if heldout else None
-        plans = [(s, k) for s in SAMPLERS for k in STEPS] + [("ddpm", 1000)]
+        samplers = args.samplers or SAMPLERS
+        plans = [(s, k) for s in samplers for k in STEPS]
+        plans += [("ddpm", 1000)] if "ddpm" in samplers else []
         for sampler, steps in plans:
             cells = []
             for backend, clip in [("f32", "none"), ("f32", "range"), ("fixed", "range")]:

@@ -4,7 +4,7 @@
 # real data from scikit-learn and aeon (bench/quality.py says what). Not
 # part of the tests.
 #   bash bench/quality.sh --install     # first time: bench/.venv with numpy, scikit-learn, aeon
-#   bash bench/quality.sh [WORK_DIR] [--sets NAME...]
+#   bash bench/quality.sh [WORK_DIR] [--sets NAME...] [--samplers NAME...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ "${1:-}" == "--install" ]]; then
