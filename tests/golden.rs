@@ -45,6 +45,10 @@
 //!   the trapezoid rule in x̂₀, `x̃_s = r·x̃ + (1 − r)·½(D₁ + D₂)` with
 //!   `r = σ̃_s/σ̃_t`, instead of k-diffusion's in ε̂, whose correction
 //!   multiplies `ε̂₂ − ε̂₁` by `½·α_s·σ̃_t`.
+//! - (j) Heun with churn (`sample_heun` with `s_churn`) does not churn the
+//!   first step (as if `s_tmax` were below σ_max), caps a raised level at
+//!   the schedule's largest, and adds the noise that raises step i's start
+//!   in the row that lands on point i.
 //!
 //! Also modelled (not a library formula): `trailing` spacing always has N
 //! points, the first N of diffusers' `np.arange(T, 0, −T/N)`, which for some
@@ -345,6 +349,7 @@ fn sampler(tok: &[&str]) -> SamplerKind {
         ["ddim", eta] => SamplerKind::Ddim { eta: num(eta) },
         ["euler"] => SamplerKind::PfOdeEuler,
         ["heun"] => SamplerKind::PfOdeHeun { churn: 0.0 },
+        ["heun-churn", churn] => SamplerKind::PfOdeHeun { churn: num(churn) },
         ["dpmpp2m"] => SamplerKind::DpmSolverPp2m,
         ["em"] => SamplerKind::EulerMaruyama,
         ["langevin", k, eps, denoise] => SamplerKind::AnnealedLangevin {
@@ -472,11 +477,12 @@ const TRAJECTORY_RTOL: f64 = 1e-4;
 /// `annealed_langevin_snr` (score_sde `AnnealedLangevinDynamics` on the
 /// same levels),
 /// `ancestral_sampling_ve` (score_sde `AncestralSamplingPredictor`, VE:
-/// `SamplerKind::Ddpm { FixedSmall }` on a VE SDE).
+/// `SamplerKind::Ddpm { FixedSmall }` on a VE SDE), `sample_heun_churn`
+/// (k-diffusion `sample_heun` with `s_churn`, on the EDM schedule).
 #[test]
 fn trajectories_match_reference_samplers() {
     let cases = parse_cases(PLANS);
-    assert_eq!(cases.len(), 58);
+    assert_eq!(cases.len(), 60);
     let mut worst = (0.0f64, "");
     for c in &cases {
         let name = format!("{} [{}]", c.name, c.reference);

@@ -45,7 +45,7 @@ spacing.txt
 plans.txt
     case <name>
     schedule <discrete kind p1 p2 T ztsnr | vp b0 b1 | subvp b0 b1 | ve s0 s1 | ou b s T>
-    sampler <ddpm small|ddpm large|ddim eta|euler|heun|dpmpp2m|em|langevin K eps denoise|langevin-snr K snr denoise|pc k snr>
+    sampler <ddpm small|ddpm large|ddim eta|euler|heun|heun-churn churn|dpmpp2m|em|langevin K eps denoise|langevin-snr K snr denoise|pc k snr>
     ref golden.py:<function> mirrors <library:function>
     spec <steps> <leading|trailing|linspace> <offset> <t_min> <eps|x0|v> <clip|none>
     net <w>
@@ -509,6 +509,53 @@ def sample_heun(grid, case, x, zs):
     return rows
 
 
+def sample_heun_churn(grid, case, x, zs):
+    """k-diffusion `sample_heun` with `s_churn` (Karras et al.'s Algorithm
+    2, s_noise = 1) on the EDM schedule, the network evaluated at the
+    schedule time of each level (the inverse of EDMSDE.level).
+    RUNTIME CHOICE (j): no churn on the first step (k-diffusion's s_tmax
+    below σ_max), and a raised level is at most the schedule's largest. The
+    noise that raises step i's start is added by the row that lands on
+    point i (the second evaluation of step i − 1), with that row's z."""
+    sde, churn = grid.sde, case["sampler"][1]
+    pts = grid.points
+    n = len(pts) - 1
+    sigmas = [p.sigma / p.alpha for p in pts[:-1]] + [0.0]
+    gamma = min(churn / n, 2**0.5 - 1)
+
+    def at(level):
+        """(t, α) of the schedule at σ̃ = level."""
+        t = (level ** (1 / sde.rho) - sde.lo) / (sde.hi - sde.lo)
+        return t, 1 / np.sqrt(1 + level * level)
+
+    def model(xt, level):
+        t, alpha = at(level)
+        x = xt * alpha
+        out = net(x, t, case["w"])
+        return denoiser_x0(case["prediction"], out, x, alpha, level * alpha)
+
+    xt = x / pts[0].alpha
+    hat = sigmas[0]
+    rows = []
+    for i in range(n):
+        t_hat, _ = at(hat)
+        denoised = model(xt, hat)
+        d = to_d(xt, hat, denoised)
+        dt = sigmas[i + 1] - hat
+        if sigmas[i + 1] == 0:
+            xt = xt + d * dt
+            rows.append((t_hat, xt, False))
+            continue
+        x_2 = xt + d * dt
+        rows.append((t_hat, x_2 * pts[i + 1].alpha, False))
+        d_2 = to_d(x_2, sigmas[i + 1], model(x_2, sigmas[i + 1]))
+        xt = xt + (d + d_2) / 2 * dt
+        hat = min(sigmas[i + 1] * (1 + gamma), sde.level(1.0))
+        xt = xt + zs[len(rows)] * np.sqrt(hat**2 - sigmas[i + 1] ** 2)
+        rows.append((pts[i + 1].t, xt * at(hat)[1], True))
+    return rows
+
+
 def sample_dpmpp_2m_kdiffusion(grid, case, x):
     """k-diffusion `sample_dpmpp_2m`. Needs finite σ̃ (no zero-SNR point)."""
     model = KDenoiser(grid, case)
@@ -732,6 +779,7 @@ SAMPLERS = {
     "ddim": ddim,
     "euler": sample_euler,
     "heun": sample_heun,
+    "heun-churn": sample_heun_churn,
     "dpmpp2m": dpm_solver_pp_2m,
     "em": euler_maruyama,
     "pc": predictor_corrector,
@@ -745,6 +793,7 @@ MIRRORS = {
     "ddim": "diffusers:DDIMScheduler.step",
     "sample_euler": "k-diffusion:sampling.sample_euler",
     "sample_heun": "k-diffusion:sampling.sample_heun",
+    "sample_heun_churn": "k-diffusion:sampling.sample_heun(s_churn)",
     "dpm_solver_pp_2m": "diffusers:DPMSolverMultistepScheduler.step(dpmsolver++,2M)"
                         "=k-diffusion:sampling.sample_dpmpp_2m",
     "euler_maruyama": "score_sde:sampling.EulerMaruyamaPredictor",
@@ -758,7 +807,7 @@ MIRRORS = {
 def rows_of(case):
     s = case["sampler"]
     n = case["steps"]
-    if s[0] == "heun":
+    if s[0] in ("heun", "heun-churn"):
         return 2 * n - 1
     if s[0] in ("langevin", "langevin-snr"):
         return n * s[1] + int(s[3])
@@ -858,6 +907,9 @@ CASES = [
     # annealed Langevin sized by the signal-to-noise rule
     case("ve_langevin_snr", VE, ("langevin-snr", 3, 0.16, True), 10, t_min=1e-5),
     case("langevin_snr_discrete", LIN, ("langevin-snr", 2, 0.2, False), 8, spacing="trailing"),
+    # EDM's stochastic Heun
+    case("edm_heun_churn", EDM, ("heun-churn", 30.0), 18, prediction="v"),
+    case("edm_heun_churn_small", EDM, ("heun-churn", 2.0), 6, prediction="x0"),
 ]
 
 
@@ -899,8 +951,8 @@ def schedule_tokens(s):
 
 
 def sampler_tokens(s):
-    if s[0] == "ddim":
-        return ["ddim", f64(s[1])]
+    if s[0] in ("ddim", "heun-churn"):
+        return [s[0], f64(s[1])]
     if s[0] in ("langevin", "langevin-snr"):
         return [s[0], str(s[1]), f64(s[2]), str(int(s[3]))]
     if s[0] == "pc":

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""The table that chooses `train`'s defaults: each candidate configuration
+trained on the same sets with everything else at its default, sampled
+with the plans users export most, and compared by the sliced Wasserstein
+distance. Not part of the tests.
+
+    bash bench/quality.sh --install          # first time: bench/.venv
+    bench/.venv/bin/python bench/defaults.py [WORK_DIR] [--configs NAME...] [--sets NAME...]
+
+Sets: the thin two moons (`moons:0.05`) and `sine-windows` (built in,
+measured against fresh data: the ratio is to the distance between two
+fresh draws, `tinyscore eval`'s `ratio_to_baseline`), and the real sets
+of bench/quality.py (measured against their held-out rows: the ratio is
+to the training rows' distance to them). 2000 samples, seed 0, of each
+f32 model with its default x̂₀ clip; one training run per cell.
+The last rows give each configuration's geometric mean over the sets.
+"""
+
+import argparse
+import json
+import math
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import quality  # noqa: E402  (the real sets, the binary and `run`)
+
+CONFIGS = {
+    "linear eps (default)": [],
+    "linear v": ["--prediction", "v"],
+    "cosine v": ["--schedule", "cosine", "--prediction", "v"],
+    "edm": ["--schedule", "edm", "--prediction", "v"],
+    "linear eps, width 256": ["--width", "256"],
+    "linear eps, 8000 steps": ["--steps", "8000"],
+}
+PLANS = [("dpmpp-2m", 20), ("ddim", 20), ("ddpm", 1000)]
+BUILT_IN = ["moons:0.05", "sine-windows"]
+N = 2000
+
+
+def ratio(samples, data, heldout, baseline):
+    if heldout is None:
+        done = quality.run("eval", samples, "--against", data)
+        return json.loads(done.stdout)["ratio_to_baseline"]
+    return quality.swd(samples, heldout) / baseline
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("work", nargs="?", default=str(quality.ROOT / "target" / "defaults"))
+    parser.add_argument("--configs", nargs="*", choices=list(CONFIGS), help="only these")
+    parser.add_argument("--sets", nargs="*", help="only these sets")
+    args = parser.parse_args()
+    work = pathlib.Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    sets = [(name, name, None) for name in BUILT_IN] + quality.real_sets(work)
+    if args.sets:
+        sets = [s for s in sets if s[0] in args.sets]
+    configs = args.configs or list(CONFIGS)
+
+    names = [f"{sampler} {steps}" for sampler, steps in PLANS]
+    print("| set | configuration | " + " | ".join(names) + " |")
+    print("|---|---|" + "---:|" * len(PLANS))
+    results = {c: [] for c in configs}
+    for set_name, data, heldout in sets:
+        baseline = quality.swd(data, heldout) if heldout else None
+        for config in configs:
+            tag = set_name.replace(":", "-") + "-" + config.split(" (")[0].replace(" ", "-").replace(",", "")
+            run_dir = work / f"run-{tag}"
+            if not (run_dir / "config.json").exists():
+                quality.run("train", "--data", data, "--out", run_dir, *CONFIGS[config])
+            cells = []
+            for sampler, steps in PLANS:
+                model = work / f"{tag}-{sampler}-{steps}.tsm"
+                samples = model.with_suffix(".csv")
+                quality.run("export", run_dir, "-o", model, "--sampler", sampler, "--steps", steps)
+                quality.run("sample", model, "-n", N, "--seed", 0, "-o", samples)
+                cells.append(ratio(samples, data, heldout, baseline))
+            results[config].append(cells)
+            print(f"| {set_name} | {config} | " + " | ".join(f"{c:.2f}×" for c in cells) + " |",
+                  flush=True)
+    for config in configs:
+        columns = zip(*results[config])
+        means = [math.exp(sum(map(math.log, col)) / len(col)) for col in columns]
+        print(f"| geometric mean | {config} | " + " | ".join(f"{m:.2f}×" for m in means) + " |")
+
+
+if __name__ == "__main__":
+    main()
