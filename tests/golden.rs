@@ -41,10 +41,11 @@
 //! - (i) DPM-Solver++(2M) takes first order where its correction would
 //!   weight `D − D_prev` by more than 1 (`1/2r > 1`), as on the last steps of
 //!   grids that end near t = 0.
-//! - (h) Heun steps from a level σ̃ = σ/α above 100 (where α is near 0) take
-//!   the trapezoid rule in x̂₀, `x̃_s = r·x̃ + (1 − r)·½(D₁ + D₂)` with
-//!   `r = σ̃_s/σ̃_t`, instead of k-diffusion's in ε̂, whose correction
-//!   multiplies `ε̂₂ − ε̂₁` by `½·α_s·σ̃_t`.
+//! - (h) Heun steps from a level σ̃ = σ/α above 100 (where α is near 0), or
+//!   that divide σ̃ by more than 4, take the trapezoid rule in x̂₀,
+//!   `x̃_s = r·x̃ + (1 − r)·½(D₁ + D₂)` with `r = σ̃_s/σ̃_t`, instead of
+//!   k-diffusion's in ε̂, whose correction multiplies `ε̂₂ − ε̂₁` by
+//!   `½·α_s·σ̃_t` and weights `D₂` by `½(1/r − 1)`.
 //! - (j) Heun with churn (`sample_heun` with `s_churn`) does not churn the
 //!   first step (as if `s_tmax` were below σ_max), caps a raised level at
 //!   the schedule's largest, and adds the noise that raises step i's start

@@ -287,6 +287,19 @@ fn denoise() -> Row {
 /// linear schedule's (157).
 pub(super) const HEUN_SIGMA_LIMIT: f64 = 100.0;
 
+/// A Heun step that divides `σ̃` by more than this takes the trapezoid
+/// rule in x̂₀ too: there the rule in `ε̂` would weight the second
+/// evaluation's x̂₀ by `½(σ̃_t/σ̃_s − 1)`, more than 1.5 (the x̂₀ rule by
+/// `½(1 − σ̃_s/σ̃_t)`, always below ½). Karras et al.'s 18-point grid
+/// (largest ratio 3.75, its last step) stays their Algorithm 1.
+pub(super) const HEUN_MAX_RATIO: f64 = 4.0;
+
+/// Whether a Heun step from `t` to `s` takes the trapezoid rule in x̂₀
+/// ([`HEUN_SIGMA_LIMIT`], [`HEUN_MAX_RATIO`]).
+fn heun_in_x0(t: Marginal, s: Marginal) -> bool {
+    t.sigma > HEUN_SIGMA_LIMIT * t.alpha || t.sigma * s.alpha > HEUN_MAX_RATIO * s.sigma * t.alpha
+}
+
 /// Heun on the PF-ODE `dx̃/dσ̃ = ε̂` (`x̃ = x/α`, `σ̃ = σ/α`), as k-diffusion's
 /// `sample_heun` and Karras et al.'s Algorithm 1: two rows per step (Euler
 /// predictor into `x`, half-slope accumulator into `h`; then
@@ -296,8 +309,10 @@ pub(super) const HEUN_SIGMA_LIMIT: f64 = 100.0;
 /// schedule, where α is near 0: σ̃ = 157 at the linear schedule's last
 /// timestep, 20 291 at the cosine one's) would multiply `ε̂₂ − ε̂₁` by
 /// `½·α_s·σ̃_t`, several hundred, so any inconsistency of the network
-/// between the two evaluations explodes. Such a step takes the same
-/// trapezoid rule in x̂₀, the exponential integrator's form:
+/// between the two evaluations explodes; a step that divides `σ̃` by more
+/// than [`HEUN_MAX_RATIO`] (few steps, or the grid's last steps towards
+/// `t_min`) would weight the second x̂₀ by more than 1. Such a step takes
+/// the same trapezoid rule in x̂₀, the exponential integrator's form:
 /// `x_s = (σ_s/σ_t)·x + φ·½(D₁ + D₂)`, `φ = α_s − α_t·σ_s/σ_t`, whose
 /// coefficients stay below 1 and whose x̂₀ are clipped.
 ///
@@ -338,7 +353,7 @@ fn heun(grid: &Grid<'_>, index: u32, n: u32, churn: f64) -> Result<(Point, Row),
 /// The predictor row of a Heun step from `t` to `s` ([`heun`]).
 fn heun_predictor(t: Marginal, s: Marginal) -> Row {
     let euler = ddim(t, s, 0.0);
-    if t.sigma > HEUN_SIGMA_LIMIT * t.alpha {
+    if heun_in_x0(t, s) {
         return Row {
             e: euler.a,
             f: 0.5 * euler.b,
@@ -356,7 +371,7 @@ fn heun_predictor(t: Marginal, s: Marginal) -> Row {
 /// The corrector row of a Heun step from `t` to `s` ([`heun`]), which
 /// evaluates the network at `s`.
 fn heun_corrector(t: Marginal, s: Marginal) -> Row {
-    if t.sigma > HEUN_SIGMA_LIMIT * t.alpha {
+    if heun_in_x0(t, s) {
         return Row {
             b: 0.5 * ddim(t, s, 0.0).b,
             d: 1.0,

@@ -489,9 +489,10 @@ def sample_heun(grid, case, x, zs):
         if sigmas[i + 1] == 0:
             xt = xt + d * dt
             rows.append((grid.points[i].t, model.to_x(xt, i + 1), False))
-        elif sigmas[i] > 100.0:
-            # RUNTIME CHOICE (h): above σ̃ = 100 the trapezoid rule in x̂₀
-            # (the exponential integrator's form) instead of in ε̂.
+        elif sigmas[i] > 100.0 or sigmas[i] > 4.0 * sigmas[i + 1]:
+            # RUNTIME CHOICE (h): above σ̃ = 100, or on a step dividing σ̃
+            # by more than 4, the trapezoid rule in x̂₀ (the exponential
+            # integrator's form) instead of in ε̂.
             ratio = sigmas[i + 1] / sigmas[i]
             x_2 = ratio * xt + (1 - ratio) * denoised
             rows.append((grid.points[i].t, model.to_x(x_2, i + 1), False))
@@ -546,10 +547,18 @@ def sample_heun_churn(grid, case, x, zs):
             xt = xt + d * dt
             rows.append((t_hat, xt, False))
             continue
-        x_2 = xt + d * dt
-        rows.append((t_hat, x_2 * pts[i + 1].alpha, False))
-        d_2 = to_d(x_2, sigmas[i + 1], model(x_2, sigmas[i + 1]))
-        xt = xt + (d + d_2) / 2 * dt
+        if hat > 4.0 * sigmas[i + 1]:
+            # RUNTIME CHOICE (h), as in sample_heun.
+            ratio = sigmas[i + 1] / hat
+            x_2 = ratio * xt + (1 - ratio) * denoised
+            rows.append((t_hat, x_2 * pts[i + 1].alpha, False))
+            denoised_2 = model(x_2, sigmas[i + 1])
+            xt = ratio * xt + (1 - ratio) * (denoised + denoised_2) / 2
+        else:
+            x_2 = xt + d * dt
+            rows.append((t_hat, x_2 * pts[i + 1].alpha, False))
+            d_2 = to_d(x_2, sigmas[i + 1], model(x_2, sigmas[i + 1]))
+            xt = xt + (d + d_2) / 2 * dt
         hat = min(sigmas[i + 1] * (1 + gamma), sde.level(1.0))
         xt = xt + zs[len(rows)] * np.sqrt(hat**2 - sigmas[i + 1] ** 2)
         rows.append((pts[i + 1].t, xt * at(hat)[1], True))
