@@ -556,6 +556,11 @@ fn the_command_distils_and_export_defaults_to_the_students_plan() {
     assert_eq!(before, after);
     common::refused(&words(&distil(6)), dir.path(), "holds another distillation");
     common::refused(
+        &words(&format!("{} --guidance 1", distil(5))),
+        dir.path(),
+        "not class-conditional",
+    );
+    common::refused(
         &["train", "--data", "moons", "--out", "student", "--resume"],
         dir.path(),
         "distilled student",
@@ -573,6 +578,35 @@ fn the_command_distils_and_export_defaults_to_the_students_plan() {
         assert_eq!(header.spec.spacing, Spacing::Trailing);
         assert!(matches!(header.spec.sampler, SamplerKind::Ddim { eta } if eta == 0.0));
     }
+}
+
+#[test]
+fn the_command_distils_a_class_conditional_teacher_and_says_how_to_sample_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = "train --data 8gaussians --labels component --out run --steps 40 --width 16 \
+                 --depth 1 --batch 64";
+    common::run(&words(train), dir.path());
+    let distil = "distill run --out student --steps 2 --teacher-steps 4 --round-steps 5 \
+                  --batch 32 --guidance 2";
+    let out = tinyscore_out(&words(distil), dir.path());
+    assert!(out.contains("guides its 8 classes with w = 2"), "{out}");
+    assert!(out.contains("--guidance 0"), "{out}");
+    let out = tinyscore_out(&words("export student -o s.tsm"), dir.path());
+    assert!(
+        out.contains("holds its teacher's classifier-free guidance w = 2"),
+        "{out}"
+    );
+    let out = tinyscore_out(
+        &words("sample s.tsm -n 20 --class 3 --guidance 0 -o s.csv"),
+        dir.path(),
+    );
+    assert!(out.contains("wrote 20 samples"), "{out}");
+    // A further round keeps the weight and refuses guidance on top.
+    common::refused(
+        &words("distill student --out again --steps 1 --guidance 1"),
+        dir.path(),
+        "holds guidance w = 2",
+    );
 }
 
 /// Runs `tinyscore args` in `dir`, asserts success and returns stdout and
