@@ -602,6 +602,11 @@ fn the_command_distils_a_class_conditional_teacher_and_says_how_to_sample_it() {
     );
     assert!(out.contains("wrote 20 samples"), "{out}");
     // A further round keeps the weight and refuses guidance on top.
+    let out = tinyscore_out(
+        &words("distill student --out further --steps 1 --round-steps 5 --batch 32"),
+        dir.path(),
+    );
+    assert!(out.contains("holds guidance w = 2 in its weights"), "{out}");
     common::refused(
         &words("distill student --out again --steps 1 --guidance 1"),
         dir.path(),

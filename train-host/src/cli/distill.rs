@@ -95,10 +95,14 @@ pub fn run(args: &DistillArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `; its classes guided with w = 1 by the first round's teacher` for a
-/// class-conditional teacher.
+/// How a class-conditional teacher guides: `; the first round's teacher
+/// guides its 8 classes with w = 1`, or the weight a guided student holds.
 fn guided(c: &TrainConfig) -> String {
     match &c.distill {
+        Some(d) if c.classes > 0 && d.teacher_guidance > 0.0 => format!(
+            "; the teacher holds guidance w = {} in its weights, which the student keeps",
+            d.teacher_guidance
+        ),
         Some(d) if c.classes > 0 => format!(
             "; the first round's teacher guides its {} classes with w = {}",
             c.classes, d.guidance
