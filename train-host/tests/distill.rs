@@ -295,32 +295,36 @@ fn resumes_exactly(config: TrainConfig) {
     let dir = tempfile::tempdir().unwrap();
     trained(dir.path(), config);
     let whole = dir.path().join("whole");
-    let snapshot = dir.path().join("snapshot");
     let mut uninterrupted = distill::start(dir.path(), &settings(8, 2, 20)).unwrap();
     uninterrupted.state.config.checkpoint_every = 7;
-    // Killed right after the step-28 checkpoint: in the second round, after
-    // the first round's student became the teacher.
+    // Killed right after the step-14 checkpoint, in the first round (whose
+    // teacher guides, for a class-conditional one), and after the step-28
+    // one: in the second round, after the first round's student became the
+    // teacher.
+    let snapshot = |step: u64| dir.path().join(format!("snapshot-{step}"));
     run(&mut uninterrupted, &whole, |step| {
-        if step == 29 {
-            copy_dir(&whole, &snapshot);
+        if step == 15 || step == 29 {
+            copy_dir(&whole, &snapshot(step - 1));
         }
     });
-    let mut resumed = distill::load(&snapshot).unwrap();
-    assert_eq!(resumed.state.step, 28);
-    assert_eq!(resumed.state.config.plan.as_ref().unwrap().steps, 2);
-    run(&mut resumed, &snapshot, |_| {});
     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-    assert_eq!(
-        bits(&resumed.state.params),
-        bits(&uninterrupted.state.params)
-    );
-    assert_eq!(bits(&resumed.state.ema), bits(&uninterrupted.state.ema));
-    assert_eq!(bits(&resumed.teacher), bits(&uninterrupted.teacher));
-    assert_eq!(resumed.state.losses, uninterrupted.state.losses);
+    for (step, plan) in [(14, 4), (28, 2)] {
+        let mut resumed = distill::load(&snapshot(step)).unwrap();
+        assert_eq!(resumed.state.step, step);
+        assert_eq!(resumed.state.config.plan.as_ref().unwrap().steps, plan);
+        run(&mut resumed, &snapshot(step), |_| {});
+        assert_eq!(
+            bits(&resumed.state.params),
+            bits(&uninterrupted.state.params)
+        );
+        assert_eq!(bits(&resumed.state.ema), bits(&uninterrupted.state.ema));
+        assert_eq!(bits(&resumed.teacher), bits(&uninterrupted.teacher));
+        assert_eq!(resumed.state.losses, uninterrupted.state.losses);
+    }
     // The second round's teacher is the first round's student, not the
     // original teacher.
     let original = train::load(dir.path()).unwrap();
-    assert_ne!(bits(&resumed.teacher), bits(&original.ema));
+    assert_ne!(bits(&uninterrupted.teacher), bits(&original.ema));
 }
 
 /// Mean of 2-D points.
