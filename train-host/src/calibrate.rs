@@ -11,8 +11,9 @@
 //! the tensor's clip is the `percentile` of those maxima (100 = the largest
 //! seen) times `headroom`, and its int16 scale is the clip over 32767.
 //! A class-conditional model is calibrated on guided trajectories of every
-//! class in turn ([`CALIBRATION_GUIDANCE`]), each row measured with the
-//! class and without, as guided sampling evaluates it.
+//! class in turn ([`CALIBRATION_GUIDANCE`]; 0 for a distilled student
+//! that holds its teacher's guidance), each row measured with the class and
+//! without, as guided sampling evaluates it.
 //!
 //! The default headroom is 2: one of int16's 15 bits buys room for states
 //! beyond those seen. Measured on the demo models (docs/BENCHMARKS.md), a
@@ -136,12 +137,15 @@ pub fn fold_time<'a>(spec: &ModelSpec<'a>) -> ModelSpec<'a> {
 }
 
 /// Scales of every activation tensor of `mlp` (parameters `params`) over
-/// trajectories of the f32 model file `f32_model` with its first plan.
+/// trajectories of the f32 model file `f32_model` with its first plan,
+/// guided with `guidance` for a class-conditional model
+/// ([`CALIBRATION_GUIDANCE`], or 0 for a student that holds its teacher's
+/// guidance and samples a class unguided).
 pub fn calibrate(
     f32_model: &[u8],
-    mlp: &Mlp,
-    params: &[f32],
+    (mlp, params): (&Mlp, &[f32]),
     cal: &Calibration,
+    guidance: f32,
 ) -> Result<TensorScales, CalibrationError> {
     if cal.samples == 0 || !(cal.percentile > 0.0 && cal.percentile <= 100.0) || cal.headroom < 1.0
     {
@@ -173,7 +177,7 @@ pub fn calibrate(
             .map(|class| {
                 Some(Guidance {
                     class,
-                    weight: CALIBRATION_GUIDANCE,
+                    weight: guidance,
                 })
             })
             .collect()

@@ -31,6 +31,22 @@
 //! (leading and linspace spacing do not: `⌊T/N⌋` and `(T−1)/(N−1)` do not
 //! halve). [`Round::new`] checks it.
 //!
+//! A class-conditional teacher gives a class-conditional student with the
+//! same class input, distilled as in the first stage of Meng et al. 2023
+//! ("On distillation of guided diffusion models") joined to the rounds
+//! above: in the first round the teacher's two steps use its
+//! classifier-free guided output `o_c + w·(o_c − o_∅)` (the runtime's
+//! `Guided`, in the same f32 order), and the student learns to land there
+//! in ONE conditional evaluation, so it samples a class with guidance 0 and
+//! half the evaluations per row again. Later rounds' teachers are students
+//! that already guide, evaluated once with the class. Each example keeps
+//! the class of the data row it was noised from (so the student learns
+//! where the sampling of that class goes), replaced by "no class" with the
+//! teacher's label-dropout probability, whose target is the teacher's
+//! unconditional one (`o_∅ + w·0`): the student stays usable without a
+//! class. A guided student distilled further holds its weight already: its
+//! first round runs it unguided, and guidance on top is refused.
+//!
 //! A round trains for `round_steps` steps from the previous round's EMA
 //! weights (the first from the teacher's), with a fresh optimiser, EMA and
 //! learning-rate schedule; its EMA weights become the next round's teacher
@@ -42,12 +58,13 @@
 
 use crate::checkpoint::{self, Tensor};
 use crate::chunks;
-use crate::data::Dataset;
+use crate::data::Labelled;
 use crate::export::{self, Backend, ExportError, ExportOptions, X0Clip};
+use crate::host_sampling::GUIDANCE;
 use crate::mlp::{Cache, Mlp};
 use crate::objective::{Batch, Level, Workspace, loss_and_grad};
 use crate::optim::{Ema, LrSchedule, OptimError, clip_grad_norm};
-use crate::random::{below, normal, stream};
+use crate::random::{below, normal, stream, uniform};
 use crate::time_sampling::TimeSampling;
 use crate::train::{self, Checked, MAX_PERIOD, RunPlan, RunState, TrainConfig, TrainError};
 use serde::{Deserialize, Serialize};
@@ -71,6 +88,16 @@ pub struct Distillation {
     pub student_steps: u32,
     /// Training steps per round.
     pub round_steps: u64,
+    /// The classifier-free guidance weight the student's weights hold: it
+    /// samples a class with guidance 0 (0 for an unconditional teacher;
+    /// runs distilled before this setting existed had none).
+    #[serde(default)]
+    pub guidance: f32,
+    /// The guidance weight the teacher's weights already hold (a guided
+    /// student distilled further, whose first round runs it unguided); 0
+    /// for a teacher trained on data.
+    #[serde(default)]
+    pub teacher_guidance: f32,
 }
 
 impl Distillation {
@@ -131,12 +158,26 @@ pub enum DistillError {
          every other time of its grid of N"
     )]
     Schedule(String),
-    /// A class-conditional teacher.
+    /// Guidance for a teacher that has no classes.
     #[error(
-        "the teacher is class-conditional: distillation of guided sampling is not supported; \
-         distill an unconditional model"
+        "--guidance {0}: the teacher is not class-conditional (train it with --labels), so \
+         there is nothing to guide"
     )]
-    Conditional,
+    Unconditional(f32),
+    /// Guidance on top of a teacher that holds guidance.
+    #[error(
+        "--guidance {asked}: the teacher is a student that holds guidance w = {held} in its \
+         weights; distil it further without --guidance"
+    )]
+    Guided {
+        /// The weight the teacher holds.
+        held: f32,
+        /// The weight asked for.
+        asked: f32,
+    },
+    /// A guidance weight out of range.
+    #[error("--guidance {0}: must be a finite number in [0, 100]")]
+    Guidance(f32),
     /// ε-prediction for the student.
     #[error(
         "--prediction eps for the student: at the first row α is near 0 and x̂₀ = (x − σ·ε̂)/α \
@@ -202,6 +243,10 @@ pub struct DistillSettings {
     pub weighting: String,
     /// EMA decay of the student's weights.
     pub ema_decay: f32,
+    /// The classifier-free guidance weight of a class-conditional teacher
+    /// (`None`: [`GUIDANCE`], what `sample --class` guides with; an
+    /// unconditional teacher takes none).
+    pub guidance: Option<f32>,
 }
 
 /// A distillation in progress: the student's run and its current teacher.
@@ -223,8 +268,18 @@ pub fn start(teacher_dir: &Path, s: &DistillSettings) -> Result<Student, Distill
     })?;
     teacher.use_best();
     let tc = &teacher.config;
-    if tc.classes > 0 {
-        return Err(DistillError::Conditional);
+    let held = tc.distill.as_ref().map_or(0.0, |d| d.guidance);
+    let guidance = match (tc.classes, s.guidance) {
+        (0, Some(w)) => return Err(DistillError::Unconditional(w)),
+        (0, None) => 0.0,
+        (_, Some(asked)) if held > 0.0 && asked > 0.0 => {
+            return Err(DistillError::Guided { held, asked });
+        }
+        (_, _) if held > 0.0 => held,
+        (_, w) => w.unwrap_or(GUIDANCE),
+    };
+    if !(0.0..=100.0).contains(&guidance) {
+        return Err(DistillError::Guidance(guidance));
     }
     let Checked { spec, .. } = tc.validate()?;
     if !matches!(spec.0, Schedule::Discrete(_)) {
@@ -257,6 +312,8 @@ pub fn start(teacher_dir: &Path, s: &DistillSettings) -> Result<Student, Distill
         teacher_steps,
         student_steps: s.steps,
         round_steps: s.round_steps,
+        guidance,
+        teacher_guidance: held,
     };
     let config = TrainConfig {
         prediction,
@@ -364,6 +421,12 @@ pub struct Round {
     pub bounds: Vec<Option<(f32, f32)>>,
     /// Factor from schedule time to the network's time input.
     pub time_scale: f32,
+    /// Width of the one-hot class input (`classes + 1`; 0: unconditional).
+    pub class_inputs: usize,
+    /// The classifier-free guidance weight of this round's teacher (the
+    /// first round's of a guided distillation from a teacher that holds
+    /// none; 0 otherwise).
+    pub guidance: f32,
 }
 
 impl Round {
@@ -432,14 +495,32 @@ impl Round {
             student: student.rows,
             bounds,
             time_scale: spec.time_scale(),
+            class_inputs: train::class_inputs(&state.config),
+            guidance: if round == 0 && d.teacher_guidance == 0.0 {
+                d.guidance
+            } else {
+                0.0
+            },
         })
     }
 
-    /// The network input at time `row.t`: `z`, then the time embedding.
-    pub fn input(&self, z: &[f32], row: &PlanRow, out: &mut [f32]) {
+    /// The network input at time `row.t`: `z`, the time embedding, and for
+    /// a class-conditional network the one-hot `class` (`classes`: no
+    /// class).
+    pub fn input(&self, z: &[f32], row: &PlanRow, class: u32, out: &mut [f32]) {
         let d = z.len();
-        out[..d].copy_from_slice(z);
-        sinusoidal_embedding(row.t * self.time_scale, MAX_PERIOD, &mut out[d..]);
+        let (head, onehot) = out.split_at_mut(out.len() - self.class_inputs);
+        head[..d].copy_from_slice(z);
+        sinusoidal_embedding(row.t * self.time_scale, MAX_PERIOD, &mut head[d..]);
+        onehot.iter_mut().for_each(|v| *v = 0.0);
+        if let Some(v) = onehot.get_mut(class as usize) {
+            *v = 1.0;
+        }
+    }
+
+    /// The class that stands for "no class": the last one-hot slot.
+    pub fn no_class(&self) -> u32 {
+        self.class_inputs.saturating_sub(1) as u32
     }
 
     /// One teacher row on one example: `z ← a·z + b·x̂₀` per element, with
@@ -458,6 +539,8 @@ pub struct TeacherChunk {
     cache: Cache<f32>,
     input: Vec<f32>,
     z: Vec<f32>,
+    /// The conditional output, while the unconditional one is computed.
+    conditional: Vec<f32>,
 }
 
 /// The teacher's buffers, one per chunk of a batch ([`chunks`]).
@@ -465,23 +548,32 @@ pub fn teacher_chunks() -> Vec<TeacherChunk> {
     vec![TeacherChunk::default(); chunks::CHUNKS]
 }
 
-/// The distillation targets of a batch: example `i` is the noised point
-/// `z[i]` (batch × dim) at the time of student row `rows[i]`; the teacher
-/// (network `mlp`, weights `teacher`) takes its two DDIM steps from it;
-/// `x0` receives `x̃`, the clean sample with which one student step lands
-/// where the two teacher steps land, and `eps` the matching noise
-/// `(z − α·x̃)/σ`.
-#[allow(clippy::too_many_arguments)]
+/// The examples of a batch: example `i` is the noised point `z[i]`
+/// (batch × dim) at the time of student row `rows[i]`, of class
+/// `classes[i]` (ignored by an unconditional network).
+pub struct Examples<'a> {
+    /// Student row of each example.
+    pub rows: &'a [usize],
+    /// Class of each example ([`Round::no_class`]: none).
+    pub classes: &'a [u32],
+    /// The noised points.
+    pub z: &'a [f32],
+}
+
+/// The distillation targets of a batch of `examples`: the teacher (network
+/// `mlp`, weights `teacher`, guided with the round's weight) takes its two
+/// DDIM steps from each; `x0` receives `x̃`, the clean sample with which
+/// one student step lands where the two teacher steps land, and `eps` the
+/// matching noise `(z − α·x̃)/σ`.
 pub fn targets(
     round: &Round,
-    mlp: &Mlp,
-    teacher: &[f32],
-    rows: &[usize],
-    z: &[f32],
+    (mlp, teacher): (&Mlp, &[f32]),
+    examples: &Examples<'_>,
     x0: &mut [f32],
     eps: &mut [f32],
     work: &mut [TeacherChunk],
 ) {
+    let Examples { rows, classes, z } = *examples;
     let d = mlp.x_dim;
     let w = mlp.input_width();
     let n = rows.len();
@@ -495,14 +587,30 @@ pub fn targets(
         }
         for half in 0..2 {
             let row = |i: usize| &round.teacher[2 * rows[range.start + i] + half];
-            for i in 0..m {
-                round.input(
-                    &c.z[i * d..(i + 1) * d],
-                    row(i),
-                    &mut c.input[i * w..(i + 1) * w],
-                );
+            let evaluate = |c: &mut TeacherChunk, class: &dyn Fn(usize) -> u32| {
+                for i in 0..m {
+                    round.input(
+                        &c.z[i * d..(i + 1) * d],
+                        row(i),
+                        class(i),
+                        &mut c.input[i * w..(i + 1) * w],
+                    );
+                }
+                mlp.forward(teacher, &c.input, m, &mut c.cache);
+            };
+            evaluate(c, &|i| classes.get(range.start + i).copied().unwrap_or(0));
+            if round.guidance != 0.0 {
+                // Classifier-free guidance as the runtime's `Guided` combines
+                // the two outputs: o_c + w·(o_c − o_∅), in that order.
+                c.conditional.clear();
+                c.conditional
+                    .extend_from_slice(c.cache.values.last().map_or(&[][..], Vec::as_slice));
+                evaluate(c, &|_| round.no_class());
+                let (w, plain) = (round.guidance, c.cache.values.last_mut());
+                for (u, &o) in plain.into_iter().flatten().zip(&c.conditional) {
+                    *u = o + w * (o - *u);
+                }
             }
-            mlp.forward(teacher, &c.input, m, &mut c.cache);
             let out = c.cache.values.last().map_or(&[][..], Vec::as_slice);
             for i in 0..m {
                 round.teacher_step(
@@ -528,10 +636,11 @@ pub fn targets(
 /// checkpointing into `dir` (at least at the end of every round, where the
 /// round's EMA weights become the next round's teacher and student);
 /// `progress(step, loss)` is called after every step. `data` are the
-/// teacher's normalised training rows.
+/// teacher's normalised training rows, with their labels for a
+/// class-conditional teacher.
 pub fn distill(
     student: &mut Student,
-    data: &Dataset,
+    data: &Labelled,
     dir: &Path,
     mut progress: impl FnMut(u64, f32),
 ) -> Result<(), DistillError> {
@@ -541,7 +650,9 @@ pub fn distill(
         .clone()
         .ok_or_else(|| TrainError::Config("the run records no distillation".into()))?;
     let Checked { pred, obj, .. } = c.validate()?;
-    if data.is_empty() || data.dim != student.state.normalization.dim() {
+    let (labels, data) = (&data.labels, &data.data);
+    let labelled = labels.len() == if c.classes > 0 { data.len() } else { 0 };
+    if data.is_empty() || data.dim != student.state.normalization.dim() || !labelled {
         return Err(
             TrainError::Config("the teacher's data do not match its network".into()).into(),
         );
@@ -559,6 +670,7 @@ pub fn distill(
     );
     let mut input = vec![0.0f32; n * w];
     let (mut rows, mut levels) = (vec![0usize; n], Vec::with_capacity(n));
+    let mut classes = vec![0u32; n];
     let probes = vec![0.0f32; n * dim];
     let mut window = (0.0f64, 0u32);
     while student.state.step < c.steps {
@@ -580,18 +692,24 @@ pub fn distill(
             let mut rng = stream(c.seed, step);
             let offset = below(&mut rng, plans.student.len());
             levels.clear();
-            for (i, k) in rows.iter_mut().enumerate() {
+            for (i, (k, class)) in rows.iter_mut().zip(&mut classes).enumerate() {
                 // Every student row equally often in a batch.
                 *k = (i + offset) % plans.student.len();
                 let s = &plans.student[*k];
-                let src = data.row(below(&mut rng, data.len()));
+                let index = below(&mut rng, data.len());
+                let src = data.row(index);
                 for j in 0..dim {
                     let e = normal(&mut rng) as f32;
                     z[i * dim + j] = s.alpha * src[j] + s.sigma * e;
                 }
+                if let Some(&label) = labels.get(index) {
+                    let dropped = uniform(&mut rng) < f64::from(c.label_dropout);
+                    *class = if dropped { plans.no_class() } else { label };
+                }
                 plans.input(
                     &z[i * dim..(i + 1) * dim],
                     s,
+                    *class,
                     &mut input[i * w..(i + 1) * w],
                 );
                 let m = Marginal {
@@ -604,8 +722,18 @@ pub fn distill(
                     weight: 1.0,
                 });
             }
+            let examples = Examples {
+                rows: &rows,
+                classes: &classes,
+                z: &z,
+            };
             targets(
-                &plans, &mlp, teacher, &rows, &z, &mut x0, &mut eps, &mut work,
+                &plans,
+                (&mlp, teacher),
+                &examples,
+                &mut x0,
+                &mut eps,
+                &mut work,
             );
             let batch = Batch {
                 input: &input,

@@ -5,7 +5,7 @@
 //! activation ranges on the model's own trajectories ([`crate::calibrate`])
 //! and quantises with the runtime's quantiser.
 
-use crate::calibrate::{Calibration, CalibrationError, calibrate, fold_time};
+use crate::calibrate::{CALIBRATION_GUIDANCE, Calibration, CalibrationError, calibrate, fold_time};
 use crate::data::Normalization;
 use crate::mlp::Mlp;
 use crate::restore::{Task, percentile, run};
@@ -323,7 +323,11 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
             // Calibrated on the trajectories the exported samplers will
             // take: clipped like them.
             let f32_model = with_range(format::write(&spec)?)?;
-            let scales = calibrate(&f32_model, &mlp, &state.ema, &calibration)?;
+            let guidance = match &state.config.distill {
+                Some(d) if d.guidance > 0.0 => 0.0,
+                _ => CALIBRATION_GUIDANCE,
+            };
+            let scales = calibrate(&f32_model, (&mlp, &state.ema), &calibration, guidance)?;
             let folded = || -> Result<Vec<u8>, ExportError> {
                 Ok(format::write(&quantize(&fold_time(&spec), &scales)?)?)
             };

@@ -63,6 +63,12 @@ pub enum SampleError {
     FixedPlan,
 }
 
+/// The classifier-free guidance weight of a class's samples unless told
+/// otherwise (`sample --guidance`, and the teacher of `distill`): the
+/// weight with which every sample of every class of the 8 Gaussians falls
+/// nearest its own component (docs/BENCHMARKS.md).
+pub const GUIDANCE: f32 = 1.0;
+
 /// Samples in data units, and optionally the state after every row.
 #[derive(Clone, Debug, Default)]
 pub struct Samples {

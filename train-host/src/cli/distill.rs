@@ -19,6 +19,7 @@ pub fn run(args: &DistillArgs) -> Result<(), CliError> {
         prediction: args.prediction.clone(),
         weighting: args.weighting.clone(),
         ema_decay: args.ema_decay,
+        guidance: args.guidance,
     };
     let fresh = distill::start(&args.run, &settings)?;
     let mut student = if args.out.join(checkpoint::CONFIG_FILE).exists() {
@@ -46,12 +47,13 @@ pub fn run(args: &DistillArgs) -> Result<(), CliError> {
     } else {
         if let Some(d) = &fresh.state.config.distill {
             note!(
-                "distilling DDIM {} → {} steps in {} rounds of {} steps; the student predicts {}",
+                "distilling DDIM {} → {} steps in {} rounds of {} steps; the student predicts {}{}",
                 d.teacher_steps,
                 d.student_steps,
                 d.rounds(),
                 d.round_steps,
-                fresh.state.config.prediction
+                fresh.state.config.prediction,
+                guided(&fresh.state.config)
             )?;
         }
         fresh
@@ -66,7 +68,7 @@ pub fn run(args: &DistillArgs) -> Result<(), CliError> {
     }
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::Input(format!("{}: {e}", args.out.display())))?;
-    fit(&mut student, &data.train.data, args)?;
+    fit(&mut student, &data.train, args)?;
     super::train::plot_losses(&student.state, &args.out)?;
     let plan = student
         .state
@@ -87,13 +89,47 @@ pub fn run(args: &DistillArgs) -> Result<(), CliError> {
         args.out.display(),
         args.out.display()
     )?;
+    if let Some(line) = sampling_note(&student.state.config) {
+        note!("{line}")?;
+    }
     Ok(())
+}
+
+/// How a class-conditional teacher guides: `; the first round's teacher
+/// guides its 8 classes with w = 1`, or the weight a guided student holds.
+fn guided(c: &TrainConfig) -> String {
+    match &c.distill {
+        Some(d) if c.classes > 0 && d.teacher_guidance > 0.0 => format!(
+            "; the teacher holds guidance w = {} in its weights, which the student keeps",
+            d.teacher_guidance
+        ),
+        Some(d) if c.classes > 0 => format!(
+            "; the first round's teacher guides its {} classes with w = {}",
+            c.classes, d.guidance
+        ),
+        _ => String::new(),
+    }
+}
+
+/// How to sample a class of a student distilled from a guided teacher
+/// (`None` for other runs).
+pub fn sampling_note(c: &TrainConfig) -> Option<String> {
+    let d = c
+        .distill
+        .as_ref()
+        .filter(|d| c.classes > 0 && d.guidance > 0.0)?;
+    Some(format!(
+        "the student holds its teacher's classifier-free guidance w = {}: sample a class with \
+         `sample --class K --guidance 0` (one network evaluation per step); a further weight \
+         guides on top of it",
+        d.guidance
+    ))
 }
 
 /// Distils with progress (round, loss, rate and time left).
 fn fit(
     student: &mut Student,
-    data: &crate::data::Dataset,
+    data: &crate::data::Labelled,
     args: &DistillArgs,
 ) -> Result<(), CliError> {
     let c = student.state.config.clone();

@@ -96,6 +96,9 @@ pub fn run(args: &ExportArgs) -> Result<(), CliError> {
             ""
         }
     )?;
+    if let Some(line) = super::distill::sampling_note(&state.config) {
+        note!("{line}")?;
+    }
     Ok(())
 }
 

@@ -230,7 +230,7 @@ const DISTILL_ABOUT: &str = "Distil a run into a few-step DDIM student by progre
 /// `tinyscore distill`.
 #[derive(Debug, Args)]
 pub struct DistillArgs {
-    /// The teacher's run directory (unconditional, discrete schedule).
+    /// The teacher's run directory (discrete schedule).
     pub run: PathBuf,
     /// The student's run directory.
     #[arg(long)]
@@ -263,6 +263,12 @@ pub struct DistillArgs {
     /// EMA decay of the student's weights, in [0, 1).
     #[arg(long, default_value_t = 0.995, value_parser = options::decay)]
     pub ema_decay: f32,
+    /// Class-conditional teachers: the classifier-free guidance weight w of
+    /// the teacher's steps, in [0, 100] [default: 1, as `sample --class`].
+    /// The student holds it in its weights and samples a class with
+    /// `--guidance 0`, one evaluation per step.
+    #[arg(long, value_parser = options::guidance)]
+    pub guidance: Option<f32>,
 }
 
 /// `tinyscore export`.
@@ -392,8 +398,9 @@ pub struct SampleArgs {
     #[arg(long, value_name = "NAME|N")]
     pub class: Option<String>,
     /// Classifier-free guidance weight w with --class, in [0, 100]: the
-    /// prediction is (1 + w)·ε̂(x, c) − w·ε̂(x, ∅).
-    #[arg(long, default_value_t = 1.0, requires = "class", value_parser = options::guidance)]
+    /// prediction is (1 + w)·ε̂(x, c) − w·ε̂(x, ∅). A student distilled
+    /// from a guided teacher holds its guidance: sample it with 0.
+    #[arg(long, default_value_t = crate::host_sampling::GUIDANCE, requires = "class", value_parser = options::guidance)]
     pub guidance: f32,
 }
 
