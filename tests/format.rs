@@ -787,6 +787,36 @@ fn churned_heun_plan_reads_back_as_1_8_and_bad_churn_is_refused() {
 }
 
 #[test]
+fn held_guidance_reads_back_as_1_8_and_older_files_have_none() {
+    let held = malformed::held_guidance::held_guidance_base();
+    let model = Model::parse(&held).unwrap();
+    // 3·2¹⁵ in Q16.16: the base holds 1.5.
+    assert_eq!(model.held_guidance().unwrap().weight_q(), 3 << 15);
+    assert_eq!(model.held_guidance().unwrap().weight(), 1.5);
+    // Written without the required flag: a 1.7 reader skips it.
+    assert!(
+        model
+            .sections()
+            .filter(|e| e.kind == Some(SectionKind::HeldGuidance))
+            .all(|e| !e.required)
+    );
+    // The writer stamps a file that holds guidance 1.8.
+    let conditional = malformed::names::named_conditional_base();
+    let plain = Model::parse(&conditional).unwrap();
+    assert!(plain.held_guidance().is_none());
+    let bytes = format::append_section(
+        &conditional,
+        SectionKind::HeldGuidance.code(),
+        0,
+        format::held_guidance_section(1 << 16),
+    )
+    .unwrap();
+    let model = Model::parse(&bytes).unwrap();
+    assert_eq!(model.version_minor(), format::VERSION_MINOR);
+    assert_eq!(model.held_guidance().unwrap().weight(), 1.0);
+}
+
+#[test]
 fn section_order_is_free() {
     // The parser looks sections up by kind; only time-bias tables are
     // ordered (by plan). A permuted file reads back the same model.
@@ -1129,7 +1159,8 @@ fn may_accept(base: &[u8], bit: usize) -> bool {
         | SectionKind::ClassBias
         | SectionKind::DataRange
         | SectionKind::ColumnNames
-        | SectionKind::ClassNames => false,
+        | SectionKind::ClassNames
+        | SectionKind::HeldGuidance => false,
     }
 }
 

@@ -19,6 +19,7 @@ mod fixed_plan;
 mod fixed_weights;
 #[cfg(feature = "float")]
 mod float_weights;
+mod held_guidance;
 mod int8_matrix;
 mod model;
 mod names_section;
@@ -46,6 +47,7 @@ pub use fixed_plan::{COEFFICIENTS, FixedPlan, FixedRow, PACKED_MANTISSA_BITS, Ro
 pub use fixed_weights::{FixedLayer, FixedWeights};
 #[cfg(feature = "float")]
 pub use float_weights::{DenseWeights, FloatKind, FloatWeights, Matrix};
+pub use held_guidance::{HeldGuidance, MAX_HELD_GUIDANCE_Q};
 #[cfg(feature = "std")]
 pub use int8_matrix::tile;
 pub use int8_matrix::{Int8Matrix, TILE_COLUMNS, TILE_ROWS, TileBlock, WeightLayout};
@@ -63,7 +65,7 @@ pub use topology::{Activation, Layer, TimeConditioning, Topology};
 pub use writer::{
     AnomalyData, ClassBiasData, DataRangeData, DynamicThresholdData, FixedLayerData, FixedPlanData,
     ModelSpec, PlanData, RowTimeData, TimeEmbeddingData, WeightsData, append_section,
-    names_section, seal, with_row_major_weights, write,
+    held_guidance_section, names_section, seal, with_row_major_weights, write,
 };
 
 use core::fmt;
@@ -147,6 +149,9 @@ pub enum SectionKind {
     /// The integer time embedding of a fixed-point model whose plan rows
     /// carry their time (code 17, since 1.7).
     TimeEmbedding,
+    /// The classifier-free guidance a distilled class-conditional network
+    /// holds (code 18, since 1.8; optional).
+    HeldGuidance,
 }
 
 impl SectionKind {
@@ -169,6 +174,7 @@ impl SectionKind {
             SectionKind::ClassNames => 14,
             SectionKind::WeightedAnomaly => 16,
             SectionKind::TimeEmbedding => 17,
+            SectionKind::HeldGuidance => 18,
         }
     }
 
@@ -191,6 +197,7 @@ impl SectionKind {
             14 => SectionKind::ClassNames,
             16 => SectionKind::WeightedAnomaly,
             17 => SectionKind::TimeEmbedding,
+            18 => SectionKind::HeldGuidance,
             _ => return None,
         })
     }
@@ -215,6 +222,7 @@ impl fmt::Display for SectionKind {
             SectionKind::ClassNames => "class names",
             SectionKind::WeightedAnomaly => "weighted anomaly detector",
             SectionKind::TimeEmbedding => "time embedding",
+            SectionKind::HeldGuidance => "held guidance",
         })
     }
 }

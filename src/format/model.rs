@@ -3,9 +3,9 @@
 use super::container::{SectionEntry, SectionTable, read_sections};
 use super::{
     AnomalyDetector, ClassBias, ClassRows, DataRange, FixedPlan, FixedWeights, FormatError,
-    MAX_PLANS, Names, Normalization, PlanOutline, SectionKind, TimeConditioning, TimeEmbedding,
-    Topology, anomaly_section, class_bias, data_range, fixed_plan, fixed_weights, names_section,
-    normalization, plan_section, time_embedding, topology,
+    HeldGuidance, MAX_PLANS, Names, Normalization, PlanOutline, SectionKind, TimeConditioning,
+    TimeEmbedding, Topology, anomaly_section, class_bias, data_range, fixed_plan, fixed_weights,
+    held_guidance, names_section, normalization, plan_section, time_embedding, topology,
 };
 #[cfg(feature = "float")]
 use super::{
@@ -134,8 +134,12 @@ impl<'a> Model<'a> {
                 names_section::parse(body, kind, count)?;
             }
         }
+        if let Some(body) = at_most_one(sections, SectionKind::HeldGuidance)? {
+            held_guidance::parse(body, class_bias.map_or(0, |c| c.classes()))?;
+        }
         // The plans, their integer forms, the time-bias tables, the time
-        // embedding, the data range and the names are checked above and read again from the
+        // embedding, the data range, the names and the held guidance are
+        // checked above and read again from the
         // file when asked for: a model held for a firmware's lifetime keeps
         // no copy of their views.
         Ok(Model {
@@ -406,6 +410,14 @@ impl<'a> Model<'a> {
     /// unconditional one.
     pub fn classes(&self) -> u32 {
         self.class_bias.map_or(0, |c| c.classes())
+    }
+
+    /// The classifier-free guidance the network holds, if it was distilled
+    /// from guided sampling (read again from the file): sample its classes
+    /// with guidance 0.
+    pub fn held_guidance(&self) -> Option<HeldGuidance> {
+        let body = self.bodies(SectionKind::HeldGuidance).next()?;
+        held_guidance::parse(body, self.classes()).ok()
     }
 
     /// The names of the data columns, if the file stores them (read again

@@ -631,6 +631,15 @@ pub fn names_section<S: AsRef<str>>(names: &[S]) -> Vec<u8> {
     out
 }
 
+/// The body of a held-guidance section (kind 18) for weight `w` in
+/// Q16.16.
+pub fn held_guidance_section(weight_q: u32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8);
+    put_u32(&mut out, weight_q);
+    put_u32(&mut out, 0);
+    out
+}
+
 /// `bytes` (a valid model file) with one more section at the end, checked
 /// with [`Model::parse`]: how a tool adds, say, an anomaly detector to a
 /// model it has already written.
@@ -655,7 +664,9 @@ pub fn append_section(
 
 /// The oldest minor version whose readers sample `sections` as meant:
 /// [`VERSION_MINOR`] when a plan churns (a 1.7 reader refuses a Heun plan
-/// with a nonzero real parameter), [`VERSION_MINOR_FIXED`] for a
+/// with a nonzero real parameter) or the network holds its guidance (a
+/// 1.7 reader would skip the section and guide it again),
+/// [`VERSION_MINOR_FIXED`] for a
 /// fixed-point file (its plans' row layout and time embedding are 1.7's),
 /// [`VERSION_MINOR_DYNAMIC`] when a data range section holds a dynamic
 /// threshold (a 1.5 reader refuses it: its flag bit was reserved), else
@@ -671,7 +682,7 @@ fn minor_version(sections: &[(u16, u16, Vec<u8>)]) -> u16 {
                 .first_chunk::<4>()
                 .is_some_and(|f| u32::from_le_bytes(*f) & FLAG_DYNAMIC != 0)
     });
-    if churns {
+    if churns || has(SectionKind::HeldGuidance) {
         VERSION_MINOR
     } else if has(SectionKind::FixedPlan) {
         VERSION_MINOR_FIXED

@@ -19,6 +19,7 @@
 )]
 
 mod backends;
+pub mod held_guidance;
 pub mod names;
 
 use crate::common;
@@ -1459,6 +1460,7 @@ pub fn cases() -> Vec<Case> {
 
     backends::add_cases(&mut cases, &base, &bt);
     names::add_cases(&mut cases, &base);
+    held_guidance::add_cases(&mut cases, &base);
     cases
 }
 
@@ -1479,6 +1481,9 @@ pub fn exercise(model: &Model<'_>) {
     }
     if let Some(names) = model.class_names() {
         assert_eq!(names.iter().count(), model.classes() as usize);
+    }
+    if let Some(held) = model.held_guidance() {
+        assert!(model.classes() > 0 && held.weight_q() > 0);
     }
     let mut x = vec![0.25f32; x_dim];
     norm.to_model(&mut x);

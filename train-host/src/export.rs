@@ -298,7 +298,7 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
         plans: vec![plan],
         class_bias,
         time_embedding: None,
-        extra_sections: names_sections(c),
+        extra_sections: optional_sections(c),
     };
     let range = data_range(state, opts.clip)?.to_bytes();
     let with_range = |bytes: Vec<u8>| {
@@ -323,10 +323,7 @@ pub fn export(state: &RunState, opts: &ExportOptions) -> Result<Vec<u8>, ExportE
             // Calibrated on the trajectories the exported samplers will
             // take: clipped like them.
             let f32_model = with_range(format::write(&spec)?)?;
-            let guidance = match &state.config.distill {
-                Some(d) if d.guidance > 0.0 => 0.0,
-                _ => CALIBRATION_GUIDANCE,
-            };
+            let guidance = held_guidance(&state.config).map_or(CALIBRATION_GUIDANCE, |_| 0.0);
             let scales = calibrate(&f32_model, (&mlp, &state.ema), &calibration, guidance)?;
             let folded = || -> Result<Vec<u8>, ExportError> {
                 Ok(format::write(&quantize(&fold_time(&spec), &scales)?)?)
@@ -387,17 +384,32 @@ fn data_range(state: &RunState, clip: X0Clip) -> Result<DataRangeData, ExportErr
     })
 }
 
-/// The column-names and class-names sections of a run whose data named
-/// them (optional sections: older readers skip them).
-fn names_sections(c: &TrainConfig) -> Vec<(u16, u16, Vec<u8>)> {
-    [
+/// The optional sections of a run (older readers skip them): the
+/// column-names and class-names sections of a run whose data named them,
+/// and the held guidance of a student distilled from guided sampling.
+fn optional_sections(c: &TrainConfig) -> Vec<(u16, u16, Vec<u8>)> {
+    let names = [
         (SectionKind::ColumnNames, &c.columns),
         (SectionKind::ClassNames, &c.class_names),
     ]
     .into_iter()
     .filter(|(_, names)| !names.is_empty())
-    .map(|(kind, names)| (kind.code(), 0, format::names_section(names)))
-    .collect()
+    .map(|(kind, names)| (kind.code(), 0, format::names_section(names)));
+    let held = held_guidance(c).map(|w| {
+        let q = (f64::from(w) * 65_536.0).round() as u32;
+        (
+            SectionKind::HeldGuidance.code(),
+            0,
+            format::held_guidance_section(q),
+        )
+    });
+    names.chain(held).collect()
+}
+
+/// The guidance weight a distilled student holds (its teacher's guided
+/// sampling), if any.
+fn held_guidance(c: &TrainConfig) -> Option<f32> {
+    c.distill.as_ref().map(|d| d.guidance).filter(|&w| w > 0.0)
 }
 
 /// The exported network of a class-conditional run: the one-hot class

@@ -594,17 +594,35 @@ fn the_command_distils_a_class_conditional_teacher_and_says_how_to_sample_it() {
                   --batch 32 --guidance 2";
     let out = tinyscore_out(&words(distil), dir.path());
     assert!(out.contains("guides its 8 classes with w = 2"), "{out}");
-    assert!(out.contains("--guidance 0"), "{out}");
+    assert!(out.contains("samples it with guidance 0"), "{out}");
     let out = tinyscore_out(&words("export student -o s.tsm"), dir.path());
     assert!(
         out.contains("holds its teacher's classifier-free guidance w = 2"),
         "{out}"
     );
+    // The file records the weight (2·2¹⁶ in Q16.16), and `sample` guides
+    // such a network with 0 unless told otherwise, and warns when told.
+    let bytes = std::fs::read(dir.path().join("s.tsm")).unwrap();
+    let model = tinyscore::format::Model::parse(&bytes).unwrap();
+    assert_eq!(model.held_guidance().unwrap().weight_q(), 2 << 16);
+    let out = tinyscore_out(&words("inspect s.tsm"), dir.path());
+    assert!(out.contains("guidance   2 held by the network"), "{out}");
+    let out = tinyscore_out(&words("sample s.tsm -n 20 --class 3 -o s.csv"), dir.path());
+    assert!(out.contains("wrote 20 samples"), "{out}");
+    assert!(out.contains("sampling with guidance 0"), "{out}");
+    let note = std::fs::read_to_string(dir.path().join("s.json")).unwrap();
+    assert!(note.contains("\"guidance\": 0.0"), "{note}");
     let out = tinyscore_out(
-        &words("sample s.tsm -n 20 --class 3 --guidance 0 -o s.csv"),
+        &words("sample s.tsm -n 20 --class 3 --guidance 1 -o s.csv"),
         dir.path(),
     );
-    assert!(out.contains("wrote 20 samples"), "{out}");
+    assert!(out.contains("guides it again"), "{out}");
+    // The teacher's file holds none: its default stays guidance 1.
+    let out = tinyscore_out(&words("export run -o t.tsm"), dir.path());
+    assert!(!out.contains("holds"), "{out}");
+    tinyscore_out(&words("sample t.tsm -n 20 --class 3 -o t.csv"), dir.path());
+    let note = std::fs::read_to_string(dir.path().join("t.json")).unwrap();
+    assert!(note.contains("\"guidance\": 1.0"), "{note}");
     // A further round keeps the weight and refuses guidance on top.
     let out = tinyscore_out(
         &words("distill student --out further --steps 1 --round-steps 5 --batch 32"),

@@ -119,9 +119,9 @@ pub fn sampling_note(c: &TrainConfig) -> Option<String> {
         .as_ref()
         .filter(|d| c.classes > 0 && d.guidance > 0.0)?;
     Some(format!(
-        "the student holds its teacher's classifier-free guidance w = {}: sample a class with \
-         `sample --class K --guidance 0` (one network evaluation per step); a further weight \
-         guides on top of it",
+        "the student holds its teacher's classifier-free guidance w = {}; its exported file \
+         says so, and `sample --class K` samples it with guidance 0 (one network evaluation \
+         per step); a further --guidance guides on top of it",
         d.guidance
     ))
 }

@@ -55,6 +55,13 @@ pub fn run(path: &Path) -> Result<(), CliError> {
             super::classes::list(&model)
         )?;
     }
+    if let Some(held) = model.held_guidance() {
+        outln!(
+            "guidance   {} held by the network (distilled from guided sampling): sample a class \
+             with guidance 0",
+            held.weight()
+        )?;
+    }
     outln!("schedule   {}", ScheduleSpec(model.schedule()))?;
     outln!(
         "layers     {} ({} parameters)",

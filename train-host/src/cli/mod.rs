@@ -398,10 +398,10 @@ pub struct SampleArgs {
     #[arg(long, value_name = "NAME|N")]
     pub class: Option<String>,
     /// Classifier-free guidance weight w with --class, in [0, 100]: the
-    /// prediction is (1 + w)·ε̂(x, c) − w·ε̂(x, ∅). A student distilled
-    /// from a guided teacher holds its guidance: sample it with 0.
-    #[arg(long, default_value_t = crate::host_sampling::GUIDANCE, requires = "class", value_parser = options::guidance)]
-    pub guidance: f32,
+    /// prediction is (1 + w)·ε̂(x, c) − w·ε̂(x, ∅) [default: 1; 0 for a
+    /// student distilled from a guided teacher, which holds its guidance].
+    #[arg(long, requires = "class", value_parser = options::guidance)]
+    pub guidance: Option<f32>,
 }
 
 /// `tinyscore qemu`.

@@ -4,7 +4,7 @@
 
 use super::options::{SAMPLER, SPACING, STEPS};
 use super::{CliError, SampleArgs, classes, input};
-use crate::host_sampling::{PlanOverride, sample};
+use crate::host_sampling::{GUIDANCE, PlanOverride, sample};
 use crate::note;
 use crate::output::{csv_bytes, write_named};
 use crate::progress::Progress;
@@ -41,11 +41,12 @@ pub fn run(args: &SampleArgs) -> Result<(), CliError> {
         .as_deref()
         .map(|c| classes::resolve(&model, c))
         .transpose()?;
-    let guidance = class.map(|class| Guidance {
-        class,
-        weight: args.guidance,
-    });
-    let provenance = Provenance::of(args, &model, class);
+    let weight = match class {
+        Some(_) => guidance_weight(args.guidance, &model)?,
+        None => 0.0,
+    };
+    let guidance = class.map(|class| Guidance { class, weight });
+    let provenance = Provenance::of(args, &model, guidance);
     let progress = Progress::start(
         &format!("sampling ({})", provenance.sampler),
         "samples",
@@ -107,8 +108,35 @@ pub struct Provenance {
     pub seed: u64,
 }
 
+/// The guidance weight of a class's samples: `--guidance` if given, else 0
+/// for a network that holds its guidance (a student distilled from guided
+/// sampling: one evaluation per step), else [`GUIDANCE`]. Says which when
+/// the network holds guidance.
+fn guidance_weight(given: Option<f32>, model: &Model<'_>) -> Result<f32, CliError> {
+    let held = model.held_guidance().map(|h| h.weight());
+    Ok(match (given, held) {
+        (Some(w), Some(h)) if w > 0.0 => {
+            note!(
+                "warning: the network holds guidance {h} (distilled from guided sampling); \
+                 --guidance {w} guides it again, which measured worse than 0 (docs/BENCHMARKS.md)"
+            )?;
+            w
+        }
+        (Some(w), _) => w,
+        (None, Some(h)) => {
+            note!(
+                "the network holds guidance {h} (distilled from guided sampling): \
+                 sampling with guidance 0, one evaluation per step"
+            )?;
+            0.0
+        }
+        (None, None) => GUIDANCE,
+    })
+}
+
 impl Provenance {
-    fn of(args: &SampleArgs, model: &Model<'_>, class: Option<u32>) -> Self {
+    fn of(args: &SampleArgs, model: &Model<'_>, guidance: Option<Guidance<f32>>) -> Self {
+        let class = guidance.map(|g| g.class);
         let sampler = match &args.plan.sampler {
             Some(name) => format!("{name} {} steps", args.plan.steps.unwrap_or(STEPS)),
             None => model.plan(0).map_or_else(
@@ -129,7 +157,7 @@ impl Provenance {
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
             sampler,
             class: class.map(|k| classes::name(model, k)),
-            guidance: class.map(|_| args.guidance),
+            guidance: guidance.map(|g| g.weight),
             seed: args.seed,
         }
     }
