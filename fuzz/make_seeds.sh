@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Writes fuzz/corpus/parse/exported_*.tsm: model files made the way users
 # make them, by the project's trainer and exporter (every backend, a
-# class-conditional model, anomaly detectors, dynamic x̂₀ thresholds,
-# several samplers and schedules, 2-D and 64-D data), so that the fuzzer
+# class-conditional model and its guided student, anomaly detectors,
+# dynamic x̂₀ thresholds, several samplers and schedules, 2-D and 64-D
+# data), so that the fuzzer
 # mutates inputs of the sizes and shapes users have. The runs are short (the weights need not be
 # good, only real), and every step is seeded, so the files are the same on
 # every run of this script with the same trainer.
@@ -40,6 +41,9 @@ train gaussians --data 8gaussians --labels component --width 32 --depth 2
 export_as gaussians f32_conditional_dpmpp --sampler dpmpp-2m --steps 12
 export_as gaussians fixed_conditional --backend fixed --sampler ddim --steps 10 \
     --calibration-samples 32
+"$bin" distill "$work/gaussians" --out "$work/student" --steps 2 --teacher-steps 4 \
+    --round-steps 20 --batch 64 --guidance 1 >/dev/null 2>&1
+export_as student fixed_held_guidance --backend fixed --calibration-samples 32
 
 train vp --data swissroll --schedule vp --prediction v --width 24 --depth 2
 export_as vp f32_vp_euler_maruyama --sampler euler-maruyama --steps 16
