@@ -153,13 +153,13 @@ impl Multiplier {
 
     /// The multiplier prepared for many `i16` inputs (the residual adds'
     /// case); `None` for a shift outside `[−31, 15]` (a factor of 2¹⁵ or
-    /// more, which saturates every input but 0 and which
-    /// [`Multiplier::apply`] handles) or a negative mantissa.
+    /// more: `x·2^left` would not fit `i32`; [`Multiplier::apply`] handles
+    /// it). For a valid multiplier
+    /// ([`Multiplier::is_valid`], as the loader checks every multiplier of a
+    /// file); for a negative mantissa the results are unspecified (nothing
+    /// panics).
     pub fn for_i16(&self) -> Option<I16Multiplier> {
         let (m, shift) = (self.m, i32::from(self.shift));
-        if m < 0 {
-            return None;
-        }
         let (left, exponent) = if shift <= 0 {
             (1, u32::try_from(-shift).ok().filter(|&e| e <= 31)?)
         } else {
