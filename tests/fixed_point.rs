@@ -14,8 +14,7 @@ use tinyscore::fixed::encode::activation_table;
 use tinyscore::fixed::lut::{LUT_LEN, entry_input, interpolate};
 use tinyscore::fixed::quantize::{TensorScales, quantize};
 use tinyscore::fixed::requantize::{
-    doubling_high_mul_i16, rounding_divide_by_pot, rounding_divide_by_pot_i32,
-    saturating_rounding_doubling_high_mul,
+    rounding_divide_by_pot, rounding_divide_by_pot_i32, saturating_rounding_doubling_high_mul,
 };
 use tinyscore::fixed::{Coefficient, Multiplier, STATE_FRAC_BITS, saturate_i32};
 use tinyscore::format::{
@@ -121,17 +120,6 @@ proptest! {
         if exact.abs() < 2e9 {
             prop_assert!((f64::from(m.apply(x)) - exact).abs() <= 1.0, "{} vs {}", m.apply(x), exact);
         }
-    }
-
-    #[test]
-    fn the_i16_high_multiply_equals_the_general_one(
-        x in prop_oneof![any::<i16>(), Just(i16::MIN), Just(i16::MAX)],
-        m in prop_oneof![any::<i32>(), Just(i32::MIN), Just(i32::MAX)],
-    ) {
-        prop_assert_eq!(
-            doubling_high_mul_i16(x, m),
-            saturating_rounding_doubling_high_mul(i32::from(x), m)
-        );
     }
 
     #[test]

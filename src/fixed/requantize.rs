@@ -30,19 +30,13 @@ pub fn saturating_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
     saturate_i32((ab + (1 << 30)) >> 31)
 }
 
-/// [`saturating_rounding_doubling_high_mul`] of an `i16` by any `i32`:
-/// `(2x·m + 2³¹) >> 32`. Equal to it: `2x` fits `i32`, the doubled sum
-/// divides by `2³²` exactly as the sum by `2³¹`, and `|x·m| ≤ 2⁴⁶` never
-/// saturates. The rounding high multiply of that form is one SMMULR on a
-/// Cortex-M4 instead of a 64-bit multiply, add and shift.
-#[inline]
-pub fn doubling_high_mul_i16(x: i16, m: i32) -> i32 {
-    rounding_high_mul(i32::from(x) << 1, m, 0)
-}
-
 /// `⌊(a·m + c·2³² + 2³¹) / 2³²⌋`: the high word of `a·m` rounded half up,
-/// plus `c`; one SMMLAR on a Cortex-M4. It fits `i32` when
-/// `|a·m| ≤ 2⁶²` and `|c| ≤ 2³⁰`, as for every caller.
+/// plus `c`; one SMMLAR on a Cortex-M4 instead of a 64-bit multiply, add
+/// and shift. It fits `i32` when `|a·m| ≤ 2⁶²` and `|c| ≤ 2³⁰`, as for
+/// every caller. With `a = 2x` and `c = 0` it is gemmlowp's doubling high
+/// multiply of an `i16` `x` ([`saturating_rounding_doubling_high_mul`]):
+/// the doubled sum divides by `2³²` exactly as the sum by `2³¹`, and
+/// `|x·m| ≤ 2⁴⁶` never saturates.
 #[inline]
 fn rounding_high_mul(a: i32, m: i32, c: i32) -> i32 {
     ((i64::from(a) * i64::from(m) + (i64::from(c) << 32) + (1 << 31)) >> 32) as i32
@@ -223,14 +217,15 @@ pub struct I16Multiplier {
 }
 
 impl I16Multiplier {
-    /// `x·M`, rounded (and saturated when `M ≥ 1`, which here never
-    /// leaves `i32`).
+    /// `x·M`, rounded: what [`Multiplier::apply`] gives (`|x·M| < 2³⁰`
+    /// here, so nothing saturates).
     ///
     /// The division by `2^e` rounds halves away from zero:
     /// `⌊(h + 2^(e−1) − [h < 0]) / 2^e⌋` of the high product `h`, added into
-    /// its rounding as `c`. `[h < 0]` is `[x < 0]`: a negative `x` with
-    /// `h ≥ 0` has `h = 0`, which both give as 0. `|h| < 2¹⁵` for a factor
-    /// below one and `c` is at most `2³⁰`, so nothing overflows.
+    /// its rounding as `c`. `[x < 0]` stands for `[h < 0]`: with `m ≥ 0` a
+    /// negative `x` gives `h ≤ 0`, and for `h = 0` both give 0 (`2^(e−1)`
+    /// and `2^(e−1) − 1` are below `2^e`). `|h| < 2¹⁵` for a factor below
+    /// one and `c` is at most `2³⁰`, so nothing overflows.
     #[inline]
     pub fn apply(&self, x: i16) -> i32 {
         let x = i32::from(x);
