@@ -22,8 +22,10 @@
 #   per-channel with an int8 SiLU table) with the CMSDK TIMER0 under
 #   -icount, less the empty timing loop.
 # - tinyscore: the two models of bench/firmware.sh (trained and exported the
-#   same way, fixed point only), run by firmware/qemu (feature `measure`,
-#   4 samples, -icount shift=0) from a copy of this checkout instrumented by
+#   same way, fixed point only, with the time folded into bias rows so that
+#   the dense layers have the harness's shapes), run by firmware/qemu
+#   (feature `measure`, 4 samples, -icount shift=0) from a copy of this
+#   checkout instrumented by
 #   bench/cmsis_nn/instrument.sh: TIMER0 around every dense layer call, or
 #   around every whole forward, summed over all the forwards the firmware
 #   runs.
@@ -144,7 +146,7 @@ models=$work/models
 mkdir -p "$models"
 train() { # name data width steps [train options]
     "$tinyscore" train --data "$2" --width "$3" --steps "$4" --seed 1 --out "$models/$1" "${@:5}" >/dev/null
-    "$tinyscore" export "$models/$1" -o "$models/$1-fixed.tsm" --backend fixed \
+    "$tinyscore" export "$models/$1" -o "$models/$1-fixed.tsm" --backend fixed --time folded \
         --sampler ddim --steps 10 --calibration-samples 64 --anomaly-normal "$2" >/dev/null
 }
 train gauss8 8gaussians 128 300 --labels component

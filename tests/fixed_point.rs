@@ -14,8 +14,7 @@ use tinyscore::fixed::encode::activation_table;
 use tinyscore::fixed::lut::{LUT_LEN, entry_input, interpolate};
 use tinyscore::fixed::quantize::{TensorScales, quantize};
 use tinyscore::fixed::requantize::{
-    doubling_high_mul_i16, rounding_divide_by_pot, rounding_divide_by_pot_i32,
-    saturating_rounding_doubling_high_mul,
+    rounding_divide_by_pot, rounding_divide_by_pot_i32, saturating_rounding_doubling_high_mul,
 };
 use tinyscore::fixed::{Coefficient, Multiplier, STATE_FRAC_BITS, saturate_i32};
 use tinyscore::format::{
@@ -124,19 +123,8 @@ proptest! {
     }
 
     #[test]
-    fn the_i16_high_multiply_equals_the_general_one(
-        x in prop_oneof![any::<i16>(), Just(i16::MIN), Just(i16::MAX)],
-        m in prop_oneof![any::<i32>(), Just(i32::MIN), Just(i32::MAX)],
-    ) {
-        prop_assert_eq!(
-            doubling_high_mul_i16(x, m),
-            saturating_rounding_doubling_high_mul(i32::from(x), m)
-        );
-    }
-
-    #[test]
     fn prepared_i16_multipliers_give_the_same_results(
-        x in any::<i16>(),
+        x in prop_oneof![any::<i16>(), Just(i16::MIN), Just(i16::MAX), -2i16..2],
         m in prop_oneof![
             0i32..=i32::MAX,
             // Mantissas with trailing zeros make products that land exactly
@@ -145,11 +133,14 @@ proptest! {
         ],
         shift in -31i8..=30,
     ) {
-        // Every valid multiplier, below one and above: the residual adds'
-        // prepared form equals the general one.
+        // Every valid multiplier below 2¹⁵, below one and above: the
+        // residual adds' prepared form equals the general one. From 2¹⁵ on
+        // there is no prepared form (the network applies the general one).
         let multiplier = Multiplier { m, shift };
-        let prepared = multiplier.for_i16().unwrap();
-        prop_assert_eq!(prepared.apply(x), multiplier.apply(i32::from(x)));
+        match multiplier.for_i16() {
+            Some(prepared) => prop_assert_eq!(prepared.apply(x), multiplier.apply(i32::from(x))),
+            None => prop_assert!(shift > 15),
+        }
     }
 
     #[test]
@@ -234,6 +225,28 @@ fn activation_tables_match_their_functions() {
             assert!(worst <= bound, "error {worst} > bound {bound}");
             // Not vacuous: the bound is within a small factor of what occurs.
             assert!(worst > bound / 20.0, "bound {bound} is loose for {worst}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    #[test]
+    fn table_interpolation_rounds_as_the_rounding_division(
+        entries in proptest::collection::vec(any::<i16>(), LUT_LEN),
+    ) {
+        // Any table, every input: the step lo + round(Δ·f/128), halves away
+        // from zero, as gemmlowp's rounding division computes it.
+        let bytes: Vec<u8> = entries.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let view = I16s::new(&bytes);
+        let table = view.as_array::<LUT_LEN>().unwrap();
+        for q in i16::MIN..=i16::MAX {
+            let u = (i32::from(q) + 32768) as usize;
+            let (lo, hi) = (i32::from(entries[u >> 7]), i32::from(entries[(u >> 7) + 1]));
+            let frac = (u & 127) as i32;
+            let want = lo + rounding_divide_by_pot_i32((hi - lo) * frac, 7);
+            prop_assert_eq!(i32::from(interpolate(table, q)), want, "q = {}", q);
         }
     }
 }

@@ -10,8 +10,6 @@
 //! rounding.
 #![deny(clippy::float_arithmetic)]
 
-use super::requantize::rounding_divide_by_pot_i32;
-
 /// Entries of an activation table (512 segments).
 pub const LUT_LEN: usize = 513;
 /// Input bits below a segment index.
@@ -37,7 +35,11 @@ pub fn interpolate(table: &[[u8; 2]; LUT_LEN], q: i16) -> i16 {
     };
     let (lo, hi) = (entry(j), entry(j + 1));
     // |hi − lo| < 2¹⁶ and frac < 2⁷: the product fits i32.
-    let step = rounding_divide_by_pot_i32((hi - lo) * frac, FRACTION_BITS);
+    let d = (hi - lo) * frac;
+    // The rounding division of d by 2⁷, halves away from zero
+    // ([`super::requantize::rounding_divide_by_pot_i32`]) in three
+    // instructions: ⌊(d + 64 − [d < 0]) / 128⌋, `d >> 31` being −[d < 0].
+    let step = (d + 64 + (d >> 31)) >> FRACTION_BITS;
     // 0 ≤ frac < 2⁷, so the rounded step lies between 0 and hi − lo, and
     // lo + step between lo and hi: two int16 entries, so the cast is exact.
     (lo + step) as i16

@@ -9,7 +9,7 @@
 
 use super::kernel;
 use super::lut::{LUT_LEN, interpolate};
-use super::requantize::rounding_divide_by_pot;
+use super::requantize::{I16Multiplier, rounding_divide_by_pot};
 use super::sinusoid;
 use super::{saturate_activation, saturate_i32};
 use crate::format::{ClassBias, FixedLayer, FixedWeights, I32s, RowTime, TimeEmbedding, Topology};
@@ -131,7 +131,8 @@ impl<'a> FixedNetwork<'a> {
             w += e;
         }
         let mut first_dense = true;
-        for layer in self.weights.layers() {
+        let mut layers = self.weights.layers().peekable();
+        while let Some(layer) = layers.next() {
             match layer {
                 FixedLayer::Dense { output, .. } => {
                     let extra = if first_dense {
@@ -154,30 +155,45 @@ impl<'a> FixedNetwork<'a> {
                 // The parser gives every table LUT_LEN entries.
                 FixedLayer::Table(table) => {
                     if let Some(table) = table.as_array::<LUT_LEN>() {
-                        cur.iter_mut()
-                            .take(w)
-                            .for_each(|v| *v = interpolate(table, *v));
+                        // A residual add right after the table (of
+                        // multipliers with a prepared form), and a save
+                        // after either, run in the same pass.
+                        let add = match layers.peek() {
+                            Some(&FixedLayer::AddResidual { current, saved }) => {
+                                current.for_i16().zip(saved.for_i16())
+                            }
+                            _ => None,
+                        };
+                        if add.is_some() {
+                            layers.next();
+                        }
+                        let save = take_save(&mut layers);
+                        let silu = |c| interpolate(table, c);
+                        match (add, save) {
+                            (None, false) => map::<false>(cur, saved, w, |c, _| silu(c)),
+                            (None, true) => map::<true>(cur, saved, w, |c, _| silu(c)),
+                            (Some((a, b)), false) => {
+                                map::<false>(cur, saved, w, |c, s| add_rescaled(a, b, silu(c), s))
+                            }
+                            (Some((a, b)), true) => {
+                                map::<true>(cur, saved, w, |c, s| add_rescaled(a, b, silu(c), s))
+                            }
+                        }
                     }
                 }
-                FixedLayer::SaveResidual => {
-                    saved
-                        .iter_mut()
-                        .zip(cur.iter())
-                        .take(w)
-                        .for_each(|(s, c)| *s = *c);
-                }
+                FixedLayer::SaveResidual => map::<true>(cur, saved, w, |c, _| c),
                 FixedLayer::AddResidual { current, saved: m } => {
-                    let (cur, saved) = (cur.iter_mut().take(w), saved.iter());
-                    match (current.for_i16(), m.for_i16()) {
-                        (Some(a), Some(b)) => {
-                            add_residual(cur, saved, |c| a.apply(c), |s| b.apply(s))
+                    match current.for_i16().zip(m.for_i16()) {
+                        Some((a, b)) => {
+                            map::<false>(cur, saved, w, |c, s| add_rescaled(a, b, c, s))
                         }
-                        _ => add_residual(
-                            cur,
-                            saved,
-                            |c| current.apply(i32::from(c)),
-                            |s| m.apply(i32::from(s)),
-                        ),
+                        None => map::<false>(cur, saved, w, |c, s| {
+                            // Saturating in i32 first gives the same int16.
+                            let sum = current
+                                .apply(i32::from(c))
+                                .saturating_add(m.apply(i32::from(s)));
+                            saturate_activation(i64::from(sum))
+                        }),
                     }
                 }
             }
@@ -195,20 +211,46 @@ fn vector_len(topology: Topology<'_>) -> usize {
     width + width % 2
 }
 
-/// `c = sat16(current(c) + saved(s))` element by element, the two
-/// rescalings given as closures so that valid multipliers run their
-/// prepared form ([`super::requantize::I16Multiplier`]).
-fn add_residual<'c>(
-    cur: impl Iterator<Item = &'c mut i16>,
-    saved: core::slice::Iter<'_, i16>,
-    current: impl Fn(i16) -> i32,
-    rescale_saved: impl Fn(i16) -> i32,
+/// Takes the next layer if it is a [`FixedLayer::SaveResidual`], to run it
+/// in the pass of the element-wise layer before it.
+fn take_save<'a>(layers: &mut core::iter::Peekable<impl Iterator<Item = FixedLayer<'a>>>) -> bool {
+    layers
+        .next_if(|layer| matches!(layer, FixedLayer::SaveResidual))
+        .is_some()
+}
+
+/// `cur[i] = f(cur[i], saved[i])` for the first `w` elements, and, when
+/// `SAVE`, `saved[i]` the same (a [`FixedLayer::SaveResidual`] after the
+/// layer, without a pass of its own). One loop per case, without a branch
+/// per element.
+#[inline(always)]
+fn map<const SAVE: bool>(
+    cur: &mut [i16],
+    saved: &mut [i16],
+    w: usize,
+    f: impl Fn(i16, i16) -> i16,
 ) {
-    for (c, s) in cur.zip(saved) {
-        // Saturating in i32 first gives the same int16.
-        let sum = current(*c).saturating_add(rescale_saved(*s));
-        *c = saturate_activation(i64::from(sum));
+    // Both cut to the same length first: one count for the loop.
+    let w = w.min(cur.len()).min(saved.len());
+    let (Some(cur), Some(saved)) = (cur.get_mut(..w), saved.get_mut(..w)) else {
+        return;
+    };
+    for (c, s) in cur.iter_mut().zip(saved.iter_mut()) {
+        let v = f(*c, *s);
+        *c = v;
+        if SAVE {
+            *s = v;
+        }
     }
+}
+
+/// `sat16(current(c) + saved(s))`, the residual add of one element through
+/// its two prepared multipliers.
+#[inline(always)]
+fn add_rescaled(current: I16Multiplier, saved: I16Multiplier, c: i16, s: i16) -> i16 {
+    // Saturating in i32 first gives the same int16 (each term fits i32).
+    let sum = current.apply(c).saturating_add(saved.apply(s));
+    saturate_activation(i64::from(sum))
 }
 
 /// One dense layer: `y[o] = sat16(requant_o(b[o] (+ extra[o]…) + Σ w·x))`,

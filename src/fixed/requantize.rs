@@ -30,16 +30,16 @@ pub fn saturating_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
     saturate_i32((ab + (1 << 30)) >> 31)
 }
 
-/// [`saturating_rounding_doubling_high_mul`] of an `i16` by any `i32`:
-/// `(2x·m + 2³¹) >> 32`. Equal to it: `2x` fits `i32`, the doubled sum
-/// divides by `2³²` exactly as the sum by `2³¹`, and `|x·m| ≤ 2⁴⁶` never
-/// saturates. The rounding high multiply of that form is one SMMULR on a
-/// Cortex-M4 instead of a 64-bit multiply, add and shift: what every
-/// element of a residual add runs twice.
+/// `⌊(a·m + c·2³² + 2³¹) / 2³²⌋`: the high word of `a·m` rounded half up,
+/// plus `c`; one SMMLAR on a Cortex-M4 instead of a 64-bit multiply, add
+/// and shift. It fits `i32` when `|a·m| ≤ 2⁶²` and `|c| ≤ 2³⁰`, as for
+/// every caller. With `a = 2x` and `c = 0` it is gemmlowp's doubling high
+/// multiply of an `i16` `x` ([`saturating_rounding_doubling_high_mul`]):
+/// the doubled sum divides by `2³²` exactly as the sum by `2³¹`, and
+/// `|x·m| ≤ 2⁴⁶` never saturates.
 #[inline]
-pub fn doubling_high_mul_i16(x: i16, m: i32) -> i32 {
-    let doubled = i64::from(i32::from(x) << 1);
-    ((doubled * i64::from(m) + (1 << 31)) >> 32) as i32
+fn rounding_high_mul(a: i32, m: i32, c: i32) -> i32 {
+    ((i64::from(a) * i64::from(m) + (i64::from(c) << 32) + (1 << 31)) >> 32) as i32
 }
 
 /// `round(x / 2^exponent)`, halves away from zero: gemmlowp's
@@ -146,16 +146,33 @@ impl Multiplier {
     }
 
     /// The multiplier prepared for many `i16` inputs (the residual adds'
-    /// case); `None` for a shift outside `[−31, 30]`.
+    /// case); `None` for a shift outside `[−31, 15]` (a factor of 2¹⁵ or
+    /// more: `x·2^left` would not fit `i32`; [`Multiplier::apply`] handles
+    /// it). For a valid multiplier
+    /// ([`Multiplier::is_valid`], as the loader checks every multiplier of a
+    /// file); for a negative mantissa the results are unspecified (nothing
+    /// panics).
     pub fn for_i16(&self) -> Option<I16Multiplier> {
         let (m, shift) = (self.m, i32::from(self.shift));
-        Some(I16Multiplier(if shift <= 0 {
-            let exponent = u32::try_from(-shift).ok().filter(|&e| e <= 31)?;
-            Rescale::Down { m, exponent }
+        let (left, exponent) = if shift <= 0 {
+            (1, u32::try_from(-shift).ok().filter(|&e| e <= 31)?)
         } else {
-            let k = u32::try_from(31 - shift).ok().filter(|&k| k >= 1)?;
-            Rescale::Up { m, k }
-        }))
+            // x·m / 2^k rounded once, k = 31 − shift ≥ 16: x·2^(32−k) fits
+            // i32 and the rounding high multiply of it is that quotient.
+            (u32::try_from(shift + 1).ok().filter(|&l| l <= 16)?, 0)
+        };
+        let half = if exponent == 0 {
+            0
+        } else {
+            1 << (exponent - 1)
+        };
+        Some(I16Multiplier {
+            m,
+            left,
+            exponent,
+            half,
+            away: i32::from(exponent > 0),
+        })
     }
 
     /// [`Multiplier::apply_shifted`] for a total shift `shift > 0`.
@@ -179,30 +196,40 @@ fn round_right(product: i64, k: u32) -> i32 {
 }
 
 /// A [`Multiplier`] prepared for many `i16` inputs
-/// ([`Multiplier::for_i16`]): its shift's case worked out once, the results
-/// those of [`Multiplier::apply`].
+/// ([`Multiplier::for_i16`]), the results those of [`Multiplier::apply`]
+/// in one form for every factor below 2¹⁵, without a branch: the rounding
+/// high multiply of `x·2^left` (`left` = 1 for a factor below one, gemmlowp's
+/// doubling; `left` = 32 − k for a factor `m/2^k` of one or more, whose
+/// once-rounded quotient it is), then the rounding division by
+/// `2^exponent` (0 for a factor of one or more) folded into it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct I16Multiplier(Rescale);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Rescale {
-    /// Below one: the doubling high multiply, then a rounding division by
-    /// `2^exponent` (`exponent ≤ 31`).
-    Down { m: i32, exponent: u32 },
-    /// One or more: `x·m / 2^k` rounded once (`1 ≤ k ≤ 30`), as
-    /// [`Multiplier::apply_shifted`]'s left-shift form.
-    Up { m: i32, k: u32 },
+pub struct I16Multiplier {
+    m: i32,
+    /// 1 to 16.
+    left: u32,
+    /// 0 to 31.
+    exponent: u32,
+    /// `2^(exponent − 1)`, 0 for exponent 0.
+    half: i32,
+    /// 1 if the division rounds a negative half away from zero (exponent
+    /// above 0), else 0.
+    away: i32,
 }
 
 impl I16Multiplier {
-    /// `x·M`, rounded (and saturated when `M ≥ 1`).
+    /// `x·M`, rounded: what [`Multiplier::apply`] gives (`|x·M| < 2³⁰`
+    /// here, so nothing saturates).
+    ///
+    /// The division by `2^e` rounds halves away from zero:
+    /// `⌊(h + 2^(e−1) − [h < 0]) / 2^e⌋` of the high product `h`, added into
+    /// its rounding as `c`. `[x < 0]` stands for `[h < 0]`: with `m ≥ 0` a
+    /// negative `x` gives `h ≤ 0`, and for `h = 0` both give 0 (`2^(e−1)`
+    /// and `2^(e−1) − 1` are below `2^e`). `|h| < 2¹⁵` for a factor below
+    /// one and `c` is at most `2³⁰`, so nothing overflows.
     #[inline]
     pub fn apply(&self, x: i16) -> i32 {
-        match self.0 {
-            Rescale::Down { m, exponent } => {
-                divide_by_pot_at_most_31(doubling_high_mul_i16(x, m), exponent)
-            }
-            Rescale::Up { m, k } => round_right(i64::from(x) * i64::from(m), k),
-        }
+        let x = i32::from(x);
+        let c = self.half - (((x as u32) >> 31) as i32 & self.away);
+        rounding_high_mul(x << self.left, self.m, c) >> self.exponent
     }
 }
