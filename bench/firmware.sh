@@ -121,7 +121,7 @@ done
 $sizes_only && exit 0
 
 cargo build -q --release -p tinyscore-train
-tinyscore=$root/target/release/tinyscore
+tinyscore=${CARGO_TARGET_DIR:-$root/target}/release/tinyscore
 train() { # name data width steps [train options]
     rm -rf "${work:?}/$1"
     "$tinyscore" train --data "$2" --width "$3" --steps "$4" --seed 1 --out "$work/$1" "${@:5}" >/dev/null

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 work=${1:-target/quantization}
 mkdir -p "$work"
 cargo build -q --release -p tinyscore-train
-bin=target/release/tinyscore
+bin=${CARGO_TARGET_DIR:-target}/release/tinyscore
 seeds=(0 1 2)
 
 printf '| data | plan | seed | f32 SWD | f16 / f32 | fixed / f32 | fixed final drift (RMS) | weight bytes f32 / f16 / fixed |\n'
