@@ -351,6 +351,12 @@ typedef struct tinyscore_info {
    * Trainable parameters of the network.
    */
   uint32_t parameters;
+  /**
+   * The classifier-free guidance weight the network holds, Q16.16 (0:
+   * none): a student distilled from guided sampling, whose classes are
+   * sampled with guidance 0.
+   */
+  uint32_t held_guidance_q16;
 } tinyscore_info;
 
 /**

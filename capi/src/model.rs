@@ -73,6 +73,10 @@ pub struct tinyscore_info {
     pub weight_bytes: usize,
     /// Trainable parameters of the network.
     pub parameters: u32,
+    /// The classifier-free guidance weight the network holds, Q16.16 (0:
+    /// none): a student distilled from guided sampling, whose classes are
+    /// sampled with guidance 0.
+    pub held_guidance_q16: u32,
 }
 
 /// Checks the whole model file `bytes[0..len]` once and fills `model` with
@@ -186,6 +190,7 @@ pub unsafe extern "C" fn tinyscore_model_info(
             scratch_bytes: scratch::bytes(model),
             weight_bytes: model.weight_bytes(),
             parameters: model.topology().parameter_count(),
+            held_guidance_q16: model.held_guidance().map_or(0, |h| h.weight_q()),
         };
         Ok(())
     })())

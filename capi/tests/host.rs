@@ -100,10 +100,18 @@ fn every_function_and_error_path_from_c() {
     // An f32 model with neither classes nor a detector.
     let plain = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plain.tsm");
     std::fs::write(&plain, format::write(&common::small_spec()).unwrap()).unwrap();
-    let lines = run(
-        &program,
-        &[firmware_model("f32"), firmware_model("fixed"), plain],
-    );
+    // The fixed-point fixture holding guidance 1.5 (3·2¹⁵ in Q16.16), as a
+    // distilled student's file does.
+    let held = Path::new(env!("CARGO_TARGET_TMPDIR")).join("held.tsm");
+    let fixed = std::fs::read(firmware_model("fixed")).unwrap();
+    let body = format::held_guidance_section(3 << 15);
+    let code = format::SectionKind::HeldGuidance.code();
+    std::fs::write(
+        &held,
+        format::append_section(&fixed, code, 0, body).unwrap(),
+    )
+    .unwrap();
+    let lines = run(&program, &[firmware_model("f32"), held, plain]);
     assert!(
         lines.last().is_some_and(|l| l.starts_with("ok ")),
         "{lines:?}"

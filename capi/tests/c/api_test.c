@@ -98,7 +98,7 @@ static void check_parse(void) {
 }
 
 static void check_info(tinyscore_model *model, tinyscore_backend backend, uint32_t classes,
-                       bool detector) {
+                       bool detector, uint32_t held_guidance_q16) {
     tinyscore_info info;
     tinyscore_model unparsed;
     uint32_t rows;
@@ -111,6 +111,7 @@ static void check_info(tinyscore_model *model, tinyscore_backend backend, uint32
     CHECK(info.plans == 1 && info.has_detector == detector && info.detector_plan == 0);
     CHECK(info.scratch_bytes > 0 && info.scratch_bytes <= sizeof scratch);
     CHECK(info.weight_bytes > 0 && info.parameters > 0);
+    CHECK(info.held_guidance_q16 == held_guidance_q16);
 
     EXPECT(tinyscore_plan_rows(NULL, 0, &rows), NULL_POINTER);
     EXPECT(tinyscore_plan_rows(&unparsed, 0, &rows), NOT_PARSED);
@@ -260,7 +261,8 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (argc != 4) {
-        printf("usage: %s F32_CONDITIONAL FIXED_CONDITIONAL F32_PLAIN | parse FILE...\n", argv[0]);
+        printf("usage: %s F32_CONDITIONAL FIXED_CONDITIONAL_HOLDING_1.5 F32_PLAIN | parse FILE...\n",
+               argv[0]);
         return 2;
     }
     load(&f32_file, argv[1]);
@@ -273,8 +275,9 @@ int main(int argc, char **argv) {
     EXPECT(tinyscore_model_parse(&f32_model, f32_file.bytes, f32_file.len, NULL), OK);
     EXPECT(tinyscore_model_parse(&fixed_model, fixed_file.bytes, fixed_file.len, NULL), OK);
     EXPECT(tinyscore_model_parse(&plain, plain_file.bytes, plain_file.len, NULL), OK);
-    check_info(&f32_model, TINYSCORE_BACKEND_F32, 3, true);
-    check_info(&fixed_model, TINYSCORE_BACKEND_FIXED, 3, true);
+    /* The fixed-point model holds guidance 1.5 (a section the caller added). */
+    check_info(&f32_model, TINYSCORE_BACKEND_F32, 3, true, 0);
+    check_info(&fixed_model, TINYSCORE_BACKEND_FIXED, 3, true, 3u << 15);
     CHECK_TASKS(&f32_model, &fixed_model, float, 1.0f, tinyscore_f32_sample, tinyscore_f32_guided,
                 tinyscore_f32_impute, tinyscore_f32_denoise, tinyscore_f32_score,
                 tinyscore_verdict_f32, tinyscore_q16_sample, int32_t);
