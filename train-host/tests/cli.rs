@@ -238,6 +238,40 @@ fn train_export_sample_eval_round_trip() {
         json["sliced_wasserstein"].as_f64().unwrap() > 0.0,
         "{report}"
     );
+    // Against one component of the mixture: its labels come with the
+    // generator, so the distance is to that class alone, and differs from
+    // one class to another; a file without labels is refused.
+    let class_swd = |k: &str| {
+        let args = [
+            "eval",
+            "s.csv",
+            "--against",
+            "8gaussians",
+            "--labels",
+            "component",
+            "--class",
+            k,
+        ];
+        let json: serde_json::Value = serde_json::from_str(&run(&args)).unwrap();
+        json["sliced_wasserstein"].as_f64().unwrap()
+    };
+    let whole = json["sliced_wasserstein"].as_f64().unwrap();
+    let (zero, four) = (class_swd("0"), class_swd("4"));
+    assert!(zero != four && zero != whole, "{zero} {four} {whole}");
+    fails(
+        &[
+            "eval",
+            "s.csv",
+            "--against",
+            "moons",
+            "--labels",
+            "component",
+            "--class",
+            "0",
+        ],
+        d,
+        "`component` labels exist for the mixtures",
+    );
     run(&["plot", "s.csv", "-o", "s.png"]);
     run(&["plot", "run", "-o", "loss.png"]);
     run(&["sample", "m.tsm", "-n", "5", "-o", "t.csv", "--trajectory"]);

@@ -70,7 +70,12 @@ pub fn run(args: &EvalArgs) -> Result<(), CliError> {
         (2 * samples.data.len(), args.seed),
     )?;
     if let Some(class) = &args.class {
-        table = table.of_class(class).unwrap_or(table);
+        table = table.of_class(class).ok_or_else(|| {
+            CliError::Input(format!(
+                "--class {class}: {} has no class labels (name them with --labels)",
+                args.against
+            ))
+        })?;
         if table.data.is_empty() {
             return Err(CliError::Input(format!(
                 "{}: no rows of class {class}",

@@ -131,13 +131,30 @@ impl DataSource {
                 });
             }
             _ => {
-                let data = self.load_with_dim(n, seed, want.dim)?;
+                // A generator: its mixture components are its labels.
+                let (data, labels) = match want.labels {
+                    Some(name) => {
+                        let labelled = self.load_labelled(n, seed, name)?;
+                        if let Some(expected) = want.dim
+                            && expected != labelled.data.dim
+                        {
+                            return Err(DataError::WrongDim {
+                                origin,
+                                expected,
+                                found: labelled.data.dim,
+                            });
+                        }
+                        let classes = labelled.labels.iter().map(u32::to_string).collect();
+                        (labelled.data, Some((name.to_string(), classes)))
+                    }
+                    None => (self.load_with_dim(n, seed, want.dim)?, None),
+                };
                 let columns = wanted_or_default(want.columns, data.dim);
                 return Ok(Table {
                     data,
                     columns,
                     ignored: Vec::new(),
-                    labels: None,
+                    labels,
                 });
             }
         };
