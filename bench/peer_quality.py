@@ -7,7 +7,8 @@ tests.
     bash bench/peer_quality.sh [WORK_DIR] [--seeds N] [--steps S]
 
 Data: thin two moons, scikit-learn's `make_moons(4000, noise=0.05)`
-(seed 0), written to CSV and given to both. Reference: 2 000 fresh points
+(seed 0; `--points` for another count: `tinyscore train --data
+moons:0.05` draws 100 000), written to CSV and given to both. Reference: 2 000 fresh points
 (seed 1000 + s); the data-vs-data baseline is the distance between two
 fresh sets (seeds 1000 + s and 2000 + s).
 
@@ -19,7 +20,8 @@ gradient norm clipped at 1, EMA 0.999, batch 512, data standardised per
 dimension, the same number of steps (`--steps`, 4 000 by default).
 
 - tinyscore: default `train` (ε-prediction, linear schedule, stratified
-  times) and `train --schedule edm --prediction v` (EDM), exported with
+  times), `train --schedule cosine --prediction v` and `train --schedule
+  edm --prediction v` (EDM), exported with
   default flags (x̂₀ clipped to the training range ± 5 %), sampled with
   `tinyscore sample`.
 - PyTorch + diffusers: `DDPMScheduler` (linear betas 1e-4..0.02, 1 000
@@ -138,11 +140,14 @@ def main():
     parser.add_argument("work", nargs="?", default=str(ROOT / "target" / "peer-quality"))
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=4000, help="training steps of both")
+    parser.add_argument("--points", type=int, default=4000, help="training points")
     args = parser.parse_args()
     work = pathlib.Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    train_rows, _ = make_moons(4000, noise=0.05, random_state=0)
-    data = work / "moons-0.05.csv"
+    train_rows, _ = make_moons(args.points, noise=0.05, random_state=0)
+    # Names as before for the default count.
+    tag = f"{args.steps}" if args.points == 4000 else f"{args.steps}-{args.points}"
+    data = work / ("moons-0.05.csv" if args.points == 4000 else f"moons-0.05-{args.points}.csv")
     write_csv(data, train_rows)
 
     rows = []
@@ -152,22 +157,27 @@ def main():
         write_csv(fresh_b, make_moons(N, noise=0.05, random_state=2000 + seed)[0])
         base = swd(fresh_b, fresh_a)
         result = {"seed": seed, "data-vs-data": base}
-        for run_name, extra in [("eps", []), ("edm", ["--schedule", "edm", "--prediction", "v"])]:
-            run_dir = work / f"run-{run_name}-{seed}-{args.steps}"
+        pipelines = [
+            ("eps", []),
+            ("cosine-v", ["--schedule", "cosine", "--prediction", "v"]),
+            ("edm", ["--schedule", "edm", "--prediction", "v"]),
+        ]
+        for run_name, extra in pipelines:
+            run_dir = work / f"run-{run_name}-{seed}-{tag}"
             if not (run_dir / "config.json").exists():
                 tinyscore("train", "--data", data, "--out", run_dir, "--steps", args.steps, "--seed", seed, *extra)
             plans = [("ddpm", 1000), ("dpmpp-2m", 20), ("ddim", 20)]
             if run_name == "edm":
                 plans = [("pf-ode-heun", 10), ("dpmpp-2m", 20), ("ddpm", 1000)]
             for sampler, steps in plans:
-                model = work / f"{run_name}-{sampler}-{steps}-{seed}-{args.steps}.tsm"
+                model = work / f"{run_name}-{sampler}-{steps}-{seed}-{tag}.tsm"
                 tinyscore("export", run_dir, "-o", model, "--sampler", sampler, "--steps", steps)
                 samples = model.with_suffix(".csv")
                 tinyscore("sample", model, "-n", N, "--seed", seed, "-o", samples)
                 nfe = 2 * steps - 1 if sampler == "pf-ode-heun" else steps
                 result[f"tinyscore {run_name} {sampler} ({nfe} NFE)"] = swd(samples, fresh_a) / base
         for name, samples in torch_pipeline(train_rows, seed, args.steps).items():
-            path = work / f"torch-{name}-{seed}-{args.steps}.csv"
+            path = work / f"torch-{name}-{seed}-{tag}.csv"
             write_csv(path, samples)
             result[f"PyTorch + diffusers {name}"] = swd(path, fresh_a) / base
         rows.append(result)
