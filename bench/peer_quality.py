@@ -4,7 +4,7 @@ network, data and training budget, measured in one run. Not part of the
 tests.
 
     bash bench/peer_quality.sh --install    # first time: bench/.venv with torch, diffusers, scikit-learn
-    bash bench/peer_quality.sh [WORK_DIR] [--seeds N] [--steps S]
+    bash bench/peer_quality.sh [WORK_DIR] [--seeds N] [--steps S] [--points P]
 
 Data: thin two moons, scikit-learn's `make_moons(4000, noise=0.05)`
 (seed 0; `--points` for another count: `tinyscore train --data

@@ -3,7 +3,7 @@
 # same network, data and training budget, in one run (bench/peer_quality.py
 # says how). Not part of the tests.
 #   bash bench/peer_quality.sh --install     # first time: bench/.venv with torch, diffusers, scikit-learn
-#   bash bench/peer_quality.sh [WORK_DIR] [--seeds N] [--steps S]
+#   bash bench/peer_quality.sh [WORK_DIR] [--seeds N] [--steps S] [--points P]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ "${1:-}" == "--install" ]]; then
