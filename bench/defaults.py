@@ -7,9 +7,10 @@ distance. Not part of the tests.
     bash bench/quality.sh --install          # first time: bench/.venv
     bench/.venv/bin/python bench/defaults.py [WORK_DIR] [--configs NAME...] [--sets NAME...]
 
-Sets: the thin two moons (`moons:0.05`) and `sine-windows` (built in,
-measured against fresh data: the ratio is to the distance between two
-fresh draws, `tinyscore eval`'s `ratio_to_baseline`), and the real sets
+Sets: the thin two moons (`moons:0.05`), `sine-windows` and
+`8gaussians` (built in, measured against fresh data: the ratio is to the
+distance between two fresh draws, `tinyscore eval`'s
+`ratio_to_baseline`), and the real sets
 of bench/quality.py (measured against their held-out rows: the ratio is
 to the training rows' distance to them). 4000 samples, seed 0, of each
 f32 model with its default x̂₀ clip; one training run per cell.
@@ -34,7 +35,7 @@ CONFIGS = {
     "linear eps, 8000 steps": ["--steps", "8000"],
 }
 PLANS = [("dpmpp-2m", 20), ("ddim", 20), ("ddpm", 1000)]
-BUILT_IN = ["moons:0.05", "sine-windows"]
+BUILT_IN = ["moons:0.05", "sine-windows", "8gaussians"]
 N = 4000
 
 
