@@ -395,14 +395,12 @@ fn optional_sections(c: &TrainConfig) -> Vec<(u16, u16, Vec<u8>)> {
     .into_iter()
     .filter(|(_, names)| !names.is_empty())
     .map(|(kind, names)| (kind.code(), 0, format::names_section(names)));
-    let held = held_guidance(c).map(|w| {
-        let q = (f64::from(w) * 65_536.0).round() as u32;
-        (
-            SectionKind::HeldGuidance.code(),
-            0,
-            format::held_guidance_section(q),
-        )
-    });
+    let held = held_guidance(c)
+        .and_then(crate::host_sampling::q16_weight)
+        .map(|q| {
+            let body = format::held_guidance_section(q.unsigned_abs());
+            (SectionKind::HeldGuidance.code(), 0, body)
+        });
     names.chain(held).collect()
 }
 

@@ -239,14 +239,17 @@ fn draw<N: Denoiser, P: Plan>(
 
 /// The fixed-point form of a guidance weight: Q16.16, rounded to nearest.
 pub fn q16_guidance(g: Guidance<f32>) -> Result<Guidance<i32>, SampleError> {
-    let q = (f64::from(g.weight) * 65536.0).round();
-    if !q.is_finite() || q.abs() >= f64::from(i32::MAX) {
-        return Err(SampleError::Guidance(g.weight));
-    }
+    let weight = q16_weight(g.weight).ok_or(SampleError::Guidance(g.weight))?;
     Ok(Guidance {
         class: g.class,
-        weight: q as i32,
+        weight,
     })
+}
+
+/// A guidance weight in Q16.16, rounded to nearest, if it fits.
+pub fn q16_weight(w: f32) -> Option<i32> {
+    let q = (f64::from(w) * 65536.0).round();
+    (q.is_finite() && q.abs() < f64::from(i32::MAX)).then_some(q as i32)
 }
 
 /// [`draw`] for a fixed-point model's embedded plan 0.
