@@ -32,6 +32,7 @@ pub mod encode;
 mod kernel;
 #[cfg(dsp_kernel)]
 mod kernel_dsp;
+pub mod level_rule;
 pub mod lut;
 pub mod network;
 #[cfg(feature = "std")]
