@@ -26,18 +26,25 @@
 //!
 //! # Precision
 //!
-//! The arithmetic is a small binary floating point with 32-bit mantissas,
-//! every operation rounded to nearest (`real.rs`). Where the formulas
-//! subtract nearly equal terms (a step small against its level), they are
-//! evaluated in an equal form that does not: `var_ts = D·S/α_s²` with
-//! `D = σ_t·α_s − α_t·σ_s` and `S = σ_t·α_s + α_t·σ_s`, whose products are
-//! exact and whose difference is rounded once; DDIM's
+//! The arithmetic is a small binary floating point with the mantissas of a
+//! [`Coefficient`] (31 bits), every operation rounded to nearest
+//! (`real.rs`). Where the formulas subtract nearly equal terms (a step
+//! small against its level), they are evaluated in an equal form that does
+//! not: `var_ts = D·S/α_s²` with `D = σ_t·α_s − α_t·σ_s` and
+//! `S = σ_t·α_s + α_t·σ_s`, whose products are exact and whose difference is
+//! rounded once; `√small = √var_ts·σ_s/σ_t`; DDIM's
 //! `σ_s² − c² = σ_s²·((1 − η²)·σ_t² + η²·α_ts²σ_s²)/σ_t²` and
 //! `b = D·S·(1 + η²·(α_t·σ_s/(α_s·σ_t))²)/(σ_t·(α_s·σ_t + k·α_t))`, or `D/σ_t`
-//! when `c = 0`. So every coefficient is within a few units of 2⁻³² of its
-//! value, relatively, before its final rounding to a [`Coefficient`]
-//! (`|m|` in `[2³⁰, 2³¹)`, as `Coefficient::from_real`): the tests below
-//! measure it against the same formulas in `f64`.
+//! when `c = 0`. So every coefficient is within a few units of 2⁻³¹ of the
+//! formulas' value from the same levels, relatively, whatever the step (the
+//! tests below measure it against the formulas in `f64`).
+//!
+//! The levels bound the rest: where a formula cancels, it amplifies their
+//! rounding. On a 1000-row DDPM plan, `b = α_s·var_ts/σ_t²` moves several
+//! hundred times as much, relatively, as `α` and `σ` do (its condition
+//! number, about 450 on the linear schedule), so levels rounded to 24 bits
+//! (an `f32`) give a `b` within about 2⁻¹⁴ of the one from exact levels:
+//! store levels with as many bits as the layout has.
 //!
 //! # Total
 //!
@@ -49,8 +56,8 @@
 //! `2⁻³²` is rounded at the largest shift (62), to zero below `2⁻⁶³`. So
 //! `α = 0` with ε-prediction gives `p = 2³¹ − 1` and `q = −(2³¹ − 1)`, and
 //! `σ_t = 0` saturates the coefficients divided by it (a row from `σ = 0`
-//! onto `σ = 0` has `a = b = 0`). Results are pure
-//! integer arithmetic: the same bits on every target.
+//! onto `σ = 0` has `a = b = 0`). Results are pure integer arithmetic:
+//! the same bits on every target.
 #![deny(clippy::float_arithmetic)]
 
 mod real;
@@ -127,53 +134,50 @@ pub fn derive_coefficients(
     let (alpha_s, sigma_s) = level(next.unwrap_or(Level::CLEAN));
     let (p, q) = to_x0(prediction, alpha_t, sigma_t);
 
-    let sigma_t2 = sigma_t.mul(sigma_t);
-    let sigma_s2 = sigma_s.mul(sigma_s);
     let alpha_ts = alpha_t.div(alpha_s);
     // σ_t·α_s and α_t·σ_s exactly; var_ts = D·S/α_s².
     let (forward, backward) = (sigma_t.product(alpha_s), alpha_t.product(sigma_s));
     let difference = forward.plus(backward.neg());
-    let sum = forward.plus(backward);
-    let var_ts = difference.mul(sum).div(alpha_s.mul(alpha_s));
-    let small = var_ts.mul(sigma_s2).div(sigma_t2);
+    let ds = difference.mul(forward.plus(backward));
+    let var_ts = ds.div(alpha_s.mul(alpha_s));
+    // √max(var_ts, 0), and σ_s/σ_t: √max(small, 0) = root·σ_s/σ_t.
+    let root = var_ts.sqrt();
+    let sigma_ratio = sigma_s.div(sigma_t);
 
     let (a, b, c) = match rule {
         LevelRule::Ddpm { variance } => {
-            let var = match variance {
-                DdpmVariance::FixedSmall => small,
-                DdpmVariance::FixedLarge => var_ts,
+            let c = match variance {
+                DdpmVariance::FixedSmall => root.mul(sigma_ratio),
+                DdpmVariance::FixedLarge => root,
             };
             (
-                alpha_ts.mul(sigma_s2).div(sigma_t2),
-                alpha_s.mul(var_ts).div(sigma_t2),
-                if last { Real::ZERO } else { var.sqrt() },
+                alpha_ts.mul(sigma_ratio.mul(sigma_ratio)),
+                alpha_s.mul(var_ts).div(sigma_t.mul(sigma_t)),
+                if last { Real::ZERO } else { c },
             )
         }
         LevelRule::Ddim { eta } => {
             let eta = Real::from_coefficient(eta);
-            if eta == Real::ZERO || !small.is_positive() {
+            let small_positive = root.is_positive() && sigma_ratio.is_positive();
+            if eta == Real::ZERO || !small_positive {
                 // c = 0, k = σ_s: b = α_s − σ_s·α_t/σ_t = D/σ_t.
-                (sigma_s.div(sigma_t), difference.div(sigma_t), Real::ZERO)
+                (sigma_ratio, difference.div(sigma_t), Real::ZERO)
             } else {
                 let eta2 = eta.mul(eta);
                 let one_minus_eta2 = Real::ONE.sub(eta).mul(Real::ONE.add(eta));
                 let scaled_s = alpha_ts.mul(sigma_s);
                 // (σ_s² − c²)·σ_t²/σ_s²: positive terms for η ≤ 1.
                 let rest = one_minus_eta2
-                    .mul(sigma_t2)
+                    .mul(sigma_t.mul(sigma_t))
                     .add(eta2.mul(scaled_s.mul(scaled_s)));
-                let k = sigma_s.mul(rest.sqrt()).div(sigma_t);
-                let c = eta.mul(small.sqrt());
+                let k = sigma_ratio.mul(rest.sqrt());
+                let c = eta.mul(root.mul(sigma_ratio));
                 if k.is_positive() {
                     let (forward, backward) = (forward.round(), backward.round());
                     let ratio = backward.div(forward);
                     let gain = Real::ONE.add(eta2.mul(ratio.mul(ratio)));
                     let denominator = sigma_t.mul(forward.add(k.mul(alpha_t)));
-                    (
-                        k.div(sigma_t),
-                        difference.mul(sum).mul(gain).div(denominator),
-                        c,
-                    )
+                    (k.div(sigma_t), ds.mul(gain).div(denominator), c)
                 } else {
                     (Real::ZERO, alpha_s, c)
                 }
@@ -196,7 +200,7 @@ pub fn derive_coefficients(
         alpha_t,
         noise(sigma_t),
         alpha_ts,
-        noise(var_ts.sqrt()),
+        noise(root),
     ]
     .map(Real::to_coefficient)
 }
@@ -204,11 +208,14 @@ pub fn derive_coefficients(
 /// `(p, q)` with `x̂₀ = p·x + q·out` at level `(α, σ)`.
 fn to_x0(prediction: Prediction, alpha: Real, sigma: Real) -> (Real, Real) {
     match prediction {
-        Prediction::Epsilon => (Real::ONE.div(alpha), sigma.div(alpha).neg()),
+        Prediction::Epsilon => {
+            let p = Real::ONE.div(alpha);
+            (p, sigma.mul(p).neg())
+        }
         Prediction::Sample => (Real::ZERO, Real::ONE),
         Prediction::Velocity => {
-            let n = alpha.product(alpha).plus(sigma.product(sigma));
-            (alpha.div(n), sigma.div(n).neg())
+            let inverse = Real::ONE.div(alpha.product(alpha).plus(sigma.product(sigma)));
+            (alpha.mul(inverse), sigma.mul(inverse).neg())
         }
     }
 }

@@ -92,13 +92,15 @@ impl Real {
 
     /// The value of `c` (exactly; a shift beyond the exponent range is zero).
     pub(super) fn from_coefficient(c: Coefficient) -> Real {
+        let m = c.m.unsigned_abs();
         let shift = c.shift.min(EXPONENT_LIMIT as u32 + 64) as i32;
-        Wide {
-            negative: c.m < 0,
-            m: u64::from(c.m.unsigned_abs()),
-            e: -shift,
-        }
-        .round()
+        // Into [2³⁰, 2³¹): |m| ≤ 2³¹, whose last bit is zero.
+        let (m, e) = match m.leading_zeros() {
+            32 => return Real::ZERO,
+            0 => (m >> 1, 1 - shift),
+            z => (m << (z - 1), 1 - shift - z as i32),
+        };
+        Real::bounded(c.m < 0, u64::from(m), e)
     }
 
     /// The nearest [`Coefficient`]: the same mantissa with a shift in
