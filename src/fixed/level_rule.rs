@@ -21,7 +21,7 @@
 //!
 //! The order and Q formats are those of [`crate::format::FixedRow`] and of
 //! the exporter's `quantise_plan`: `q` carries the network's output scale
-//! (`q_scale`, the real value of one output unit in Q16.16 state units), and
+//! times 2¹⁶ (`q_scale`: one int16 output unit in Q16.16 state units), and
 //! `c`, `σ` and `back_c` apply to Q4.28 noise (a factor `2⁻¹²`).
 //!
 //! # Precision
@@ -112,10 +112,10 @@ impl Level {
 /// these samplers).
 ///
 /// `next` is the next row's level; `None` makes this the last row, which
-/// steps onto the clean end (and, for DDPM, adds no noise). `q_scale` is
-/// the real value of one unit of the network's int16 output in Q16.16
-/// state units, folded into `q`. The module docs say how precise and how
-/// total this is.
+/// steps onto the clean end (and, for DDPM, adds no noise). `q_scale`,
+/// folded into `q`, is the network's output scale times 2¹⁶: one unit of
+/// its int16 output in Q16.16 state units. The module docs say how precise
+/// and how total this is.
 pub fn derive_coefficients(
     rule: LevelRule,
     prediction: Prediction,
