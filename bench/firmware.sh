@@ -3,7 +3,7 @@
 # reverse step and per multiply-accumulate on the Cortex-M4F in QEMU, and
 # flash / RAM of every QEMU binary.
 #
-# Usage: bash bench/firmware.sh [--sizes-only] [--baseline REV]
+# Usage: bash bench/firmware.sh [--sizes-only] [--baseline REV [--baseline-exporter]]
 #
 # - Instructions: trains two small models with the project's trainer (2-D
 #   8 Gaussians, class-conditional by component, at width 128, about 35k
@@ -30,18 +30,22 @@
 #   built there), and prints instructions per step of both and their ratio
 #   (REV must print the per-task `cost` lines of firmware/app). REV gets
 #   the fixed-point models in format 1.2 (`export --row-major`), which
-#   every runtime since 1.2 reads.
+#   every runtime since 1.2 reads; with --baseline-exporter, REV's own
+#   exporter (built under target/bench-firmware) writes them from the same
+#   runs and flags instead, so that a change of what the exporter writes
+#   (format 1.9's level rows) is measured against what REV wrote.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 work=$root/target/bench-firmware
 mkdir -p "$work"
-sizes_only=false baseline=
+sizes_only=false baseline= baseline_exporter=false
 while [ $# -gt 0 ]; do
     case $1 in
     --sizes-only) sizes_only=true ;;
     --baseline) baseline=$2 && shift ;;
-    *) echo "usage: $0 [--sizes-only] [--baseline REV]" >&2 && exit 2 ;;
+    --baseline-exporter) baseline_exporter=true ;;
+    *) echo "usage: $0 [--sizes-only] [--baseline REV [--baseline-exporter]]" >&2 && exit 2 ;;
     esac
     shift
 done
@@ -122,21 +126,29 @@ $sizes_only && exit 0
 
 cargo build -q --release -p tinyscore-train
 tinyscore=${CARGO_TARGET_DIR:-$root/target}/release/tinyscore
+# export_model BIN NAME DATA MODEL [export options]: $work/NAME-MODEL.tsm from run
+# NAME by BIN's exporter, with the plan and detector every model here has.
+export_model() {
+    "$1" export "$work/$2" -o "$work/$2-$4.tsm" --sampler ddim --steps 10 \
+        --calibration-samples 64 --anomaly-normal "$3" "${@:5}" >/dev/null
+}
+# fixed_models BIN NAME DATA [SUFFIX]: the fixed-point models, time
+# embedded and folded into bias rows (a 10-row plan embeds it on the
+# device by default).
+fixed_models() {
+    export_model "$1" "$2" "$3" "fixed${4:-}" --backend fixed
+    export_model "$1" "$2" "$3" "fixed-folded${4:-}" --backend fixed --time folded
+}
 train() { # name data width steps [train options]
     rm -rf "${work:?}/$1"
     "$tinyscore" train --data "$2" --width "$3" --steps "$4" --seed 1 --out "$work/$1" "${@:5}" >/dev/null
-    for backend in f32 f16 fixed; do
-        "$tinyscore" export "$work/$1" -o "$work/$1-$backend.tsm" --backend "$backend" \
-            --sampler ddim --steps 10 --calibration-samples 64 --anomaly-normal "$2" >/dev/null
+    for backend in f32 f16; do
+        export_model "$tinyscore" "$1" "$2" "$backend" --backend "$backend"
     done
-    # Fixed point with its time folded into bias rows (a 10-row plan embeds
-    # it on the device by default).
-    "$tinyscore" export "$work/$1" -o "$work/$1-fixed-folded.tsm" --backend fixed --time folded \
-        --sampler ddim --steps 10 --calibration-samples 64 --anomaly-normal "$2" >/dev/null
+    fixed_models "$tinyscore" "$1" "$2"
     # The same fixed-point model in format 1.2 (row-major weights), for
     # baselines older than format 1.3.
-    "$tinyscore" export "$work/$1" -o "$work/$1-fixed-row-major.tsm" --backend fixed --row-major \
-        --sampler ddim --steps 10 --calibration-samples 64 --anomaly-normal "$2" >/dev/null
+    export_model "$tinyscore" "$1" "$2" fixed-row-major --backend fixed --row-major
 }
 train gauss8 8gaussians 128 300 --labels component
 train sine64 sine-windows:len=64 256 200
@@ -208,15 +220,23 @@ done
 base=$work/baseline
 rm -rf "$base" && mkdir -p "$base"
 git archive "$baseline" | tar -x -C "$base"
+if $baseline_exporter; then
+    (cd "$base" && env -u RUSTUP_TOOLCHAIN -u RUSTFLAGS CARGO_TARGET_DIR="$work/baseline-target" \
+        cargo build -q --release -p tinyscore-train)
+    fixed_models "$work/baseline-target/release/tinyscore" gauss8 8gaussians -baseline
+    fixed_models "$work/baseline-target/release/tinyscore" sine64 sine-windows:len=64 -baseline
+fi
 echo
 echo "Against $(git rev-parse --short "$baseline"):"
 echo
 echo "| model | backend | instructions/step, $baseline | instructions/step, this tree | ratio |"
 echo "|---|---|---|---|---|"
 while read -r name backend n; do
-    # REV may predate format 1.3: its fixed-point model is the row-major one.
+    # REV may predate format 1.3: its fixed-point model is the row-major
+    # one, unless REV's exporter wrote its own.
     model=$backend
     [[ $backend = fixed* ]] && model=fixed-row-major
+    [[ $backend = fixed* ]] && $baseline_exporter && model=$backend-baseline
     run "$base" "$name" "$backend" -baseline "$model"
     read -r _ b _ <<<"$(steps "$work/$name-$backend-baseline.log")"
     printf "| %s | %s | %d | %d | %s |\n" "$name" "$backend" "$b" "$n" "$(div "$b" "$n")"

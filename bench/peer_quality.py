@@ -4,13 +4,18 @@ network, data and training budget, measured in one run. Not part of the
 tests.
 
     bash bench/peer_quality.sh --install    # first time: bench/.venv with torch, diffusers, scikit-learn
-    bash bench/peer_quality.sh [WORK_DIR] [--seeds N] [--steps S] [--points P]
+    bash bench/peer_quality.sh [WORK_DIR] [--seeds N] [--steps S] [--points P] [--samples M]
 
 Data: thin two moons, scikit-learn's `make_moons(4000, noise=0.05)`
 (seed 0; `--points` for another count: `tinyscore train --data
 moons:0.05` draws 100 000), written to CSV and given to both. Reference: 2 000 fresh points
-(seed 1000 + s); the data-vs-data baseline is the distance between two
-fresh sets (seeds 1000 + s and 2000 + s).
+(`--samples` for another count, the same for the samples of every pipeline)
+drawn independently (`fresh_moons`, seed 1000 + s); the data-vs-data
+baseline is the distance between two such sets (seeds 1000 + s and
+2000 + s). Not `make_moons` itself: it places its points at evenly spaced
+angles, exactly half on each moon, so two of its sets differ by their
+noise only, and their distance is 2.4–3.4× below what any two independent
+samples of the distribution score (a perfect sampler included).
 
 Both train the network tinyscore trains by default: input (x, 32-wide
 sinusoidal embedding of the timestep, cos then sin, max period 10 000) →
@@ -59,6 +64,18 @@ def tinyscore(*args):
     return done.stdout
 
 
+def fresh_moons(n, seed, noise=0.05):
+    """`n` independent points of `make_moons`' distribution: each on the
+    upper or the lower moon by a fair coin, at an angle uniform in [0, π],
+    with its Gaussian noise."""
+    rng = np.random.default_rng(seed)
+    upper = rng.random(n) < 0.5
+    theta = np.pi * rng.random(n)
+    x = np.where(upper, np.cos(theta), 1.0 - np.cos(theta))
+    y = np.where(upper, np.sin(theta), 0.5 - np.sin(theta))
+    return np.c_[x, y] + noise * rng.normal(size=(n, 2))
+
+
 def write_csv(path, rows):
     np.savetxt(path, rows, delimiter=",", header="x,y", comments="", fmt="%.8g")
 
@@ -88,7 +105,7 @@ class Net(torch.nn.Module):
         return self.last(h)
 
 
-def torch_pipeline(train_rows, seed, budget):
+def torch_pipeline(train_rows, seed, budget, n):
     torch.manual_seed(seed)
     torch.set_num_threads(2)
     mean, std = train_rows.mean(0), train_rows.std(0)
@@ -126,10 +143,10 @@ def torch_pipeline(train_rows, seed, budget):
     ]:
         scheduler.set_timesteps(steps)
         generator = torch.Generator().manual_seed(seed)
-        x = torch.randn(N, 2, generator=generator)
+        x = torch.randn(n, 2, generator=generator)
         with torch.no_grad():
             for t in scheduler.timesteps:
-                eps = ema(x, t.repeat(N))
+                eps = ema(x, t.repeat(n))
                 x = scheduler.step(eps, t, x, generator=generator).prev_sample
         out[name] = x.numpy() * std + mean
     return out
@@ -141,6 +158,7 @@ def main():
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=4000, help="training steps of both")
     parser.add_argument("--points", type=int, default=4000, help="training points")
+    parser.add_argument("--samples", type=int, default=N, help="samples and reference points")
     args = parser.parse_args()
     work = pathlib.Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -153,8 +171,8 @@ def main():
     rows = []
     for seed in range(args.seeds):
         fresh_a, fresh_b = work / f"fresh-a-{seed}.csv", work / f"fresh-b-{seed}.csv"
-        write_csv(fresh_a, make_moons(N, noise=0.05, random_state=1000 + seed)[0])
-        write_csv(fresh_b, make_moons(N, noise=0.05, random_state=2000 + seed)[0])
+        write_csv(fresh_a, fresh_moons(args.samples, 1000 + seed))
+        write_csv(fresh_b, fresh_moons(args.samples, 2000 + seed))
         base = swd(fresh_b, fresh_a)
         result = {"seed": seed, "data-vs-data": base}
         pipelines = [
@@ -173,10 +191,10 @@ def main():
                 model = work / f"{run_name}-{sampler}-{steps}-{seed}-{tag}.tsm"
                 tinyscore("export", run_dir, "-o", model, "--sampler", sampler, "--steps", steps)
                 samples = model.with_suffix(".csv")
-                tinyscore("sample", model, "-n", N, "--seed", seed, "-o", samples)
+                tinyscore("sample", model, "-n", args.samples, "--seed", seed, "-o", samples)
                 nfe = 2 * steps - 1 if sampler == "pf-ode-heun" else steps
                 result[f"tinyscore {run_name} {sampler} ({nfe} NFE)"] = swd(samples, fresh_a) / base
-        for name, samples in torch_pipeline(train_rows, seed, args.steps).items():
+        for name, samples in torch_pipeline(train_rows, seed, args.steps, args.samples).items():
             path = work / f"torch-{name}-{seed}-{tag}.csv"
             write_csv(path, samples)
             result[f"PyTorch + diffusers {name}"] = swd(path, fresh_a) / base

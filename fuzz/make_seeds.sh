@@ -36,6 +36,9 @@ export_as moons fixed_ddim_detector --backend fixed --sampler ddim --steps 10 \
 export_as moons f32_heun_clip --sampler pf-ode-heun --steps 8 --clip 3
 export_as moons fixed_ddim_dynamic --backend fixed --sampler ddim --steps 10 \
     --calibration-samples 32 --clip dynamic
+# Level rows (format 1.9): DDPM's rule, with the posterior variance.
+export_as moons fixed_ddpm_levels --backend fixed --sampler ddpm --steps 40 \
+    --calibration-samples 32
 
 train gaussians --data 8gaussians --labels component --width 32 --depth 2
 export_as gaussians f32_conditional_dpmpp --sampler dpmpp-2m --steps 12

@@ -180,7 +180,7 @@ fn assert_round_trip(spec: &ModelSpec<'_>) {
         .iter()
         .any(|p| matches!(p.header.spec.sampler, SamplerKind::PfOdeHeun { churn } if churn != 0.0));
     let minor = if churns {
-        format::VERSION_MINOR
+        format::VERSION_MINOR_HELD
     } else {
         format::VERSION_MINOR_STATIC
     };
@@ -759,8 +759,8 @@ fn churned_heun_plan_reads_back_as_1_8_and_bad_churn_is_refused() {
     assert_round_trip(&spec);
     let bytes = format::write(&spec).unwrap();
     let model = Model::parse(&bytes).unwrap();
-    assert_eq!(model.version_minor(), format::VERSION_MINOR);
-    assert_eq!(format::VERSION_MINOR, 8);
+    assert_eq!(model.version_minor(), format::VERSION_MINOR_HELD);
+    assert_eq!(format::VERSION_MINOR_HELD, 8);
     // Six points: rows 0–9 are five Heun steps, row 10 the final Euler
     // step. The correctors (odd rows) land on points 1 to 5 and add the
     // noise that raises the next step's start; nothing lands on point 0
@@ -812,7 +812,7 @@ fn held_guidance_reads_back_as_1_8_and_older_files_have_none() {
     )
     .unwrap();
     let model = Model::parse(&bytes).unwrap();
-    assert_eq!(model.version_minor(), format::VERSION_MINOR);
+    assert_eq!(model.version_minor(), format::VERSION_MINOR_HELD);
     assert_eq!(model.held_guidance().unwrap().weight(), 1.0);
 }
 
@@ -1333,4 +1333,84 @@ fn weight_length_does_not_wrap_on_32_bit_targets() {
         Model::parse(&bytes).err(),
         Some(FormatError::SectionLength(SectionKind::WeightsF32))
     );
+}
+
+/// A fixed-point plan whose rows carry their time is written compactly
+/// (format 1.9): level rows whose derived coefficients are what the
+/// quantiser meant, and a plan section without its `f32` rows, which read
+/// back compiled from the spec. A folded plan keeps both as 1.7 wrote them.
+#[test]
+fn compact_fixed_plans_read_back_what_was_meant() {
+    use tinyscore::fixed::level_rule::LevelRule;
+    use tinyscore::fixed::quantize::quantize;
+    for (sampler, rule) in [
+        (
+            SamplerKind::Ddpm {
+                variance: DdpmVariance::FixedSmall,
+            },
+            LevelRule::Ddpm {
+                variance: DdpmVariance::FixedSmall,
+            },
+        ),
+        (
+            SamplerKind::Ddpm {
+                variance: DdpmVariance::FixedLarge,
+            },
+            LevelRule::Ddpm {
+                variance: DdpmVariance::FixedLarge,
+            },
+        ),
+        (
+            SamplerKind::PfOdeEuler,
+            LevelRule::Ddim {
+                eta: Default::default(),
+            },
+        ),
+    ] {
+        let plan = PlanSpec::new(sampler, 40);
+        // Scales of the same network with its embedding multiplied out.
+        let folded = common::mlp_spec_on(common::schedule(), plan, 2, 4, 2, true);
+        let scales = common::trajectory_scales(&folded, 8, 1.25);
+        let spec = common::mlp_spec_on(common::schedule(), plan, 2, 4, 2, false);
+        let quantised = quantize(&spec, &scales).unwrap();
+        let bytes = format::write(&quantised).unwrap();
+        let model = Model::parse(&bytes).unwrap();
+        assert_eq!(model.version_minor(), format::VERSION_MINOR);
+        assert_eq!(format::VERSION_MINOR, 9);
+
+        let stored = model.plan(0).unwrap();
+        assert!(!stored.stores_rows());
+        let compiled = Compiler::new(common::schedule(), plan).unwrap();
+        assert_eq!(stored.header(), compiled.header());
+        for i in 0..40 {
+            assert_eq!(stored.row(i), Some(compiled.compute_row(i).unwrap()));
+        }
+
+        let fixed = model.fixed_plan(0).unwrap();
+        assert_eq!(fixed.level_rule(), Some(rule));
+        let meant = &quantised.plans[0].fixed.as_ref().unwrap().rows;
+        for (i, (coefficients, _)) in meant.iter().enumerate() {
+            assert_eq!(&fixed.row(i).unwrap().coefficients, coefficients, "row {i}");
+        }
+        // 64 bytes of plan header instead of 64 + 40·48, and 48 + 40·12
+        // bytes of level rows instead of 32 + 40·(9·4 + 4).
+        let sizes: Vec<u32> = [SectionKind::Plan, SectionKind::FixedPlan]
+            .iter()
+            .map(|&k| model.sections().find(|e| e.kind == Some(k)).unwrap().length)
+            .collect();
+        assert_eq!(sizes, [64, 48 + 40 * 12]);
+    }
+
+    let folded = format::write(
+        &quantize(
+            &common::mlp_spec(4, 2, 3, true),
+            &common::trajectory_scales(&common::mlp_spec(4, 2, 3, true), 8, 1.25),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let model = Model::parse(&folded).unwrap();
+    assert!(model.plan(0).unwrap().stores_rows());
+    assert_eq!(model.fixed_plan(0).unwrap().level_rule(), None);
+    assert_eq!(model.version_minor(), format::VERSION_MINOR_FIXED);
 }

@@ -16,14 +16,15 @@
 use std::vec::Vec;
 
 use super::encode::activation_table;
+use super::level_rule::{self, Level, LevelRule};
 use super::{Coefficient, Multiplier, STATE_FRAC_BITS};
 use crate::format::{
-    Activation, COEFFICIENTS, ClassBiasData, FixedLayerData, FixedPlanData, Layer, ModelSpec,
-    PlanData, RowTimeData, TimeConditioning, TimeEmbeddingData, WeightsData,
+    Activation, COEFFICIENTS, ClassBiasData, FixedLayerData, FixedPlanData, Layer, LevelRows,
+    ModelSpec, PlanData, RowTimeData, TimeConditioning, TimeEmbeddingData, WeightsData,
 };
 use crate::noise::FRAC_BITS as NOISE_FRAC_BITS;
-use crate::plan::RowsPlan;
 use crate::plan::level::row_level;
+use crate::plan::{RowsPlan, SamplerKind};
 use core::fmt;
 
 /// Real scales (value = integer × scale) of the network's activation
@@ -303,6 +304,10 @@ fn quantise_plan(
         };
         rows.push((coefficients, row_time));
     }
+    let levels = match time {
+        TimeForm::Embedded { .. } => level_rows(plan, &rows_plan, &mut rows, net.output * state),
+        TimeForm::Folded => None,
+    };
     Ok(FixedPlanData {
         init: Coefficient::from_real(f64::from(plan.header.init_std) * noise).ok_or(bad(0))?,
         clip: plan
@@ -311,6 +316,51 @@ fn quantise_plan(
             .clip
             .map_or(0, |c| round_i32(f64::from(c) * state).max(1)),
         rows,
+        levels,
+    })
+}
+
+/// The level-row form of `plan` (format 1.9) if its sampler has a level
+/// rule and every row its level: each row's `α, σ` packed, and `rows`'
+/// coefficients replaced by what the runtime derives from them, so that
+/// the file's data says what the device computes.
+fn level_rows(
+    plan: &PlanData,
+    rows_plan: &RowsPlan<'_>,
+    rows: &mut [([Coefficient; COEFFICIENTS], RowTimeData)],
+    q_scale: f64,
+) -> Option<LevelRows> {
+    let sampler = plan.header.spec.sampler;
+    let rule = match sampler {
+        SamplerKind::Ddpm { variance } => LevelRule::Ddpm { variance },
+        SamplerKind::Ddim { eta } => LevelRule::Ddim {
+            eta: Coefficient::packable(eta)?,
+        },
+        SamplerKind::PfOdeEuler => LevelRule::Ddim {
+            eta: Coefficient::default(),
+        },
+        _ => return None,
+    };
+    let levels = (0..plan.rows.len())
+        .map(|r| {
+            let level = row_level(rows_plan, r)?;
+            Some(Level {
+                alpha: Coefficient::packable(level.alpha)?,
+                sigma: Coefficient::packable(level.sigma)?,
+            })
+        })
+        .collect::<Option<Vec<Level>>>()?;
+    let q_scale = Coefficient::packable(q_scale)?;
+    let prediction = plan.header.spec.prediction;
+    for (r, (coefficients, _)) in rows.iter_mut().enumerate() {
+        let here = *levels.get(r)?;
+        let next = levels.get(r + 1).copied();
+        *coefficients = level_rule::derive_coefficients(rule, prediction, q_scale, here, next);
+    }
+    Some(LevelRows {
+        rule,
+        q_scale,
+        levels,
     })
 }
 

@@ -5,16 +5,23 @@
 //! since 1.7 the time `τ` itself, which the network embeds on the device
 //! (`crate::fixed::sinusoid`).
 //!
-//! Two row layouts: format 1.1's stores all thirteen coefficients in eight
-//! bytes each; 1.7's (header word 3 non-zero) stores only the coefficients
-//! its mask names, four bytes each (a 26-bit mantissa and a 6-bit shift,
-//! [`PACKED_MANTISSA_BITS`]). A DDPM row then takes 20 bytes instead of
-//! 104, which matters for plans of a thousand rows.
+//! Three row layouts: format 1.1's stores all thirteen coefficients in
+//! eight bytes each; 1.7's (header word 3 bit 31) stores only the
+//! coefficients its mask names, four bytes each (a 26-bit mantissa and a
+//! 6-bit shift, [`PACKED_MANTISSA_BITS`]); 1.9's *level rows* (bit 30), for
+//! DDPM, DDIM and PF-ODE Euler plans, store only the level `α, σ` of each
+//! row's state and its time, and the coefficients are derived from two
+//! neighbouring levels in integers when the row is read
+//! ([`crate::fixed::level_rule`]). A DDPM row then takes 12 bytes instead
+//! of 104 (1.1) or 40 (1.7): a plan of a thousand rows costs less flash
+//! than the network's smallest layer.
 
 use super::cursor::{Cursor, I32s};
 use super::{FormatError, MAX_WIDTH, SectionKind};
 use crate::fixed::Coefficient;
 use crate::fixed::coefficient::MAX_COEFFICIENT_SHIFT;
+use crate::fixed::level_rule::{self, Level, LevelRule};
+use crate::plan::{DdpmVariance, Prediction};
 
 /// Bytes of the section header.
 pub(super) const FIXED_PLAN_HEADER_LEN: usize = 32;
@@ -28,8 +35,22 @@ pub const PACKED_MANTISSA_BITS: u32 = 26;
 /// Header word 3 of the 1.7 layout: this bit, and the mask of stored
 /// coefficients in the low 13 bits.
 pub(super) const PACKED_LAYOUT: u32 = 1 << 31;
+/// Header word 3 of the level-row layout (1.9), with no other bit set.
+pub(super) const LEVEL_LAYOUT: u32 = 1 << 30;
 /// Header word 7: rows carry their time `τ` instead of a time-bias row.
 pub(super) const TIME_INPUT: u32 = 1;
+/// Bytes the level-row layout adds to the header: the rule, `η`, the
+/// output scale and a reserved word.
+pub(super) const LEVEL_HEADER_LEN: usize = 16;
+/// Bytes of a level row: `α`, `σ` (packed coefficients) and `τ`.
+const LEVEL_ROW_LEN: usize = 12;
+
+/// The rule codes of the level-row header: DDPM with the posterior
+/// variance (`fixed_small`), DDPM with `β` (`fixed_large`), DDIM (and
+/// PF-ODE Euler, DDIM with η = 0).
+pub(super) const RULE_DDPM_SMALL: u32 = 1;
+pub(super) const RULE_DDPM_LARGE: u32 = 2;
+pub(super) const RULE_DDIM: u32 = 3;
 
 const SECTION: SectionKind = SectionKind::FixedPlan;
 
@@ -60,18 +81,34 @@ pub struct FixedRow<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 struct RowLayout {
-    /// Stored coefficients (bit `k`: coefficient `k`).
+    /// Stored coefficients (bit `k`: coefficient `k`); none for level rows.
     mask: u16,
     /// Bytes per stored coefficient: 8 (1.1) or 4 (packed, 1.7).
     coefficient_len: u8,
     /// Rows carry `τ` (one word) instead of a time-bias row.
     time_input: bool,
+    /// Level rows (1.9): how their coefficients are derived.
+    derived: Option<Derivation>,
+}
+
+/// What turns two levels into a row's coefficients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+struct Derivation {
+    rule: LevelRule,
+    /// The model's prediction (x̂₀ from the network output).
+    prediction: Prediction,
+    /// From the network's int16 output to Q16.16.
+    q_scale: Coefficient,
 }
 
 impl RowLayout {
     const ALL: u16 = (1 << COEFFICIENTS) - 1;
 
     fn coefficient_bytes(&self) -> usize {
+        if self.derived.is_some() {
+            return LEVEL_ROW_LEN - 4;
+        }
         self.mask.count_ones() as usize * usize::from(self.coefficient_len)
     }
 }
@@ -152,6 +189,15 @@ impl<'a> FixedPlan<'a> {
         (self.clip > 0).then_some(self.clip)
     }
 
+    /// Bytes of the level-row header (0 for the other layouts).
+    fn level_header_len(&self) -> usize {
+        if self.layout.derived.is_some() {
+            LEVEL_HEADER_LEN
+        } else {
+            0
+        }
+    }
+
     fn row_len(&self) -> usize {
         let time = if self.layout.time_input {
             4
@@ -161,8 +207,16 @@ impl<'a> FixedPlan<'a> {
         self.layout.coefficient_bytes() + time
     }
 
+    /// The rule its level rows follow, if they are level rows (1.9).
+    pub fn level_rule(&self) -> Option<LevelRule> {
+        self.layout.derived.map(|d| d.rule)
+    }
+
     /// Row `i`.
     pub fn row(&self, i: usize) -> Option<FixedRow<'a>> {
+        if let Some(derived) = self.layout.derived {
+            return self.level_row(i, derived);
+        }
         let len = self.row_len();
         let bytes = self.body.get(i.checked_mul(len)?..)?.get(..len)?;
         let mut coefficients = [Coefficient::default(); COEFFICIENTS];
@@ -187,6 +241,41 @@ impl<'a> FixedPlan<'a> {
         Some(FixedRow { coefficients, time })
     }
 
+    /// The level stored in level row `i` and its time.
+    fn level_at(&self, i: usize) -> Option<(Level, i32)> {
+        let bytes = self
+            .body
+            .get(i.checked_mul(LEVEL_ROW_LEN)?..)?
+            .get(..LEVEL_ROW_LEN)?;
+        let level = Level {
+            alpha: packed_at(bytes, 0)?,
+            sigma: packed_at(bytes, 4)?,
+        };
+        let non_negative = level.alpha.m >= 0 && level.sigma.m >= 0;
+        non_negative.then_some((level, i32::from_le_bytes(word_at(bytes, 8)?)))
+    }
+
+    /// Level row `i` with its coefficients derived from its level and the
+    /// next row's (the clean end after the last row).
+    fn level_row(&self, i: usize, derived: Derivation) -> Option<FixedRow<'a>> {
+        let (here, tau) = self.level_at(i)?;
+        let next = match i.checked_add(1)? {
+            n if n < self.rows as usize => Some(self.level_at(n)?.0),
+            _ => None,
+        };
+        let coefficients = level_rule::derive_coefficients(
+            derived.rule,
+            derived.prediction,
+            derived.q_scale,
+            here,
+            next,
+        );
+        Some(FixedRow {
+            coefficients,
+            time: RowTime::Input(tau),
+        })
+    }
+
     /// Largest `|time_bias[o]|` over all rows (0 for rows that carry their
     /// time): one word of each row read, not the row decoded.
     pub(super) fn max_bias(&self, o: usize) -> u64 {
@@ -204,7 +293,49 @@ impl<'a> FixedPlan<'a> {
     }
 }
 
-pub(super) fn parse(bytes: &[u8]) -> Result<FixedPlan<'_>, FormatError> {
+/// The level-row header after the common one: the rule, `η` and the
+/// output scale (packed coefficients), a reserved word.
+fn level_header(c: &mut Cursor<'_>, prediction: Prediction) -> Result<Derivation, FormatError> {
+    let rule_at = c.offset();
+    let rule = c.u32()?;
+    let eta_at = c.offset();
+    let eta = packed_at(c.take(4)?, 0).ok_or(c.limit(eta_at))?;
+    let scale_at = c.offset();
+    let q_scale = packed_at(c.take(4)?, 0).ok_or(c.limit(scale_at))?;
+    c.reserved_u32()?;
+    let rule = match rule {
+        RULE_DDPM_SMALL if eta.is_zero() => LevelRule::Ddpm {
+            variance: DdpmVariance::FixedSmall,
+        },
+        RULE_DDPM_LARGE if eta.is_zero() => LevelRule::Ddpm {
+            variance: DdpmVariance::FixedLarge,
+        },
+        RULE_DDIM if eta.m >= 0 => LevelRule::Ddim { eta },
+        RULE_DDPM_SMALL | RULE_DDPM_LARGE | RULE_DDIM => return Err(c.limit(eta_at)),
+        _ => return Err(c.bad_code(rule_at)),
+    };
+    Ok(Derivation {
+        rule,
+        prediction,
+        q_scale,
+    })
+}
+
+/// The header code of `rule`.
+pub(super) fn rule_code(rule: LevelRule) -> u32 {
+    match rule {
+        LevelRule::Ddpm {
+            variance: DdpmVariance::FixedSmall,
+        } => RULE_DDPM_SMALL,
+        LevelRule::Ddpm {
+            variance: DdpmVariance::FixedLarge,
+        } => RULE_DDPM_LARGE,
+        LevelRule::Ddim { .. } => RULE_DDIM,
+    }
+}
+
+/// A fixed-point plan section of a model that predicts `prediction`.
+pub(super) fn parse(bytes: &[u8], prediction: Prediction) -> Result<FixedPlan<'_>, FormatError> {
     let mut c = Cursor::new(bytes, SECTION);
     let plan = c.u32()?;
     let rows_at = c.offset();
@@ -228,19 +359,28 @@ pub(super) fn parse(bytes: &[u8]) -> Result<FixedPlan<'_>, FormatError> {
             mask: RowLayout::ALL,
             coefficient_len: 8,
             time_input: false,
+            derived: None,
         },
         w if w & PACKED_LAYOUT != 0 && w & !(PACKED_LAYOUT | u32::from(RowLayout::ALL)) == 0 => {
             RowLayout {
                 mask: (w & u32::from(RowLayout::ALL)) as u16,
                 coefficient_len: 4,
                 time_input: false,
+                derived: None,
             }
         }
+        LEVEL_LAYOUT => RowLayout {
+            mask: 0,
+            coefficient_len: 4,
+            time_input: false,
+            derived: Some(level_header(&mut c, prediction)?),
+        },
         _ => return Err(c.limit(layout_at)),
     };
     let layout = match time {
-        0 => layout,
-        // Only the packed layout (1.7) has rows with their time.
+        // Level rows always carry their time.
+        0 if layout.derived.is_none() => layout,
+        // Only the packed layouts (since 1.7) have rows with their time.
         TIME_INPUT if columns != 0 => RowLayout {
             time_input: true,
             ..layout
@@ -277,9 +417,15 @@ pub(super) fn parse(bytes: &[u8]) -> Result<FixedPlan<'_>, FormatError> {
     let body = c.take(len)?;
     c.finish()?;
     let fixed = FixedPlan { body, ..fixed };
-    if let Some(i) = (0..rows as usize).find(|&i| fixed.row(i).is_none()) {
-        // A shift above 62: the row's first word is where to look.
-        let at = FIXED_PLAN_HEADER_LEN + i * row_len;
+    let stored = |i: usize| match fixed.layout.derived {
+        Some(_) => fixed.level_at(i).is_some(),
+        None => fixed.row(i).is_some(),
+    };
+    if let Some(i) = (0..rows as usize).find(|&i| !stored(i)) {
+        // A shift above 62 or a negative level: the row's first word is
+        // where to look.
+        let header_len = FIXED_PLAN_HEADER_LEN + fixed.level_header_len();
+        let at = header_len + i * row_len;
         return Err(c.limit(u32::try_from(at).unwrap_or(u32::MAX)));
     }
     Ok(fixed)
@@ -319,7 +465,7 @@ mod tests {
             })
         ) {
             let bytes = section(rows, width, &bias);
-            let plan = parse(&bytes).unwrap();
+            let plan = parse(&bytes, crate::plan::Prediction::Epsilon).unwrap();
             for o in 0..width + 1 {
                 // Row by row, as the sampler reads them.
                 let want = (0..rows)

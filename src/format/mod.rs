@@ -64,7 +64,7 @@ pub use topology::{Activation, Layer, TimeConditioning, Topology};
 #[cfg(feature = "std")]
 pub use writer::{
     AnomalyData, ClassBiasData, DataRangeData, DynamicThresholdData, FixedLayerData, FixedPlanData,
-    ModelSpec, PlanData, RowTimeData, TimeEmbeddingData, WeightsData, append_section,
+    LevelRows, ModelSpec, PlanData, RowTimeData, TimeEmbeddingData, WeightsData, append_section,
     held_guidance_section, names_section, seal, with_row_major_weights, write,
 };
 
@@ -74,10 +74,13 @@ use core::fmt;
 pub const MAGIC: [u8; 8] = *b"\x89TSM\r\n\x1a\n";
 /// Major version this crate reads and writes; files of another major are rejected.
 pub const VERSION_MAJOR: u16 = 1;
-/// Newest minor version this crate writes (a file with a churned Heun
-/// plan, whose churn is stored where 1.7 readers require a zero); newer
-/// minors are read (unknown optional sections are skipped).
-pub const VERSION_MINOR: u16 = 8;
+/// Newest minor version this crate writes (a fixed-point file whose plans
+/// leave out their `f32` rows or store levels); newer minors are read
+/// (unknown optional sections are skipped).
+pub const VERSION_MINOR: u16 = 9;
+/// Minor version of a file with a churned Heun plan (its churn is stored
+/// where 1.7 readers require a zero) or a held guidance.
+pub const VERSION_MINOR_HELD: u16 = 8;
 /// Minor version of a fixed-point file (its plans' 1.7 row layout).
 pub const VERSION_MINOR_FIXED: u16 = 7;
 /// Minor version of a float file with a dynamic x̂₀ threshold.

@@ -13,7 +13,11 @@ use super::{
 };
 use crate::fixed::FixedNetwork;
 #[cfg(feature = "float")]
+use crate::fixed::{Coefficient, level_rule::LevelRule};
+#[cfg(feature = "float")]
 use crate::net::{Denoiser, Network};
+#[cfg(feature = "float")]
+use crate::plan::{Plan, SamplerKind};
 #[cfg(feature = "float")]
 use crate::schedule::Schedule;
 
@@ -96,9 +100,19 @@ impl<'a> Model<'a> {
 
         let mut weights = Self::weights(sections, topology)?;
         let mut plans: heapless::Vec<PlanOutline, MAX_PLANS> = heapless::Vec::new();
+        #[cfg(feature = "float")]
+        let mut etas: heapless::Vec<f64, MAX_PLANS> = heapless::Vec::new();
         for body in sections.bodies(SectionKind::Plan) {
             #[cfg(feature = "float")]
-            plan_section::parse(body, topology.prediction())?;
+            {
+                let plan = plan_section::parse(body, topology.prediction(), schedule)?;
+                let eta = match plan.header().spec.sampler {
+                    SamplerKind::Ddim { eta } => eta,
+                    _ => 0.0,
+                };
+                // At most MAX_PLANS: the outline's push below refuses more.
+                let _ = etas.push(eta);
+            }
             let plan = plan_section::outline(body)?;
             plans.push(plan).map_err(|_| FormatError::Limit {
                 section: SectionKind::Plan,
@@ -107,9 +121,27 @@ impl<'a> Model<'a> {
         }
 
         let fixed = matches!(weights, Weights::Fixed(_));
+        if !fixed && plans.iter().any(|p| !p.stores_rows) {
+            // The float samplers run stored rows.
+            return Err(FormatError::Mismatch {
+                section: SectionKind::Plan,
+            });
+        }
         Self::check_time_bias_tables(sections, &topology, &plans, fixed)?;
         let embedding = Self::checked_time_embedding(sections, &topology, fixed)?;
         let fixed_plans = Self::fixed_plans(sections, &topology, &plans, embedding.is_some())?;
+        #[cfg(feature = "float")]
+        for (fixed_plan, eta) in fixed_plans.iter().zip(&etas) {
+            // A level rule's η is the plan's, packed (a check of the plan's
+            // real parameter, which a build without float does not read).
+            if let Some(LevelRule::Ddim { eta: stored }) = fixed_plan.level_rule()
+                && Coefficient::packable(*eta) != Some(stored)
+            {
+                return Err(FormatError::Mismatch {
+                    section: SectionKind::Plan,
+                });
+            }
+        }
         let class_bias = Self::class_bias_rows(sections, &topology, fixed)?;
         #[cfg_attr(not(feature = "float"), allow(irrefutable_let_patterns))] // fixed point only
         if let Weights::Fixed(w) = &mut weights {
@@ -281,13 +313,18 @@ impl<'a> Model<'a> {
         };
         let mut out: heapless::Vec<FixedPlan<'a>, MAX_PLANS> = heapless::Vec::new();
         for body in sections.bodies(SectionKind::FixedPlan) {
-            let fixed_plan = fixed_plan::parse(body)?;
+            let fixed_plan = fixed_plan::parse(body, topology.prediction())?;
             let plan = plans.get(out.len()).ok_or(mismatch)?;
+            // Level rows follow their plan's sampler, whose states have levels.
+            let rule_fits = fixed_plan.level_rule().is_none_or(|rule| {
+                plan.levels && plan.level_rule == Some(fixed_plan::rule_code(rule))
+            });
             let fits = fixed_plan.plan() as usize == out.len()
                 && fixed_plan.width() == width
                 && fixed_plan.time_input() == embedded
                 && fixed_plan.rows() == plan.rows
-                && fixed_plan.clip().is_some() == plan.clips;
+                && fixed_plan.clip().is_some() == plan.clips
+                && rule_fits;
             if !fits {
                 return Err(mismatch);
             }
@@ -456,7 +493,7 @@ impl<'a> Model<'a> {
     /// The integer form of plan `i` (fixed-point models).
     pub fn fixed_plan(&self, i: usize) -> Option<FixedPlan<'a>> {
         let body = self.bodies(SectionKind::FixedPlan).nth(i)?;
-        fixed_plan::parse(body).ok()
+        fixed_plan::parse(body, self.topology.prediction()).ok()
     }
 
     /// The bodies of the sections of `kind`, in file order.
@@ -478,9 +515,9 @@ impl<'a> Model<'a> {
     /// The embedded plans, in order.
     #[cfg(feature = "float")]
     pub fn plans(&self) -> impl Iterator<Item = EmbeddedPlan<'a>> + use<'a> {
-        let prediction = self.topology.prediction();
+        let (prediction, schedule) = (self.topology.prediction(), self.schedule);
         self.bodies(SectionKind::Plan)
-            .filter_map(move |body| plan_section::parse(body, prediction).ok())
+            .filter_map(move |body| plan_section::parse(body, prediction, schedule).ok())
     }
 
     /// Embedded plan `i`.

@@ -4,11 +4,13 @@
 
 use super::cursor::Cursor;
 use super::topology::prediction_from_code;
-use super::{FormatError, SectionKind};
+use super::{FormatError, SectionKind, fixed_plan};
 use crate::plan::level::has_levels;
+#[cfg(feature = "float")]
+use crate::plan::{Compiler, Plan, PlanError, PlanHeader, PlanRow, Prediction};
 use crate::plan::{DdpmVariance, LangevinStep, PlanSpec, SamplerKind, SnrStep};
 #[cfg(feature = "float")]
-use crate::plan::{Plan, PlanError, PlanHeader, PlanRow, Prediction};
+use crate::schedule::Schedule;
 use crate::schedule::Spacing;
 
 /// Bytes of a plan section's header.
@@ -17,13 +19,38 @@ pub(super) const PLAN_HEADER_LEN: usize = 64;
 /// Bytes of one stored row: twelve `f32`.
 pub(super) const ROW_LEN: usize = 48;
 
+/// Flag bit 4 (since 1.9): the rows are not stored. A fixed-point file
+/// runs its integer plan (section 9) and needs no `f32` rows; readers that
+/// want them compile them from the header's spec and the schedule.
+pub(super) const ROWS_NOT_STORED: u32 = 1 << 4;
+
 /// A plan stored in the model file.
 #[cfg(feature = "float")]
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct EmbeddedPlan<'a> {
     header: PlanHeader,
-    rows: &'a [[u8; ROW_LEN]],
+    rows: Rows<'a>,
+}
+
+/// Where an embedded plan's rows come from.
+#[cfg(feature = "float")]
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+enum Rows<'a> {
+    /// Stored in the section.
+    Stored(&'a [[u8; ROW_LEN]]),
+    /// Compiled on demand from the spec and this schedule (one row costs
+    /// what [`Compiler::compute_row`] costs).
+    Compiled(Schedule<'a>),
+}
+
+#[cfg(feature = "float")]
+impl EmbeddedPlan<'_> {
+    /// Whether the file stores the rows (else they are compiled when read).
+    pub fn stores_rows(&self) -> bool {
+        matches!(self.rows, Rows::Stored(_))
+    }
 }
 
 #[cfg(feature = "float")]
@@ -33,7 +60,12 @@ impl Plan for EmbeddedPlan<'_> {
     }
 
     fn row(&self, i: usize) -> Option<PlanRow> {
-        self.rows.get(i).map(decode_row)
+        match self.rows {
+            Rows::Stored(rows) => rows.get(i).map(decode_row),
+            Rows::Compiled(schedule) => Compiler::unchecked(schedule, self.header)
+                .compute_row(i)
+                .ok(),
+        }
     }
 }
 
@@ -132,6 +164,12 @@ pub struct PlanOutline {
     /// Whether its states have noise levels: its sampler has them
     /// (`plan::level::has_levels`) and every row stores its level.
     pub levels: bool,
+    /// Whether the section stores the `f32` rows (since 1.9 a fixed-point
+    /// file may leave them out).
+    pub stores_rows: bool,
+    /// The level-row rule of its sampler (`fixed_plan::RULE_*`), if the
+    /// integer plan may store levels instead of coefficients.
+    pub level_rule: Option<u32>,
 }
 
 /// A plan section's header with its codes decoded and its values as
@@ -239,16 +277,35 @@ fn snr_step(snr: f64, flags: u32) -> SnrStep {
 pub(super) fn outline(bytes: &[u8]) -> Result<PlanOutline, FormatError> {
     let mut c = Cursor::new(bytes, SectionKind::Plan);
     let header = read_header(&mut c)?;
+    let stored = header.flags & ROWS_NOT_STORED == 0;
     let table_len = (header.rows as usize)
-        .checked_mul(ROW_LEN)
+        .checked_mul(if stored { ROW_LEN } else { 0 })
         .ok_or(FormatError::SectionLength(SectionKind::Plan))?;
     let table = c.take(table_len)?.as_chunks::<ROW_LEN>().0;
     c.finish()?;
     Ok(PlanOutline {
         rows: header.rows,
         clips: header.spec.clip.is_some(),
+        // Compiled rows always have their levels.
         levels: has_levels(header.spec.sampler) && table.iter().all(stores_level),
+        stores_rows: stored,
+        level_rule: level_rule_code(header.spec.sampler),
     })
+}
+
+/// The code of the level-row rule that derives `sampler`'s rows in
+/// integers (docs/FORMAT.md, section 9), if one does.
+pub(super) fn level_rule_code(sampler: SamplerKind) -> Option<u32> {
+    match sampler {
+        SamplerKind::Ddpm {
+            variance: DdpmVariance::FixedSmall,
+        } => Some(fixed_plan::RULE_DDPM_SMALL),
+        SamplerKind::Ddpm {
+            variance: DdpmVariance::FixedLarge,
+        } => Some(fixed_plan::RULE_DDPM_LARGE),
+        SamplerKind::Ddim { .. } | SamplerKind::PfOdeEuler => Some(fixed_plan::RULE_DDIM),
+        _ => None,
+    }
 }
 
 /// Whether a stored row carries the level of its state: format 1.0 wrote
@@ -261,18 +318,28 @@ fn stores_level(row: &[u8; ROW_LEN]) -> bool {
     word(10) > 0.0 || word(11) > 0.0
 }
 
-/// A whole plan section, every field checked.
+/// A whole plan section, every field checked, of a model that predicts
+/// `prediction` with `schedule`.
 #[cfg(feature = "float")]
-pub(super) fn parse(bytes: &[u8], prediction: Prediction) -> Result<EmbeddedPlan<'_>, FormatError> {
+pub(super) fn parse<'a>(
+    bytes: &'a [u8],
+    prediction: Prediction,
+    schedule: Schedule<'a>,
+) -> Result<EmbeddedPlan<'a>, FormatError> {
     let mut c = Cursor::new(bytes, SectionKind::Plan);
     let stored = read_header(&mut c)?;
     let (spec, rows, init_std) = (stored.spec, stored.rows, stored.init_std);
     let t_min = spec.t_min;
+    let rows_stored = stored.flags & ROWS_NOT_STORED == 0;
     // Fields that the spec does not use must be zero, so that encoding is
-    // one-to-one and the writer's output is the only valid form.
+    // one-to-one and the writer's output is the only valid form. Measured
+    // Langevin steps (bit 3) are not what the spec compiles to: their rows
+    // must be stored.
     let canonical = spec_fields(&spec);
+    let measured = canonical.flags & 8 != 0;
     if canonical.int_param != stored.int_param
-        || canonical.flags != stored.flags
+        || canonical.flags != stored.flags & !ROWS_NOT_STORED
+        || (measured && !rows_stored)
         || canonical.real_param.to_bits() != stored.real_param.to_bits()
         || (spec.clip.is_none() && stored.clip.to_bits() != 0)
     {
@@ -298,6 +365,21 @@ pub(super) fn parse(bytes: &[u8], prediction: Prediction) -> Result<EmbeddedPlan
             index: 0,
         });
     }
+    let header = PlanHeader {
+        spec,
+        rows,
+        init_std,
+    };
+    if !rows_stored {
+        c.finish()?;
+        // The grid is checked here; a row that then fails to compile
+        // (a non-finite coefficient) reads as `None`.
+        Compiler::check_grid(schedule, spec).map_err(FormatError::Plan)?;
+        return Ok(EmbeddedPlan {
+            header,
+            rows: Rows::Compiled(schedule),
+        });
+    }
     let table = c.take(rows as usize * ROW_LEN)?.as_chunks::<ROW_LEN>().0;
     c.finish()?;
     for (i, r) in table.iter().enumerate() {
@@ -311,11 +393,7 @@ pub(super) fn parse(bytes: &[u8], prediction: Prediction) -> Result<EmbeddedPlan
         }
     }
     Ok(EmbeddedPlan {
-        header: PlanHeader {
-            spec,
-            rows,
-            init_std,
-        },
-        rows: table,
+        header,
+        rows: Rows::Stored(table),
     })
 }

@@ -5,18 +5,19 @@ use std::vec::Vec;
 
 use super::container::{CRC_OFFSET, align_up, file_crc};
 use super::data_range::{FLAG_CLIP, FLAG_DYNAMIC};
-use super::fixed_plan::{PACKED_LAYOUT, TIME_INPUT, packed};
+use super::fixed_plan::{LEVEL_LAYOUT, PACKED_LAYOUT, TIME_INPUT, packed, rule_code};
 use super::int8_matrix::{WeightLayout, tile};
-use super::plan_section::{self, PLAN_HEADER_LEN, spec_fields};
+use super::plan_section::{self, PLAN_HEADER_LEN, ROWS_NOT_STORED, spec_fields};
 use super::schedule_section::fields;
 use super::topology::{TOPOLOGY_HEADER_LEN, prediction_code};
 use super::{
     FLAG_REQUIRED, FixedLayer, FormatError, HEADER_LEN, Layer, MAGIC, Model, SECTION_ENTRY_LEN,
     SectionKind, TimeConditioning, VERSION_MAJOR, VERSION_MINOR, VERSION_MINOR_DYNAMIC,
-    VERSION_MINOR_FIXED, VERSION_MINOR_STATIC,
+    VERSION_MINOR_FIXED, VERSION_MINOR_HELD, VERSION_MINOR_STATIC,
 };
+use crate::fixed::level_rule::{Level, LevelRule};
 use crate::fixed::{Coefficient, Multiplier};
-use crate::plan::{PlanHeader, PlanRow, Prediction};
+use crate::plan::{Compiler, PlanHeader, PlanRow, Prediction};
 use crate::schedule::{BetaSchedule, Schedule};
 
 /// The integer form of a plan, for fixed-point models.
@@ -29,6 +30,21 @@ pub struct FixedPlanData {
     /// Per row: coefficients `p, q, a, b, c, d, e, f, g, α, σ, back_a,
     /// back_c` ([`super::FixedRow`]), and the row's time.
     pub rows: Vec<([Coefficient; super::COEFFICIENTS], RowTimeData)>,
+    /// The level-row form (format 1.9): when set, the section stores these
+    /// levels and the rows' times, and `rows` holds the coefficients the
+    /// runtime derives from them.
+    pub levels: Option<LevelRows>,
+}
+
+/// The rows of a fixed-point plan as levels ([`crate::fixed::level_rule`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LevelRows {
+    /// How coefficients follow from levels.
+    pub rule: LevelRule,
+    /// From the network's int16 output to Q16.16.
+    pub q_scale: Coefficient,
+    /// Each row's level.
+    pub levels: Vec<Level>,
 }
 
 /// A fixed-point plan row's time ([`super::RowTime`]).
@@ -241,7 +257,28 @@ fn schedule_section(schedule: &Schedule<'_>) -> Vec<u8> {
     out
 }
 
-fn plan_section(plan: &PlanData) -> Vec<u8> {
+/// Whether the file may leave out `plan`'s `f32` rows (format 1.9): it is
+/// a fixed-point plan whose rows carry their time (the runtime runs the
+/// integer plan; a folded plan keeps its rows for its 1.2 form), and its
+/// rows are exactly what its spec compiles to on `schedule`, as a reader
+/// compiles them.
+fn leaves_out_rows(plan: &PlanData, schedule: Schedule<'_>) -> bool {
+    let embedded = plan
+        .fixed
+        .as_ref()
+        .is_some_and(|f| matches!(f.rows.first(), Some((_, RowTimeData::Input(_)))));
+    embedded
+        && Compiler::new(schedule, plan.header.spec).is_ok_and(|c| {
+            c.header() == plan.header
+                && plan.rows.iter().enumerate().all(|(i, row)| {
+                    c.compute_row(i).is_ok_and(|r| {
+                        r.to_array().map(f32::to_bits) == row.to_array().map(f32::to_bits)
+                    })
+                })
+        })
+}
+
+fn plan_section(plan: &PlanData, rows_stored: bool) -> Vec<u8> {
     let spec = &plan.header.spec;
     let f = spec_fields(spec);
     let mut out = Vec::with_capacity(PLAN_HEADER_LEN + 48 * plan.rows.len());
@@ -252,7 +289,10 @@ fn plan_section(plan: &PlanData) -> Vec<u8> {
     put_u32(&mut out, len_u32(plan.rows.len()));
     put_u32(&mut out, prediction_code(spec.prediction));
     put_u32(&mut out, f.int_param);
-    put_u32(&mut out, f.flags);
+    put_u32(
+        &mut out,
+        f.flags | if rows_stored { 0 } else { ROWS_NOT_STORED },
+    );
     put_f32s(&mut out, &[spec.clip.unwrap_or(0.0)]);
     put_f64(&mut out, f.real_param);
     put_f64(&mut out, spec.t_min);
@@ -260,8 +300,10 @@ fn plan_section(plan: &PlanData) -> Vec<u8> {
     for _ in 0..3 {
         put_u32(&mut out, 0);
     }
-    for row in &plan.rows {
-        put_f32s(&mut out, &row.to_array());
+    if rows_stored {
+        for row in &plan.rows {
+            put_f32s(&mut out, &row.to_array());
+        }
     }
     out
 }
@@ -368,6 +410,9 @@ fn weights_section(weights: &WeightsData, layers: &[Layer]) -> (SectionKind, Vec
 /// in a word each (an error if one does not fit: the quantiser rounds them
 /// to fit, [`Coefficient::packable`]).
 fn fixed_plan_section(index: usize, plan: &FixedPlanData) -> Result<Vec<u8>, FormatError> {
+    if let Some(levels) = &plan.levels {
+        return level_plan_section(index, plan, levels);
+    }
     let (width, time) = match plan.rows.first().map(|(_, t)| t) {
         Some(RowTimeData::Bias(bias)) => (bias.len(), 0),
         _ => (0, TIME_INPUT),
@@ -401,6 +446,51 @@ fn fixed_plan_section(index: usize, plan: &FixedPlanData) -> Result<Vec<u8>, For
             RowTimeData::Bias(bias) => put_i32s(&mut out, bias.iter().copied()),
             RowTimeData::Input(tau) => put_i32s(&mut out, [*tau]),
         }
+    }
+    Ok(out)
+}
+
+/// The level-row layout (1.9): the rule header, then each row's level and
+/// time.
+fn level_plan_section(
+    index: usize,
+    plan: &FixedPlanData,
+    levels: &LevelRows,
+) -> Result<Vec<u8>, FormatError> {
+    // Appends `c` packed, or says where it does not fit.
+    let put = |out: &mut Vec<u8>, c: Coefficient| {
+        let word = packed(c).ok_or(FormatError::Limit {
+            section: SectionKind::FixedPlan,
+            offset: len_u32(out.len()),
+        })?;
+        put_u32(out, word);
+        Ok::<(), FormatError>(())
+    };
+    let mut out = Vec::new();
+    put_u32(&mut out, len_u32(index));
+    put_u32(&mut out, len_u32(plan.rows.len()));
+    put_u32(&mut out, 0);
+    put_u32(&mut out, LEVEL_LAYOUT);
+    put_coefficient(&mut out, plan.init);
+    put_i32s(&mut out, [plan.clip]);
+    put_u32(&mut out, TIME_INPUT);
+    put_u32(&mut out, rule_code(levels.rule));
+    let eta = match levels.rule {
+        LevelRule::Ddim { eta } => eta,
+        LevelRule::Ddpm { .. } => Coefficient::default(),
+    };
+    put(&mut out, eta)?;
+    put(&mut out, levels.q_scale)?;
+    put_u32(&mut out, 0);
+    for (level, (_, time)) in levels.levels.iter().zip(&plan.rows) {
+        let RowTimeData::Input(tau) = time else {
+            return Err(FormatError::Mismatch {
+                section: SectionKind::FixedPlan,
+            });
+        };
+        put(&mut out, level.alpha)?;
+        put(&mut out, level.sigma)?;
+        put_i32s(&mut out, [*tau]);
     }
     Ok(out)
 }
@@ -441,7 +531,9 @@ pub fn write(spec: &ModelSpec<'_>) -> Result<Vec<u8>, FormatError> {
     let (kind, body) = weights_section(&spec.weights, &spec.layers);
     sections.push((kind.code(), FLAG_REQUIRED, body));
     for plan in &spec.plans {
-        sections.push((SectionKind::Plan.code(), FLAG_REQUIRED, plan_section(plan)));
+        let stored = !leaves_out_rows(plan, spec.schedule);
+        let body = plan_section(plan, stored);
+        sections.push((SectionKind::Plan.code(), FLAG_REQUIRED, body));
     }
     for (i, plan) in spec.plans.iter().enumerate() {
         if let Some(values) = &plan.time_bias {
@@ -663,9 +755,12 @@ pub fn append_section(
 }
 
 /// The oldest minor version whose readers sample `sections` as meant:
-/// [`VERSION_MINOR`] when a plan churns (a 1.7 reader refuses a Heun plan
-/// with a nonzero real parameter) or the network holds its guidance (a
-/// 1.7 reader would skip the section and guide it again),
+/// [`VERSION_MINOR`] when a plan leaves out its rows or a fixed-point plan
+/// stores levels (a 1.8 reader refuses both: the flag bit and the layout
+/// word were reserved), [`VERSION_MINOR_HELD`] when a plan churns (a 1.7
+/// reader refuses a Heun plan with a nonzero real parameter) or the
+/// network holds its guidance (a 1.7 reader would skip the section and
+/// guide it again),
 /// [`VERSION_MINOR_FIXED`] for a
 /// fixed-point file (its plans' row layout and time embedding are 1.7's),
 /// [`VERSION_MINOR_DYNAMIC`] when a data range section holds a dynamic
@@ -682,8 +777,19 @@ fn minor_version(sections: &[(u16, u16, Vec<u8>)]) -> u16 {
                 .first_chunk::<4>()
                 .is_some_and(|f| u32::from_le_bytes(*f) & FLAG_DYNAMIC != 0)
     });
-    if churns || has(SectionKind::HeldGuidance) {
+    let word = |body: &[u8], at: usize| {
+        body.get(at..)
+            .and_then(|b| b.first_chunk::<4>())
+            .map_or(0, |w| u32::from_le_bytes(*w))
+    };
+    let compact = sections.iter().any(|(code, _, body)| {
+        (*code == SectionKind::Plan.code() && word(body, 24) & ROWS_NOT_STORED != 0)
+            || (*code == SectionKind::FixedPlan.code() && word(body, 12) == LEVEL_LAYOUT)
+    });
+    if compact {
         VERSION_MINOR
+    } else if churns || has(SectionKind::HeldGuidance) {
+        VERSION_MINOR_HELD
     } else if has(SectionKind::FixedPlan) {
         VERSION_MINOR_FIXED
     } else if dynamic {

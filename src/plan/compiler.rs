@@ -44,14 +44,7 @@ impl<'s> Compiler<'s> {
         schedule.validate()?;
         spec.validate_parameters()?;
         let rows = spec.rows()?;
-        let needs_sde = matches!(
-            spec.sampler,
-            SamplerKind::EulerMaruyama | SamplerKind::PredictorCorrector { .. }
-        );
-        if needs_sde && !matches!(schedule, Schedule::Sde(_)) {
-            return Err(PlanError::NeedsSde);
-        }
-        let grid = Grid::new(schedule, spec)?;
+        let grid = Self::grid(schedule, spec)?;
         let first = grid.point(0)?.m;
         let init_std = libm::sqrt(first.alpha * first.alpha + first.sigma * first.sigma) as f32;
         let compiler = Compiler {
@@ -64,6 +57,38 @@ impl<'s> Compiler<'s> {
             compiler.compute_row(i as usize)?;
         }
         Ok(compiler)
+    }
+
+    /// Checks that `spec`'s sampler runs on `schedule` and that every
+    /// point of its grid exists, without computing a row: what a reader
+    /// checks of a plan whose rows it compiles when asked
+    /// ([`Compiler::unchecked`]).
+    pub fn check_grid(schedule: Schedule<'s>, spec: PlanSpec) -> Result<(), PlanError> {
+        Self::grid(schedule, spec).map(|_| ())
+    }
+
+    fn grid(schedule: Schedule<'s>, spec: PlanSpec) -> Result<Grid<'s>, PlanError> {
+        let needs_sde = matches!(
+            spec.sampler,
+            SamplerKind::EulerMaruyama | SamplerKind::PredictorCorrector { .. }
+        );
+        if needs_sde && !matches!(schedule, Schedule::Sde(_)) {
+            return Err(PlanError::NeedsSde);
+        }
+        Grid::new(schedule, spec)
+    }
+
+    /// A compiler for a plan whose header was checked elsewhere (a model
+    /// file's, by [`Compiler::check_grid`] and the spec's own checks): no
+    /// row is computed in advance, so [`Compiler::compute_row`] returns an
+    /// error for a row that is not finite.
+    pub fn unchecked(schedule: Schedule<'s>, header: PlanHeader) -> Self {
+        Compiler {
+            schedule,
+            spec: header.spec,
+            rows: header.rows,
+            init_std: header.init_std,
+        }
     }
 
     /// Computes row `i`.
@@ -134,7 +159,11 @@ impl<'s> Compiler<'s> {
                 step,
                 ..
             } => {
-                let level = index / steps_per_level;
+                // The spec's checks keep the divisor positive; a compiler
+                // made `unchecked` may not have run them.
+                let level = index
+                    .checked_div(steps_per_level)
+                    .ok_or(PlanError::Parameter)?;
                 if !self.spec.sampler.is_langevin_row(index, n) {
                     return Ok((grid.point(n - 1)?, denoise()));
                 }
@@ -152,7 +181,10 @@ impl<'s> Compiler<'s> {
                 corrector_steps,
                 step,
             } => {
-                let level = index / (corrector_steps + 1);
+                let level = corrector_steps
+                    .checked_add(1)
+                    .and_then(|k| index.checked_div(k))
+                    .ok_or(PlanError::Parameter)?;
                 let t = grid.point(level)?;
                 if self.spec.sampler.is_langevin_row(index, n) {
                     Ok((t, langevin(t.m, step.gaussian(t.m.sigma))))

@@ -20,6 +20,7 @@
 
 mod backends;
 pub mod held_guidance;
+mod level_rows;
 pub mod names;
 
 use crate::common;
@@ -1461,6 +1462,7 @@ pub fn cases() -> Vec<Case> {
     backends::add_cases(&mut cases, &base, &bt);
     names::add_cases(&mut cases, &base);
     held_guidance::add_cases(&mut cases, &base);
+    level_rows::add_cases(&mut cases, &base);
     cases
 }
 

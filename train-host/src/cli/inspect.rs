@@ -126,6 +126,17 @@ pub fn run(path: &Path) -> Result<(), CliError> {
                 .clip
                 .map_or(String::new(), |c| format!(", clip ±{c}")),
         )?;
+        let stored = match model.fixed_plan(i).map(|p| p.level_rule().is_some()) {
+            Some(true) => {
+                "integer rows as levels (the device derives their coefficients); f32 rows not stored"
+            }
+            Some(false) if !plan.stores_rows() => {
+                "integer rows as coefficients; f32 rows not stored"
+            }
+            Some(false) => "integer rows as coefficients; f32 rows stored",
+            None => "f32 rows stored",
+        };
+        outln!("           {stored}")?;
     }
     if let Some(range) = model.data_range() {
         outln!(
