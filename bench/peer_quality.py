@@ -175,6 +175,10 @@ def main():
         write_csv(fresh_b, fresh_moons(args.samples, 2000 + seed))
         base = swd(fresh_b, fresh_a)
         result = {"seed": seed, "data-vs-data": base}
+        # What a perfect sampler scores: a third independent set.
+        exact = work / f"fresh-c-{seed}.csv"
+        write_csv(exact, fresh_moons(args.samples, 3000 + seed))
+        result["independent fresh points (a perfect sampler)"] = swd(exact, fresh_a) / base
         pipelines = [
             ("eps", []),
             ("cosine-v", ["--schedule", "cosine", "--prediction", "v"]),

@@ -30,9 +30,11 @@ impl<'s> Grid<'s> {
             }
         }
         let grid = Grid::new_unchecked(schedule, spec);
-        // Every spaced timestep must exist in the schedule.
+        // Every spaced timestep must exist in the schedule (checked
+        // without evaluating a marginal: a reader checks the grid of a
+        // plan whose rows it does not compile).
         for i in 0..spec.steps {
-            grid.point(i)?;
+            grid.time(i)?;
         }
         Ok(grid)
     }
@@ -44,14 +46,23 @@ impl<'s> Grid<'s> {
 
     /// Point `i` of `0..=steps`; `steps` is the clean end.
     pub fn point(&self, i: u32) -> Result<Point, PlanError> {
-        let n = self.spec.steps;
-        if i == n {
+        if i == self.spec.steps {
             return Ok(Point {
                 t: 0.0,
                 m: Marginal::CLEAN,
             });
         }
-        let t = match self.schedule {
+        let t = self.time(i)?;
+        Ok(Point {
+            t,
+            m: self.schedule.marginal(t),
+        })
+    }
+
+    /// The time of point `i` of `0..steps`.
+    fn time(&self, i: u32) -> Result<f64, PlanError> {
+        let n = self.spec.steps;
+        Ok(match self.schedule {
             Schedule::Discrete(d) => f64::from(self.spec.spacing.timestep(
                 &d,
                 n,
@@ -68,10 +79,6 @@ impl<'s> Grid<'s> {
                     hi + f64::from(i) * ((lo - hi) / f64::from(n - 1))
                 }
             }
-        };
-        Ok(Point {
-            t,
-            m: self.schedule.marginal(t),
         })
     }
 
