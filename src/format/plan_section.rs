@@ -41,7 +41,10 @@ enum Rows<'a> {
     /// Stored in the section.
     Stored(&'a [[u8; ROW_LEN]]),
     /// Compiled on demand from the spec and this schedule (one row costs
-    /// what [`Compiler::compute_row`] costs).
+    /// what [`Compiler::compute_row`] costs). Parse checks the grid, not
+    /// every row: a row whose coefficients are not finite in `f32` (which
+    /// only a crafted schedule gives, since the writer leaves out only rows
+    /// it compiled) reads as `None`.
     Compiled(Schedule<'a>),
 }
 
