@@ -66,7 +66,7 @@ use real::Real;
 
 use super::{Coefficient, STATE_FRAC_BITS};
 use crate::format::COEFFICIENTS;
-use crate::plan::{DdpmVariance, Prediction};
+use crate::plan::{DdpmVariance, Prediction, SamplerKind};
 
 /// `c`, `σ` and `back_c` apply to Q4.28 noise and give Q16.16: `2⁻¹²`.
 const NOISE_SHIFT: i32 = (crate::noise::FRAC_BITS - STATE_FRAC_BITS) as i32;
@@ -86,6 +86,21 @@ pub enum LevelRule {
         /// η.
         eta: Coefficient,
     },
+}
+
+impl LevelRule {
+    /// The rule that derives `sampler`'s rows, if one does (DDPM, DDIM,
+    /// PF-ODE Euler), with `eta` as DDIM's η (PF-ODE Euler's is 0).
+    pub fn of(sampler: SamplerKind, eta: Coefficient) -> Option<LevelRule> {
+        match sampler {
+            SamplerKind::Ddpm { variance } => Some(LevelRule::Ddpm { variance }),
+            SamplerKind::Ddim { .. } => Some(LevelRule::Ddim { eta }),
+            SamplerKind::PfOdeEuler => Some(LevelRule::Ddim {
+                eta: Coefficient::default(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// The level of the state before a row: `x = α·x₀ + σ·z` (real values).

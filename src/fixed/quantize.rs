@@ -331,16 +331,11 @@ fn level_rows(
     q_scale: f64,
 ) -> Option<LevelRows> {
     let sampler = plan.header.spec.sampler;
-    let rule = match sampler {
-        SamplerKind::Ddpm { variance } => LevelRule::Ddpm { variance },
-        SamplerKind::Ddim { eta } => LevelRule::Ddim {
-            eta: Coefficient::packable(eta)?,
-        },
-        SamplerKind::PfOdeEuler => LevelRule::Ddim {
-            eta: Coefficient::default(),
-        },
-        _ => return None,
+    let eta = match sampler {
+        SamplerKind::Ddim { eta } => eta,
+        _ => 0.0,
     };
+    let rule = LevelRule::of(sampler, Coefficient::packable(eta)?)?;
     let levels = (0..plan.rows.len())
         .map(|r| {
             let level = row_level(rows_plan, r)?;

@@ -321,6 +321,13 @@ fn level_header(c: &mut Cursor<'_>, prediction: Prediction) -> Result<Derivation
     })
 }
 
+/// Whether a fixed-point plan section's body stores level rows (what
+/// format 1.9 added: the writer stamps such a file 1.9).
+#[cfg(feature = "std")]
+pub(super) fn stores_levels(body: &[u8]) -> bool {
+    word_at(body, 12).is_some_and(|w| u32::from_le_bytes(w) == LEVEL_LAYOUT)
+}
+
 /// The header code of `rule`.
 pub(super) fn rule_code(rule: LevelRule) -> u32 {
     match rule {

@@ -5,6 +5,8 @@
 use super::cursor::Cursor;
 use super::topology::prediction_from_code;
 use super::{FormatError, SectionKind, fixed_plan};
+use crate::fixed::Coefficient;
+use crate::fixed::level_rule::LevelRule;
 use crate::plan::level::has_levels;
 #[cfg(feature = "float")]
 use crate::plan::{Compiler, Plan, PlanError, PlanHeader, PlanRow, Prediction};
@@ -292,23 +294,17 @@ pub(super) fn outline(bytes: &[u8]) -> Result<PlanOutline, FormatError> {
         // Compiled rows always have their levels.
         levels: has_levels(header.spec.sampler) && table.iter().all(stores_level),
         stores_rows: stored,
-        level_rule: level_rule_code(header.spec.sampler),
+        level_rule: LevelRule::of(header.spec.sampler, Coefficient::default())
+            .map(fixed_plan::rule_code),
     })
 }
 
-/// The code of the level-row rule that derives `sampler`'s rows in
-/// integers (docs/FORMAT.md, section 9), if one does.
-pub(super) fn level_rule_code(sampler: SamplerKind) -> Option<u32> {
-    match sampler {
-        SamplerKind::Ddpm {
-            variance: DdpmVariance::FixedSmall,
-        } => Some(fixed_plan::RULE_DDPM_SMALL),
-        SamplerKind::Ddpm {
-            variance: DdpmVariance::FixedLarge,
-        } => Some(fixed_plan::RULE_DDPM_LARGE),
-        SamplerKind::Ddim { .. } | SamplerKind::PfOdeEuler => Some(fixed_plan::RULE_DDIM),
-        _ => None,
-    }
+/// Whether a plan section's body leaves out its rows (what format 1.9
+/// added: the writer stamps such a file 1.9).
+#[cfg(feature = "std")]
+pub(super) fn leaves_out_rows(body: &[u8]) -> bool {
+    read_header(&mut Cursor::new(body, SectionKind::Plan))
+        .is_ok_and(|h| h.flags & ROWS_NOT_STORED != 0)
 }
 
 /// Whether a stored row carries the level of its state: format 1.0 wrote

@@ -5,7 +5,7 @@ use std::vec::Vec;
 
 use super::container::{CRC_OFFSET, align_up, file_crc};
 use super::data_range::{FLAG_CLIP, FLAG_DYNAMIC};
-use super::fixed_plan::{LEVEL_LAYOUT, PACKED_LAYOUT, TIME_INPUT, packed, rule_code};
+use super::fixed_plan::{self, LEVEL_LAYOUT, PACKED_LAYOUT, TIME_INPUT, packed, rule_code};
 use super::int8_matrix::{WeightLayout, tile};
 use super::plan_section::{self, PLAN_HEADER_LEN, ROWS_NOT_STORED, spec_fields};
 use super::schedule_section::fields;
@@ -777,14 +777,9 @@ fn minor_version(sections: &[(u16, u16, Vec<u8>)]) -> u16 {
                 .first_chunk::<4>()
                 .is_some_and(|f| u32::from_le_bytes(*f) & FLAG_DYNAMIC != 0)
     });
-    let word = |body: &[u8], at: usize| {
-        body.get(at..)
-            .and_then(|b| b.first_chunk::<4>())
-            .map_or(0, |w| u32::from_le_bytes(*w))
-    };
     let compact = sections.iter().any(|(code, _, body)| {
-        (*code == SectionKind::Plan.code() && word(body, 24) & ROWS_NOT_STORED != 0)
-            || (*code == SectionKind::FixedPlan.code() && word(body, 12) == LEVEL_LAYOUT)
+        (*code == SectionKind::Plan.code() && plan_section::leaves_out_rows(body))
+            || (*code == SectionKind::FixedPlan.code() && fixed_plan::stores_levels(body))
     });
     if compact {
         VERSION_MINOR
