@@ -14,6 +14,11 @@ distance between two fresh draws, `tinyscore eval`'s
 of bench/quality.py (measured against their held-out rows: the ratio is
 to the training rows' distance to them). 4000 samples, seed 0, of each
 f32 model with its default x̂₀ clip; one training run per cell.
+`--weights last` exports each run's last EMA weights instead of those
+with the lowest validation loss (`export`'s default). `--closest` adds,
+for the real sets, `eval --training`'s ratio of the median distances
+from the first plan's samples and from the held-out rows to their closest
+training row (near 1: new data; well below 1: copies of training rows).
 The last rows give each configuration's geometric mean over the sets.
 """
 
@@ -33,6 +38,10 @@ CONFIGS = {
     "edm": ["--schedule", "edm", "--prediction", "v"],
     "linear eps, width 256": ["--width", "256"],
     "linear eps, 8000 steps": ["--steps", "8000"],
+    "linear eps, min-SNR 5": ["--weighting", "min-snr:5"],
+    "cosine eps": ["--schedule", "cosine"],
+    "cosine eps, min-SNR 5": ["--schedule", "cosine", "--weighting", "min-snr:5"],
+    "cosine x0": ["--schedule", "cosine", "--prediction", "x0"],
 }
 PLANS = [("dpmpp-2m", 20), ("ddim", 20), ("ddpm", 1000)]
 BUILT_IN = ["moons:0.05", "sine-windows", "8gaussians"]
@@ -46,11 +55,23 @@ def ratio(samples, data, heldout, baseline):
     return quality.swd(samples, heldout) / baseline
 
 
+def closest(samples, data, heldout):
+    """`eval --training`'s ratio for a real set's samples; "—" for a built-in set."""
+    if heldout is None:
+        return "—"
+    done = quality.run("eval", samples, "--against", heldout, "--training", data)
+    return f"{json.loads(done.stdout)['closest_record']['ratio']:.2f}×"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("work", nargs="?", default=str(quality.ROOT / "target" / "defaults"))
     parser.add_argument("--configs", nargs="*", choices=list(CONFIGS), help="only these")
     parser.add_argument("--sets", nargs="*", help="only these sets")
+    parser.add_argument("--weights", choices=["best", "last"], default="best",
+                        help="the EMA weights each run exports (export's --weights)")
+    parser.add_argument("--closest", action="store_true",
+                        help="real sets: the closest-training-row ratio of the first plan")
     args = parser.parse_args()
     work = pathlib.Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -60,8 +81,10 @@ def main():
     configs = args.configs or list(CONFIGS)
 
     names = [f"{sampler} {steps}" for sampler, steps in PLANS]
+    if args.closest:
+        names.append(f"closest training row ({names[0]})")
     print("| set | configuration | " + " | ".join(names) + " |")
-    print("|---|---|" + "---:|" * len(PLANS))
+    print("|---|---|" + "---:|" * len(names))
     results = {c: [] for c in configs}
     for set_name, data, heldout in sets:
         baseline = quality.swd(data, heldout) if heldout else None
@@ -74,12 +97,15 @@ def main():
             for sampler, steps in PLANS:
                 model = work / f"{tag}-{sampler}-{steps}.tsm"
                 samples = model.with_suffix(".csv")
-                quality.run("export", run_dir, "-o", model, "--sampler", sampler, "--steps", steps)
+                quality.run("export", run_dir, "-o", model, "--sampler", sampler, "--steps", steps,
+                            "--weights", args.weights)
                 quality.run("sample", model, "-n", N, "--seed", 0, "-o", samples)
                 cells.append(ratio(samples, data, heldout, baseline))
             results[config].append(cells)
-            print(f"| {set_name} | {config} | " + " | ".join(f"{c:.2f}×" for c in cells) + " |",
-                  flush=True)
+            texts = [f"{c:.2f}×" for c in cells]
+            if args.closest:
+                texts.append(closest(work / f"{tag}-{PLANS[0][0]}-{PLANS[0][1]}.csv", data, heldout))
+            print(f"| {set_name} | {config} | " + " | ".join(texts) + " |", flush=True)
     for config in configs:
         columns = zip(*results[config])
         means = [math.exp(sum(map(math.log, col)) / len(col)) for col in columns]

@@ -272,6 +272,34 @@ fn train_export_sample_eval_round_trip() {
         d,
         "`component` labels exist for the mixtures",
     );
+    // The samples' own file as the training data: every sample is a copy
+    // of a training row (distance 0), where fresh points of the mixture
+    // are not; a generator is refused as training data.
+    let copies = run(&[
+        "eval",
+        "s.csv",
+        "--against",
+        "8gaussians",
+        "--training",
+        "s.csv",
+    ]);
+    let copies: serde_json::Value = serde_json::from_str(&copies).unwrap();
+    let record = &copies["closest_record"];
+    assert_eq!(record["ratio"].as_f64(), Some(0.0), "{copies}");
+    assert_eq!(record["share_near"].as_f64(), Some(1.0), "{copies}");
+    assert!(record["heldout_median"].as_f64().unwrap() > 0.0, "{copies}");
+    fails(
+        &[
+            "eval",
+            "s.csv",
+            "--against",
+            "8gaussians",
+            "--training",
+            "moons",
+        ],
+        d,
+        "name the training data file",
+    );
     run(&["plot", "s.csv", "-o", "s.png"]);
     run(&["plot", "run", "-o", "loss.png"]);
     run(&["sample", "m.tsm", "-n", "5", "-o", "t.csv", "--trajectory"]);

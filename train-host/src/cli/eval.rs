@@ -4,7 +4,7 @@
 //! each metric.
 
 use super::{CliError, EvalArgs, input};
-use crate::data::{DataSource, Dataset};
+use crate::data::{DataSource, Dataset, Table};
 use crate::eval::Report;
 use crate::note;
 use crate::random::stream;
@@ -56,7 +56,11 @@ Metrics:
   mean_error          distance between the means, data units
   cov_error           Frobenius norm of the difference of the covariances
   fisher_divergence   with --model and a gmm: reference: E|s_θ − ∇log p_t|² at a few
-                      noise levels, against the mixture's exact score";
+                      noise levels, against the mixture's exact score
+  closest_record      with --training: the median distance from the samples and from
+                      the reference to their closest training row, its ratio (near 1:
+                      new data; well below 1: copies of training rows) and the share
+                      of samples nearer than 5 % of the reference rows are";
 
 /// Runs the command.
 pub fn run(args: &EvalArgs) -> Result<(), CliError> {
@@ -115,6 +119,9 @@ pub fn run(args: &EvalArgs) -> Result<(), CliError> {
     }
     doc["ratio_to_baseline"] = ratios.into();
     doc["readings"] = readings.into();
+    if let Some(training) = &args.training {
+        doc["closest_record"] = closest_record(training, &samples, &table.data, args.seed)?;
+    }
     if let Some(model) = &args.model {
         doc["fisher_divergence"] = fisher(args, model, &reference)?;
     }
@@ -165,6 +172,42 @@ fn split(
         data.clone(),
         (pick(&order[..half]), pick(&order[half..2 * half]), what),
     )
+}
+
+/// The samples' and the reference's distances to the closest row of the
+/// training data file `path` ([`crate::eval::closest_record()`]), noted and
+/// as JSON.
+fn closest_record(
+    path: &str,
+    samples: &Table,
+    reference: &Dataset,
+    seed: u64,
+) -> Result<serde_json::Value, CliError> {
+    let source = input::source(path)?;
+    if !source.is_file() {
+        return Err(CliError::Input(format!(
+            "--training {path}: name the training data file (a built-in set draws new points)"
+        )));
+    }
+    let training = input::read(&source, &samples.columns, None, false, (0, seed))?;
+    let dim = samples.data.dim;
+    let record = crate::eval::closest_record(
+        &samples.data.rows,
+        &reference.rows,
+        &training.data.rows,
+        dim,
+    )
+    .map_err(|e| CliError::Input(format!("--training {path}: {e}")))?;
+    note!(
+        "closest training row: samples {:.6}, reference {:.6} (median distance, ×{:.2}); \
+         {:.1} % of samples nearer than {:.0} % of the reference",
+        record.samples_median,
+        record.heldout_median,
+        record.ratio,
+        100.0 * record.share_near,
+        100.0 * crate::eval::NEAR_QUANTILE
+    )?;
+    serde_json::to_value(&record).map_err(|e| CliError::Input(e.to_string()))
 }
 
 /// The Fisher divergence of `model` to a `gmm:` reference's exact score.

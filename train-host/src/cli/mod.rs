@@ -446,6 +446,12 @@ pub struct EvalArgs {
     /// Compare with the reference rows of this class (needs --labels).
     #[arg(long, requires = "labels", value_name = "NAME")]
     pub class: Option<String>,
+    /// The model's training data (.csv / .npy, the samples' columns taken
+    /// by name): reports under `closest_record` how close the samples are
+    /// to its rows against how close the reference (held-out rows) is, so
+    /// a model that copies its training rows shows.
+    #[arg(long, value_name = "PATH")]
+    pub training: Option<String>,
     /// For gmm: references, the model whose Fisher divergence to the exact
     /// score is reported.
     #[arg(long)]

@@ -13,7 +13,10 @@
 //! * [`mean_error()`] and [`covariance_error()`] — the first two moments,
 //!   exact and interpretable;
 //! * [`share_outside()`] — the fraction of sample values outside the
-//!   reference's range widened by 5 % (outliers a distance averages away).
+//!   reference's range widened by 5 % (outliers a distance averages away);
+//! * [`closest_record()`] — with the training rows: how much closer the
+//!   samples are to them than held-out data is (copies look perfect to
+//!   every distance above).
 //!
 //! Each metric's submodule states its precise definition and estimator.
 //! [`evaluate()`] computes all of them into a serialisable [`Report`]; the
@@ -27,6 +30,7 @@
 //! functions are pure and return [`EvalError`] for inputs they cannot
 //! handle (wrong shapes, non-finite values, too few points).
 
+pub mod closest_record;
 pub mod energy;
 mod error;
 pub mod mmd;
@@ -40,6 +44,7 @@ mod subsample;
 #[cfg(test)]
 mod test_support;
 
+pub use closest_record::{ClosestRecord, NEAR_QUANTILE, closest_record, nearest_distances};
 pub use energy::energy_distance;
 pub use error::EvalError;
 pub use mmd::{MAX_PAIRWISE_POINTS, MEDIAN_POINTS, Mmd, median_bandwidth, mmd2, mmd2_rbf};
