@@ -328,6 +328,7 @@ pub fn start(teacher_dir: &Path, s: &DistillSettings) -> Result<Student, Distill
         fake_quant: false,
         // Times are the plans' grids: nothing to restore of a time sampler.
         t_sampling: TimeSampling::Stratified.to_string(),
+        eps_warmup: 0,
         plan: Some(student_plan(&distill, 0)),
         distill: Some(distill),
         ..tc.clone()

@@ -82,6 +82,12 @@ pub struct TrainConfig {
     /// setting existed have none.
     #[serde(default)]
     pub val: f64,
+    /// The first this many steps train the network on the ε target
+    /// whatever `prediction` is; the EMA starts afresh when the run's own
+    /// target takes over ([`eps_warmup`]). Runs saved before this setting
+    /// existed have none.
+    #[serde(default)]
+    pub eps_warmup: u64,
     /// Checkpoint every this many steps.
     pub checkpoint_every: u64,
     /// Evaluate the network with int8-rounded weight matrices
@@ -155,6 +161,7 @@ impl Default for TrainConfig {
             probe: "rademacher".into(),
             n_data: 100_000,
             val: 0.1,
+            eps_warmup: 0,
             checkpoint_every: 1000,
             fake_quant: false,
             labels: None,
@@ -274,6 +281,16 @@ impl TrainConfig {
                 "val must be in [0, {MAX_VAL}], the share of the data held out"
             )));
         }
+        if c.eps_warmup > 0 && (pred == Prediction::Epsilon || !matches!(obj, Objective::Dsm(_))) {
+            return Err(TrainError::Config(
+                "eps-warmup is for denoising score matching with --prediction v or x0".into(),
+            ));
+        }
+        if c.eps_warmup >= c.steps && c.eps_warmup > 0 {
+            return Err(TrainError::Config(
+                "eps-warmup must be below steps: the run's own target trains after it".into(),
+            ));
+        }
         if !(0.0..1.0).contains(&c.label_dropout) {
             return Err(TrainError::Config("label-dropout must be in [0, 1)".into()));
         }
@@ -297,6 +314,20 @@ pub fn prediction(name: &str) -> Result<Prediction, TrainError> {
             "prediction `{name}`: expected eps, x0 or v"
         ))),
     }
+}
+
+/// `train`'s default ε warm-up for `prediction` and `steps`: a tenth of the
+/// steps for v-prediction, none otherwise.
+///
+/// Why: for data standardised to unit variance the best linear predictor
+/// of v from the noised state is 0 (`Cov(v, x_t) = α·σ·(1 − Var x₀)`), so
+/// a network that starts near 0 output gets no linear signal to follow,
+/// and on some data (8 Gaussians) it never leaves 0 (docs/BENCHMARKS.md,
+/// "Choosing `train`'s defaults"). The ε target has one (`Cov(ε, x_t) =
+/// σ`); a tenth of the steps on it shapes the hidden features, and the v
+/// target then trains from them.
+pub fn eps_warmup(prediction: &str, steps: u64) -> u64 {
+    if prediction == "v" { steps / 10 } else { 0 }
 }
 
 /// The configured objective.
@@ -674,13 +705,19 @@ pub fn train(
     let (d, w, n) = (data.dim, mlp.input_width(), c.batch);
     let times = TimeSampler::new(spec.0, c.t_min);
     let schedule = LrSchedule::new(c.lr, c.warmup, c.steps, c.lr * 0.05)?;
-    // One EMA update per step, so the update count is the step count.
+    // One EMA update per step, so the update count is the step count since
+    // the EMA started: at step 0, or afresh at the end of the ε warm-up.
+    let ema_start = if state.step >= c.eps_warmup {
+        c.eps_warmup
+    } else {
+        0
+    };
     let mut ema = Ema::restore(
         state.ema.clone(),
         state.params.len(),
         c.ema_decay,
         true,
-        state.step,
+        state.step - ema_start,
     )?;
     let mut grads = vec![0.0f32; state.params.len()];
     let mut examples = Examples::new(&c, &spec, d, w, n);
@@ -698,6 +735,20 @@ pub fn train(
 
     while state.step < c.steps {
         let step = state.step;
+        if step == c.eps_warmup && step > 0 {
+            ema = Ema::restore(
+                state.params.clone(),
+                state.params.len(),
+                c.ema_decay,
+                true,
+                0,
+            )?;
+        }
+        let target = if step < c.eps_warmup {
+            Prediction::Epsilon
+        } else {
+            pred
+        };
         let mut rng = stream(c.seed, step);
         examples.levels.clear();
         let offset = uniform(&mut rng);
@@ -728,7 +779,15 @@ pub fn train(
             &state.params
         };
         let batch = examples.batch();
-        let loss = loss_and_grad(&mlp, pred, obj, params, &batch, &mut grads, &mut workspace);
+        let loss = loss_and_grad(
+            &mlp,
+            target,
+            obj,
+            params,
+            &batch,
+            &mut grads,
+            &mut workspace,
+        );
         let norm = if c.grad_clip > 0.0 {
             clip_grad_norm(&mut grads, c.grad_clip)
         } else {
@@ -760,7 +819,8 @@ pub fn train(
             let batch = held_out.batch();
             let loss = loss_and_grad(&mlp, pred, obj, ema.params(), &batch, scratch, work) as f32;
             state.validation.push((state.step, loss));
-            if state.best.as_ref().is_none_or(|b| loss < b.loss) {
+            let warmed_up = state.step > c.eps_warmup;
+            if warmed_up && state.best.as_ref().is_none_or(|b| loss < b.loss) {
                 state.best = Some(Best {
                     step: state.step,
                     loss,

@@ -117,3 +117,61 @@ fn resume_with_importance_sampling_is_bit_exact() {
             .any(|&p| (p - 0.05).abs() > 0.01)
     );
 }
+
+/// A v-prediction run whose ε warm-up ends between the checkpoints (step
+/// 30) and one whose warm-up ends before the checkpoint it resumes from
+/// (step 10) resume exactly: the EMA restarts at the end of the warm-up, on
+/// either side of the break. No best weights are taken from the warm-up.
+#[test]
+fn resume_across_the_eps_warmup_is_bit_exact() {
+    for eps_warmup in [10, 30] {
+        let config = TrainConfig {
+            prediction: "v".into(),
+            eps_warmup,
+            ..config()
+        };
+        let (end, _) = run_twice(config);
+        assert!(end.best.as_ref().unwrap().step > eps_warmup);
+    }
+}
+
+/// The warm-up trains on the ε target: the training losses of its 20
+/// steps (logged as means of 10) are ε-prediction's to the bit, and those
+/// after it are the v target's.
+#[test]
+fn the_eps_warmup_trains_on_the_eps_target() {
+    let losses = |prediction: &str, eps_warmup: u64| {
+        let config = TrainConfig {
+            prediction: prediction.into(),
+            eps_warmup,
+            val: 0.0,
+            ..config()
+        };
+        let (data, normalization) = train::load_data(&config).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = RunState::new(config, normalization, &data.train).unwrap();
+        train::train(&mut state, &data, dir.path(), |_, _, _| {}).unwrap();
+        state.losses
+    };
+    let (warm, eps) = (losses("v", 20), losses("eps", 0));
+    assert_eq!(warm.len(), 4);
+    assert_eq!(warm[..2], eps[..2]);
+    assert!(warm[2..].iter().zip(&eps[2..]).all(|(w, e)| w.1 != e.1));
+}
+
+#[test]
+fn an_eps_warmup_needs_another_target_and_room_to_train_it() {
+    let with = |prediction: &str, eps_warmup: u64| {
+        TrainConfig {
+            prediction: prediction.into(),
+            eps_warmup,
+            ..config()
+        }
+        .validate()
+        .err()
+        .map(|e| e.to_string())
+    };
+    assert_eq!(with("v", 39), None);
+    assert!(with("v", 40).unwrap().contains("below steps"));
+    assert!(with("eps", 5).unwrap().contains("--prediction v or x0"));
+}

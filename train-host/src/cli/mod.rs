@@ -206,6 +206,13 @@ pub struct TrainArgs {
     /// 0.1; a resumed run keeps its own]
     #[arg(long, value_parser = options::validation_share)]
     pub val: Option<f64>,
+    /// Train the first STEPS steps on the ε target before the --prediction
+    /// target takes over (and the EMA starts afresh): v-prediction on data
+    /// of unit variance has no linear signal to start from, and on some data
+    /// it does not train without it; 0: none [default: a tenth of --steps
+    /// with --prediction v, else 0; a resumed run keeps its own]
+    #[arg(long, value_name = "STEPS")]
+    pub eps_warmup: Option<u64>,
     /// Continue the run in --out from its last checkpoint (only --steps may
     /// differ from the run's options).
     #[arg(long)]

@@ -28,6 +28,9 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         labels: args.labels.clone(),
         label_dropout: args.label_dropout,
         val: args.val.unwrap_or(TrainConfig::default().val),
+        eps_warmup: args
+            .eps_warmup
+            .unwrap_or_else(|| train::eps_warmup(&args.prediction, args.steps)),
         ..TrainConfig::default()
     };
     config.validate()?;
@@ -43,6 +46,7 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         let same = TrainConfig {
             steps: state.config.steps,
             val: args.val.unwrap_or(state.config.val),
+            eps_warmup: args.eps_warmup.unwrap_or(state.config.eps_warmup),
             classes: state.config.classes,
             columns: state.config.columns.clone(),
             class_names: state.config.class_names.clone(),
