@@ -316,18 +316,25 @@ pub fn prediction(name: &str) -> Result<Prediction, TrainError> {
     }
 }
 
-/// `train`'s default ε warm-up for `prediction` and `steps`: a tenth of the
-/// steps for v-prediction, none otherwise.
+/// `train`'s default ε warm-up for `prediction`, `steps` and the learning
+/// rate's warm-up `lr_warmup`: for v-prediction a tenth of the steps, but
+/// at least twice the learning rate's warm-up (during which little is
+/// learnt) and at most half the steps; none for the other predictions.
 ///
 /// Why: for data standardised to unit variance the best linear predictor
 /// of v from the noised state is 0 (`Cov(v, x_t) = α·σ·(1 − Var x₀)`), so
 /// a network that starts near 0 output gets no linear signal to follow,
 /// and on some data (8 Gaussians) it never leaves 0 (docs/BENCHMARKS.md,
 /// "Choosing `train`'s defaults"). The ε target has one (`Cov(ε, x_t) =
-/// σ`); a tenth of the steps on it shapes the hidden features, and the v
-/// target then trains from them.
-pub fn eps_warmup(prediction: &str, steps: u64) -> u64 {
-    if prediction == "v" { steps / 10 } else { 0 }
+/// σ`); steps on it shape the hidden features, and the v target then
+/// trains from them. On 8 Gaussians (4000 steps, learning-rate warm-up
+/// 200) 400 ε steps are enough, 200 are not (docs/BENCHMARKS.md).
+pub fn eps_warmup(prediction: &str, steps: u64, lr_warmup: u64) -> u64 {
+    if prediction == "v" {
+        (steps / 10).max(2 * lr_warmup).min(steps / 2)
+    } else {
+        0
+    }
 }
 
 /// The configured objective.
@@ -1019,6 +1026,18 @@ struct BestAt {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_eps_warmup_is_a_tenth_within_its_bounds() {
+        // A tenth of 4000 and of 20 000; twice the learning-rate warm-up
+        // of 200 for 1000 steps; half of 600; none for ε or x̂₀.
+        assert_eq!(eps_warmup("v", 4000, 200), 400);
+        assert_eq!(eps_warmup("v", 20_000, 200), 2000);
+        assert_eq!(eps_warmup("v", 1000, 200), 400);
+        assert_eq!(eps_warmup("v", 600, 200), 300);
+        assert_eq!(eps_warmup("eps", 4000, 200), 0);
+        assert_eq!(eps_warmup("x0", 4000, 200), 0);
+    }
 
     fn numbered(n: usize) -> Labelled {
         let rows = (0..n).map(|i| i as f32).collect();

@@ -209,8 +209,9 @@ pub struct TrainArgs {
     /// Train the first STEPS steps on the ε target before the --prediction
     /// target takes over (and the EMA starts afresh): v-prediction on data
     /// of unit variance has no linear signal to start from, and on some data
-    /// it does not train without it; 0: none [default: a tenth of --steps
-    /// with --prediction v, else 0; a resumed run keeps its own]
+    /// it does not train without it; 0: none [default: with --prediction v a
+    /// tenth of --steps, at least 400 and at most half, else 0; a resumed
+    /// run keeps its own]
     #[arg(long, value_name = "STEPS")]
     pub eps_warmup: Option<u64>,
     /// Continue the run in --out from its last checkpoint (only --steps may

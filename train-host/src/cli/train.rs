@@ -28,9 +28,10 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         labels: args.labels.clone(),
         label_dropout: args.label_dropout,
         val: args.val.unwrap_or(TrainConfig::default().val),
-        eps_warmup: args
-            .eps_warmup
-            .unwrap_or_else(|| train::eps_warmup(&args.prediction, args.steps)),
+        eps_warmup: args.eps_warmup.unwrap_or_else(|| {
+            let lr_warmup = TrainConfig::default().warmup;
+            train::eps_warmup(&args.prediction, args.steps, lr_warmup)
+        }),
         ..TrainConfig::default()
     };
     config.validate()?;
