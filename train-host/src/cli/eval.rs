@@ -205,7 +205,7 @@ fn closest_record(
         record.heldout_median,
         record.ratio,
         100.0 * record.share_near,
-        100.0 * crate::eval::NEAR_QUANTILE
+        crate::eval::NEAR_PERCENTILE
     )?;
     serde_json::to_value(&record).map_err(|e| CliError::Input(e.to_string()))
 }

@@ -44,7 +44,7 @@ mod subsample;
 #[cfg(test)]
 mod test_support;
 
-pub use closest_record::{ClosestRecord, NEAR_QUANTILE, closest_record, nearest_distances};
+pub use closest_record::{ClosestRecord, NEAR_PERCENTILE, closest_record, nearest_distances};
 pub use energy::energy_distance;
 pub use error::EvalError;
 pub use mmd::{MAX_PAIRWISE_POINTS, MEDIAN_POINTS, Mmd, median_bandwidth, mmd2, mmd2_rbf};
