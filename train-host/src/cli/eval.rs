@@ -200,7 +200,7 @@ fn closest_record(
     .map_err(|e| CliError::Input(format!("--training {path}: {e}")))?;
     note!(
         "closest training row: samples {:.6}, reference {:.6} (median distance, ×{:.2}); \
-         {:.1} % of samples nearer than {:.0} % of the reference",
+         {:.1} % of samples nearer to it than the nearest {:.0} % of the reference rows",
         record.samples_median,
         record.heldout_median,
         record.ratio,

@@ -168,6 +168,16 @@ fn summary(config: &TrainConfig, data: &Labelled, held_out: Option<&Labelled>) -
 
 /// Trains with progress (loss, validation loss, rate and time left).
 pub(super) fn fit(state: &mut RunState, data: &RunData, out: &Path) -> Result<(), CliError> {
+    let c = &state.config;
+    if c.eps_warmup > state.step {
+        note!(
+            "the first {} steps train on the ε target, then the {} target takes over \
+             (--eps-warmup; the validation loss is the {} target's throughout)",
+            c.eps_warmup,
+            c.prediction,
+            c.prediction
+        )?;
+    }
     let progress = Progress::start("training", "steps", state.config.steps, state.step);
     let mut smoothed = None::<f32>;
     train::train(state, data, out, |step, loss, validation| {
