@@ -145,7 +145,7 @@ tinyscore=${CARGO_TARGET_DIR:-$root/target}/release/tinyscore
 models=$work/models
 mkdir -p "$models"
 train() { # name data width steps [train options]
-    "$tinyscore" train --data "$2" --width "$3" --steps "$4" --seed 1 --out "$models/$1" "${@:5}" >/dev/null
+    "$tinyscore" train --data "$2" --width "$3" --steps "$4" --seed 1 --schedule linear --prediction eps --out "$models/$1" "${@:5}" >/dev/null
     "$tinyscore" export "$models/$1" -o "$models/$1-fixed.tsm" --backend fixed --time folded \
         --sampler ddim --steps 10 --calibration-samples 64 --anomaly-normal "$2" >/dev/null
 }

@@ -11,8 +11,8 @@
 # also unguided) and for
 # its 4-step student distilled with that guidance (sampled with guidance
 # 0, and with the weight again on top), in f32 and fixed point. The
-# teacher is the guidance benchmark's (`train` defaults: ε-prediction,
-# width 128, 3 blocks, label dropout 0.1; 5000 steps), the student
+# teacher is the guidance benchmark's (ε-prediction on the linear
+# schedule, `train`'s width 128, 3 blocks, label dropout 0.1; 5000 steps), the student
 # `distill`'s defaults (v-prediction, DDIM 64 → 4 in 4 rounds). Not part of
 # the tests.
 #   bash bench/cond_distill.sh [WORK_DIR]
@@ -30,7 +30,8 @@ mkdir -p "$work"
 cd "$work"
 
 [[ -f teacher/config.json ]] ||
-    "$bin" train --data 8gaussians --labels component --steps 5000 --out teacher 2>/dev/null
+    "$bin" train --data 8gaussians --labels component --schedule linear --prediction eps \
+        --steps 5000 --out teacher 2>/dev/null
 "$bin" distill teacher --out student4 --steps 4 --guidance "$w" --round-steps "$round_steps" 2>/dev/null
 
 # The teacher's guided DDIM-50 samples of each class, drawn with other

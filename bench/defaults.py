@@ -31,16 +31,17 @@ import sys
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import quality  # noqa: E402  (the real sets, the binary and `run`)
 
+LINEAR_EPS = ["--schedule", "linear", "--prediction", "eps"]
 CONFIGS = {
-    "linear eps (default)": [],
-    "linear v": ["--prediction", "v"],
+    "linear eps": LINEAR_EPS,
+    "linear v": ["--schedule", "linear", "--prediction", "v"],
     "cosine v": ["--schedule", "cosine", "--prediction", "v"],
     "edm": ["--schedule", "edm", "--prediction", "v"],
-    "linear eps, width 256": ["--width", "256"],
-    "linear eps, 8000 steps": ["--steps", "8000"],
-    "linear eps, min-SNR 5": ["--weighting", "min-snr:5"],
-    "cosine eps": ["--schedule", "cosine"],
-    "cosine eps, min-SNR 5": ["--schedule", "cosine", "--weighting", "min-snr:5"],
+    "linear eps, width 256": LINEAR_EPS + ["--width", "256"],
+    "linear eps, 8000 steps": LINEAR_EPS + ["--steps", "8000"],
+    "linear eps, min-SNR 5": LINEAR_EPS + ["--weighting", "min-snr:5"],
+    "cosine eps": ["--schedule", "cosine", "--prediction", "eps"],
+    "cosine eps, min-SNR 5": ["--schedule", "cosine", "--prediction", "eps", "--weighting", "min-snr:5"],
     "cosine x0": ["--schedule", "cosine", "--prediction", "x0"],
 }
 PLANS = [("dpmpp-2m", 20), ("ddim", 20), ("ddpm", 1000)]

@@ -10,7 +10,8 @@
 # trained on the first, measured against the second.
 # Environment: ROUND_STEPS (distill --round-steps, default 2000), WEIGHTING
 # (distill --weighting, default simple), TEACHER (train --prediction of
-# the teacher, default eps as `train`; the students predict v), N (samples,
+# the teacher on the linear schedule, default eps; the students predict
+# v), N (samples,
 # 4000), CHIP=1 (also the Cortex-M4F's instructions per sample of each
 # fixed-point model: firmware/qemu with feature `measure` in QEMU, one
 # sample, under `-icount shift=0`).
@@ -57,7 +58,7 @@ for data in "${sets[@]}"; do
         set=$(basename "${data%-train.csv}") against=${data%-train.csv}-heldout.csv
     fi
     [[ -f "teacher-$set/config.json" ]] ||
-        "$bin" train --data "$data" --prediction "$teacher" --out "teacher-$set" 2>/dev/null
+        "$bin" train --data "$data" --schedule linear --prediction "$teacher" --out "teacher-$set" 2>/dev/null
     # The 4-step student from DDIM-64 (4 rounds), then one more round to 2.
     options=(--round-steps "$round_steps" --weighting "$weighting" --prediction v)
     "$bin" distill "teacher-$set" --out "student4-$set" --steps 4 "${options[@]}" 2>/dev/null

@@ -27,7 +27,7 @@ for model in "moons 128" "sine-windows:len=96 128"; do
     data=$1 width=$2
     name=${data%%:*}
     [[ -f "run-$name/config.json" ]] ||
-        "$bin" train --data "$data" --width "$width" --steps 50 --out "run-$name" >/dev/null 2>&1
+        "$bin" train --data "$data" --width "$width" --steps 50 --schedule linear --prediction eps --out "run-$name" >/dev/null 2>&1
     for plan in "ddim 4" "ddim 50" "ddpm 1000"; do
         set -- $plan
         for backend in f32 fixed; do

@@ -141,7 +141,7 @@ fixed_models() {
 }
 train() { # name data width steps [train options]
     rm -rf "${work:?}/$1"
-    "$tinyscore" train --data "$2" --width "$3" --steps "$4" --seed 1 --out "$work/$1" "${@:5}" >/dev/null
+    "$tinyscore" train --data "$2" --width "$3" --steps "$4" --seed 1 --schedule linear --prediction eps --out "$work/$1" "${@:5}" >/dev/null
     for backend in f32 f16; do
         export_model "$tinyscore" "$1" "$2" "$backend" --backend "$backend"
     done

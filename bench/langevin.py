@@ -2,9 +2,9 @@
 """Langevin step sizes: the sliced Wasserstein distance of samples to fresh
 data, as a multiple of the data-vs-data distance (`tinyscore eval`'s
 `ratio_to_baseline`), for annealed Langevin (10 steps per level, final
-denoising; the default linear schedule) and predictor–corrector (one
-corrector step; trained with --schedule vp) at 5, 10, 20 and 50 levels, on
-models trained with default flags otherwise. Needs Python 3 only.
+denoising; the linear schedule) and predictor–corrector (one corrector
+step; trained with --schedule vp) at 5, 10, 20 and 50 levels, on
+ε-prediction models trained with default flags otherwise. Needs Python 3 only.
 
     bash bench/langevin.sh [WORK_DIR] [--sets NAME...]   # default target/langevin
 
@@ -65,7 +65,8 @@ def main():
         for sampler, schedule in SAMPLERS:
             run_dir = work / f"run-{name}-{schedule}"
             if not (run_dir / "config.json").exists():
-                run([BIN, "train", "--data", data, "--schedule", schedule, "--out", run_dir])
+                run([BIN, "train", "--data", data, "--schedule", schedule, "--prediction", "eps",
+                     "--out", run_dir])
             for steps in STEPS:
                 model = work / f"{name}-{sampler}-{steps}.tsm"
                 run([BIN, "export", run_dir, "-o", model, "--sampler", sampler, "--steps", steps])

@@ -180,7 +180,7 @@ def main():
         write_csv(exact, fresh_moons(args.samples, 3000 + seed))
         result["independent fresh points (a perfect sampler)"] = swd(exact, fresh_a) / base
         pipelines = [
-            ("eps", []),
+            ("eps", ["--schedule", "linear", "--prediction", "eps"]),
             ("cosine-v", ["--schedule", "cosine", "--prediction", "v"]),
             ("edm", ["--schedule", "edm", "--prediction", "v"]),
         ]

@@ -2,8 +2,8 @@
 # Sample quality of the f16 and fixed-point backends against f32 on the same
 # plan and seeds, through `tinyscore parity`. Not part of the tests.
 #   bash bench/quantization.sh [WORK_DIR]     (default target/quantization)
-# Trains the three benchmark models once (the demo's architecture and 5000
-# steps: moons, 8gaussians, and the 16-dimensional sine-windows CSV-style
+# Trains the three benchmark models once (the demo's architecture, ε-prediction
+# on the linear schedule and 5000 steps: moons, 8gaussians, and the 16-dimensional sine-windows CSV-style
 # set), exports each with DDPM 1000 steps and with DDIM 50 steps in f32, f16
 # and fixed point (default calibration), and prints, per seed, the sliced
 # Wasserstein distance of each backend's 2000 samples to 2000 fresh data
@@ -20,7 +20,8 @@ printf '| data | plan | seed | f32 SWD | f16 / f32 | fixed / f32 | fixed final d
 printf '|---|---|---|---|---|---|---|---|\n'
 for data in moons 8gaussians sine-windows; do
     run="$work/run-$data"
-    [[ -f "$run/config.json" ]] || "$bin" train --data "$data" --out "$run" --steps 5000 >/dev/null 2>&1
+    [[ -f "$run/config.json" ]] || "$bin" train --data "$data" --out "$run" --steps 5000 \
+        --schedule linear --prediction eps >/dev/null 2>&1
     for plan in ddpm:1000 ddim:50; do
         sampler=${plan%:*}
         steps=${plan#*:}

@@ -9,7 +9,7 @@ standard library; `digits` needs bench/.venv (`bash bench/quality.sh
     bash bench/threshold.sh [WORK_DIR] [--sets NAME...]   # default target/threshold
 
 For each set (moons, 2-D; sine-windows, 16-D; scikit-learn's 8×8 digits,
-64-D, split as bench/quality.py splits it) the model is trained with default flags (`tinyscore train --data SET --out RUN`) and
+64-D, split as bench/quality.py splits it) the model is trained with ε-prediction on the linear schedule (`tinyscore train --data SET --schedule linear --prediction eps --out RUN`) and
 exported with default flags but the sampler, the steps, the backend and
 `--clip`:
 
@@ -97,7 +97,8 @@ def main():
             data, heldout = digits(work) if name == "digits" else (name, None)
             run_dir = work / f"run-{name}"
             if not (run_dir / "config.json").exists():
-                run("train", "--data", data, "--out", run_dir)
+                run("train", "--data", data, "--schedule", "linear", "--prediction", "eps",
+                    "--out", run_dir)
             for sampler, steps in PLANS:
                 cells = [
                     cell(work, run_dir, data, heldout, sampler, steps, backend, c) for c in CLIPS

@@ -137,13 +137,16 @@ pub struct RunPlan {
 }
 
 impl Default for TrainConfig {
+    /// `train`'s defaults, chosen by measurement (docs/BENCHMARKS.md,
+    /// "Choosing `train`'s defaults"): v-prediction on the cosine schedule,
+    /// after an ε warm-up.
     fn default() -> Self {
-        TrainConfig {
+        let mut config = TrainConfig {
             data: "moons".into(),
             objective: "dsm".into(),
             weighting: "simple".into(),
-            prediction: "eps".into(),
-            schedule: "linear".into(),
+            prediction: "v".into(),
+            schedule: "cosine".into(),
             width: 128,
             depth: 3,
             emb_dim: 32,
@@ -171,7 +174,9 @@ impl Default for TrainConfig {
             class_names: Vec::new(),
             plan: None,
             distill: None,
-        }
+        };
+        config.eps_warmup = config.default_eps_warmup();
+        config
     }
 }
 
@@ -316,24 +321,27 @@ pub fn prediction(name: &str) -> Result<Prediction, TrainError> {
     }
 }
 
-/// `train`'s default ε warm-up for `prediction`, `steps` and the learning
-/// rate's warm-up `lr_warmup`: for v-prediction a tenth of the steps, but
-/// at least twice the learning rate's warm-up (during which little is
-/// learnt) and at most half the steps; none for the other predictions.
-///
-/// Why: for data standardised to unit variance the best linear predictor
-/// of v from the noised state is 0 (`Cov(v, x_t) = α·σ·(1 − Var x₀)`), so
-/// a network that starts near 0 output gets no linear signal to follow,
-/// and on some data (8 Gaussians) it never leaves 0 (docs/BENCHMARKS.md,
-/// "Choosing `train`'s defaults"). The ε target has one (`Cov(ε, x_t) =
-/// σ`); steps on it shape the hidden features, and the v target then
-/// trains from them. On 8 Gaussians (4000 steps, learning-rate warm-up
-/// 200) 400 ε steps are enough, 200 are not (docs/BENCHMARKS.md).
-pub fn eps_warmup(prediction: &str, steps: u64, lr_warmup: u64) -> u64 {
-    if prediction == "v" {
-        (steps / 10).max(2 * lr_warmup).min(steps / 2)
-    } else {
-        0
+impl TrainConfig {
+    /// `train`'s default ε warm-up for this run: with denoising score
+    /// matching and v-prediction a tenth of the steps, but at least twice
+    /// the learning rate's warm-up (during which little is learnt) and at
+    /// most half the steps; none otherwise (ISM and FD-ISM fit the score
+    /// itself, ε and x̂₀ have a linear signal of their own).
+    ///
+    /// Why: for data standardised to unit variance the best linear predictor
+    /// of v from the noised state is 0 (`Cov(v, x_t) = α·σ·(1 − Var x₀)`), so
+    /// a network that starts near 0 output gets no linear signal to follow,
+    /// and on some data (8 Gaussians) it never leaves 0 (docs/BENCHMARKS.md,
+    /// "Choosing `train`'s defaults"). The ε target has one (`Cov(ε, x_t) =
+    /// σ`); steps on it shape the hidden features, and the v target then
+    /// trains from them. On 8 Gaussians (4000 steps, learning-rate warm-up
+    /// 200) 400 ε steps are enough, 200 are not (docs/BENCHMARKS.md).
+    pub fn default_eps_warmup(&self) -> u64 {
+        if self.prediction == "v" && self.objective == "dsm" {
+            (self.steps / 10).max(2 * self.warmup).min(self.steps / 2)
+        } else {
+            0
+        }
     }
 }
 
@@ -1029,14 +1037,35 @@ mod tests {
 
     #[test]
     fn the_default_eps_warmup_is_a_tenth_within_its_bounds() {
+        let warmup = |prediction: &str, objective: &str, steps| {
+            TrainConfig {
+                prediction: prediction.into(),
+                objective: objective.into(),
+                steps,
+                warmup: 200,
+                ..TrainConfig::default()
+            }
+            .default_eps_warmup()
+        };
         // A tenth of 4000 and of 20 000; twice the learning-rate warm-up
-        // of 200 for 1000 steps; half of 600; none for ε or x̂₀.
-        assert_eq!(eps_warmup("v", 4000, 200), 400);
-        assert_eq!(eps_warmup("v", 20_000, 200), 2000);
-        assert_eq!(eps_warmup("v", 1000, 200), 400);
-        assert_eq!(eps_warmup("v", 600, 200), 300);
-        assert_eq!(eps_warmup("eps", 4000, 200), 0);
-        assert_eq!(eps_warmup("x0", 4000, 200), 0);
+        // of 200 for 1000 steps; half of 600; none for ε, x̂₀ or ISM.
+        assert_eq!(warmup("v", "dsm", 4000), 400);
+        assert_eq!(warmup("v", "dsm", 20_000), 2000);
+        assert_eq!(warmup("v", "dsm", 1000), 400);
+        assert_eq!(warmup("v", "dsm", 600), 300);
+        assert_eq!(warmup("eps", "dsm", 4000), 0);
+        assert_eq!(warmup("x0", "dsm", 4000), 0);
+        assert_eq!(warmup("v", "ism", 4000), 0);
+        assert_eq!(warmup("v", "fdsm", 4000), 0);
+    }
+
+    #[test]
+    fn the_default_config_validates_with_its_own_warmup() {
+        // `train`'s flags default to this config: it must be a valid run.
+        let c = TrainConfig::default();
+        assert_eq!(c.eps_warmup, c.default_eps_warmup());
+        assert!(c.eps_warmup > 0, "the default predicts v and warms up");
+        c.validate().unwrap();
     }
 
     fn numbered(n: usize) -> Labelled {

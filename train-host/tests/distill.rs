@@ -42,6 +42,9 @@ fn small() -> TrainConfig {
         warmup: 10,
         checkpoint_every: 150,
         n_data: 2000,
+        prediction: "eps".into(),
+        schedule: "linear".into(),
+        eps_warmup: 0,
         ..TrainConfig::default()
     }
 }

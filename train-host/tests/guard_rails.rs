@@ -86,7 +86,7 @@ fn the_model_stores_the_training_range_and_clips_to_it_by_default() {
 fn an_unclipped_plan_that_would_explode_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    train(d, &["--schedule", "cosine"]);
+    train(d, &["--schedule", "cosine", "--prediction", "eps"]);
     let export = |clip: &'static str| {
         [
             "export",
@@ -120,6 +120,8 @@ fn the_edm_schedule_trains_v_or_x0_prediction() {
             "run",
             "--schedule",
             "edm",
+            "--prediction",
+            "eps",
         ],
         d,
         "--prediction v",

@@ -134,9 +134,13 @@ fn validation_losses_are_kept_and_export_writes_the_best_weights() {
     // 40 steps < 50 evaluations: one per step.
     assert_eq!(state.validation.len(), 40);
     let best = state.best.clone().unwrap();
+    // The best weights are taken once the ε warm-up is over (20 of the
+    // default v-run's 40 steps).
+    assert_eq!(state.config.eps_warmup, 20);
     let lowest = state
         .validation
         .iter()
+        .filter(|(step, _)| *step > state.config.eps_warmup)
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .unwrap();
     assert_eq!((best.step, best.loss), *lowest);

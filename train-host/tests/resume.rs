@@ -52,6 +52,11 @@ fn config() -> TrainConfig {
         warmup: 5,
         checkpoint_every: 20,
         n_data: 1000,
+        // ε on the linear schedule, the prediction with no warm-up; the
+        // warm-up's tests below set v.
+        prediction: "eps".into(),
+        schedule: "linear".into(),
+        eps_warmup: 0,
         ..TrainConfig::default()
     }
 }

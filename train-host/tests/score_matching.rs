@@ -109,6 +109,9 @@ fn train_and_compare(objective: &str) -> (f64, f64) {
         ema_decay: 0.99,
         n_data: 20_000,
         checkpoint_every: 1_000_000,
+        prediction: "eps".into(),
+        schedule: "linear".into(),
+        eps_warmup: 0,
         ..TrainConfig::default()
     };
     let DataSource::Gmm(gmm) = config.data.parse().unwrap() else {

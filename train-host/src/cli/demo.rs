@@ -25,11 +25,12 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
             run_dir.display()
         )));
     }
-    let config = TrainConfig {
+    let mut config = TrainConfig {
         data: args.data.clone(),
         steps: args.steps,
         ..TrainConfig::default()
     };
+    config.eps_warmup = config.default_eps_warmup();
     let (data, normalization) = super::train::load(&config)?;
     let mut state = RunState::new(config, normalization, &data.train)?;
     std::fs::create_dir_all(&run_dir)

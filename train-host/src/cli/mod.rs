@@ -23,6 +23,7 @@ mod score;
 mod train;
 mod window;
 
+use crate::train::TrainConfig;
 use crate::{note, outln};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
@@ -150,43 +151,43 @@ pub struct TrainArgs {
     pub out: PathBuf,
     /// Objective: denoising (dsm), implicit (ism) or finite-difference
     /// implicit (fdsm) score matching.
-    #[arg(long, default_value = "dsm", value_parser = PossibleValuesParser::new(["dsm", "ism", "fdsm"]))]
+    #[arg(long, default_value_t = TrainConfig::default().objective, value_parser = PossibleValuesParser::new(["dsm", "ism", "fdsm"]))]
     pub objective: String,
     /// DSM weighting: simple | score | likelihood | truncated-snr | min-snr:γ (e.g.
     /// min-snr:5).
-    #[arg(long, default_value = "simple")]
+    #[arg(long, default_value_t = TrainConfig::default().weighting)]
     pub weighting: String,
     /// What the network predicts: the noise (eps), the clean data (x0) or
     /// the velocity (v).
-    #[arg(long, default_value = "eps", value_parser = PossibleValuesParser::new(["eps", "x0", "v"]))]
+    #[arg(long, default_value_t = TrainConfig::default().prediction, value_parser = PossibleValuesParser::new(["eps", "x0", "v"]))]
     pub prediction: String,
     /// Noise schedule (the help lists them).
-    #[arg(long, default_value = "linear", help = SCHEDULE_HELP)]
+    #[arg(long, default_value_t = TrainConfig::default().schedule, help = SCHEDULE_HELP)]
     pub schedule: String,
     /// Hidden width.
-    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    #[arg(long, default_value_t = TrainConfig::default().width as u32, value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub width: u32,
     /// Hidden layers.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
+    #[arg(long, default_value_t = TrainConfig::default().depth as u32, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub depth: u32,
     /// Training steps.
-    #[arg(long, default_value_t = 4000, value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
+    #[arg(long, default_value_t = TrainConfig::default().steps, value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
     pub steps: u64,
     /// Batch size.
-    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    #[arg(long, default_value_t = TrainConfig::default().batch as u32, value_parser = clap::value_parser!(u32).range(1..=65_536))]
     pub batch: u32,
     /// Peak learning rate, in (0, 1].
-    #[arg(long, default_value_t = 2e-3, value_parser = options::learning_rate)]
+    #[arg(long, default_value_t = TrainConfig::default().lr, value_parser = options::learning_rate)]
     pub lr: f32,
     /// Seed.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = TrainConfig::default().seed)]
     pub seed: u64,
     /// Hutchinson probes for ISM.
-    #[arg(long, default_value = "rademacher", value_parser = PossibleValuesParser::new(["rademacher", "gaussian"]))]
+    #[arg(long, default_value_t = TrainConfig::default().probe, value_parser = PossibleValuesParser::new(["rademacher", "gaussian"]))]
     pub probe: String,
     /// Training times: uniform, stratified, or importance (loss-second-moment
     /// importance sampling, Nichol & Dhariwal 2021).
-    #[arg(long, default_value = "stratified", value_parser = PossibleValuesParser::new(["uniform", "stratified", "importance"]))]
+    #[arg(long, default_value_t = TrainConfig::default().t_sampling, value_parser = PossibleValuesParser::new(["uniform", "stratified", "importance"]))]
     pub t_sampling: String,
     /// Train a class-conditional model: the labels are column N (from 1)
     /// or column NAME of the data file (class numbers or class names), or
@@ -195,7 +196,7 @@ pub struct TrainArgs {
     pub labels: Option<String>,
     /// Class-conditional: probability that an example is shown without its
     /// class (trains the unconditional branch of guidance), in [0, 1).
-    #[arg(long, default_value_t = 0.1, value_parser = options::dropout)]
+    #[arg(long, default_value_t = TrainConfig::default().label_dropout, value_parser = options::dropout)]
     pub label_dropout: f32,
     /// Share of a data file's rows held out to measure a validation loss
     /// (a built-in set draws as many fresh points instead, at most 2048),

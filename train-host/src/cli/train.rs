@@ -11,7 +11,7 @@ use std::path::Path;
 
 /// Runs the command.
 pub fn run(args: &TrainArgs) -> Result<(), CliError> {
-    let config = TrainConfig {
+    let mut config = TrainConfig {
         data: args.data.clone(),
         objective: args.objective.clone(),
         weighting: args.weighting.clone(),
@@ -28,12 +28,11 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         labels: args.labels.clone(),
         label_dropout: args.label_dropout,
         val: args.val.unwrap_or(TrainConfig::default().val),
-        eps_warmup: args.eps_warmup.unwrap_or_else(|| {
-            let lr_warmup = TrainConfig::default().warmup;
-            train::eps_warmup(&args.prediction, args.steps, lr_warmup)
-        }),
         ..TrainConfig::default()
     };
+    config.eps_warmup = args
+        .eps_warmup
+        .unwrap_or_else(|| config.default_eps_warmup());
     config.validate()?;
     let (mut state, data) = if args.resume {
         let state = train::load(&args.out)?;
