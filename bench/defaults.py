@@ -14,7 +14,8 @@ distance between two fresh draws, `tinyscore eval`'s
 of bench/quality.py (measured against their held-out rows: the ratio is
 to the training rows' distance to them). 4000 samples, seed 0, of each
 f32 model with its default x̂₀ clip; one training run per cell.
-`--weights last` exports each run's last EMA weights instead of those
+`--plans` keeps some of the plans. `--weights last` exports each run's
+last EMA weights instead of those
 with the lowest validation loss (`export`'s default). `--closest` adds,
 for the real sets, `eval --training`'s ratio of the median distances
 from the first plan's samples and from the held-out rows to their closest
@@ -43,6 +44,8 @@ CONFIGS = {
     "cosine eps": ["--schedule", "cosine", "--prediction", "eps"],
     "cosine eps, min-SNR 5": ["--schedule", "cosine", "--prediction", "eps", "--weighting", "min-snr:5"],
     "cosine x0": ["--schedule", "cosine", "--prediction", "x0"],
+    "cosine v, width 256": ["--schedule", "cosine", "--prediction", "v", "--width", "256"],
+    "cosine v, 8000 steps": ["--schedule", "cosine", "--prediction", "v", "--steps", "8000"],
 }
 PLANS = [("dpmpp-2m", 20), ("ddim", 20), ("ddpm", 1000)]
 BUILT_IN = ["moons:0.05", "sine-windows", "8gaussians"]
@@ -71,6 +74,8 @@ def main():
     parser.add_argument("--sets", nargs="*", help="only these sets")
     parser.add_argument("--weights", choices=["best", "last"], default="best",
                         help="the EMA weights each run exports (export's --weights)")
+    parser.add_argument("--plans", nargs="*", choices=[f"{s}:{n}" for s, n in PLANS],
+                        help="only these plans (SAMPLER:STEPS)")
     parser.add_argument("--closest", action="store_true",
                         help="real sets: the closest-training-row ratio of the first plan")
     args = parser.parse_args()
@@ -80,8 +85,9 @@ def main():
     if args.sets:
         sets = [s for s in sets if s[0] in args.sets]
     configs = args.configs or list(CONFIGS)
+    plans = [p for p in PLANS if not args.plans or f"{p[0]}:{p[1]}" in args.plans]
 
-    names = [f"{sampler} {steps}" for sampler, steps in PLANS]
+    names = [f"{sampler} {steps}" for sampler, steps in plans]
     if args.closest:
         names.append(f"closest training row ({names[0]})")
     print("| set | configuration | " + " | ".join(names) + " |")
@@ -95,7 +101,7 @@ def main():
             if not (run_dir / "config.json").exists():
                 quality.run("train", "--data", data, "--out", run_dir, *CONFIGS[config])
             cells = []
-            for sampler, steps in PLANS:
+            for sampler, steps in plans:
                 model = work / f"{tag}-{sampler}-{steps}.tsm"
                 samples = model.with_suffix(".csv")
                 quality.run("export", run_dir, "-o", model, "--sampler", sampler, "--steps", steps,
@@ -105,7 +111,7 @@ def main():
             results[config].append(cells)
             texts = [f"{c:.2f}×" for c in cells]
             if args.closest:
-                texts.append(closest(work / f"{tag}-{PLANS[0][0]}-{PLANS[0][1]}.csv", data, heldout))
+                texts.append(closest(work / f"{tag}-{plans[0][0]}-{plans[0][1]}.csv", data, heldout))
             print(f"| {set_name} | {config} | " + " | ".join(texts) + " |", flush=True)
     for config in configs:
         columns = zip(*results[config])
