@@ -640,7 +640,7 @@ pub struct DemoArgs {
     #[arg(long, default_value = "tinyscore-demo")]
     pub out: PathBuf,
     /// Training steps (as `train --steps`).
-    #[arg(long, default_value_t = 4000, value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
+    #[arg(long, default_value_t = TrainConfig::default().steps, value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
     pub steps: u64,
 }
 
