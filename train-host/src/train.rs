@@ -84,7 +84,7 @@ pub struct TrainConfig {
     pub val: f64,
     /// The first this many steps train the network on the ε target
     /// whatever `prediction` is; the EMA starts afresh when the run's own
-    /// target takes over ([`eps_warmup`]). Runs saved before this setting
+    /// target takes over ([`TrainConfig::default_eps_warmup`]). Runs saved before this setting
     /// existed have none.
     #[serde(default)]
     pub eps_warmup: u64,
