@@ -233,6 +233,28 @@ pub struct Checked {
 }
 
 impl TrainConfig {
+    /// `train`'s default ε warm-up for this run: with denoising score
+    /// matching and v-prediction a tenth of the steps, but at least twice
+    /// the learning rate's warm-up (during which little is learnt) and at
+    /// most half the steps; none otherwise (ISM and FD-ISM fit the score
+    /// itself, ε and x̂₀ have a linear signal of their own).
+    ///
+    /// Why: for data standardised to unit variance the best linear predictor
+    /// of v from the noised state is 0 (`Cov(v, x_t) = α·σ·(1 − Var x₀)`), so
+    /// a network that starts near 0 output gets no linear signal to follow,
+    /// and on some data (8 Gaussians) it never leaves 0 (docs/BENCHMARKS.md,
+    /// "Choosing `train`'s defaults"). The ε target has one (`Cov(ε, x_t) =
+    /// σ`); steps on it shape the hidden features, and the v target then
+    /// trains from them. On 8 Gaussians (4000 steps, learning-rate warm-up
+    /// 200) 400 ε steps are enough, 200 are not (docs/BENCHMARKS.md).
+    pub fn default_eps_warmup(&self) -> u64 {
+        if self.prediction == "v" && self.objective == "dsm" {
+            (self.steps / 10).max(2 * self.warmup).min(self.steps / 2)
+        } else {
+            0
+        }
+    }
+
     /// Checks every setting that can be checked without the data, so a bad
     /// command line fails before anything is written.
     pub fn validate(&self) -> Result<Checked, TrainError> {
@@ -318,30 +340,6 @@ pub fn prediction(name: &str) -> Result<Prediction, TrainError> {
         _ => Err(TrainError::Config(format!(
             "prediction `{name}`: expected eps, x0 or v"
         ))),
-    }
-}
-
-impl TrainConfig {
-    /// `train`'s default ε warm-up for this run: with denoising score
-    /// matching and v-prediction a tenth of the steps, but at least twice
-    /// the learning rate's warm-up (during which little is learnt) and at
-    /// most half the steps; none otherwise (ISM and FD-ISM fit the score
-    /// itself, ε and x̂₀ have a linear signal of their own).
-    ///
-    /// Why: for data standardised to unit variance the best linear predictor
-    /// of v from the noised state is 0 (`Cov(v, x_t) = α·σ·(1 − Var x₀)`), so
-    /// a network that starts near 0 output gets no linear signal to follow,
-    /// and on some data (8 Gaussians) it never leaves 0 (docs/BENCHMARKS.md,
-    /// "Choosing `train`'s defaults"). The ε target has one (`Cov(ε, x_t) =
-    /// σ`); steps on it shape the hidden features, and the v target then
-    /// trains from them. On 8 Gaussians (4000 steps, learning-rate warm-up
-    /// 200) 400 ε steps are enough, 200 are not (docs/BENCHMARKS.md).
-    pub fn default_eps_warmup(&self) -> u64 {
-        if self.prediction == "v" && self.objective == "dsm" {
-            (self.steps / 10).max(2 * self.warmup).min(self.steps / 2)
-        } else {
-            0
-        }
     }
 }
 
