@@ -83,14 +83,24 @@ impl<'s> Grid<'s> {
     }
 
     /// The earliest time at or after `point` whose level `σ̃ = σ/α` is at
-    /// least `factor` times `point`'s, or the schedule's last time if none
-    /// is: where a churned Heun step starts ([`super::SamplerKind::PfOdeHeun`]).
-    /// Found by bisection, since `σ̃` increases with time; a discrete
-    /// schedule's time is then its timestep, whose level is the one used.
+    /// least `factor` times `point`'s, or the schedule's last time of finite
+    /// level if none is: where a churned Heun step starts
+    /// ([`super::SamplerKind::PfOdeHeun`]). Found by bisection, since `σ̃`
+    /// increases with time; a discrete schedule's time is then its
+    /// timestep, whose level is the one used. (A zero-terminal-SNR
+    /// schedule's last timestep is pure noise, `α = 0`: its level is not
+    /// finite, so the timestep before it is the highest a step is raised to.)
     pub fn raised(&self, point: Point, factor: f64) -> Result<Point, PlanError> {
         let level = |m: Marginal| m.sigma / m.alpha;
         let target = factor * level(point.m);
-        let (mut low, mut high) = (point.t, self.schedule.t_max());
+        let t_max = self.schedule.t_max();
+        let top = match self.schedule {
+            Schedule::Discrete(_) if !level(self.schedule.marginal(t_max)).is_finite() => {
+                (t_max - 1.0).max(point.t)
+            }
+            _ => t_max,
+        };
+        let (mut low, mut high) = (point.t, top);
         if level(self.schedule.marginal(high)) > target {
             for _ in 0..RAISE_BISECTIONS {
                 let mid = 0.5 * (low + high);
